@@ -1,0 +1,761 @@
+/**
+ * Client: one JACK client (jack_client_t) with its ports, connections,
+ * transport, time, freewheel, metadata and events.
+ */
+import { EventEmitter } from 'node:events';
+import { C, kNative, native, type NativeClient, type NativePort, type NativePosition } from './native.js';
+import { check, fail, JackOpenError, raise, require_ } from './errors.js';
+import { Status } from './status.js';
+import {
+  OwnPort,
+  Port,
+  Ports,
+  checkPortName,
+  portName,
+  type PortsHost,
+  type RegisterOptions,
+} from './port.js';
+import {
+  transportStateName,
+  type Position,
+  type RepositionTarget,
+  type TimebaseSettings,
+  type TransportStateName,
+} from './transport.js';
+import { subjectUuid, type Subject } from './metadata.js';
+
+/** Options for {@link Client.open}. */
+export interface ClientOptions {
+  /** Fail instead of letting JACK pick a unique name when `name` is taken. Default false. */
+  useExactName?: boolean;
+  /** Do not start a server automatically. Default true (see DESIGN: auto-start hangs ~6 s with no sound card). */
+  noStartServer?: boolean;
+  /** Server to connect to. Default: $JACK_DEFAULT_SERVER or "default". */
+  serverName?: string;
+  /** Session ID to pass to jack_client_open (JackSessionID). */
+  sessionId?: string;
+}
+
+/** Filters for {@link Client.getPorts}. `true` requires a property, `false` excludes it, omitted ignores it. */
+export interface PortFilter {
+  /** Regular expression matched against full port names (JS syntax; a string is compiled with `new RegExp`). */
+  namePattern?: RegExp | string;
+  /** Exact JACK port type string. */
+  type?: string;
+  isAudio?: boolean;
+  isMidi?: boolean;
+  isInput?: boolean;
+  isOutput?: boolean;
+  isPhysical?: boolean;
+  canMonitor?: boolean;
+  isTerminal?: boolean;
+}
+
+/** What `propertyChange` reports. */
+export type PropertyChange = 'created' | 'changed' | 'deleted';
+
+/** Result of {@link Client.transportQuery}. */
+export interface TransportQuery {
+  state: TransportStateName;
+  position: Position;
+}
+
+/** Result of {@link Client.getCycleTimes}. */
+export interface CycleTimes {
+  /** Frame time at the start of the current cycle. */
+  currentFrames: number;
+  /** Microseconds (JACK clock) at the start of the current cycle. */
+  currentUsecs: number;
+  /** Estimated start of the next cycle, microseconds. */
+  nextUsecs: number;
+  /** Estimated cycle length, microseconds. */
+  periodUsecs: number;
+}
+
+/** A slow-sync handler: resolve (or return) when ready to play from `position`. */
+export type SyncHandler = (state: TransportStateName, position: Position) => void | Promise<void>;
+
+/** Events a client emits (on the main thread). */
+export interface ClientEvents {
+  xrun: [delayedUsecs: number];
+  shutdown: [status: Status, reason: string];
+  freewheel: [starting: boolean];
+  blockSize: [frames: number];
+  sampleRate: [rate: number];
+  clientRegistration: [name: string, registered: boolean];
+  portRegistration: [port: Port, registered: boolean];
+  portConnect: [a: Port, b: Port, connected: boolean];
+  portRename: [port: Port, oldName: string, newName: string];
+  graphOrder: [];
+  propertyChange: [subject: string, key: string, change: PropertyChange];
+  /** The slow-sync handler threw or rejected (the client reported ready anyway). */
+  syncError: [error: unknown];
+  /** Events from the audio thread were dropped because their queue was full (total count). */
+  overflow: [dropped: number];
+}
+
+const DEFAULT_TIMEBASE: Required<TimebaseSettings> = { bpm: 120, beatsPerBar: 4, beatType: 4, ticksPerBeat: 1920 };
+const CHANGES: PropertyChange[] = ['created', 'changed', 'deleted'];
+const EBUSY = 16;
+const EEXIST = 17;
+
+let clientNameMax: number | undefined;
+/** Longest client name JACK accepts, in bytes. */
+function clientNameLimit(): number {
+  clientNameMax ??= native.clientNameSize() - 1;
+  return clientNameMax;
+}
+
+/**
+ * A JACK client. Open with `await Client.open(name)`; close with
+ * `await client.close()` (or `await using client = await Client.open(...)`).
+ */
+export class Client extends EventEmitter<ClientEvents> implements PortsHost, AsyncDisposable {
+  /** @internal */
+  [kNative]: NativeClient;
+  /** Audio input ports registered by this client. */
+  readonly inports: Ports;
+  /** Audio output ports registered by this client. */
+  readonly outports: Ports;
+  /** MIDI input ports registered by this client. */
+  readonly midiInports: Ports;
+  /** MIDI output ports registered by this client. */
+  readonly midiOutports: Ports;
+  /** The status bits jack_client_open reported. */
+  readonly status: Status;
+  /** The server this client is connected to (as requested). */
+  readonly serverName: string | undefined;
+
+  #name: string;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #syncHandler: SyncHandler | undefined;
+  #timebase: Required<TimebaseSettings> | undefined;
+
+  private constructor(n: NativeClient, name: string, status: Status, serverName: string | undefined) {
+    super();
+    this[kNative] = n;
+    this.#name = name;
+    this.status = status;
+    this.serverName = serverName;
+    this.inports = new Ports(this, 'audio', 'input');
+    this.outports = new Ports(this, 'audio', 'output');
+    this.midiInports = new Ports(this, 'midi', 'input');
+    this.midiOutports = new Ports(this, 'midi', 'output');
+  }
+
+  /**
+   * Opens a client on a running JACK server.
+   * @throws JackOpenError when JACK refuses (see `status`), JackError for bad arguments.
+   */
+  static async open(name: string, options: ClientOptions = {}): Promise<Client> {
+    require_(typeof name === 'string' && name.length > 0, 'Client.open: name must be a non-empty string');
+    require_(!name.includes(':') && !name.includes('\0'), `Client.open: client name "${name}" must not contain ':' or NUL`);
+    require_(typeof options === 'object' && options !== null, 'Client.open: options must be an object');
+    const limit = clientNameLimit();
+    if (Buffer.byteLength(name) > limit) {
+      fail('NAME_TOO_LONG', `Client.open: client name "${name}" is ${Buffer.byteLength(name)} bytes; JACK allows at most ${limit}`);
+    }
+    const { useExactName = false, noStartServer = true, serverName, sessionId } = options;
+    require_(serverName === undefined || (typeof serverName === 'string' && serverName.length > 0), 'Client.open: serverName must be a non-empty string');
+    require_(sessionId === undefined || typeof sessionId === 'string', 'Client.open: sessionId must be a string');
+    let flags = 0;
+    if (useExactName) flags |= C.UseExactName;
+    if (noStartServer) flags |= C.NoStartServer;
+
+    // Events may arrive before `open` resolves; they are queued until the
+    // Client object exists.
+    let client: Client | undefined;
+    const early: [string, unknown[]][] = [];
+    const n = new native.NativeClient((kind, ...args) => {
+      if (client) client.#dispatch(kind, args);
+      else early.push([kind, args]);
+    });
+    const r = await n.open(name, flags, serverName ?? null, sessionId ?? null);
+    const status = new Status(r.status);
+    if (!r.ok) {
+      const where = serverName ? `server "${serverName}"` : 'the default JACK server';
+      const reasons = status.describe().join('; ') || 'unknown reason';
+      const hint = status.serverFailed ? ` (is ${where} running? start one with Server.start() or \`jackwasm server\`)` : '';
+      raise(new JackOpenError(name, status, `cannot open JACK client "${name}" on ${where}: ${reasons}${hint}`));
+    }
+    client = new Client(n, n.name() ?? name, status, serverName);
+    for (const [kind, args] of early) client.#dispatch(kind, args);
+    return client;
+  }
+
+  // --- lifetime ---------------------------------------------------------
+
+  /** @internal Throws unless the client can talk to the server. */
+  assertUsable(what: string): void {
+    if (this.#closed) fail('CLIENT_CLOSED', `${what}: client "${this.#name}" is closed`);
+    if (this[kNative].isServerGone()) fail('SERVER_GONE', `${what}: the JACK server shut down client "${this.#name}"`);
+  }
+
+  /** @internal */
+  get clientName(): string {
+    return this.#name;
+  }
+
+  private get n(): NativeClient {
+    if (this.#closed) fail('CLIENT_CLOSED', `client "${this.#name}" is closed`);
+    return this[kNative];
+  }
+
+  /** True once close() has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Closes the client (deactivating it first). Its ports become invalid and
+   * every later call throws CLIENT_CLOSED. Safe to call twice.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    for (const list of [this.inports, this.outports, this.midiInports, this.midiOutports]) list.items.length = 0;
+    this.#closing = this[kNative].close();
+    return this.#closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // --- properties -----------------------------------------------------------
+
+  /** The client's actual name (JACK may have made it unique). */
+  get name(): string {
+    return this.#name;
+  }
+  /** The client's UUID, as a decimal string. */
+  get uuid(): string {
+    this.assertUsable('Client.uuid');
+    return this.n.uuid() as string;
+  }
+  get sampleRate(): number {
+    this.assertUsable('Client.sampleRate');
+    return this.n.sampleRate() as number;
+  }
+  /** Frames per cycle. Setting it asks the server to change the period for everyone. */
+  get blockSize(): number {
+    this.assertUsable('Client.blockSize');
+    return this.n.bufferSize() as number;
+  }
+  set blockSize(frames: number) {
+    this.assertUsable('Client.blockSize');
+    require_(Number.isInteger(frames) && frames > 0 && (frames & (frames - 1)) === 0, `blockSize must be a power of two, got ${frames}`);
+    check(this.n.setBufferSize(frames), `setting the block size to ${frames}`);
+  }
+  /** True if the server runs with realtime scheduling. */
+  get realtime(): boolean {
+    this.assertUsable('Client.realtime');
+    return this.n.isRealtime() as boolean;
+  }
+  /** Estimated frames since the current cycle started. */
+  get framesSinceCycleStart(): number {
+    this.assertUsable('Client.framesSinceCycleStart');
+    return this.n.framesSinceCycleStart() as number;
+  }
+  /** Estimated current frame time (a free-running counter). */
+  get frameTime(): number {
+    this.assertUsable('Client.frameTime');
+    return this.n.frameTime() as number;
+  }
+  /** Frame time at the start of the current cycle. */
+  get lastFrameTime(): number {
+    this.assertUsable('Client.lastFrameTime');
+    return this.n.lastFrameTime() as number;
+  }
+  /** Server DSP load, percent. */
+  cpuLoad(): number {
+    this.assertUsable('Client.cpuLoad');
+    return this.n.cpuLoad() as number;
+  }
+  /** True between activate() and deactivate(). */
+  get active(): boolean {
+    return !this.#closed && this[kNative].isActive();
+  }
+
+  /** Starts processing (callbacks run; connections to other clients carry data). */
+  activate(): void {
+    this.assertUsable('Client.activate');
+    check(this.n.activate(), `activating client "${this.#name}"`);
+  }
+  /** Stops processing; connections are kept by JACK only while active (see JACK docs). */
+  deactivate(): void {
+    this.assertUsable('Client.deactivate');
+    check(this.n.deactivate(), `deactivating client "${this.#name}"`);
+  }
+
+  /** True if `port` (a Port or a full name) belongs to this client. */
+  owns(port: Port | string): boolean {
+    this.assertUsable('Client.owns');
+    const name = portName(port, 'Client.owns');
+    const p = this.n.portByName(name);
+    if (!p) fail('NO_SUCH_PORT', `Client.owns: no port named "${name}"`);
+    return p.isMine() as boolean;
+  }
+
+  // --- ports ------------------------------------------------------------------
+
+  /** @internal Called by Ports.register. */
+  registerPort(list: Ports, shortName: string, options: RegisterOptions): OwnPort {
+    this.assertUsable('register port');
+    require_(typeof options === 'object' && options !== null, 'register: options must be an object');
+    checkPortName(this.#name, shortName);
+    const full = `${this.#name}:${shortName}`;
+    if (this.n.portByName(full)) fail('INVALID_ARGUMENT', `register: a port named "${full}" already exists`);
+    let flags = list.direction === 'input' ? C.PortIsInput : C.PortIsOutput;
+    if (options.isTerminal) flags |= C.PortIsTerminal;
+    if (options.isPhysical) flags |= C.PortIsPhysical;
+    if (options.canMonitor) flags |= C.PortCanMonitor;
+    const type = list.kind === 'audio' ? C.DEFAULT_AUDIO_TYPE : C.DEFAULT_MIDI_TYPE;
+    const p = this.n.portRegister(shortName, type, flags);
+    if (!p) fail('JACK_FAILED', `register: JACK refused to register port "${full}"`);
+    const port = new OwnPort(this, p, full);
+    list.items.push(port);
+    return port;
+  }
+
+  /** @internal Called by OwnPort.unregister. */
+  forgetPort(port: OwnPort): void {
+    for (const list of [this.inports, this.outports, this.midiInports, this.midiOutports]) {
+      const i = list.items.indexOf(port);
+      if (i >= 0) list.items.splice(i, 1);
+    }
+  }
+
+  #ownPortFor(p: NativePort): OwnPort | undefined {
+    for (const list of [this.inports, this.outports, this.midiInports, this.midiOutports]) {
+      for (const own of list.items) if (own[kNative]?.equals(p)) return own;
+    }
+    return undefined;
+  }
+
+  #wrap(p: NativePort, name: string): Port {
+    return this.#ownPortFor(p) ?? new Port(this, p, name);
+  }
+
+  /**
+   * The port with this full name (own ports return their OwnPort object).
+   * @throws JackError NO_SUCH_PORT
+   */
+  getPortByName(name: string): Port {
+    this.assertUsable('Client.getPortByName');
+    require_(typeof name === 'string' && name.length > 0, 'getPortByName: name must be a non-empty string');
+    const p = this.n.portByName(name);
+    if (!p) fail('NO_SUCH_PORT', `no port named "${name}"`);
+    return this.#wrap(p, name);
+  }
+
+  #resolve(port: Port | string, what: string): Port {
+    if (port instanceof Port) {
+      if (typeof port === 'object' && (port as Port)[kNative] === null) {
+        fail('PORT_INVALID', `${what}: port "${port.name}" no longer exists`);
+      }
+      return this.getPortByName(port.name);
+    }
+    const name = portName(port, what);
+    const p = this.n.portByName(name);
+    if (!p) fail('NO_SUCH_PORT', `${what}: no port named "${name}"`);
+    return this.#wrap(p, name);
+  }
+
+  /** Ports matching all given filters, in JACK's order. */
+  getPorts(filter: PortFilter = {}): Port[] {
+    this.assertUsable('Client.getPorts');
+    require_(typeof filter === 'object' && filter !== null, 'getPorts: filter must be an object');
+    let re: RegExp | undefined;
+    if (filter.namePattern !== undefined) {
+      if (filter.namePattern instanceof RegExp) re = filter.namePattern;
+      else {
+        require_(typeof filter.namePattern === 'string', 'getPorts: namePattern must be a RegExp or a string');
+        try {
+          re = new RegExp(filter.namePattern);
+        } catch (err) {
+          fail('INVALID_ARGUMENT', `getPorts: invalid namePattern ${JSON.stringify(filter.namePattern)}: ${(err as Error).message}`);
+        }
+      }
+    }
+    require_(!(filter.isAudio && filter.isMidi), 'getPorts: a port cannot be both audio and MIDI');
+    let type: string | null = filter.type ?? null;
+    if (filter.isAudio) type = C.DEFAULT_AUDIO_TYPE;
+    if (filter.isMidi) type = C.DEFAULT_MIDI_TYPE;
+    const flagFilters: [boolean | undefined, number][] = [
+      [filter.isInput, C.PortIsInput],
+      [filter.isOutput, C.PortIsOutput],
+      [filter.isPhysical, C.PortIsPhysical],
+      [filter.canMonitor, C.PortCanMonitor],
+      [filter.isTerminal, C.PortIsTerminal],
+    ];
+    let required = 0;
+    for (const [want, bit] of flagFilters) if (want === true) required |= bit;
+    // JACK anchors nothing: match it by escaping the type for its POSIX regex.
+    const typeRe = type === null ? null : `^${type.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+    const names = (this.n.getPorts(typeRe, required) ?? []).filter((n) => {
+      if (!re) return true;
+      re.lastIndex = 0;
+      return re.test(n);
+    });
+    const out: Port[] = [];
+    for (const name of names) {
+      const p = this.n.portByName(name);
+      if (!p) continue; // unregistered meanwhile
+      const flags = p.flags() as number;
+      if (flagFilters.some(([want, bit]) => want === false && (flags & bit) !== 0)) continue;
+      if (filter.isAudio === false && p.type() === C.DEFAULT_AUDIO_TYPE) continue;
+      if (filter.isMidi === false && p.type() === C.DEFAULT_MIDI_TYPE) continue;
+      out.push(this.#wrap(p, name));
+    }
+    return out;
+  }
+
+  /** Every port connected to `port` (any client's port). */
+  getAllConnections(port: Port | string): Port[] {
+    this.assertUsable('Client.getAllConnections');
+    const p = this.#resolve(port, 'getAllConnections');
+    const names = (p[kNative] as NativePort).connections() ?? [];
+    return names.map((n) => this.getPortByName(n));
+  }
+
+  /**
+   * Connects an output port to an input port (names or Port objects).
+   * Returns true if the connection was made, false if it already existed.
+   */
+  connect(source: Port | string, destination: Port | string): boolean {
+    this.assertUsable('Client.connect');
+    return this.connectPorts(source, destination);
+  }
+
+  /** @internal */
+  connectPorts(source: Port | string, destination: Port | string): boolean {
+    const [src, dst] = this.#endpoints(source, destination, 'connect');
+    if ((src[kNative] as NativePort).connectedTo(dst.name)) return false;
+    const rc = this.n.connect(src.name, dst.name);
+    if (rc === EEXIST) return false;
+    if (rc !== 0 && !this.active && (src[kNative]?.isMine() || dst[kNative]?.isMine())) {
+      fail('JACK_FAILED', `connect "${src.name}" -> "${dst.name}" failed (JACK error ${rc}); activate client "${this.#name}" before connecting its ports`, { jackCode: rc ?? undefined });
+    }
+    check(rc, `connect "${src.name}" -> "${dst.name}"`);
+    return true;
+  }
+
+  /**
+   * Removes the connection between `source` and `destination`.
+   * Returns false if they were not connected.
+   */
+  disconnect(source: Port | string, destination: Port | string): boolean {
+    this.assertUsable('Client.disconnect');
+    return this.disconnectPorts(source, destination);
+  }
+
+  /** @internal */
+  disconnectPorts(source: Port | string, destination: Port | string): boolean {
+    const [src, dst] = this.#endpoints(source, destination, 'disconnect');
+    if (!(src[kNative] as NativePort).connectedTo(dst.name)) return false;
+    check(this.n.disconnect(src.name, dst.name), `disconnect "${src.name}" -> "${dst.name}"`);
+    return true;
+  }
+
+  #endpoints(source: Port | string, destination: Port | string, what: string): [Port, Port] {
+    const src = this.#resolve(source, what);
+    const dst = this.#resolve(destination, what);
+    if (!src.isOutput) {
+      fail('DIRECTION_MISMATCH', `${what}: source "${src.name}" is an input port; a connection goes from an output to an input`);
+    }
+    if (!dst.isInput) {
+      fail('DIRECTION_MISMATCH', `${what}: destination "${dst.name}" is an output port; a connection goes from an output to an input`);
+    }
+    if (src.type !== dst.type) {
+      fail('TYPE_MISMATCH', `${what}: "${src.name}" carries ${src.type} but "${dst.name}" carries ${dst.type}`);
+    }
+    return [src, dst];
+  }
+
+  // --- transport ----------------------------------------------------------------
+
+  /** Starts the transport rolling. */
+  transportStart(): void {
+    this.assertUsable('Client.transportStart');
+    this.n.transportStart();
+  }
+  /** Stops the transport. */
+  transportStop(): void {
+    this.assertUsable('Client.transportStop');
+    this.n.transportStop();
+  }
+  /** 'stopped', 'rolling', 'starting', ... */
+  get transportState(): TransportStateName {
+    return this.transportQuery().state;
+  }
+  /** The current transport frame (estimated). Setting it relocates the transport. */
+  get transportFrame(): number {
+    this.assertUsable('Client.transportFrame');
+    return this.n.transportFrame() as number;
+  }
+  set transportFrame(frame: number) {
+    this.assertUsable('Client.transportFrame');
+    require_(isU32(frame), `transportFrame must be an integer frame in [0, 2^32), got ${frame}`);
+    check(this.n.transportLocate(frame), `locating the transport to frame ${frame}`);
+  }
+  /** Transport state and position (only the fields JACK marks valid). */
+  transportQuery(): TransportQuery {
+    this.assertUsable('Client.transportQuery');
+    const [state, pos] = this.n.transportQuery() as [number, NativePosition];
+    return { state: transportStateName(state), position: pos };
+  }
+  /** Requests a new transport position (frame, optionally with BBT). */
+  transportReposition(position: RepositionTarget): void {
+    this.assertUsable('Client.transportReposition');
+    require_(typeof position === 'object' && position !== null, 'transportReposition: position must be an object');
+    require_(isU32(position.frame), `transportReposition: frame must be an integer in [0, 2^32), got ${position.frame}`);
+    if (position.bar !== undefined) {
+      for (const k of ['bar', 'beat', 'tick', 'beatsPerBar', 'beatType', 'ticksPerBeat', 'beatsPerMinute'] as const) {
+        require_(typeof position[k] === 'number' && Number.isFinite(position[k]), `transportReposition: with bar, ${k} is required and must be a finite number`);
+      }
+    }
+    check(this.n.transportReposition(position), 'transportReposition');
+  }
+  /** Sets how long slow-sync clients may take to become ready, microseconds. */
+  setSyncTimeout(usecs: number): void {
+    this.assertUsable('Client.setSyncTimeout');
+    require_(Number.isInteger(usecs) && usecs >= 0, `setSyncTimeout: usecs must be a non-negative integer, got ${usecs}`);
+    check(this.n.setSyncTimeout(usecs), 'setSyncTimeout');
+  }
+
+  /**
+   * Becomes timebase master with a native BBT computation that runs in the
+   * realtime callback (no JS there). Calling it again updates the settings.
+   * Returns false if `conditional` and another client already is master.
+   */
+  setTimebase(settings: TimebaseSettings = {}, options: { conditional?: boolean } = {}): boolean {
+    this.assertUsable('Client.setTimebase');
+    const s = checkTimebase({ ...(this.#timebase ?? DEFAULT_TIMEBASE), ...settings });
+    if (this.#timebase) {
+      this.n.updateTimebase(s.bpm, s.beatsPerBar, s.beatType, s.ticksPerBeat);
+      this.#timebase = s;
+      return true;
+    }
+    const rc = this.n.setTimebase(Boolean(options.conditional), s.bpm, s.beatsPerBar, s.beatType, s.ticksPerBeat);
+    if (rc === EBUSY && options.conditional) return false;
+    check(rc, 'setTimebase');
+    this.#timebase = s;
+    return true;
+  }
+
+  /** The settings of this client's timebase master, if it is one. */
+  get timebase(): Readonly<Required<TimebaseSettings>> | undefined {
+    return this.#timebase;
+  }
+
+  /** Stops being timebase master. */
+  releaseTimebase(): void {
+    this.assertUsable('Client.releaseTimebase');
+    if (!this.#timebase) fail('INVALID_ARGUMENT', `releaseTimebase: client "${this.#name}" is not timebase master`);
+    check(this.n.releaseTimebase(), 'releaseTimebase');
+    this.#timebase = undefined;
+  }
+
+  /**
+   * Registers a slow-sync handler (or removes it with null). JACK waits for
+   * the returned promise (up to the sync timeout) before rolling. The
+   * realtime callback only reads an atomic "ready" flag that this sets.
+   */
+  setSyncHandler(handler: SyncHandler | null): void {
+    this.assertUsable('Client.setSyncHandler');
+    require_(handler === null || typeof handler === 'function', 'setSyncHandler: handler must be a function or null');
+    const had = this.#syncHandler !== undefined;
+    this.#syncHandler = handler ?? undefined;
+    if (handler && !had) check(this.n.setSyncEnabled(true), 'setSyncHandler');
+    if (!handler && had) check(this.n.setSyncEnabled(false), 'setSyncHandler(null)');
+  }
+
+  // --- time -------------------------------------------------------------------
+
+  /** Microseconds (JACK clock) at which frame time `frames` occurs. */
+  framesToTime(frames: number): number {
+    this.assertUsable('Client.framesToTime');
+    require_(isU32(frames), `framesToTime: frames must be an integer in [0, 2^32), got ${frames}`);
+    return this.n.framesToTime(frames) as number;
+  }
+  /** Frame time at JACK-clock microseconds `usecs`. */
+  timeToFrames(usecs: number): number {
+    this.assertUsable('Client.timeToFrames');
+    require_(Number.isInteger(usecs) && usecs >= 0, `timeToFrames: usecs must be a non-negative integer, got ${usecs}`);
+    return this.n.timeToFrames(usecs) as number;
+  }
+  /** Timing of the current cycle (jack_get_cycle_times). */
+  getCycleTimes(): CycleTimes {
+    this.assertUsable('Client.getCycleTimes');
+    const t = this.n.getCycleTimes();
+    if (!t) fail('JACK_FAILED', `getCycleTimes: no cycle timing yet (is client "${this.#name}" active?)`);
+    return t;
+  }
+
+  /** Turns freewheel mode on (render as fast as possible) or off. */
+  setFreewheel(on: boolean): void {
+    this.assertUsable('Client.setFreewheel');
+    check(this.n.setFreewheel(Boolean(on)), `setFreewheel(${Boolean(on)})`);
+  }
+
+  // --- metadata & sessions --------------------------------------------------------
+
+  /** Sets a metadata property on a subject (Port, Client, client or port name, or UUID). */
+  setProperty(subject: Subject, key: string, value: string, type?: string): void {
+    this.assertUsable('Client.setProperty');
+    require_(typeof key === 'string' && key.length > 0, 'setProperty: key must be a non-empty string');
+    require_(typeof value === 'string', 'setProperty: value must be a string');
+    require_(type === undefined || typeof type === 'string', 'setProperty: type must be a string');
+    const uuid = this.#subject(subject, 'setProperty');
+    check(this.n.setProperty(uuid, key, value, type ?? null), `setProperty ${key} on ${uuid}`);
+  }
+  /** Removes one property. Returns false if it did not exist. */
+  removeProperty(subject: Subject, key: string): boolean {
+    this.assertUsable('Client.removeProperty');
+    require_(typeof key === 'string' && key.length > 0, 'removeProperty: key must be a non-empty string');
+    const uuid = this.#subject(subject, 'removeProperty');
+    if (native.getProperty(uuid, key) === null) return false;
+    check(this.n.removeProperty(uuid, key), `removeProperty ${key} on ${uuid}`);
+    return true;
+  }
+  /** Removes all properties of a subject; returns how many were removed. */
+  removeProperties(subject: Subject): number {
+    this.assertUsable('Client.removeProperties');
+    const uuid = this.#subject(subject, 'removeProperties');
+    const n = this.n.removeProperties(uuid) as number;
+    if (n < 0) fail('JACK_FAILED', `removeProperties on ${uuid} failed (JACK error ${n})`, { jackCode: n });
+    return n;
+  }
+  /** Removes every property of every subject (on this server's metadata store). */
+  removeAllProperties(): void {
+    this.assertUsable('Client.removeAllProperties');
+    check(this.n.removeAllProperties(), 'removeAllProperties');
+  }
+
+  #subject(subject: Subject, what: string): string {
+    if (subject instanceof Client) return subject.uuid;
+    if (typeof subject === 'string' && !/^\d+$/.test(subject)) {
+      // A port name, else a client name.
+      const p = this.n.portByName(subject);
+      if (p) return p.uuid() as string;
+      const u = this.n.uuidForClientName(subject);
+      if (u) return u;
+      fail('NO_SUCH_PORT', `${what}: no port or client named "${subject}"`);
+    }
+    return subjectUuid(subject, what);
+  }
+
+  /** UUID of the client with this name. @throws NO_SUCH_CLIENT */
+  getUuidForClientName(name: string): string {
+    this.assertUsable('Client.getUuidForClientName');
+    require_(typeof name === 'string' && name.length > 0, 'getUuidForClientName: name must be a non-empty string');
+    const u = this.n.uuidForClientName(name);
+    if (u === null) fail('NO_SUCH_CLIENT', `no client named "${name}"`);
+    return u;
+  }
+  /** Name of the client with this UUID. @throws NO_SUCH_CLIENT */
+  getClientNameByUuid(uuid: string | bigint | number): string {
+    this.assertUsable('Client.getClientNameByUuid');
+    const u = subjectUuid(uuid, 'getClientNameByUuid');
+    const n = this.n.clientNameByUuid(u);
+    if (n === null) fail('NO_SUCH_CLIENT', `no client with UUID ${u}`);
+    return n;
+  }
+
+  // --- events -----------------------------------------------------------------------
+
+  #portFromName(name: string): Port {
+    const p = this.#closed ? null : this[kNative].portByName(name);
+    if (p && p.isValid() && p.name() === name) return this.#wrap(p, name);
+    // Gone already (unregistered, or renamed since): a detached Port that
+    // still knows its name.
+    return new Port(this, null, name);
+  }
+
+  #dispatch(kind: string, a: unknown[]): void {
+    switch (kind) {
+      case 'xrun':
+        this.emit('xrun', a[0] as number);
+        break;
+      case 'shutdown':
+        this.emit('shutdown', new Status(a[0] as number), a[1] as string);
+        break;
+      case 'freewheel':
+        this.emit('freewheel', a[0] as boolean);
+        break;
+      case 'blockSize':
+        this.emit('blockSize', a[0] as number);
+        break;
+      case 'sampleRate':
+        this.emit('sampleRate', a[0] as number);
+        break;
+      case 'clientRegistration':
+        this.emit('clientRegistration', a[0] as string, a[1] as boolean);
+        break;
+      case 'portRegistration':
+        this.emit('portRegistration', this.#portFromName(a[0] as string), a[1] as boolean);
+        break;
+      case 'portConnect':
+        this.emit('portConnect', this.#portFromName(a[0] as string), this.#portFromName(a[1] as string), a[2] as boolean);
+        break;
+      case 'portRename':
+        this.emit('portRename', this.#portFromName(a[2] as string), a[1] as string, a[2] as string);
+        break;
+      case 'graphOrder':
+        this.emit('graphOrder');
+        break;
+      case 'propertyChange':
+        this.emit('propertyChange', a[0] as string, a[1] as string, CHANGES[a[2] as number] ?? 'changed');
+        break;
+      case 'sync':
+        this.#onSync(a[0] as number, a[1] as number, a[2] as Position);
+        break;
+      case 'overflow':
+        this.emit('overflow', a[0] as number);
+        break;
+    }
+  }
+
+  #onSync(seq: number, state: number, position: Position): void {
+    const handler = this.#syncHandler;
+    const ready = () => {
+      if (!this.#closed) this[kNative].syncReady(seq);
+    };
+    if (!handler) return ready();
+    let result: void | Promise<void>;
+    try {
+      result = handler(transportStateName(state), position);
+    } catch (err) {
+      ready();
+      this.emit('syncError', err);
+      return;
+    }
+    Promise.resolve(result).then(ready, (err: unknown) => {
+      ready();
+      this.emit('syncError', err);
+    });
+  }
+
+  /** @internal Diagnostics counters from the native side. */
+  get stats(): { timebaseCalls: number; rtDropped: number } {
+    return this[kNative].stats();
+  }
+
+  /** @internal */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Client { ${JSON.stringify(this.#name)}${this.#closed ? ' (closed)' : this.active ? ' (active)' : ''} }`;
+  }
+}
+
+function isU32(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 2 ** 32;
+}
+
+function checkTimebase(s: Required<TimebaseSettings>): Required<TimebaseSettings> {
+  for (const k of ['bpm', 'beatsPerBar', 'beatType', 'ticksPerBeat'] as const) {
+    require_(typeof s[k] === 'number' && Number.isFinite(s[k]) && s[k] > 0, `setTimebase: ${k} must be a positive finite number, got ${String(s[k])}`);
+  }
+  return { bpm: s.bpm, beatsPerBar: s.beatsPerBar, beatType: s.beatType, ticksPerBeat: s.ticksPerBeat };
+}

@@ -1,0 +1,36 @@
+/**
+ * jackwasm: realtime audio for Node.js on JACK.
+ * The package root exports the whole public API.
+ */
+export { Client } from './client.js';
+export type {
+  ClientEvents,
+  ClientOptions,
+  CycleTimes,
+  PortFilter,
+  PropertyChange,
+  SyncHandler,
+  TransportQuery,
+} from './client.js';
+export { Port, OwnPort, Ports } from './port.js';
+export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';
+export { Status } from './status.js';
+export { JackError, JackOpenError } from './errors.js';
+export type { JackErrorCode } from './errors.js';
+export { TransportState, bbtAt, transportStateName } from './transport.js';
+export type { Position, RepositionTarget, TimebaseSettings, TransportStateName, TransportStateValue } from './transport.js';
+export { METADATA, getAllProperties, getProperties, getProperty } from './metadata.js';
+export type { Property, Subject } from './metadata.js';
+export {
+  clientNameSize,
+  clientPid,
+  portNameSize,
+  portTypeSize,
+  setErrorFunction,
+  setInfoFunction,
+  version,
+  versionString,
+} from './jack.js';
+export type { JackVersion } from './jack.js';
+export { Server, isServerRunning, listServerNames } from './server.js';
+export type { ServerOptions } from './server.js';

@@ -1,0 +1,160 @@
+/**
+ * Loads the native addon and describes its (thin, unvalidated) surface.
+ * Nothing outside host/ touches these types: the public classes keep native
+ * handles behind the private symbol `kNative`.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fail } from './errors.js';
+
+export const kNative: unique symbol = Symbol('jackwasm.native');
+
+export interface NativePosition {
+  frame: number;
+  frameRate: number;
+  usecs: number;
+  bar?: number;
+  beat?: number;
+  tick?: number;
+  barStartTick?: number;
+  beatsPerBar?: number;
+  beatType?: number;
+  ticksPerBeat?: number;
+  beatsPerMinute?: number;
+  tickDouble?: number;
+  frameTime?: number;
+  nextTime?: number;
+  bbtOffset?: number;
+  audioFramesPerVideoFrame?: number;
+  videoOffset?: number;
+}
+
+export interface NativePort {
+  isValid(): boolean;
+  name(): string | null;
+  shortName(): string | null;
+  rename(shortName: string): number | null;
+  aliases(): string[] | null;
+  setAlias(alias: string): number | null;
+  unsetAlias(alias: string): number | null;
+  uuid(): string | null;
+  type(): string | null;
+  flags(): number | null;
+  isMine(): boolean | null;
+  requestMonitor(on: boolean): number | null;
+  monitoringInput(): boolean | null;
+  connections(): string[] | null;
+  connectedCount(): number | null;
+  connectedTo(name: string): boolean | null;
+  disconnectAll(): number | null;
+  unregister(): number | null;
+  getLatencyRange(capture: boolean): [number, number] | null;
+  setLatencyRange(capture: boolean, min: number, max: number): number | null;
+  equals(other: NativePort): boolean;
+}
+
+export type NativeEventCallback = (kind: string, ...args: unknown[]) => void;
+
+export interface NativeClient {
+  open(name: string, options: number, serverName: string | null, sessionId: string | null): Promise<{ ok: boolean; status: number }>;
+  close(): Promise<void>;
+  isOpen(): boolean;
+  isServerGone(): boolean;
+  name(): string | null;
+  uuid(): string | null;
+  sampleRate(): number | null;
+  bufferSize(): number | null;
+  setBufferSize(n: number): number | null;
+  isRealtime(): boolean | null;
+  framesSinceCycleStart(): number | null;
+  frameTime(): number | null;
+  lastFrameTime(): number | null;
+  cpuLoad(): number | null;
+  activate(): number | null;
+  deactivate(): number | null;
+  isActive(): boolean;
+  portRegister(shortName: string, type: string, flags: number): NativePort | null;
+  portByName(name: string): NativePort | null;
+  getPorts(typePattern: string | null, flags: number): string[] | null;
+  connect(src: string, dst: string): number | null;
+  disconnect(src: string, dst: string): number | null;
+  transportStart(): void;
+  transportStop(): void;
+  transportQuery(): [number, NativePosition] | null;
+  transportFrame(): number | null;
+  transportLocate(frame: number): number | null;
+  transportReposition(pos: Partial<NativePosition>): number | null;
+  setSyncTimeout(usecs: number): number | null;
+  setTimebase(conditional: boolean, bpm: number, beatsPerBar: number, beatType: number, ticksPerBeat: number): number | null;
+  updateTimebase(bpm: number, beatsPerBar: number, beatType: number, ticksPerBeat: number): void;
+  releaseTimebase(): number | null;
+  setSyncEnabled(on: boolean): number | null;
+  syncReady(seq: number): void;
+  framesToTime(frames: number): number | null;
+  timeToFrames(usecs: number): number | null;
+  getCycleTimes(): { currentFrames: number; currentUsecs: number; nextUsecs: number; periodUsecs: number } | null;
+  setFreewheel(on: boolean): number | null;
+  setProperty(subject: string, key: string, value: string, type: string | null): number | null;
+  removeProperty(subject: string, key: string): number | null;
+  removeProperties(subject: string): number | null;
+  removeAllProperties(): number | null;
+  uuidForClientName(name: string): string | null;
+  clientNameByUuid(uuid: string): string | null;
+  stats(): { timebaseCalls: number; rtDropped: number };
+}
+
+export interface NativeAddon {
+  NativeClient: new (onEvent: NativeEventCallback) => NativeClient;
+  version(): [number, number, number, number];
+  versionString(): string;
+  clientNameSize(): number;
+  portNameSize(): number;
+  portTypeSize(): number;
+  setErrorFunction(fn: ((msg: string) => void) | null): void;
+  setInfoFunction(fn: ((msg: string) => void) | null): void;
+  getProperty(subject: string, key: string): [string, string] | null;
+  getProperties(subject: string): [string, string, string][] | null;
+  getAllProperties(): [string, [string, string, string][]][];
+  constants: {
+    DEFAULT_AUDIO_TYPE: string;
+    DEFAULT_MIDI_TYPE: string;
+    PortIsInput: number;
+    PortIsOutput: number;
+    PortIsPhysical: number;
+    PortCanMonitor: number;
+    PortIsTerminal: number;
+    UseExactName: number;
+    NoStartServer: number;
+    metadata: Record<string, string>;
+  };
+}
+
+/** The package root (works from host/ in the source tree and dist/host/). */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
+    dir = resolve(dir, '..');
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+function load(): NativeAddon {
+  const require = createRequire(import.meta.url);
+  const path = process.env.JACKWASM_ADDON ?? join(packageRoot(), 'build', 'Release', 'jackwasm.node');
+  try {
+    return require(path) as NativeAddon;
+  } catch (err) {
+    return fail(
+      'NATIVE_LOAD_FAILED',
+      `cannot load the jackwasm native addon from ${path}: ${(err as Error).message}. ` +
+        'Build it with `npm run build` (needs libjack-jackd2-dev, cmake and a C++ compiler).',
+      { cause: err },
+    );
+  }
+}
+
+export const native: NativeAddon = load();
+export const C = native.constants;

@@ -1,0 +1,237 @@
+/**
+ * Server: an embedded jackd2 process, for machines (CI, tests, headless
+ * boxes) where no JACK server runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { fail, require_ } from './errors.js';
+import { native, C } from './native.js';
+
+/** Options for {@link Server.start}. */
+export interface ServerOptions {
+  /** Server name (jackd -n). Default: a unique "jackwasm-<pid>-<n>". */
+  name?: string;
+  /** Sample rate. Default 48000. */
+  sampleRate?: number;
+  /** Frames per period. Default 256. */
+  period?: number;
+  /** Backend driver. Default 'dummy' (no sound card needed). */
+  driver?: string;
+  /** Realtime scheduling (-R / -r). Default: jackd's default (realtime). */
+  realtime?: boolean;
+  /** Dummy driver: number of capture (input) ports. Default 2. */
+  capture?: number;
+  /** Dummy driver: number of playback (output) ports. Default 2. */
+  playback?: number;
+  /** Client timeout in ms (jackd -t). Default: jackd's default. */
+  clientTimeoutMs?: number;
+  /** More arguments for jackd itself, before `-d`. */
+  serverArgs?: string[];
+  /** More arguments for the driver, after the built-in ones. */
+  driverArgs?: string[];
+  /** Path of the jackd executable. Default "jackd" (from PATH). */
+  jackd?: string;
+  /** How long to wait for the server to become connectable, ms. Default 10000. */
+  timeoutMs?: number;
+}
+
+let counter = 0;
+const running = new Set<Server>();
+
+function shmFile(name: string): string {
+  return `/dev/shm/jack_${name}_${process.getuid?.() ?? 0}_0`;
+}
+
+/** True if a JACK server with this name accepts clients now. */
+export async function isServerRunning(serverName?: string): Promise<boolean> {
+  const name = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
+  if (!existsSync(shmFile(name))) return false;
+  return probe(name);
+}
+
+async function probe(serverName: string): Promise<boolean> {
+  const n = new native.NativeClient(() => {});
+  const r = await n.open(`jwprobe-${process.pid}-${++counter}`, C.NoStartServer | C.UseExactName, serverName, null);
+  if (r.ok) await n.close();
+  return r.ok;
+}
+
+/** An embedded jackd2 server started by this process. */
+export class Server implements AsyncDisposable {
+  /** The server name; pass it as `serverName` to Client.open. */
+  readonly name: string;
+  readonly sampleRate: number;
+  readonly period: number;
+  readonly driver: string;
+  /** The jackd process id. */
+  readonly pid: number;
+  #proc: ChildProcess;
+  #log: string[];
+  #exited: Promise<number | null>;
+  #exitCode: number | null | undefined;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(name: string, opts: Required<Pick<ServerOptions, 'sampleRate' | 'period' | 'driver'>>, proc: ChildProcess, log: string[], exited: Promise<number | null>) {
+    this.name = name;
+    this.sampleRate = opts.sampleRate;
+    this.period = opts.period;
+    this.driver = opts.driver;
+    this.pid = proc.pid as number;
+    this.#proc = proc;
+    this.#log = log;
+    this.#exited = exited;
+    exited.then((code) => {
+      this.#exitCode = code;
+      running.delete(this);
+    });
+  }
+
+  /**
+   * Starts jackd and waits until a client can connect.
+   * @throws JackError JACKD_NOT_FOUND, SERVER_NAME_IN_USE, SERVER_START_FAILED, SERVER_TIMEOUT
+   */
+  static async start(options: ServerOptions = {}): Promise<Server> {
+    require_(typeof options === 'object' && options !== null, 'Server.start: options must be an object');
+    const {
+      name = `jackwasm-${process.pid}-${++counter}`,
+      sampleRate = 48000,
+      period = 256,
+      driver = 'dummy',
+      realtime,
+      capture = 2,
+      playback = 2,
+      clientTimeoutMs,
+      serverArgs = [],
+      driverArgs = [],
+      jackd = 'jackd',
+      timeoutMs = 10000,
+    } = options;
+    require_(typeof name === 'string' && /^[A-Za-z0-9_.-]+$/.test(name), `Server.start: name "${name}" must be letters, digits, '_', '.' or '-'`);
+    require_(Number.isInteger(sampleRate) && sampleRate >= 1000 && sampleRate <= 384000, `Server.start: sampleRate must be an integer in [1000, 384000], got ${sampleRate}`);
+    require_(Number.isInteger(period) && period >= 16 && period <= 8192 && (period & (period - 1)) === 0, `Server.start: period must be a power of two in [16, 8192], got ${period}`);
+    require_(Number.isInteger(capture) && capture >= 0 && Number.isInteger(playback) && playback >= 0, 'Server.start: capture and playback must be non-negative integers');
+    require_(Number.isInteger(timeoutMs) && timeoutMs > 0, 'Server.start: timeoutMs must be a positive integer');
+
+    if (existsSync(shmFile(name)) && (await probe(name))) {
+      fail('SERVER_NAME_IN_USE', `Server.start: a JACK server named "${name}" is already running`);
+    }
+
+    const args = ['-n', name];
+    if (realtime === true) args.push('-R');
+    if (realtime === false) args.push('-r');
+    if (clientTimeoutMs !== undefined) args.push('-t', String(clientTimeoutMs));
+    args.push(...serverArgs, '-d', driver, '-r', String(sampleRate), '-p', String(period));
+    if (driver === 'dummy') args.push('-C', String(capture), '-P', String(playback));
+    args.push(...driverArgs);
+
+    // Rationale: setpriv --pdeathsig makes the kernel stop jackd if this
+    // process dies without cleaning up (SIGKILL, crash), so no orphaned
+    // servers are left behind.
+    const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+    const [cmd, cmdArgs] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', jackd, ...args]] : [jackd, args];
+    const env = { ...process.env, JACK_NO_START_SERVER: '1', JACK_NO_AUDIO_RESERVATION: '1' };
+    const log: string[] = [];
+    const proc = spawn(cmd, cmdArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) log.push(line);
+      if (log.length > 200) log.splice(0, log.length - 200);
+    };
+    proc.stdout?.on('data', collect);
+    proc.stderr?.on('data', collect);
+    let spawnError: Error | undefined;
+    const exited = new Promise<number | null>((resolve) => {
+      proc.on('error', (err) => {
+        spawnError = err;
+        resolve(null);
+      });
+      proc.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null)));
+    });
+    let done = false;
+    exited.then(() => (done = true));
+
+    const deadline = Date.now() + timeoutMs;
+    const tail = () => log.slice(-15).join('\n');
+    while (true) {
+      await new Promise((r) => setTimeout(r, 20));
+      if (spawnError || done) {
+        await new Promise((r) => setTimeout(r, 50)); // let stderr drain
+        if (spawnError && (spawnError as NodeJS.ErrnoException).code === 'ENOENT') {
+          fail('JACKD_NOT_FOUND', `Server.start: cannot run "${jackd}": not found (install Debian's jackd2 package)`);
+        }
+        // setpriv reports a missing jackd by exiting 127 with a message.
+        if (/No such file or directory|failed to execute/.test(tail())) {
+          fail('JACKD_NOT_FOUND', `Server.start: cannot run "${jackd}": not found (install Debian's jackd2 package)\n${tail()}`);
+        }
+        fail('SERVER_START_FAILED', `Server.start: jackd exited while starting server "${name}"${spawnError ? ` (${spawnError.message})` : ''}. jackd said:\n${tail()}`);
+      }
+      if (existsSync(shmFile(name)) && (await probe(name).catch(() => false))) break;
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        await exited;
+        fail('SERVER_TIMEOUT', `Server.start: server "${name}" did not accept clients within ${timeoutMs} ms. jackd said:\n${tail()}`);
+      }
+    }
+    const server = new Server(name, { sampleRate, period, driver }, proc, log, exited);
+    running.add(server);
+    return server;
+  }
+
+  /** True until the jackd process has exited. */
+  get running(): boolean {
+    return this.#exitCode === undefined;
+  }
+
+  /** jackd's recent output (last 200 lines). */
+  get log(): readonly string[] {
+    return this.#log;
+  }
+
+  /**
+   * Stops jackd with SIGTERM and waits for it to exit (SIGKILL after
+   * `timeoutMs`). Close your clients first: JACK shuts down clients that are
+   * still open (they get a `shutdown` event). Safe to call twice.
+   */
+  stop(timeoutMs = 5000): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.#stopping = (async () => {
+      if (this.#exitCode !== undefined) return;
+      this.#proc.kill('SIGTERM');
+      const timer = setTimeout(() => this.#proc.kill('SIGKILL'), timeoutMs);
+      await this.#exited;
+      clearTimeout(timer);
+    })();
+    return this.#stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** Throws SERVER_NOT_RUNNING unless jackd is still running. */
+  assertRunning(): void {
+    if (!this.running) fail('SERVER_NOT_RUNNING', `server "${this.name}" is not running`);
+  }
+}
+
+// Stop embedded servers when the process exits normally.
+process.on('exit', () => {
+  for (const s of running) {
+    try {
+      process.kill(s.pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+/** Names of JACK servers with a socket in /dev/shm for this user (may include stale ones). */
+export function listServerNames(): string[] {
+  const uid = process.getuid?.() ?? 0;
+  const re = new RegExp(`^jack_(.+)_${uid}_0$`);
+  const names: string[] = [];
+  for (const f of readdirSync('/dev/shm')) {
+    const m = re.exec(f);
+    if (m && existsSync(`/dev/shm/jack_sem.${uid}_${m[1]}_system`)) names.push(m[1] as string);
+  }
+  return names;
+}

@@ -1,0 +1,89 @@
+/** Transport states (jack_transport_state_t). */
+export const TransportState = {
+  STOPPED: 0,
+  ROLLING: 1,
+  LOOPING: 2,
+  STARTING: 3,
+  NETSTARTING: 4,
+} as const;
+export type TransportStateValue = (typeof TransportState)[keyof typeof TransportState];
+export type TransportStateName = 'stopped' | 'rolling' | 'looping' | 'starting' | 'netstarting';
+
+const NAMES: TransportStateName[] = ['stopped', 'rolling', 'looping', 'starting', 'netstarting'];
+
+/** The lower-case name of a transport state value. */
+export function transportStateName(state: number): TransportStateName {
+  return NAMES[state] ?? 'stopped';
+}
+
+/**
+ * A transport position. `frame`, `frameRate` and `usecs` are always present;
+ * the other groups only when the timebase master provides them.
+ */
+export interface Position {
+  frame: number;
+  frameRate: number;
+  usecs: number;
+  /** Bar (1-based), with the rest of the BBT group. */
+  bar?: number;
+  beat?: number;
+  tick?: number;
+  barStartTick?: number;
+  beatsPerBar?: number;
+  beatType?: number;
+  ticksPerBeat?: number;
+  beatsPerMinute?: number;
+  /** Fractional tick (JackTickDouble). */
+  tickDouble?: number;
+  /** Timecode group (JackPositionTimecode). */
+  frameTime?: number;
+  nextTime?: number;
+  bbtOffset?: number;
+  audioFramesPerVideoFrame?: number;
+  videoOffset?: number;
+}
+
+/** What `transportReposition` accepts: a frame, optionally with a full BBT group. */
+export interface RepositionTarget {
+  frame: number;
+  bar?: number;
+  beat?: number;
+  tick?: number;
+  barStartTick?: number;
+  beatsPerBar?: number;
+  beatType?: number;
+  ticksPerBeat?: number;
+  beatsPerMinute?: number;
+  tickDouble?: number;
+  bbtOffset?: number;
+}
+
+/** Settings of the native timebase master. */
+export interface TimebaseSettings {
+  /** Tempo, beats per minute (> 0). Default 120. */
+  bpm?: number;
+  /** Time signature numerator (> 0). Default 4. */
+  beatsPerBar?: number;
+  /** Time signature denominator (> 0). Default 4. */
+  beatType?: number;
+  /** Ticks per beat (> 0). Default 1920. */
+  ticksPerBeat?: number;
+}
+
+/**
+ * BBT for a frame under fixed settings: exactly what the native timebase
+ * master computes (bar and beat 1-based).
+ */
+export function bbtAt(frame: number, frameRate: number, s: Required<TimebaseSettings>) {
+  const absTick = (frame * s.bpm * s.ticksPerBeat) / (frameRate * 60);
+  const absBeat = Math.floor(absTick / s.ticksPerBeat);
+  const bar = Math.floor(absBeat / s.beatsPerBar);
+  const tickDouble = absTick - absBeat * s.ticksPerBeat;
+  return {
+    bar: bar + 1,
+    beat: Math.trunc(absBeat - bar * s.beatsPerBar) + 1,
+    tick: Math.trunc(tickDouble),
+    tickDouble,
+    barStartTick: bar * s.beatsPerBar * s.ticksPerBeat,
+  };
+}

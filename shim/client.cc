@@ -1,0 +1,808 @@
+#include "client.h"
+
+#include <jack/metadata.h>
+#include <jack/session.h>
+#include <jack/statistics.h>
+#include <jack/uuid.h>
+#include <time.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+#include "common.h"
+#include "port.h"
+
+namespace jw {
+
+// Clients still open, for closing at process exit. [main-thread] only.
+static std::set<ClientWrap*> gOpenClients;
+
+JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
+  return DefineClass(env, "NativeClient", {
+      InstanceMethod("open", &ClientWrap::Open),
+      InstanceMethod("close", &ClientWrap::Close),
+      InstanceMethod("isOpen", &ClientWrap::IsOpen),
+      InstanceMethod("isServerGone", &ClientWrap::IsServerGone),
+      InstanceMethod("name", &ClientWrap::Name),
+      InstanceMethod("uuid", &ClientWrap::Uuid),
+      InstanceMethod("sampleRate", &ClientWrap::SampleRate),
+      InstanceMethod("bufferSize", &ClientWrap::BufferSize),
+      InstanceMethod("setBufferSize", &ClientWrap::SetBufferSize),
+      InstanceMethod("isRealtime", &ClientWrap::IsRealtime),
+      InstanceMethod("framesSinceCycleStart", &ClientWrap::FramesSinceCycleStart),
+      InstanceMethod("frameTime", &ClientWrap::FrameTime),
+      InstanceMethod("lastFrameTime", &ClientWrap::LastFrameTime),
+      InstanceMethod("cpuLoad", &ClientWrap::CpuLoad),
+      InstanceMethod("activate", &ClientWrap::Activate),
+      InstanceMethod("deactivate", &ClientWrap::Deactivate),
+      InstanceMethod("isActive", &ClientWrap::IsActive),
+      InstanceMethod("portRegister", &ClientWrap::PortRegister),
+      InstanceMethod("portByName", &ClientWrap::PortByName),
+      InstanceMethod("getPorts", &ClientWrap::GetPorts),
+      InstanceMethod("connect", &ClientWrap::Connect),
+      InstanceMethod("disconnect", &ClientWrap::Disconnect),
+      InstanceMethod("transportStart", &ClientWrap::TransportStart),
+      InstanceMethod("transportStop", &ClientWrap::TransportStop),
+      InstanceMethod("transportQuery", &ClientWrap::TransportQuery),
+      InstanceMethod("transportFrame", &ClientWrap::TransportFrame),
+      InstanceMethod("transportLocate", &ClientWrap::TransportLocate),
+      InstanceMethod("transportReposition", &ClientWrap::TransportReposition),
+      InstanceMethod("setSyncTimeout", &ClientWrap::SetSyncTimeout),
+      InstanceMethod("setTimebase", &ClientWrap::SetTimebase),
+      InstanceMethod("updateTimebase", &ClientWrap::UpdateTimebase),
+      InstanceMethod("releaseTimebase", &ClientWrap::ReleaseTimebase),
+      InstanceMethod("setSyncEnabled", &ClientWrap::SetSyncEnabled),
+      InstanceMethod("syncReady", &ClientWrap::SyncReady),
+      InstanceMethod("framesToTime", &ClientWrap::FramesToTime),
+      InstanceMethod("timeToFrames", &ClientWrap::TimeToFrames),
+      InstanceMethod("getCycleTimes", &ClientWrap::GetCycleTimes),
+      InstanceMethod("setFreewheel", &ClientWrap::SetFreewheel),
+      InstanceMethod("setProperty", &ClientWrap::SetProperty),
+      InstanceMethod("removeProperty", &ClientWrap::RemoveProperty),
+      InstanceMethod("removeProperties", &ClientWrap::RemoveProperties),
+      InstanceMethod("removeAllProperties", &ClientWrap::RemoveAllProperties),
+      InstanceMethod("uuidForClientName", &ClientWrap::UuidForClientName),
+      InstanceMethod("clientNameByUuid", &ClientWrap::ClientNameByUuid),
+      InstanceMethod("stats", &ClientWrap::Stats),
+  });
+}
+
+// --- event delivery --------------------------------------------------------
+
+static const char* KindName(Event::Kind k) {
+  switch (k) {
+    case Event::kXrun: return "xrun";
+    case Event::kShutdown: return "shutdown";
+    case Event::kFreewheel: return "freewheel";
+    case Event::kBlockSize: return "blockSize";
+    case Event::kSampleRate: return "sampleRate";
+    case Event::kClientRegistration: return "clientRegistration";
+    case Event::kPortRegistration: return "portRegistration";
+    case Event::kPortConnect: return "portConnect";
+    case Event::kPortRename: return "portRename";
+    case Event::kGraphOrder: return "graphOrder";
+    case Event::kPropertyChange: return "propertyChange";
+    case Event::kSync: return "sync";
+    case Event::kOverflow: return "overflow";
+  }
+  return "unknown";
+}
+
+// [main-thread] Runs the JS event callback: onEvent(kind, a, b, c, d).
+static void DeliverEvent(Napi::Env env, Napi::Function jsCb, Event* ev) {
+  if (env != nullptr && jsCb != nullptr) {
+    Napi::Value kind = Napi::String::New(env, KindName(ev->kind));
+    switch (ev->kind) {
+      case Event::kXrun:
+        jsCb.Call({kind, Napi::Number::New(env, ev->d)});
+        break;
+      case Event::kShutdown:
+        jsCb.Call({kind, Napi::Number::New(env, static_cast<double>(ev->i1)), Napi::String::New(env, ev->s1)});
+        break;
+      case Event::kFreewheel:
+      case Event::kClientRegistration:
+        if (ev->kind == Event::kFreewheel) {
+          jsCb.Call({kind, Napi::Boolean::New(env, ev->i1 != 0)});
+        } else {
+          jsCb.Call({kind, Napi::String::New(env, ev->s1), Napi::Boolean::New(env, ev->i1 != 0)});
+        }
+        break;
+      case Event::kBlockSize:
+      case Event::kSampleRate:
+        jsCb.Call({kind, Napi::Number::New(env, static_cast<double>(ev->i1))});
+        break;
+      case Event::kPortRegistration:
+        jsCb.Call({kind, Napi::String::New(env, ev->s1), Napi::Boolean::New(env, ev->i1 != 0)});
+        break;
+      case Event::kPortConnect:
+        jsCb.Call({kind, Napi::String::New(env, ev->s1), Napi::String::New(env, ev->s2),
+                   Napi::Boolean::New(env, ev->i1 != 0)});
+        break;
+      case Event::kPortRename:
+        jsCb.Call({kind, Napi::String::New(env, ev->s1), Napi::String::New(env, ev->s2),
+                   Napi::String::New(env, ev->s3)});
+        break;
+      case Event::kGraphOrder:
+        jsCb.Call({kind});
+        break;
+      case Event::kPropertyChange:
+        jsCb.Call({kind, Napi::String::New(env, ev->s1), Napi::String::New(env, ev->s2),
+                   Napi::Number::New(env, static_cast<double>(ev->i1))});
+        break;
+      case Event::kSync:
+        jsCb.Call({kind, Napi::Number::New(env, static_cast<double>(ev->i1)),
+                   Napi::Number::New(env, static_cast<double>(ev->i2)), PositionToObject(env, ev->pos)});
+        break;
+      case Event::kOverflow:
+        jsCb.Call({kind, Napi::Number::New(env, static_cast<double>(ev->i1))});
+        break;
+    }
+    // An exception thrown by a listener must not be swallowed silently; Node
+    // reports it like any uncaught exception.
+    if (env.IsExceptionPending()) {
+      Napi::Error err = env.GetAndClearPendingException();
+      napi_fatal_exception(env, err.Value());
+    }
+  }
+  delete ev;
+}
+
+JW_ANY_THREAD void ClientWrap::Post(Event* ev) {
+  // The queue is unbounded: NonBlockingCall only fails once the function is
+  // released (client closing), and then the event has nobody to go to.
+  if (tsfn_.NonBlockingCall(ev, DeliverEvent) != napi_ok) delete ev;
+}
+
+// --- construction / open / close ------------------------------------------
+
+JW_MAIN_THREAD ClientWrap::ClientWrap(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<ClientWrap>(info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsFunction()) {
+    Napi::TypeError::New(env, "NativeClient(onEvent): onEvent must be a function").ThrowAsJavaScriptException();
+    return;
+  }
+  tsfn_ = Napi::ThreadSafeFunction::New(env, info[0].As<Napi::Function>(), "jackwasm-client-events", 0, 1);
+  // Rationale: an open client must not keep the process alive by itself.
+  tsfn_.Unref(env);
+  tsfnLive_ = true;
+}
+
+JW_MAIN_THREAD ClientWrap::~ClientWrap() {
+  // Garbage-collected while still open: close synchronously here (the TS
+  // layer closes explicitly; this is only the safety net).
+  if (client_) {
+    gOpenClients.erase(this);
+    jack_client_t* c = client_;
+    client_ = nullptr;
+    CloseHandle(this, c);
+  }
+  if (tsfnLive_) {
+    tsfn_.Release();
+    tsfnLive_ = false;
+  }
+}
+
+class OpenWorker : public Napi::AsyncWorker {
+ public:
+  OpenWorker(Napi::Env env, ClientWrap* self, Napi::Object selfObj, std::string name, int options,
+             std::string serverName, std::string sessionId)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), self_(self),
+        name_(std::move(name)), options_(options), serverName_(std::move(serverName)),
+        sessionId_(std::move(sessionId)) {
+    selfRef_ = Napi::Persistent(selfObj);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  JW_WORKER void Execute() override {
+    jack_options_t opts = static_cast<jack_options_t>(options_);
+    if (!serverName_.empty() && !sessionId_.empty()) {
+      client_ = jack_client_open(name_.c_str(), opts, &status_, serverName_.c_str(), sessionId_.c_str());
+    } else if (!serverName_.empty()) {
+      client_ = jack_client_open(name_.c_str(), opts, &status_, serverName_.c_str());
+    } else if (!sessionId_.empty()) {
+      client_ = jack_client_open(name_.c_str(), opts, &status_, sessionId_.c_str());
+    } else {
+      client_ = jack_client_open(name_.c_str(), opts, &status_);
+    }
+  }
+
+  JW_MAIN_THREAD void OnOK() override {
+    Napi::Env env = Env();
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("status", Napi::Number::New(env, static_cast<int>(status_)));
+    result.Set("ok", Napi::Boolean::New(env, client_ != nullptr));
+    if (client_) {
+      self_->client_ = client_;
+      self_->cbHandle_ = client_;
+      gOpenClients.insert(self_);
+      self_->InstallCallbacks();
+    }
+    deferred_.Resolve(result);
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ClientWrap* self_;
+  Napi::ObjectReference selfRef_;
+  std::string name_;
+  int options_;
+  std::string serverName_, sessionId_;
+  jack_client_t* client_ = nullptr;
+  jack_status_t status_ = static_cast<jack_status_t>(0);
+};
+
+// open(name, options, serverName, sessionId) -> Promise<{ ok, status }>
+JW_MAIN_THREAD Napi::Value ClientWrap::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (client_ || closing_) {
+    Napi::Error::New(env, "NativeClient.open: already opened").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  int options = info[1].ToNumber().Int32Value();
+  std::string server = info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  std::string session = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+  if (!server.empty()) options |= JackServerName;
+  if (!session.empty()) options |= JackSessionID;
+  auto* w = new OpenWorker(env, this, info.This().As<Napi::Object>(), name, options, server, session);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+JW_WORKER void ClientWrap::CloseHandle(ClientWrap* self, jack_client_t* c) {
+  // Rationale: closing a client while the server freewheels wedges jackd2
+  // (upstream issue #1006), so turn freewheel off and wait for it first.
+  if (self->freewheeling_.load() && !self->serverGone_.load()) {
+    jack_set_freewheel(c, 0);
+    for (int i = 0; i < 200 && self->freewheeling_.load(); ++i) {
+      struct timespec ts{0, 10 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+  }
+  jack_client_close(c);
+  self->StopDrain();
+}
+
+class CloseWorker : public Napi::AsyncWorker {
+ public:
+  CloseWorker(Napi::Env env, ClientWrap* self, Napi::Object selfObj, jack_client_t* c)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), self_(self), c_(c) {
+    selfRef_ = Napi::Persistent(selfObj);
+  }
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  JW_WORKER void Execute() override { ClientWrap::CloseHandle(self_, c_); }
+  JW_MAIN_THREAD void OnOK() override {
+    self_->closing_ = false;
+    // Events queued before the close still get delivered; Release lets the
+    // function finish after them.
+    if (self_->tsfnLive_) {
+      self_->tsfn_.Release();
+      self_->tsfnLive_ = false;
+    }
+    deferred_.Resolve(Env().Undefined());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  ClientWrap* self_;
+  Napi::ObjectReference selfRef_;
+  jack_client_t* c_;
+};
+
+JW_MAIN_THREAD Napi::Value ClientWrap::Close(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!client_) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Resolve(env.Undefined());
+    return d.Promise();
+  }
+  jack_client_t* c = client_;
+  client_ = nullptr;  // from here on every call sees a closed client
+  closing_ = true;
+  active_ = false;
+  gOpenClients.erase(this);
+  auto* w = new CloseWorker(env, this, info.This().As<Napi::Object>(), c);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+JW_MAIN_THREAD void ClientWrap::CloseAllAtExit() {
+  std::set<ClientWrap*> clients(gOpenClients);
+  gOpenClients.clear();
+  for (ClientWrap* w : clients) {
+    jack_client_t* c = w->client_;
+    w->client_ = nullptr;
+    if (c) CloseHandle(w, c);
+    if (w->tsfnLive_) {
+      w->tsfn_.Abort();
+      w->tsfnLive_ = false;
+    }
+  }
+}
+
+JW_MAIN_THREAD void ClientWrap::InstallCallbacks() {
+  jack_client_t* c = client_;
+  jack_set_xrun_callback(c, OnXrun, this);
+  jack_on_info_shutdown(c, OnInfoShutdown, this);
+  jack_set_freewheel_callback(c, OnFreewheel, this);
+  jack_set_buffer_size_callback(c, OnBufferSize, this);
+  jack_set_sample_rate_callback(c, OnSampleRate, this);
+  jack_set_client_registration_callback(c, OnClientRegistration, this);
+  jack_set_port_registration_callback(c, OnPortRegistration, this);
+  jack_set_port_connect_callback(c, OnPortConnect, this);
+  jack_set_port_rename_callback(c, OnPortRename, this);
+  jack_set_graph_order_callback(c, OnGraphOrder, this);
+  jack_set_property_change_callback(c, OnPropertyChange, this);
+}
+
+// --- outbox drain ([worker]) ----------------------------------------------
+
+JW_MAIN_THREAD void ClientWrap::StartDrain() {
+  if (drainRun_.load()) return;
+  drainRun_.store(true);
+  drain_ = std::thread([this]() JW_WORKER {
+    uint32_t reportedDrops = 0;
+    while (drainRun_.load(std::memory_order_relaxed)) {
+      RtEvent rt;
+      while (outbox_.pop(rt)) {
+        Event* ev = new Event(static_cast<Event::Kind>(rt.kind));
+        ev->i1 = rt.seq;
+        ev->i2 = rt.state;
+        ev->pos = rt.pos;
+        Post(ev);
+      }
+      uint32_t drops = rtDropped_.load(std::memory_order_relaxed);
+      if (drops != reportedDrops) {
+        Event* ev = new Event(Event::kOverflow);
+        ev->i1 = drops;
+        Post(ev);
+        reportedDrops = drops;
+      }
+      // Rationale: polling keeps the audio thread free of wake-up syscalls.
+      struct timespec ts{0, 2 * 1000 * 1000};
+      nanosleep(&ts, nullptr);
+    }
+  });
+}
+
+JW_ANY_THREAD void ClientWrap::StopDrain() {
+  if (!drainRun_.exchange(false)) return;
+  if (drain_.joinable()) drain_.join();
+}
+
+// --- notification callbacks ([notify-thread]) -----------------------------
+
+int ClientWrap::OnXrun(void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  Event* ev = new Event(Event::kXrun);
+  ev->d = jack_get_xrun_delayed_usecs(self->cbHandle_);
+  self->Post(ev);
+  return 0;
+}
+
+void ClientWrap::OnInfoShutdown(jack_status_t code, const char* reason, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  self->serverGone_.store(true);
+  Event* ev = new Event(Event::kShutdown);
+  ev->i1 = code;
+  ev->s1 = reason ? reason : "";
+  self->Post(ev);
+}
+
+void ClientWrap::OnFreewheel(int starting, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  self->freewheeling_.store(starting != 0);
+  Event* ev = new Event(Event::kFreewheel);
+  ev->i1 = starting;
+  self->Post(ev);
+}
+
+int ClientWrap::OnBufferSize(jack_nframes_t n, void* arg) {
+  Event* ev = new Event(Event::kBlockSize);
+  ev->i1 = n;
+  static_cast<ClientWrap*>(arg)->Post(ev);
+  return 0;
+}
+
+int ClientWrap::OnSampleRate(jack_nframes_t n, void* arg) {
+  Event* ev = new Event(Event::kSampleRate);
+  ev->i1 = n;
+  static_cast<ClientWrap*>(arg)->Post(ev);
+  return 0;
+}
+
+void ClientWrap::OnClientRegistration(const char* name, int reg, void* arg) {
+  Event* ev = new Event(Event::kClientRegistration);
+  ev->s1 = name ? name : "";
+  ev->i1 = reg;
+  static_cast<ClientWrap*>(arg)->Post(ev);
+}
+
+// [notify-thread] Name of a port by id; jack_port_by_id reads shared memory
+// only (no server round trip), so it is allowed here.
+static std::string PortNameById(jack_client_t* c, jack_port_id_t id) {
+  jack_port_t* p = c ? jack_port_by_id(c, id) : nullptr;
+  const char* n = p ? jack_port_name(p) : nullptr;
+  return n ? n : "";
+}
+
+void ClientWrap::OnPortRegistration(jack_port_id_t id, int reg, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  Event* ev = new Event(Event::kPortRegistration);
+  ev->s1 = PortNameById(self->cbHandle_, id);
+  ev->i1 = reg;
+  self->Post(ev);
+}
+
+void ClientWrap::OnPortConnect(jack_port_id_t a, jack_port_id_t b, int connect, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  Event* ev = new Event(Event::kPortConnect);
+  ev->s1 = PortNameById(self->cbHandle_, a);
+  ev->s2 = PortNameById(self->cbHandle_, b);
+  ev->i1 = connect;
+  self->Post(ev);
+}
+
+void ClientWrap::OnPortRename(jack_port_id_t id, const char* oldName, const char* newName, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  Event* ev = new Event(Event::kPortRename);
+  ev->s1 = PortNameById(self->cbHandle_, id);
+  ev->s2 = oldName ? oldName : "";
+  ev->s3 = newName ? newName : "";
+  self->Post(ev);
+}
+
+int ClientWrap::OnGraphOrder(void* arg) {
+  static_cast<ClientWrap*>(arg)->Post(new Event(Event::kGraphOrder));
+  return 0;
+}
+
+void ClientWrap::OnPropertyChange(jack_uuid_t subject, const char* key, jack_property_change_t change,
+                                  void* arg) {
+  Event* ev = new Event(Event::kPropertyChange);
+  ev->s1 = UuidToString(subject);
+  ev->s2 = key ? key : "";
+  ev->i1 = change;
+  static_cast<ClientWrap*>(arg)->Post(ev);
+}
+
+// --- realtime callbacks ([audio-thread]) ----------------------------------
+
+// Slow-sync: JS decides readiness asynchronously. This callback only compares
+// an atomic sequence number; a new (state, frame) request is posted to the
+// outbox for the drain thread to forward to JS.
+int ClientWrap::OnSync(jack_transport_state_t state, jack_position_t* pos, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  if (static_cast<int>(state) != self->syncLastState_ || pos->frame != self->syncLastFrame_) {
+    self->syncLastState_ = static_cast<int>(state);
+    self->syncLastFrame_ = pos->frame;
+    self->syncSeq_++;
+    RtEvent rt;
+    rt.kind = Event::kSync;
+    rt.seq = self->syncSeq_;
+    rt.state = static_cast<int32_t>(state);
+    rt.pos = *pos;
+    if (!self->outbox_.push(rt)) {
+      // Nobody will hear about this request: report ready rather than stall
+      // the transport, and count the loss.
+      self->rtDropped_.fetch_add(1, std::memory_order_relaxed);
+      return 1;
+    }
+  }
+  return self->syncReadySeq_.load(std::memory_order_acquire) == self->syncSeq_ ? 1 : 0;
+}
+
+// Timebase master: BBT is a pure function of the frame and the current
+// settings, so relocation works without history.
+void ClientWrap::OnTimebase(jack_transport_state_t, jack_nframes_t, jack_position_t* pos, int, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  const TimebaseParams& p = self->timebase_.read();
+  const double rate = pos->frame_rate > 0 ? static_cast<double>(pos->frame_rate) : 48000.0;
+  const double absTick = static_cast<double>(pos->frame) * p.bpm * p.ticksPerBeat / (rate * 60.0);
+  const double absBeat = std::floor(absTick / p.ticksPerBeat);
+  const double bar = std::floor(absBeat / p.beatsPerBar);
+  const double beatInBar = absBeat - bar * p.beatsPerBar;
+  const double tick = absTick - absBeat * p.ticksPerBeat;
+  pos->valid = static_cast<jack_position_bits_t>(JackPositionBBT | JackTickDouble);
+  pos->bar = static_cast<int32_t>(bar) + 1;
+  pos->beat = static_cast<int32_t>(beatInBar) + 1;
+  pos->tick = static_cast<int32_t>(tick);
+  pos->tick_double = tick;
+  pos->bar_start_tick = bar * p.beatsPerBar * p.ticksPerBeat;
+  pos->beats_per_bar = static_cast<float>(p.beatsPerBar);
+  pos->beat_type = static_cast<float>(p.beatType);
+  pos->ticks_per_beat = p.ticksPerBeat;
+  pos->beats_per_minute = p.bpm;
+  self->timebaseCalls_.fetch_add(1, std::memory_order_relaxed);
+}
+
+// --- simple accessors ([main-thread]) --------------------------------------
+
+#define JW_CLIENT_OR_NULL()                         \
+  jack_client_t* c = client_;                       \
+  if (!c) return info.Env().Null();
+
+Napi::Value ClientWrap::IsOpen(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), client_ != nullptr);
+}
+Napi::Value ClientWrap::IsServerGone(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), serverGone_.load());
+}
+Napi::Value ClientWrap::Name(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::String::New(info.Env(), jack_get_client_name(c));
+}
+Napi::Value ClientWrap::Uuid(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  char* u = jack_client_get_uuid(c);
+  if (!u) return info.Env().Null();
+  Napi::String s = Napi::String::New(info.Env(), u);
+  jack_free(u);
+  return s;
+}
+Napi::Value ClientWrap::SampleRate(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_get_sample_rate(c));
+}
+Napi::Value ClientWrap::BufferSize(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_get_buffer_size(c));
+}
+Napi::Value ClientWrap::SetBufferSize(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_set_buffer_size(c, info[0].ToNumber().Uint32Value()));
+}
+Napi::Value ClientWrap::IsRealtime(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Boolean::New(info.Env(), jack_is_realtime(c) != 0);
+}
+Napi::Value ClientWrap::FramesSinceCycleStart(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_frames_since_cycle_start(c));
+}
+Napi::Value ClientWrap::FrameTime(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_frame_time(c));
+}
+Napi::Value ClientWrap::LastFrameTime(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_last_frame_time(c));
+}
+Napi::Value ClientWrap::CpuLoad(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_cpu_load(c));
+}
+Napi::Value ClientWrap::Activate(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  int rc = jack_activate(c);
+  if (rc == 0) {
+    active_ = true;
+    StartDrain();
+  }
+  return Napi::Number::New(info.Env(), rc);
+}
+Napi::Value ClientWrap::Deactivate(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  int rc = jack_deactivate(c);
+  if (rc == 0) active_ = false;
+  return Napi::Number::New(info.Env(), rc);
+}
+Napi::Value ClientWrap::IsActive(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), client_ != nullptr && active_);
+}
+
+// portRegister(shortName, type, flags) -> NativePort | null
+Napi::Value ClientWrap::PortRegister(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  std::string type = info[1].As<Napi::String>().Utf8Value();
+  unsigned long flags = info[2].ToNumber().Uint32Value();
+  jack_port_t* p = jack_port_register(c, name.c_str(), type.c_str(), flags, 0);
+  if (!p) return info.Env().Null();
+  return PortWrap::NewInstance(info.Env(), info.This().As<Napi::Object>(), this, p);
+}
+
+Napi::Value ClientWrap::PortByName(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  jack_port_t* p = jack_port_by_name(c, name.c_str());
+  if (!p) return info.Env().Null();
+  return PortWrap::NewInstance(info.Env(), info.This().As<Napi::Object>(), this, p);
+}
+
+// getPorts(typePattern | null, flags) -> string[]; name filtering is done in
+// TypeScript with JS regular expressions.
+Napi::Value ClientWrap::GetPorts(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  std::string type = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  unsigned long flags = info[1].ToNumber().Uint32Value();
+  return TakeNameList(info.Env(), jack_get_ports(c, nullptr, type.empty() ? nullptr : type.c_str(), flags));
+}
+
+Napi::Value ClientWrap::Connect(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  std::string a = info[0].As<Napi::String>().Utf8Value();
+  std::string b = info[1].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(info.Env(), jack_connect(c, a.c_str(), b.c_str()));
+}
+
+Napi::Value ClientWrap::Disconnect(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  std::string a = info[0].As<Napi::String>().Utf8Value();
+  std::string b = info[1].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(info.Env(), jack_disconnect(c, a.c_str(), b.c_str()));
+}
+
+// --- transport ------------------------------------------------------------
+
+Napi::Value ClientWrap::TransportStart(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_transport_start(c);
+  return info.Env().Undefined();
+}
+Napi::Value ClientWrap::TransportStop(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_transport_stop(c);
+  return info.Env().Undefined();
+}
+// transportQuery() -> [state, position]
+Napi::Value ClientWrap::TransportQuery(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_position_t pos;
+  std::memset(&pos, 0, sizeof pos);
+  jack_transport_state_t st = jack_transport_query(c, &pos);
+  Napi::Array arr = Napi::Array::New(info.Env(), 2);
+  arr.Set(0u, Napi::Number::New(info.Env(), static_cast<int>(st)));
+  arr.Set(1u, PositionToObject(info.Env(), pos));
+  return arr;
+}
+Napi::Value ClientWrap::TransportFrame(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_get_current_transport_frame(c));
+}
+Napi::Value ClientWrap::TransportLocate(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_transport_locate(c, info[0].ToNumber().Uint32Value()));
+}
+Napi::Value ClientWrap::TransportReposition(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_position_t pos;
+  std::memset(&pos, 0, sizeof pos);
+  ObjectToPosition(info[0].As<Napi::Object>(), &pos);
+  return Napi::Number::New(info.Env(), jack_transport_reposition(c, &pos));
+}
+Napi::Value ClientWrap::SetSyncTimeout(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(),
+                           jack_set_sync_timeout(c, static_cast<jack_time_t>(info[0].ToNumber().DoubleValue())));
+}
+
+static TimebaseParams ReadTimebase(const Napi::CallbackInfo& info, size_t first) {
+  return TimebaseParams{info[first].ToNumber().DoubleValue(), info[first + 1].ToNumber().DoubleValue(),
+                        info[first + 2].ToNumber().DoubleValue(), info[first + 3].ToNumber().DoubleValue()};
+}
+
+// setTimebase(conditional, bpm, beatsPerBar, beatType, ticksPerBeat) -> rc
+Napi::Value ClientWrap::SetTimebase(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  timebase_.write(ReadTimebase(info, 1));
+  int rc = jack_set_timebase_callback(c, info[0].ToBoolean().Value() ? 1 : 0, OnTimebase, this);
+  return Napi::Number::New(info.Env(), rc);
+}
+// updateTimebase(bpm, beatsPerBar, beatType, ticksPerBeat)
+Napi::Value ClientWrap::UpdateTimebase(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  timebase_.write(ReadTimebase(info, 0));
+  return info.Env().Undefined();
+}
+Napi::Value ClientWrap::ReleaseTimebase(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_release_timebase(c));
+}
+Napi::Value ClientWrap::SetSyncEnabled(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  bool on = info[0].ToBoolean().Value();
+  return Napi::Number::New(info.Env(), jack_set_sync_callback(c, on ? OnSync : nullptr, on ? this : nullptr));
+}
+// syncReady(seq): JS finished preparing for sync request `seq`.
+Napi::Value ClientWrap::SyncReady(const Napi::CallbackInfo& info) {
+  syncReadySeq_.store(info[0].ToNumber().Uint32Value(), std::memory_order_release);
+  return info.Env().Undefined();
+}
+
+// --- time -----------------------------------------------------------------
+
+Napi::Value ClientWrap::FramesToTime(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(),
+                           static_cast<double>(jack_frames_to_time(c, info[0].ToNumber().Uint32Value())));
+}
+Napi::Value ClientWrap::TimeToFrames(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(),
+                           jack_time_to_frames(c, static_cast<jack_time_t>(info[0].ToNumber().DoubleValue())));
+}
+Napi::Value ClientWrap::GetCycleTimes(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_nframes_t frames = 0;
+  jack_time_t cur = 0, next = 0;
+  float period = 0;
+  if (jack_get_cycle_times(c, &frames, &cur, &next, &period) != 0) return info.Env().Null();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("currentFrames", Napi::Number::New(info.Env(), frames));
+  o.Set("currentUsecs", Napi::Number::New(info.Env(), static_cast<double>(cur)));
+  o.Set("nextUsecs", Napi::Number::New(info.Env(), static_cast<double>(next)));
+  o.Set("periodUsecs", Napi::Number::New(info.Env(), period));
+  return o;
+}
+Napi::Value ClientWrap::SetFreewheel(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_set_freewheel(c, info[0].ToBoolean().Value() ? 1 : 0));
+}
+
+// --- metadata -------------------------------------------------------------
+
+static bool UuidArg(const Napi::Value& v, jack_uuid_t* out) {
+  return v.IsString() && ParseUuid(v.As<Napi::String>().Utf8Value(), out);
+}
+
+Napi::Value ClientWrap::SetProperty(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_uuid_t subject;
+  if (!UuidArg(info[0], &subject)) return Napi::Number::New(info.Env(), -1);
+  std::string key = info[1].As<Napi::String>().Utf8Value();
+  std::string value = info[2].As<Napi::String>().Utf8Value();
+  std::string type = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+  return Napi::Number::New(info.Env(), jack_set_property(c, subject, key.c_str(), value.c_str(),
+                                                          type.empty() ? nullptr : type.c_str()));
+}
+Napi::Value ClientWrap::RemoveProperty(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_uuid_t subject;
+  if (!UuidArg(info[0], &subject)) return Napi::Number::New(info.Env(), -1);
+  std::string key = info[1].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(info.Env(), jack_remove_property(c, subject, key.c_str()));
+}
+Napi::Value ClientWrap::RemoveProperties(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  jack_uuid_t subject;
+  if (!UuidArg(info[0], &subject)) return Napi::Number::New(info.Env(), -1);
+  return Napi::Number::New(info.Env(), jack_remove_properties(c, subject));
+}
+Napi::Value ClientWrap::RemoveAllProperties(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_remove_all_properties(c));
+}
+Napi::Value ClientWrap::UuidForClientName(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  char* u = jack_get_uuid_for_client_name(c, name.c_str());
+  if (!u) return info.Env().Null();
+  Napi::String s = Napi::String::New(info.Env(), u);
+  jack_free(u);
+  return s;
+}
+Napi::Value ClientWrap::ClientNameByUuid(const Napi::CallbackInfo& info) {
+  JW_CLIENT_OR_NULL();
+  std::string uuid = info[0].As<Napi::String>().Utf8Value();
+  char* n = jack_get_client_name_by_uuid(c, uuid.c_str());
+  if (!n) return info.Env().Null();
+  Napi::String s = Napi::String::New(info.Env(), n);
+  jack_free(n);
+  return s;
+}
+
+// stats() -> { timebaseCalls, rtDropped, syncSeq }: counters for tests/diagnostics.
+Napi::Value ClientWrap::Stats(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("timebaseCalls", Napi::Number::New(info.Env(), static_cast<double>(timebaseCalls_.load())));
+  o.Set("rtDropped", Napi::Number::New(info.Env(), rtDropped_.load()));
+  return o;
+}
+
+}  // namespace jw

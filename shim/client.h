@@ -1,0 +1,165 @@
+// NativeClient: the one native wrapper around jack_client_t.
+// Validation and error objects live in TypeScript (host/client.ts); methods
+// here return JACK's status codes or null and never throw for JACK failures.
+#pragma once
+#include <jack/jack.h>
+#include <jack/metadata.h>
+#include <jack/transport.h>
+#include <napi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+#include "lockfree.h"
+#include "threads.h"
+
+namespace jw {
+
+// An event on its way from a JACK thread to JS. Allocated on the
+// notify-thread / worker (never the audio thread), freed on the main thread.
+struct Event {
+  enum Kind {
+    kXrun, kShutdown, kFreewheel, kBlockSize, kSampleRate, kClientRegistration,
+    kPortRegistration, kPortConnect, kPortRename, kGraphOrder, kPropertyChange,
+    kSync, kOverflow
+  } kind;
+  explicit Event(Kind k) : kind(k) {}
+  double d = 0;
+  int64_t i1 = 0, i2 = 0;
+  std::string s1, s2, s3;
+  jack_position_t pos{};
+};
+
+// What the audio thread posts to its outbox (drained by a worker thread).
+struct RtEvent {
+  uint32_t kind;  // Event::Kind
+  uint32_t seq;
+  int32_t state;
+  jack_position_t pos;
+};
+
+// Timebase master settings, published to the audio thread as one block.
+struct TimebaseParams {
+  double bpm;
+  double beatsPerBar;
+  double beatType;
+  double ticksPerBeat;
+};
+
+class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit ClientWrap(const Napi::CallbackInfo& info);
+  ~ClientWrap() override;
+
+  // [main-thread] The open client handle, or null once closed (or never opened).
+  jack_client_t* handle() const { return client_; }
+  // [main-thread] Closes every client still open (process exit).
+  static void CloseAllAtExit();
+
+ private:
+  friend class OpenWorker;
+  friend class CloseWorker;
+
+  // JS methods, all [main-thread].
+  Napi::Value Open(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value IsOpen(const Napi::CallbackInfo& info);
+  Napi::Value IsServerGone(const Napi::CallbackInfo& info);
+  Napi::Value Name(const Napi::CallbackInfo& info);
+  Napi::Value Uuid(const Napi::CallbackInfo& info);
+  Napi::Value SampleRate(const Napi::CallbackInfo& info);
+  Napi::Value BufferSize(const Napi::CallbackInfo& info);
+  Napi::Value SetBufferSize(const Napi::CallbackInfo& info);
+  Napi::Value IsRealtime(const Napi::CallbackInfo& info);
+  Napi::Value FramesSinceCycleStart(const Napi::CallbackInfo& info);
+  Napi::Value FrameTime(const Napi::CallbackInfo& info);
+  Napi::Value LastFrameTime(const Napi::CallbackInfo& info);
+  Napi::Value CpuLoad(const Napi::CallbackInfo& info);
+  Napi::Value Activate(const Napi::CallbackInfo& info);
+  Napi::Value Deactivate(const Napi::CallbackInfo& info);
+  Napi::Value IsActive(const Napi::CallbackInfo& info);
+  Napi::Value PortRegister(const Napi::CallbackInfo& info);
+  Napi::Value PortByName(const Napi::CallbackInfo& info);
+  Napi::Value GetPorts(const Napi::CallbackInfo& info);
+  Napi::Value Connect(const Napi::CallbackInfo& info);
+  Napi::Value Disconnect(const Napi::CallbackInfo& info);
+  Napi::Value TransportStart(const Napi::CallbackInfo& info);
+  Napi::Value TransportStop(const Napi::CallbackInfo& info);
+  Napi::Value TransportQuery(const Napi::CallbackInfo& info);
+  Napi::Value TransportFrame(const Napi::CallbackInfo& info);
+  Napi::Value TransportLocate(const Napi::CallbackInfo& info);
+  Napi::Value TransportReposition(const Napi::CallbackInfo& info);
+  Napi::Value SetSyncTimeout(const Napi::CallbackInfo& info);
+  Napi::Value SetTimebase(const Napi::CallbackInfo& info);
+  Napi::Value UpdateTimebase(const Napi::CallbackInfo& info);
+  Napi::Value ReleaseTimebase(const Napi::CallbackInfo& info);
+  Napi::Value SetSyncEnabled(const Napi::CallbackInfo& info);
+  Napi::Value SyncReady(const Napi::CallbackInfo& info);
+  Napi::Value FramesToTime(const Napi::CallbackInfo& info);
+  Napi::Value TimeToFrames(const Napi::CallbackInfo& info);
+  Napi::Value GetCycleTimes(const Napi::CallbackInfo& info);
+  Napi::Value SetFreewheel(const Napi::CallbackInfo& info);
+  Napi::Value SetProperty(const Napi::CallbackInfo& info);
+  Napi::Value RemoveProperty(const Napi::CallbackInfo& info);
+  Napi::Value RemoveProperties(const Napi::CallbackInfo& info);
+  Napi::Value RemoveAllProperties(const Napi::CallbackInfo& info);
+  Napi::Value UuidForClientName(const Napi::CallbackInfo& info);
+  Napi::Value ClientNameByUuid(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
+
+  // [main-thread] Installs the notification callbacks (before activation).
+  void InstallCallbacks();
+  // [main-thread] Starts/stops the outbox drain thread.
+  void StartDrain();
+  // [worker] or [main-thread]: joins the drain thread.
+  void StopDrain();
+  // [worker] Blocking part of close: turns freewheel off, closes, joins.
+  static void CloseHandle(ClientWrap* self, jack_client_t* c);
+  // [notify-thread] / [worker] Hands an event to JS.
+  void Post(Event* ev);
+
+  // JACK callbacks.
+  static JW_NOTIFY_THREAD int OnXrun(void* arg);
+  static JW_NOTIFY_THREAD void OnInfoShutdown(jack_status_t code, const char* reason, void* arg);
+  static JW_NOTIFY_THREAD void OnFreewheel(int starting, void* arg);
+  static JW_NOTIFY_THREAD int OnBufferSize(jack_nframes_t n, void* arg);
+  static JW_NOTIFY_THREAD int OnSampleRate(jack_nframes_t n, void* arg);
+  static JW_NOTIFY_THREAD void OnClientRegistration(const char* name, int reg, void* arg);
+  static JW_NOTIFY_THREAD void OnPortRegistration(jack_port_id_t id, int reg, void* arg);
+  static JW_NOTIFY_THREAD void OnPortConnect(jack_port_id_t a, jack_port_id_t b, int connect, void* arg);
+  static JW_NOTIFY_THREAD void OnPortRename(jack_port_id_t id, const char* oldName, const char* newName, void* arg);
+  static JW_NOTIFY_THREAD int OnGraphOrder(void* arg);
+  static JW_NOTIFY_THREAD void OnPropertyChange(jack_uuid_t subject, const char* key, jack_property_change_t change, void* arg);
+  static JW_AUDIO_THREAD int OnSync(jack_transport_state_t state, jack_position_t* pos, void* arg);
+  static JW_AUDIO_THREAD void OnTimebase(jack_transport_state_t state, jack_nframes_t nframes,
+                                         jack_position_t* pos, int newPos, void* arg);
+
+  jack_client_t* client_ = nullptr;
+  // The handle the JACK callbacks use: set before they are installed and never
+  // cleared, since callbacks stop only once jack_client_close has returned.
+  jack_client_t* cbHandle_ = nullptr;
+  bool closing_ = false;
+  bool active_ = false;
+  Napi::ThreadSafeFunction tsfn_;
+  bool tsfnLive_ = false;
+  std::atomic<bool> serverGone_{false};
+  std::atomic<bool> freewheeling_{false};
+
+  // Audio-thread state for the sync callback.
+  uint32_t syncSeq_ = 0;                      // [audio-thread] only
+  int syncLastState_ = -1;                    // [audio-thread] only
+  jack_nframes_t syncLastFrame_ = 0;          // [audio-thread] only
+  std::atomic<uint32_t> syncReadySeq_{0};     // written by main, read by audio
+  std::atomic<uint32_t> rtDropped_{0};        // outbox overflows
+  SpscRing<RtEvent> outbox_{256};
+  TripleBuffer<TimebaseParams> timebase_{TimebaseParams{120.0, 4.0, 4.0, 1920.0}};
+  std::atomic<uint64_t> timebaseCalls_{0};
+
+  std::thread drain_;
+  std::atomic<bool> drainRun_{false};
+};
+
+}  // namespace jw

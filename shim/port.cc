@@ -1,0 +1,201 @@
+#include "port.h"
+
+#include <jack/uuid.h>
+
+#include <cstring>
+#include <vector>
+
+#include "client.h"
+#include "common.h"
+
+namespace jw {
+
+static Napi::FunctionReference* gPortCtor = nullptr;
+
+JW_MAIN_THREAD Napi::Function PortWrap::Init(Napi::Env env) {
+  Napi::Function fn = DefineClass(env, "NativePort", {
+      InstanceMethod("isValid", &PortWrap::IsValid),
+      InstanceMethod("name", &PortWrap::Name),
+      InstanceMethod("shortName", &PortWrap::ShortName),
+      InstanceMethod("rename", &PortWrap::Rename),
+      InstanceMethod("aliases", &PortWrap::Aliases),
+      InstanceMethod("setAlias", &PortWrap::SetAlias),
+      InstanceMethod("unsetAlias", &PortWrap::UnsetAlias),
+      InstanceMethod("uuid", &PortWrap::Uuid),
+      InstanceMethod("type", &PortWrap::Type),
+      InstanceMethod("flags", &PortWrap::Flags),
+      InstanceMethod("isMine", &PortWrap::IsMine),
+      InstanceMethod("requestMonitor", &PortWrap::RequestMonitor),
+      InstanceMethod("monitoringInput", &PortWrap::MonitoringInput),
+      InstanceMethod("connections", &PortWrap::Connections),
+      InstanceMethod("connectedCount", &PortWrap::ConnectedCount),
+      InstanceMethod("connectedTo", &PortWrap::ConnectedTo),
+      InstanceMethod("disconnectAll", &PortWrap::DisconnectAll),
+      InstanceMethod("unregister", &PortWrap::Unregister),
+      InstanceMethod("getLatencyRange", &PortWrap::GetLatencyRange),
+      InstanceMethod("setLatencyRange", &PortWrap::SetLatencyRange),
+      InstanceMethod("equals", &PortWrap::Equals),
+  });
+  gPortCtor = new Napi::FunctionReference(Napi::Persistent(fn));
+  return fn;
+}
+
+JW_MAIN_THREAD Napi::Object PortWrap::NewInstance(Napi::Env env, Napi::Object clientObj,
+                                                  ClientWrap* owner, jack_port_t* port) {
+  Napi::Object obj = gPortCtor->New({});
+  PortWrap* self = PortWrap::Unwrap(obj);
+  self->owner_ = owner;
+  self->ownerRef_ = Napi::Persistent(clientObj);
+  self->port_ = port;
+  return obj;
+}
+
+JW_MAIN_THREAD PortWrap::PortWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<PortWrap>(info) {}
+JW_MAIN_THREAD PortWrap::~PortWrap() = default;
+
+JW_MAIN_THREAD jack_port_t* PortWrap::handle() const {
+  if (!owner_ || !owner_->handle()) return nullptr;
+  return port_;
+}
+
+// Every accessor bails out with null when the port is no longer usable; the
+// TypeScript layer checks validity first and turns that into a JackError.
+#define JW_PORT_OR_NULL()                              \
+  jack_port_t* p = handle();                           \
+  if (!p) return info.Env().Null();
+
+JW_MAIN_THREAD Napi::Value PortWrap::IsValid(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), handle() != nullptr);
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Name(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::String::New(info.Env(), jack_port_name(p));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::ShortName(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::String::New(info.Env(), jack_port_short_name(p));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Rename(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(info.Env(), jack_port_rename(owner_->handle(), p, name.c_str()));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Aliases(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  const int size = jack_port_name_size();
+  std::vector<char> a(size, 0), b(size, 0);
+  char* aliases[2] = {a.data(), b.data()};
+  int n = jack_port_get_aliases(p, aliases);
+  Napi::Array arr = Napi::Array::New(info.Env());
+  for (int i = 0; i < n && i < 2; ++i) arr.Set(static_cast<uint32_t>(i), Napi::String::New(info.Env(), aliases[i]));
+  return arr;
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::SetAlias(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  std::string alias = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(info.Env(), jack_port_set_alias(p, alias.c_str()));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::UnsetAlias(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  std::string alias = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Number::New(info.Env(), jack_port_unset_alias(p, alias.c_str()));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Uuid(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::String::New(info.Env(), UuidToString(jack_port_uuid(p)));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Type(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  const char* t = jack_port_type(p);
+  return Napi::String::New(info.Env(), t ? t : "");
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Flags(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_port_flags(p));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::IsMine(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::Boolean::New(info.Env(), jack_port_is_mine(owner_->handle(), p) != 0);
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::RequestMonitor(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_port_request_monitor(p, info[0].ToBoolean().Value() ? 1 : 0));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::MonitoringInput(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::Boolean::New(info.Env(), jack_port_monitoring_input(p) != 0);
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Connections(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return TakeNameList(info.Env(), jack_port_get_all_connections(owner_->handle(), p));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::ConnectedCount(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_port_connected(p));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::ConnectedTo(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  std::string other = info[0].As<Napi::String>().Utf8Value();
+  return Napi::Boolean::New(info.Env(), jack_port_connected_to(p, other.c_str()) != 0);
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::DisconnectAll(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  return Napi::Number::New(info.Env(), jack_port_disconnect(owner_->handle(), p));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Unregister(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  int rc = jack_port_unregister(owner_->handle(), p);
+  if (rc == 0) port_ = nullptr;
+  return Napi::Number::New(info.Env(), rc);
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::GetLatencyRange(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  jack_latency_range_t range{0, 0};
+  jack_latency_callback_mode_t mode =
+      info[0].ToBoolean().Value() ? JackCaptureLatency : JackPlaybackLatency;
+  jack_port_get_latency_range(p, mode, &range);
+  Napi::Array arr = Napi::Array::New(info.Env(), 2);
+  arr.Set(0u, Napi::Number::New(info.Env(), range.min));
+  arr.Set(1u, Napi::Number::New(info.Env(), range.max));
+  return arr;
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::SetLatencyRange(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  jack_latency_callback_mode_t mode =
+      info[0].ToBoolean().Value() ? JackCaptureLatency : JackPlaybackLatency;
+  jack_latency_range_t range{info[1].ToNumber().Uint32Value(), info[2].ToNumber().Uint32Value()};
+  jack_port_set_latency_range(p, mode, &range);
+  // Rationale: other clients only see a new range after the server recomputes.
+  return Napi::Number::New(info.Env(), jack_recompute_total_latencies(owner_->handle()));
+}
+
+JW_MAIN_THREAD Napi::Value PortWrap::Equals(const Napi::CallbackInfo& info) {
+  if (!info[0].IsObject()) return Napi::Boolean::New(info.Env(), false);
+  Napi::Object other = info[0].As<Napi::Object>();
+  PortWrap* o = nullptr;
+  if (napi_unwrap(info.Env(), other, reinterpret_cast<void**>(&o)) != napi_ok || !o) {
+    return Napi::Boolean::New(info.Env(), false);
+  }
+  return Napi::Boolean::New(info.Env(), o->port_ != nullptr && o->port_ == port_);
+}
+
+}  // namespace jw

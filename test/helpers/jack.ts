@@ -1,0 +1,53 @@
+/**
+ * Test helpers: a per-file dummy jackd server with a unique name, unique
+ * client names, and waiting for events.
+ */
+import type { EventEmitter } from 'node:events';
+import { Server, type ServerOptions } from '../../host/index.js';
+
+let n = 0;
+
+/** A client name unique across every server on the machine (see DESIGN.md). */
+export function uniqueName(tag: string): string {
+  return `${tag}-${process.pid}-${++n}`;
+}
+
+/** Starts a dummy server named for this test file. */
+export function startServer(tag: string, options: ServerOptions = {}): Promise<Server> {
+  return Server.start({ name: `jwtest-${tag}-${process.pid}-${++n}`, period: 256, ...options });
+}
+
+/** Resolves with the arguments of the first `event` whose arguments satisfy `match`. */
+export function waitForEvent<T extends unknown[]>(
+  emitter: EventEmitter,
+  event: string,
+  match: (...args: T) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      emitter.off(event, listener);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for "${event}"`));
+    }, timeoutMs);
+    const listener = (...args: unknown[]) => {
+      if (!match(...(args as T))) return;
+      clearTimeout(timer);
+      emitter.off(event, listener);
+      resolve(args as T);
+    };
+    emitter.on(event, listener);
+  });
+}
+
+/** Polls `fn` until it returns a truthy value (returned) or time runs out. */
+export async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -32,5 +32,5 @@ export {
   versionString,
 } from './jack.js';
 export type { JackVersion } from './jack.js';
-export { Server, isServerRunning, listServerNames } from './server.js';
-export type { ServerOptions } from './server.js';
+export { Server, ensureServer, isServerRunning, listServerNames } from './server.js';
+export type { EnsuredServer, ServerOptions } from './server.js';

@@ -224,6 +224,29 @@ process.on('exit', () => {
   }
 });
 
+/** What {@link ensureServer} returns. */
+export interface EnsuredServer extends AsyncDisposable {
+  /** The server name to pass to Client.open. */
+  readonly name: string;
+  /** The embedded server, when one had to be started. */
+  readonly embedded: Server | undefined;
+  /** Stops the embedded server, if one was started (no-op otherwise). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Uses the running server `options.name` (default: $JACK_DEFAULT_SERVER or
+ * "default"), or starts an embedded dummy server when none runs.
+ */
+export async function ensureServer(options: ServerOptions = {}): Promise<EnsuredServer> {
+  const wanted = options.name ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
+  const embedded = (await isServerRunning(wanted)) ? undefined : await Server.start(options);
+  const stop = async () => {
+    await embedded?.stop();
+  };
+  return { name: embedded ? embedded.name : wanted, embedded, stop, [Symbol.asyncDispose]: stop };
+}
+
 /** Names of JACK servers with a socket in /dev/shm for this user (may include stale ones). */
 export function listServerNames(): string[] {
   const uid = process.getuid?.() ?? 0;

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * The jackwasm command line. Every command that needs a JACK server uses the
+ * running one, or starts an embedded dummy server (and says so).
+ */
+import { parseArgs, styleText } from 'node:util';
+import { Client } from './client.js';
+import { JackError } from './errors.js';
+import { isServerRunning, Server } from './server.js';
+import { version, versionString } from './jack.js';
+import type { Port } from './port.js';
+import { runDemo } from './demo.js';
+
+const HELP = `jackwasm: realtime audio for Node.js on JACK
+
+Usage: jackwasm <command> [options]
+
+Commands:
+  demo [--seconds N]              Tour of the client API on a live server
+  server [--name N] [--rate R] [--period P]
+                                  Run an embedded dummy JACK server until Ctrl-C
+  ports [--connections]           List ports (type, direction, flags, connections)
+  connect <source> <destination>  Connect an output port to an input port
+  disconnect <source> <destination>
+  transport <start|stop|status|locate FRAME>
+  info                            JACK library version and servers
+
+Options for every command:
+  --server NAME                   JACK server name (default: $JACK_DEFAULT_SERVER or "default")
+  -h, --help                      This help
+`;
+
+const color = (style: Parameters<typeof styleText>[0], text: string) =>
+  process.stdout.isTTY ? styleText(style, text) : text;
+
+/** Connects to the named server, starting an embedded one when none runs. */
+export async function withServer<T>(serverName: string | undefined, say: (msg: string) => void, fn: (serverName: string) => Promise<T>): Promise<T> {
+  const name = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
+  if (await isServerRunning(name)) {
+    say(`Using the running JACK server "${name}".`);
+    return fn(name);
+  }
+  const server = await Server.start(serverName ? { name: serverName } : {});
+  say(`No JACK server "${name}" is running: started an embedded dummy server "${server.name}" (${server.sampleRate} Hz, ${server.period} frames); it stops when this command exits.`);
+  const stop = () => void server.stop();
+  process.once('SIGINT', stop);
+  try {
+    return await fn(server.name);
+  } finally {
+    process.off('SIGINT', stop);
+    await server.stop();
+  }
+}
+
+function describePort(p: Port): string {
+  const flags = [p.isInput ? 'input' : 'output', p.isPhysical && 'physical', p.isTerminal && 'terminal', p.canMonitor && 'can-monitor'].filter(Boolean);
+  return `${p.isAudio ? 'audio' : p.isMidi ? 'midi ' : p.type}  ${flags.join(',')}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      server: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      seconds: { type: 'string' },
+      name: { type: 'string' },
+      rate: { type: 'string' },
+      period: { type: 'string' },
+      connections: { type: 'boolean', short: 'c' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return command || values.help ? 0 : 1;
+  }
+  const say = (msg: string) => console.log(color('dim', msg));
+  const clientName = `jackwasm-cli-${process.pid}`;
+
+  switch (command) {
+    case 'demo': {
+      const seconds = values.seconds === undefined ? 8 : Number(values.seconds);
+      if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${values.seconds}`);
+      await withServer(values.server, say, (server) => runDemo({ serverName: server, seconds, log: console.log, color }));
+      return 0;
+    }
+    case 'server': {
+      const server = await Server.start({
+        ...(values.name ? { name: values.name } : {}),
+        ...(values.rate ? { sampleRate: Number(values.rate) } : {}),
+        ...(values.period ? { period: Number(values.period) } : {}),
+      });
+      console.log(`JACK server "${server.name}" running (dummy driver, ${server.sampleRate} Hz, ${server.period} frames, pid ${server.pid}).`);
+      console.log(`Clients connect with serverName "${server.name}" (or JACK_DEFAULT_SERVER=${server.name}). Ctrl-C stops it.`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.stop();
+      console.log('Server stopped.');
+      return 0;
+    }
+    case 'ports':
+    case 'connect':
+    case 'disconnect':
+    case 'transport':
+      return withServer(values.server, say, async (serverName) => {
+        await using client = await Client.open(clientName, { serverName });
+        if (command === 'ports') {
+          for (const p of client.getPorts()) {
+            console.log(`${color('bold', p.name)}  ${color('dim', describePort(p))}`);
+            if (values.connections) for (const c of client.getAllConnections(p)) console.log(`    -> ${c.name}`);
+          }
+        } else if (command === 'connect' || command === 'disconnect') {
+          const [src, dst] = rest;
+          if (!src || !dst) throw new Error(`usage: jackwasm ${command} <source> <destination>`);
+          const changed = command === 'connect' ? client.connect(src, dst) : client.disconnect(src, dst);
+          console.log(changed ? `${command}ed ${src} -> ${dst}` : command === 'connect' ? `already connected: ${src} -> ${dst}` : `not connected: ${src} -> ${dst}`);
+        } else {
+          const [action, arg] = rest;
+          if (action === 'start') client.transportStart();
+          else if (action === 'stop') client.transportStop();
+          else if (action === 'locate') {
+            const frame = Number(arg);
+            if (!Number.isInteger(frame) || frame < 0) throw new Error(`usage: jackwasm transport locate FRAME (a non-negative integer)`);
+            client.transportFrame = frame;
+          } else if (action !== 'status' && action !== undefined) throw new Error(`unknown transport action "${action}" (start, stop, status, locate FRAME)`);
+          const q = client.transportQuery();
+          console.log(`transport ${q.state} at frame ${q.position.frame}${q.position.bar !== undefined ? `, bar ${q.position.bar} beat ${q.position.beat} tick ${q.position.tick} @ ${q.position.beatsPerMinute} bpm` : ''}`);
+        }
+        return 0;
+      });
+    case 'info': {
+      const v = version();
+      console.log(`JACK library ${versionString()} (protocol ${v.protocol})`);
+      const name = values.server ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
+      console.log(`server "${name}": ${(await isServerRunning(name)) ? 'running' : 'not running'}`);
+      return 0;
+    }
+    default:
+      process.stderr.write(`jackwasm: unknown command "${command}"\n\n${HELP}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    const e = err as Error;
+    process.stderr.write(`jackwasm: ${e instanceof JackError ? `[${e.code}] ` : ''}${e.message}\n`);
+    process.exitCode = 1;
+  },
+);

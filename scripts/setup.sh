@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs what jackwasm needs (Debian packages, npm packages) and builds it.
+# Idempotent, and fast when everything is already there.
+set -e
+cd "$(dirname "$0")/.."
+
+PKGS="jackd2 libjack-jackd2-dev wabt cmake make g++ pkg-config util-linux"
+missing=""
+for p in $PKGS; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages:$missing"
+    # jackd2 asks a debconf question about realtime priority; accept the default.
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "setup: missing Debian packages:$missing" >&2
+    echo "setup: run: sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends$missing" >&2
+    exit 1
+  fi
+fi
+
+# npm packages: reinstall when the lockfile changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+node scripts/build.mjs

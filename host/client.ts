@@ -97,6 +97,7 @@ export interface ClientEvents {
 const DEFAULT_TIMEBASE: Required<TimebaseSettings> = { bpm: 120, beatsPerBar: 4, beatType: 4, ticksPerBeat: 1920 };
 const CHANGES: PropertyChange[] = ['created', 'changed', 'deleted'];
 const EBUSY = 16;
+const EINVAL = 22;
 const EEXIST = 17;
 
 let clientNameMax: number | undefined;
@@ -130,6 +131,9 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
   #closed = false;
   #closing: Promise<void> | undefined;
   #syncHandler: SyncHandler | undefined;
+  /** Every Port object handed out, so renames announced by JACK can be followed. */
+  #views = new Set<WeakRef<Port>>();
+  #viewGc = new FinalizationRegistry<WeakRef<Port>>((ref) => this.#views.delete(ref));
   #timebase: Required<TimebaseSettings> | undefined;
 
   private constructor(n: NativeClient, name: string, status: Status, serverName: string | undefined) {
@@ -176,7 +180,12 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
     if (!r.ok) {
       const where = serverName ? `server "${serverName}"` : 'the default JACK server';
       const reasons = status.describe().join('; ') || 'unknown reason';
-      const hint = status.serverFailed ? ` (is ${where} running? start one with Server.start() or \`jackwasm server\`)` : '';
+      let hint = status.serverFailed ? ` (is ${where} running? start one with Server.start() or \`jackwasm server\`)` : '';
+      // Rationale: jackd2 reports a taken exact name as a server error, losing
+      // the nameNotUnique bit; find out and say so.
+      if (useExactName && !status.serverFailed && (await clientExists(name, serverName))) {
+        hint = ` (a client named "${name}" already exists; client names must be unique across all JACK servers)`;
+      }
       raise(new JackOpenError(name, status, `cannot open JACK client "${name}" on ${where}: ${reasons}${hint}`));
     }
     client = new Client(n, n.name() ?? name, status, serverName);
@@ -314,7 +323,13 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
     const type = list.kind === 'audio' ? C.DEFAULT_AUDIO_TYPE : C.DEFAULT_MIDI_TYPE;
     const p = this.n.portRegister(shortName, type, flags);
     if (!p) fail('JACK_FAILED', `register: JACK refused to register port "${full}"`);
-    const port = new OwnPort(this, p, full);
+    if (p.name() !== full) {
+      // Never hand out a port under a name other than the one asked for.
+      const got = p.name();
+      p.unregister();
+      fail('NAME_TOO_LONG', `register: JACK registered "${full}" as "${got}"`);
+    }
+    const port = this.#track(new OwnPort(this, p, full));
     list.items.push(port);
     return port;
   }
@@ -335,7 +350,19 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
   }
 
   #wrap(p: NativePort, name: string): Port {
-    return this.#ownPortFor(p) ?? new Port(this, p, name);
+    return this.#ownPortFor(p) ?? this.#track(new Port(this, p, name));
+  }
+
+  #track<T extends Port>(port: T): T {
+    const ref = new WeakRef<Port>(port);
+    this.#views.add(ref);
+    this.#viewGc.register(port, ref);
+    return port;
+  }
+
+  /** A port was renamed: every Port object for it keeps working under the new name. */
+  #followRename(oldName: string, newName: string): void {
+    for (const ref of this.#views) ref.deref()?.[kNative]?.follow(oldName, newName);
   }
 
   /**
@@ -352,9 +379,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
 
   #resolve(port: Port | string, what: string): Port {
     if (port instanceof Port) {
-      if (typeof port === 'object' && (port as Port)[kNative] === null) {
-        fail('PORT_INVALID', `${what}: port "${port.name}" no longer exists`);
-      }
+      if (!port[kNative]?.isValid()) fail('PORT_INVALID', `${what}: port "${port.name}" no longer exists`);
       return this.getPortByName(port.name);
     }
     const name = portName(port, what);
@@ -533,11 +558,9 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
   setTimebase(settings: TimebaseSettings = {}, options: { conditional?: boolean } = {}): boolean {
     this.assertUsable('Client.setTimebase');
     const s = checkTimebase({ ...(this.#timebase ?? DEFAULT_TIMEBASE), ...settings });
-    if (this.#timebase) {
-      this.n.updateTimebase(s.bpm, s.beatsPerBar, s.beatType, s.ticksPerBeat);
-      this.#timebase = s;
-      return true;
-    }
+    // Always (re)register: another client may have taken the role meanwhile,
+    // and re-registering makes JACK call the master again even while stopped,
+    // so new settings show up at once.
     const rc = this.n.setTimebase(Boolean(options.conditional), s.bpm, s.beatsPerBar, s.beatType, s.ticksPerBeat);
     if (rc === EBUSY && options.conditional) return false;
     check(rc, 'setTimebase');
@@ -550,12 +573,15 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
     return this.#timebase;
   }
 
-  /** Stops being timebase master. */
+  /** Stops being timebase master. @throws INVALID_ARGUMENT if this client is not (or no longer) master. */
   releaseTimebase(): void {
     this.assertUsable('Client.releaseTimebase');
-    if (!this.#timebase) fail('INVALID_ARGUMENT', `releaseTimebase: client "${this.#name}" is not timebase master`);
-    check(this.n.releaseTimebase(), 'releaseTimebase');
+    const notMaster = () => fail('INVALID_ARGUMENT', `releaseTimebase: client "${this.#name}" is not timebase master`);
+    if (!this.#timebase) notMaster();
+    const rc = this.n.releaseTimebase();
     this.#timebase = undefined;
+    if (rc === EINVAL) notMaster(); // another client took the role
+    check(rc, 'releaseTimebase');
   }
 
   /**
@@ -590,7 +616,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
   getCycleTimes(): CycleTimes {
     this.assertUsable('Client.getCycleTimes');
     const t = this.n.getCycleTimes();
-    if (!t) fail('JACK_FAILED', `getCycleTimes: no cycle timing yet (is client "${this.#name}" active?)`);
+    if (!t) fail('JACK_FAILED', `getCycleTimes: JACK has no cycle timing for client "${this.#name}"`);
     return t;
   }
 
@@ -701,6 +727,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
         this.emit('portConnect', this.#portFromName(a[0] as string), this.#portFromName(a[1] as string), a[2] as boolean);
         break;
       case 'portRename':
+        this.#followRename(a[1] as string, a[2] as string);
         this.emit('portRename', this.#portFromName(a[2] as string), a[1] as string, a[2] as string);
         break;
       case 'graphOrder':
@@ -746,6 +773,18 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
   /** @internal */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `Client { ${JSON.stringify(this.#name)}${this.#closed ? ' (closed)' : this.active ? ' (active)' : ''} }`;
+  }
+}
+
+/** True if a client with this name is registered on the server. */
+async function clientExists(name: string, serverName: string | undefined): Promise<boolean> {
+  const n = new native.NativeClient(() => {});
+  const r = await n.open(`jwprobe-${process.pid}-${Date.now() % 1e6}`, C.NoStartServer, serverName ?? null, null);
+  if (!r.ok) return false;
+  try {
+    return n.uuidForClientName(name) !== null;
+  } finally {
+    await n.close();
   }
 }
 

@@ -9,7 +9,7 @@ export type JackErrorCode =
   | 'CLIENT_CLOSED'
   /** The JACK server shut the client down or went away. */
   | 'SERVER_GONE'
-  /** The port was unregistered, or belongs to a closed client. */
+  /** The port was unregistered (a port of a closed client gives CLIENT_CLOSED). */
   | 'PORT_INVALID'
   /** No port with that name exists. */
   | 'NO_SUCH_PORT'

@@ -12,13 +12,13 @@ export type {
   SyncHandler,
   TransportQuery,
 } from './client.js';
-export { Port, OwnPort, Ports } from './port.js';
+export { Port, OwnPort, Ports, maxPortNameBytes } from './port.js';
 export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';
 export { Status } from './status.js';
 export { JackError, JackOpenError } from './errors.js';
 export type { JackErrorCode } from './errors.js';
 export { TransportState, bbtAt, transportStateName } from './transport.js';
-export type { Position, RepositionTarget, TimebaseSettings, TransportStateName, TransportStateValue } from './transport.js';
+export type { BbtFields, Position, RepositionTarget, TimebaseSettings, TransportStateName, TransportStateValue } from './transport.js';
 export { METADATA, getAllProperties, getProperties, getProperty } from './metadata.js';
 export type { Property, Subject } from './metadata.js';
 export {

@@ -8,28 +8,12 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fail } from './errors.js';
+import type { Position } from './transport.js';
 
 export const kNative: unique symbol = Symbol('jackwasm.native');
 
-export interface NativePosition {
-  frame: number;
-  frameRate: number;
-  usecs: number;
-  bar?: number;
-  beat?: number;
-  tick?: number;
-  barStartTick?: number;
-  beatsPerBar?: number;
-  beatType?: number;
-  ticksPerBeat?: number;
-  beatsPerMinute?: number;
-  tickDouble?: number;
-  frameTime?: number;
-  nextTime?: number;
-  bbtOffset?: number;
-  audioFramesPerVideoFrame?: number;
-  videoOffset?: number;
-}
+/** The native layer passes positions in exactly the public shape. */
+export type NativePosition = Position;
 
 export interface NativePort {
   isValid(): boolean;
@@ -53,6 +37,7 @@ export interface NativePort {
   getLatencyRange(capture: boolean): [number, number] | null;
   setLatencyRange(capture: boolean, min: number, max: number): number | null;
   equals(other: NativePort): boolean;
+  follow(oldName: string, newName: string): boolean;
 }
 
 export type NativeEventCallback = (kind: string, ...args: unknown[]) => void;
@@ -88,7 +73,6 @@ export interface NativeClient {
   transportReposition(pos: Partial<NativePosition>): number | null;
   setSyncTimeout(usecs: number): number | null;
   setTimebase(conditional: boolean, bpm: number, beatsPerBar: number, beatType: number, ticksPerBeat: number): number | null;
-  updateTimebase(bpm: number, beatsPerBar: number, beatType: number, ticksPerBeat: number): void;
   releaseTimebase(): number | null;
   setSyncEnabled(on: boolean): number | null;
   syncReady(seq: number): void;

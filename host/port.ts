@@ -81,7 +81,7 @@ export class Port {
   setAlias(alias: string): void {
     require_(typeof alias === 'string' && alias.length > 0, 'setAlias: alias must be a non-empty string');
     const p = this.n('Port.setAlias');
-    const size = portNameLimit();
+    const size = maxPortNameBytes();
     if (Buffer.byteLength(alias) > size) fail('NAME_TOO_LONG', `setAlias: alias "${alias}" is longer than ${size} bytes`);
     if ((p.aliases() as string[]).length >= 2 && !(p.aliases() as string[]).includes(alias)) {
       fail('INVALID_ARGUMENT', `setAlias: port "${this.name}" already has two aliases (JACK allows at most two)`);
@@ -325,21 +325,34 @@ export class Ports implements Iterable<OwnPort> {
 
   /** Unregisters every port in this list. */
   clear(): void {
+    this.host.assertUsable(`${this.label}.clear`);
     for (const p of this.items.slice()) p.unregister();
   }
 
   /** The port with this short or full name, if registered in this list. */
   get(name: string): OwnPort | undefined {
+    this.host.assertUsable(`${this.label}.get`);
     return this.items.find((p) => p.shortName === name || p.name === name);
+  }
+
+  /** The list's property name on Client, for messages. */
+  private get label(): string {
+    const name = this.direction === 'input' ? 'inports' : 'outports';
+    return this.kind === 'midi' ? `midi${name[0]?.toUpperCase()}${name.slice(1)}` : name;
   }
 }
 
 // --- helpers ------------------------------------------------------------
 
 let portNameMax: number | undefined;
-/** Longest full port name JACK accepts, in bytes (jack_port_name_size() minus the NUL). */
-export function portNameLimit(): number {
-  portNameMax ??= native.portNameSize() - 1;
+/**
+ * Longest full port name JACK accepts, in bytes.
+ * Rationale: jackd2 1.9.21 reports jack_port_name_size() = 321 but stores
+ * full names in 256 bytes: longer names are refused or silently truncated
+ * (measured), so the effective limit is the smaller of the two.
+ */
+export function maxPortNameBytes(): number {
+  portNameMax ??= Math.min(native.portNameSize() - 1, 256);
   return portNameMax;
 }
 
@@ -348,7 +361,7 @@ export function checkPortName(clientName: string, shortName: string): void {
   require_(typeof shortName === 'string' && shortName.length > 0, 'port name must be a non-empty string');
   require_(!shortName.includes('\0'), `port name "${shortName}" contains a NUL character`);
   const full = `${clientName}:${shortName}`;
-  const limit = portNameLimit();
+  const limit = maxPortNameBytes();
   if (Buffer.byteLength(full) > limit) {
     fail(
       'NAME_TOO_LONG',

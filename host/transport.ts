@@ -16,45 +16,43 @@ export function transportStateName(state: number): TransportStateName {
   return NAMES[state] ?? 'stopped';
 }
 
+/** The bar/beat/tick group of a position (JackPositionBBT). */
+export interface BbtFields {
+  /** Bar, 1-based. */
+  bar: number;
+  /** Beat within the bar, 1-based. */
+  beat: number;
+  /** Tick within the beat, 0-based. */
+  tick: number;
+  barStartTick: number;
+  beatsPerBar: number;
+  beatType: number;
+  ticksPerBeat: number;
+  beatsPerMinute: number;
+  /** Fractional tick (JackTickDouble). */
+  tickDouble?: number;
+}
+
 /**
  * A transport position. `frame`, `frameRate` and `usecs` are always present;
  * the other groups only when the timebase master provides them.
  */
-export interface Position {
+export interface Position extends Partial<BbtFields> {
   frame: number;
   frameRate: number;
   usecs: number;
-  /** Bar (1-based), with the rest of the BBT group. */
-  bar?: number;
-  beat?: number;
-  tick?: number;
-  barStartTick?: number;
-  beatsPerBar?: number;
-  beatType?: number;
-  ticksPerBeat?: number;
-  beatsPerMinute?: number;
-  /** Fractional tick (JackTickDouble). */
-  tickDouble?: number;
   /** Timecode group (JackPositionTimecode). */
   frameTime?: number;
   nextTime?: number;
+  /** Frame offset of the BBT fields (JackBBTFrameOffset). */
   bbtOffset?: number;
   audioFramesPerVideoFrame?: number;
   videoOffset?: number;
 }
 
 /** What `transportReposition` accepts: a frame, optionally with a full BBT group. */
-export interface RepositionTarget {
+export interface RepositionTarget extends Partial<BbtFields> {
   frame: number;
-  bar?: number;
-  beat?: number;
-  tick?: number;
-  barStartTick?: number;
-  beatsPerBar?: number;
-  beatType?: number;
-  ticksPerBeat?: number;
-  beatsPerMinute?: number;
-  tickDouble?: number;
   bbtOffset?: number;
 }
 

@@ -43,3 +43,12 @@ if (stale('dist/host/index.js', ['host', 'examples', 'tsconfig.json'])) {
   console.log('build: TypeScript host (tsc)');
   run(bin('tsc'), ['-p', 'tsconfig.json']);
 }
+
+// The AssemblyScript SDK's own modules, compiled for its tests.
+for (const f of readdirSync(join(root, 'dsp-asm')).filter((f) => f.endsWith('.ts'))) {
+  const out = `build/dsp/${f.replace(/\.ts$/, '.wasm')}`;
+  if (stale(out, ['dsp-asm', 'asconfig.json'])) {
+    console.log(`build: dsp-asm/${f} (asc)`);
+    run(bin('asc'), [`dsp-asm/${f}`, '-o', out, '--runtime', 'stub', '-O3', '--noAssert']);
+  }
+}

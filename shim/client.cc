@@ -51,7 +51,6 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("transportReposition", &ClientWrap::TransportReposition),
       InstanceMethod("setSyncTimeout", &ClientWrap::SetSyncTimeout),
       InstanceMethod("setTimebase", &ClientWrap::SetTimebase),
-      InstanceMethod("updateTimebase", &ClientWrap::UpdateTimebase),
       InstanceMethod("releaseTimebase", &ClientWrap::ReleaseTimebase),
       InstanceMethod("setSyncEnabled", &ClientWrap::SetSyncEnabled),
       InstanceMethod("syncReady", &ClientWrap::SyncReady),
@@ -217,6 +216,7 @@ class OpenWorker : public Napi::AsyncWorker {
     if (client_) {
       self_->client_ = client_;
       self_->cbHandle_ = client_;
+      self_->sampleRate_.store(jack_get_sample_rate(client_));
       gOpenClients.insert(self_);
       self_->InstallCallbacks();
     }
@@ -410,6 +410,7 @@ int ClientWrap::OnBufferSize(jack_nframes_t n, void* arg) {
 }
 
 int ClientWrap::OnSampleRate(jack_nframes_t n, void* arg) {
+  static_cast<ClientWrap*>(arg)->sampleRate_.store(n, std::memory_order_relaxed);
   Event* ev = new Event(Event::kSampleRate);
   ev->i1 = n;
   static_cast<ClientWrap*>(arg)->Post(ev);
@@ -478,7 +479,13 @@ void ClientWrap::OnPropertyChange(jack_uuid_t subject, const char* key, jack_pro
 // outbox for the drain thread to forward to JS.
 int ClientWrap::OnSync(jack_transport_state_t state, jack_position_t* pos, void* arg) {
   auto* self = static_cast<ClientWrap*>(arg);
-  if (static_cast<int>(state) != self->syncLastState_ || pos->frame != self->syncLastFrame_) {
+  if (self->syncReset_.exchange(false, std::memory_order_acq_rel)) self->syncAwaiting_ = false;
+  // Rationale: jackd2 stops calling a client's sync callback once it returned
+  // ready, until the next start or relocation. So any call while no request
+  // is pending, or with a new state/frame, is a new request.
+  if (!self->syncAwaiting_ || static_cast<int>(state) != self->syncLastState_ ||
+      pos->frame != self->syncLastFrame_) {
+    self->syncAwaiting_ = true;
     self->syncLastState_ = static_cast<int>(state);
     self->syncLastFrame_ = pos->frame;
     self->syncSeq_++;
@@ -491,10 +498,15 @@ int ClientWrap::OnSync(jack_transport_state_t state, jack_position_t* pos, void*
       // Nobody will hear about this request: report ready rather than stall
       // the transport, and count the loss.
       self->rtDropped_.fetch_add(1, std::memory_order_relaxed);
+      self->syncAwaiting_ = false;
       return 1;
     }
   }
-  return self->syncReadySeq_.load(std::memory_order_acquire) == self->syncSeq_ ? 1 : 0;
+  if (self->syncReadySeq_.load(std::memory_order_acquire) == self->syncSeq_) {
+    self->syncAwaiting_ = false;
+    return 1;
+  }
+  return 0;
 }
 
 // Timebase master: BBT is a pure function of the frame and the current
@@ -502,7 +514,9 @@ int ClientWrap::OnSync(jack_transport_state_t state, jack_position_t* pos, void*
 void ClientWrap::OnTimebase(jack_transport_state_t, jack_nframes_t, jack_position_t* pos, int, void* arg) {
   auto* self = static_cast<ClientWrap*>(arg);
   const TimebaseParams& p = self->timebase_.read();
-  const double rate = pos->frame_rate > 0 ? static_cast<double>(pos->frame_rate) : 48000.0;
+  // Rationale: after jack_transport_locate, jackd2 hands the master a position
+  // whose frame_rate is uninitialised for one cycle; use the client's rate.
+  const double rate = static_cast<double>(self->sampleRate_.load(std::memory_order_relaxed));
   const double absTick = static_cast<double>(pos->frame) * p.bpm * p.ticksPerBeat / (rate * 60.0);
   const double absBeat = std::floor(absTick / p.ticksPerBeat);
   const double bar = std::floor(absBeat / p.beatsPerBar);
@@ -694,12 +708,6 @@ Napi::Value ClientWrap::SetTimebase(const Napi::CallbackInfo& info) {
   int rc = jack_set_timebase_callback(c, info[0].ToBoolean().Value() ? 1 : 0, OnTimebase, this);
   return Napi::Number::New(info.Env(), rc);
 }
-// updateTimebase(bpm, beatsPerBar, beatType, ticksPerBeat)
-Napi::Value ClientWrap::UpdateTimebase(const Napi::CallbackInfo& info) {
-  JW_CLIENT_OR_NULL();
-  timebase_.write(ReadTimebase(info, 0));
-  return info.Env().Undefined();
-}
 Napi::Value ClientWrap::ReleaseTimebase(const Napi::CallbackInfo& info) {
   JW_CLIENT_OR_NULL();
   return Napi::Number::New(info.Env(), jack_release_timebase(c));
@@ -707,6 +715,7 @@ Napi::Value ClientWrap::ReleaseTimebase(const Napi::CallbackInfo& info) {
 Napi::Value ClientWrap::SetSyncEnabled(const Napi::CallbackInfo& info) {
   JW_CLIENT_OR_NULL();
   bool on = info[0].ToBoolean().Value();
+  if (on) syncReset_.store(true, std::memory_order_release);
   return Napi::Number::New(info.Env(), jack_set_sync_callback(c, on ? OnSync : nullptr, on ? this : nullptr));
 }
 // syncReady(seq): JS finished preparing for sync request `seq`.

@@ -94,7 +94,6 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value TransportReposition(const Napi::CallbackInfo& info);
   Napi::Value SetSyncTimeout(const Napi::CallbackInfo& info);
   Napi::Value SetTimebase(const Napi::CallbackInfo& info);
-  Napi::Value UpdateTimebase(const Napi::CallbackInfo& info);
   Napi::Value ReleaseTimebase(const Napi::CallbackInfo& info);
   Napi::Value SetSyncEnabled(const Napi::CallbackInfo& info);
   Napi::Value SyncReady(const Napi::CallbackInfo& info);
@@ -150,6 +149,9 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
 
   // Audio-thread state for the sync callback.
   uint32_t syncSeq_ = 0;                      // [audio-thread] only
+  bool syncAwaiting_ = false;                 // [audio-thread] only: a request is pending
+  std::atomic<bool> syncReset_{false};        // main asks the audio thread to forget a stale request
+  std::atomic<uint32_t> sampleRate_{48000};   // for the timebase callback
   int syncLastState_ = -1;                    // [audio-thread] only
   jack_nframes_t syncLastFrame_ = 0;          // [audio-thread] only
   std::atomic<uint32_t> syncReadySeq_{0};     // written by main, read by audio

@@ -35,6 +35,7 @@ JW_MAIN_THREAD Napi::Function PortWrap::Init(Napi::Env env) {
       InstanceMethod("getLatencyRange", &PortWrap::GetLatencyRange),
       InstanceMethod("setLatencyRange", &PortWrap::SetLatencyRange),
       InstanceMethod("equals", &PortWrap::Equals),
+      InstanceMethod("follow", &PortWrap::Follow),
   });
   gPortCtor = new Napi::FunctionReference(Napi::Persistent(fn));
   return fn;
@@ -47,6 +48,8 @@ JW_MAIN_THREAD Napi::Object PortWrap::NewInstance(Napi::Env env, Napi::Object cl
   self->owner_ = owner;
   self->ownerRef_ = Napi::Persistent(clientObj);
   self->port_ = port;
+  const char* name = jack_port_name(port);
+  self->expectedName_ = name ? name : "";
   return obj;
 }
 
@@ -54,7 +57,14 @@ JW_MAIN_THREAD PortWrap::PortWrap(const Napi::CallbackInfo& info) : Napi::Object
 JW_MAIN_THREAD PortWrap::~PortWrap() = default;
 
 JW_MAIN_THREAD jack_port_t* PortWrap::handle() const {
-  if (!owner_ || !owner_->handle()) return nullptr;
+  jack_client_t* c = owner_ ? owner_->handle() : nullptr;
+  if (!c || !port_) return nullptr;
+  // Rationale: in jackd2 a jack_port_t* is a slot index, reused after the
+  // port is unregistered, and the port UUID is derived from that index too.
+  // So the slot still holds our port only if it is registered under the name
+  // we expect (renames update that name: see Rename and Follow).
+  const char* name = jack_port_name(port_);
+  if (!name || expectedName_ != name || jack_port_by_name(c, name) != port_) return nullptr;
   return port_;
 }
 
@@ -81,7 +91,12 @@ JW_MAIN_THREAD Napi::Value PortWrap::ShortName(const Napi::CallbackInfo& info) {
 JW_MAIN_THREAD Napi::Value PortWrap::Rename(const Napi::CallbackInfo& info) {
   JW_PORT_OR_NULL();
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  return Napi::Number::New(info.Env(), jack_port_rename(owner_->handle(), p, name.c_str()));
+  int rc = jack_port_rename(owner_->handle(), p, name.c_str());
+  if (rc == 0) {
+    const char* now = jack_port_name(p);
+    expectedName_ = now ? now : "";
+  }
+  return Napi::Number::New(info.Env(), rc);
 }
 
 JW_MAIN_THREAD Napi::Value PortWrap::Aliases(const Napi::CallbackInfo& info) {
@@ -89,9 +104,13 @@ JW_MAIN_THREAD Napi::Value PortWrap::Aliases(const Napi::CallbackInfo& info) {
   const int size = jack_port_name_size();
   std::vector<char> a(size, 0), b(size, 0);
   char* aliases[2] = {a.data(), b.data()};
-  int n = jack_port_get_aliases(p, aliases);
+  jack_port_get_aliases(p, aliases);
+  // Rationale: jackd2 keeps the second alias in slot 1 after the first is
+  // removed (and then counts 1), so read both slots rather than trust the count.
   Napi::Array arr = Napi::Array::New(info.Env());
-  for (int i = 0; i < n && i < 2; ++i) arr.Set(static_cast<uint32_t>(i), Napi::String::New(info.Env(), aliases[i]));
+  uint32_t n = 0;
+  for (char* a : aliases)
+    if (a[0] != '\0') arr.Set(n++, Napi::String::New(info.Env(), a));
   return arr;
 }
 
@@ -186,6 +205,19 @@ JW_MAIN_THREAD Napi::Value PortWrap::SetLatencyRange(const Napi::CallbackInfo& i
   jack_port_set_latency_range(p, mode, &range);
   // Rationale: other clients only see a new range after the server recomputes.
   return Napi::Number::New(info.Env(), jack_recompute_total_latencies(owner_->handle()));
+}
+
+// follow(oldName, newName): a rename notification; keep tracking the port if
+// it is the one that was renamed.
+JW_MAIN_THREAD Napi::Value PortWrap::Follow(const Napi::CallbackInfo& info) {
+  std::string oldName = info[0].As<Napi::String>().Utf8Value();
+  std::string newName = info[1].As<Napi::String>().Utf8Value();
+  jack_client_t* c = owner_ ? owner_->handle() : nullptr;
+  if (!c || !port_ || expectedName_ != oldName) return Napi::Boolean::New(info.Env(), false);
+  const char* now = jack_port_name(port_);
+  if (!now || newName != now) return Napi::Boolean::New(info.Env(), false);
+  expectedName_ = newName;
+  return Napi::Boolean::New(info.Env(), true);
 }
 
 JW_MAIN_THREAD Napi::Value PortWrap::Equals(const Napi::CallbackInfo& info) {

@@ -3,6 +3,7 @@
 // (and, for own ports, until unregistered).
 #pragma once
 #include <jack/jack.h>
+#include <string>
 #include <napi.h>
 
 #include "threads.h"
@@ -46,10 +47,12 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
   Napi::Value GetLatencyRange(const Napi::CallbackInfo& info);
   Napi::Value SetLatencyRange(const Napi::CallbackInfo& info);
   Napi::Value Equals(const Napi::CallbackInfo& info);
+  Napi::Value Follow(const Napi::CallbackInfo& info);
 
   ClientWrap* owner_ = nullptr;
   Napi::ObjectReference ownerRef_;
   jack_port_t* port_ = nullptr;
+  std::string expectedName_;  // with port_, identifies the registration (see handle())
 };
 
 }  // namespace jw

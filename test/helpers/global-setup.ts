@@ -1,6 +1,8 @@
 /**
  * Checks that the test run leaves no jackd process and no JACK shared-memory
- * file behind for the servers the tests started (all named "jwtest-...").
+ * file behind for the servers its tests started. Every server of one run is
+ * named "jwtest-<run id>-..." (see helpers/jack.ts), so concurrent runs on the
+ * same machine do not see each other's servers.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -10,7 +12,7 @@ function testJackds(): number[] {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
-      if (cmd.some((a) => a.endsWith('jackd')) && cmd.some((a) => a.startsWith('jwtest-'))) pids.push(Number(e));
+      if (cmd.some((a) => a.endsWith('jackd')) && cmd.some((a) => a.startsWith(prefix()))) pids.push(Number(e));
     } catch {
       /* exited */
     }
@@ -19,10 +21,15 @@ function testJackds(): number[] {
 }
 
 function testShmFiles(): string[] {
-  return readdirSync('/dev/shm').filter((f) => f.includes('jwtest-'));
+  return readdirSync('/dev/shm').filter((f) => f.includes(prefix()));
 }
 
-export function setup(): void {}
+const prefix = () => `jwtest-${process.env.JW_TEST_RUN}-`;
+
+export function setup(): void {
+  // Inherited by the test worker processes.
+  process.env.JW_TEST_RUN ??= String(process.pid);
+}
 
 export async function teardown(): Promise<void> {
   // jackd removes its files just after it exits; give it a moment.

@@ -7,6 +7,11 @@ import { Server, type ServerOptions } from '../../host/index.js';
 
 let n = 0;
 
+/** Prefix of every server name this test run starts (checked at teardown). */
+export function serverPrefix(): string {
+  return `jwtest-${process.env.JW_TEST_RUN ?? process.pid}-`;
+}
+
 /** A client name unique across every server on the machine (see DESIGN.md). */
 export function uniqueName(tag: string): string {
   return `${tag}-${process.pid}-${++n}`;
@@ -14,7 +19,7 @@ export function uniqueName(tag: string): string {
 
 /** Starts a dummy server named for this test file. */
 export function startServer(tag: string, options: ServerOptions = {}): Promise<Server> {
-  return Server.start({ name: `jwtest-${tag}-${process.pid}-${++n}`, period: 256, ...options });
+  return Server.start({ name: `${serverPrefix()}${tag}-${process.pid}-${++n}`, period: 256, ...options });
 }
 
 /** Resolves with the arguments of the first `event` whose arguments satisfy `match`. */

@@ -1,0 +1,412 @@
+/**
+ * Client events, each caused by a real action and received by a separate
+ * "watcher" client.
+ *
+ * jackd2 only notifies ACTIVE clients (JackClient::ClientNotify checks
+ * IsActive()); the first test checks that, the others use an active watcher.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, JackError, Port, Server, Status, type OwnPort, type PropertyChange } from '../host/index.js';
+import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const distIndex = join(root, 'dist', 'host', 'index.js');
+
+/** Child processes import the compiled library; rebuild it if host/ is newer. */
+function ensureDist(): void {
+  const newest = Math.max(...readdirSync(join(root, 'host')).map((f) => statSync(join(root, 'host', f)).mtimeMs));
+  if (!existsSync(distIndex) || statSync(distIndex).mtimeMs < newest) {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  }
+}
+
+interface Child {
+  proc: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<number | null>;
+}
+
+/** Runs an ES module snippet in a child Node process; `JW` is the library. */
+function runChild(code: string, env: Record<string, string>): Child {
+  const script = `import * as JW from ${JSON.stringify(pathToFileURL(distIndex).href)};\n${code}`;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  proc.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, stdout, stderr, exited };
+}
+
+let server: Server;
+let watcher: Client;
+let watcherIn: OwnPort;
+const log: { event: string; args: unknown[] }[] = [];
+const opened: Client[] = [];
+
+const EVENTS = [
+  'xrun',
+  'shutdown',
+  'freewheel',
+  'blockSize',
+  'sampleRate',
+  'clientRegistration',
+  'portRegistration',
+  'portConnect',
+  'portRename',
+  'graphOrder',
+  'propertyChange',
+] as const;
+
+async function open(tag: string): Promise<Client> {
+  const c = await Client.open(uniqueName(tag), { serverName: server.name });
+  opened.push(c);
+  return c;
+}
+
+beforeAll(async () => {
+  ensureDist();
+  server = await startServer('events');
+  watcher = await Client.open(uniqueName('evwatch'), { serverName: server.name });
+  for (const e of EVENTS) watcher.on(e, (...args: unknown[]) => log.push({ event: e, args }));
+  watcherIn = watcher.inports.register('in');
+  watcher.activate();
+});
+
+afterAll(async () => {
+  for (const c of opened) await c.close();
+  await watcher?.close();
+  await server?.stop();
+});
+
+describe('client events', () => {
+  it('delivers notifications only to active clients', async () => {
+    const idle = await open('evidle');
+    const seen: string[] = [];
+    idle.on('clientRegistration', (name) => seen.push(name));
+    const other = await open('evidleother');
+    // The active watcher hears about `other`; by then the idle client would have too.
+    await waitForEvent<[string, boolean]>(watcher, 'clientRegistration', (n, r) => n === other.name && r);
+    await other.close();
+    await waitForEvent<[string, boolean]>(watcher, 'clientRegistration', (n, r) => n === other.name && !r);
+    expect(seen).toEqual([]);
+
+    idle.activate();
+    const third = await open('evidlethird');
+    await until(() => seen.includes(third.name), 5000, 'the now active client to see the registration');
+    await third.close();
+    await idle.close();
+  });
+
+  it('emits clientRegistration when another client opens and closes', async () => {
+    const name = uniqueName('evcreg');
+    const registered = waitForEvent<[string, boolean]>(watcher, 'clientRegistration', (n) => n === name);
+    const other = await Client.open(name, { serverName: server.name });
+    opened.push(other);
+    expect(await registered).toEqual([name, true]);
+
+    const unregistered = waitForEvent<[string, boolean]>(watcher, 'clientRegistration', (n, r) => n === name && !r);
+    await other.close();
+    expect(await unregistered).toEqual([name, false]);
+  });
+
+  it('emits portRegistration with a Port named after the registered port, and keeps the name after unregistration', async () => {
+    const other = await open('evpreg');
+    other.activate();
+    const prefix = `${other.name}:`;
+    const reg = waitForEvent<[Port, boolean]>(watcher, 'portRegistration', (p, r) => r && p.name.startsWith(prefix));
+    const out = other.outports.register('out');
+    const [port, registered] = await reg;
+    expect(registered).toBe(true);
+    expect(port).toBeInstanceOf(Port);
+    expect(port.name).toBe(`${other.name}:out`);
+    expect(port.isOutput).toBe(true);
+    expect(port.isAudio).toBe(true);
+    expect(port.equals(out)).toBe(true);
+
+    const unreg = waitForEvent<[Port, boolean]>(watcher, 'portRegistration', (p, r) => !r && p.name.startsWith(prefix));
+    out.unregister();
+    const [gone, stillRegistered] = await unreg;
+    expect(stillRegistered).toBe(false);
+    expect(gone.name).toBe(`${other.name}:out`);
+    expect(String(gone)).toBe(`${other.name}:out`);
+    // The port no longer exists: using it fails with a code that names it.
+    let err: unknown;
+    try {
+      void gone.type;
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(JackError);
+    expect((err as JackError).code).toBe('PORT_INVALID');
+    expect((err as JackError).message).toContain(`${other.name}:out`);
+    await other.close();
+  });
+
+  it('emits portConnect with both ports on connect and on disconnect', async () => {
+    const other = await open('evconn');
+    const out = other.outports.register('out');
+    other.activate();
+    const mine = (a: Port) => a.name === out.name;
+
+    const connected = waitForEvent<[Port, Port, boolean]>(watcher, 'portConnect', (a, b, c) => c && (mine(a) || mine(b)));
+    expect(other.connect(out, watcherIn)).toBe(true);
+    const [a, b, flag] = await connected;
+    expect(flag).toBe(true);
+    expect([a.name, b.name]).toEqual([out.name, watcherIn.name]);
+    // The watcher's own port comes back as its OwnPort object.
+    expect(b).toBe(watcherIn);
+    expect(a.isOutput).toBe(true);
+
+    const disconnected = waitForEvent<[Port, Port, boolean]>(watcher, 'portConnect', (x, y, c) => !c && (mine(x) || mine(y)));
+    expect(other.disconnect(out, watcherIn)).toBe(true);
+    const [a2, b2, flag2] = await disconnected;
+    expect(flag2).toBe(false);
+    expect([a2.name, b2.name]).toEqual([out.name, watcherIn.name]);
+    await other.close();
+  });
+
+  it('emits graphOrder after a connection changes the graph', async () => {
+    const other = await open('evgraph');
+    const out = other.outports.register('out');
+    other.activate();
+    const start = log.length;
+    other.connect(out, 'system:playback_1');
+    await until(
+      () => {
+        const i = log.findIndex(
+          (e, k) => k >= start && e.event === 'portConnect' && (e.args[0] as Port).name === out.name && e.args[2] === true,
+        );
+        return i >= 0 && log.slice(i + 1).some((e) => e.event === 'graphOrder');
+      },
+      5000,
+      'graphOrder after the portConnect event',
+    );
+    await other.close();
+  });
+
+  it('emits portRename with the old and new names, and the Port has the new name', async () => {
+    const other = await open('evren');
+    const out = other.outports.register('before');
+    other.activate();
+    const renamed = waitForEvent<[Port, string, string]>(watcher, 'portRename', (_p, o) => o.startsWith(`${other.name}:`));
+    out.shortName = 'after';
+    const [port, oldName, newName] = await renamed;
+    expect(oldName).toBe(`${other.name}:before`);
+    expect(newName).toBe(`${other.name}:after`);
+    expect(port.name).toBe(`${other.name}:after`);
+    expect(port.equals(out)).toBe(true);
+    await other.close();
+  });
+
+  it('emits propertyChange created / changed / deleted for a port property', async () => {
+    const other = await open('evprop');
+    const out = other.outports.register('out');
+    other.activate();
+    const key = `urn:jwtest:${uniqueName('key')}`;
+    const next = (change: PropertyChange) =>
+      waitForEvent<[string, string, PropertyChange]>(watcher, 'propertyChange', (s, k, c) => k === key && c === change);
+
+    let ev = next('created');
+    other.setProperty(out, key, 'one');
+    expect(await ev).toEqual([out.uuid, key, 'created']);
+
+    ev = next('changed');
+    other.setProperty(out, key, 'two');
+    expect(await ev).toEqual([out.uuid, key, 'changed']);
+
+    ev = next('deleted');
+    expect(other.removeProperty(out, key)).toBe(true);
+    expect(await ev).toEqual([out.uuid, key, 'deleted']);
+    await other.close();
+  });
+
+  it('emits sampleRate once, right after open (before activation), and not again on activate', async () => {
+    const c = await open('evsr');
+    const rates: number[] = [];
+    c.on('sampleRate', (r) => rates.push(r));
+    await until(() => rates.length > 0, 5000, 'the sampleRate event');
+    expect(rates).toEqual([server.sampleRate]);
+    expect(c.active).toBe(false);
+
+    // Activation is followed by a graphOrder notification; everything the
+    // activation caused has been delivered by then.
+    const graph = waitForEvent(c, 'graphOrder');
+    c.activate();
+    await graph;
+    expect(rates).toEqual([server.sampleRate]);
+    await c.close();
+  });
+
+  it('emits blockSize when the block size is changed', async () => {
+    const other = await open('evbs');
+    const original = watcher.blockSize;
+    expect(original).toBe(server.period);
+    const target = original * 2;
+    try {
+      const ev = waitForEvent<[number]>(watcher, 'blockSize');
+      other.blockSize = target;
+      expect(await ev).toEqual([target]);
+      expect(watcher.blockSize).toBe(target);
+      expect(other.blockSize).toBe(target);
+    } finally {
+      const back = waitForEvent<[number]>(watcher, 'blockSize', (n) => n === original);
+      other.blockSize = original;
+      await back;
+    }
+    expect(watcher.blockSize).toBe(original);
+    await other.close();
+  });
+
+  it('emits freewheel true then false', async () => {
+    const other = await open('evfw');
+    other.activate();
+    try {
+      const on = waitForEvent<[boolean]>(watcher, 'freewheel');
+      other.setFreewheel(true);
+      expect(await on).toEqual([true]);
+    } finally {
+      // Freewheel must be off before any client closes (jackd2 issue #1006).
+      const off = waitForEvent<[boolean]>(watcher, 'freewheel', (s) => s === false);
+      other.setFreewheel(false);
+      expect(await off).toEqual([false]);
+    }
+    await other.close();
+  });
+
+  it('emits xrun with a numeric delay when a client in the graph stalls', async () => {
+    // Rationale: jackd2 only runs clients that have a realtime callback
+    // (process, sync or timebase) in the graph; this library installs no
+    // process callback, so a plain client that is SIGSTOPped causes no xrun.
+    // setTimebase() installs the native timebase callback, which makes the
+    // child a realtime graph member whose stall the server reports.
+    const name = uniqueName('evxchild');
+    const child = runChild(
+      `const c = await JW.Client.open(process.env.JW_NAME, { serverName: process.env.JW_SERVER });
+       const p = c.outports.register('out');
+       c.setTimebase();
+       c.activate();
+       c.connect(p, process.env.JW_TARGET);
+       process.stdout.write('ready\\n');
+       process.stdin.once('data', async () => { await c.close(); process.exit(0); });`,
+      { JW_NAME: name, JW_SERVER: server.name, JW_TARGET: watcherIn.name },
+    );
+    try {
+      await until(() => child.stdout.join('').includes('ready') || child.proc.exitCode !== null, 10000, 'the child client');
+      expect(child.stderr.join('')).toBe('');
+      expect(watcherIn.isConnectedTo(`${name}:out`)).toBe(true);
+
+      const xrun = waitForEvent<[number]>(watcher, 'xrun');
+      child.proc.kill('SIGSTOP');
+      let delayed: number;
+      try {
+        [delayed] = await xrun;
+      } finally {
+        child.proc.kill('SIGCONT');
+      }
+      expect(typeof delayed).toBe('number');
+      expect(Number.isFinite(delayed)).toBe(true);
+      expect(delayed).toBeGreaterThanOrEqual(0);
+
+      child.proc.stdin?.write('close\n');
+      expect(await child.exited).toBe(0);
+    } finally {
+      if (child.proc.exitCode === null) {
+        child.proc.kill('SIGCONT');
+        child.proc.kill('SIGKILL');
+        await child.exited;
+      }
+    }
+  });
+
+  it('emits shutdown with a Status and reason when the server stops, then methods throw SERVER_GONE', async () => {
+    const second = await startServer('evshut');
+    try {
+      const c = await Client.open(uniqueName('evshut'), { serverName: second.name });
+      const out = c.outports.register('out');
+      c.activate();
+      const shut = waitForEvent<[Status, string]>(c, 'shutdown');
+      await second.stop();
+      expect(second.running).toBe(false);
+      const [status, reason] = await shut;
+      expect(status).toBeInstanceOf(Status);
+      expect(status.failure).toBe(true);
+      expect(typeof reason).toBe('string');
+      expect(reason).toMatch(/closed/i);
+
+      const gone = (fn: () => unknown) => {
+        let err: unknown;
+        try {
+          fn();
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(JackError);
+        expect((err as JackError).code).toBe('SERVER_GONE');
+        expect((err as JackError).message).toContain(c.name);
+      };
+      gone(() => c.sampleRate);
+      gone(() => c.blockSize);
+      gone(() => c.getPorts());
+      gone(() => c.activate());
+      gone(() => c.connect(out, 'system:playback_1'));
+      gone(() => out.shortName);
+      gone(() => out.connections);
+      // The port still knows its name.
+      expect(out.name).toBe(`${c.name}:out`);
+
+      await expect(c.close()).resolves.toBeUndefined();
+      expect(c.closed).toBe(true);
+      expect(() => c.sampleRate).toThrow(expect.objectContaining({ code: 'CLIENT_CLOSED' }));
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('keeps delivering events after a listener throws', async () => {
+    // A throwing listener surfaces as an uncaught exception; run it in a child
+    // so the exception can be observed without failing this test run.
+    const child = runChild(
+      `const errors = [];
+       process.on('uncaughtException', (e) => errors.push(e.message));
+       const opts = { serverName: process.env.JW_SERVER };
+       const w = await JW.Client.open(process.env.JW_NAME + '-w', opts);
+       w.activate();
+       let calls = 0;
+       w.on('clientRegistration', (name, reg) => { if (reg) { calls++; throw new Error('boom ' + name); } });
+       const wait = async (n) => { for (let i = 0; i < 500 && calls < n; i++) await new Promise((r) => setTimeout(r, 10)); };
+       const a = await JW.Client.open(process.env.JW_NAME + '-a', opts);
+       await wait(1);
+       const b = await JW.Client.open(process.env.JW_NAME + '-b', opts);
+       await wait(2);
+       const rate = w.sampleRate;
+       await a.close(); await b.close(); await w.close();
+       process.stdout.write(JSON.stringify({ calls, errors, rate }));`,
+      { JW_NAME: uniqueName('evthrow'), JW_SERVER: server.name },
+    );
+    try {
+      const code = await child.exited;
+      expect(child.stderr.join('')).toBe('');
+      expect(code).toBe(0);
+      const out = JSON.parse(child.stdout.join('')) as { calls: number; errors: string[]; rate: number };
+      expect(out.calls).toBe(2);
+      expect(out.errors).toHaveLength(2);
+      expect(out.errors[0]).toMatch(/^boom evthrow-.*-a$/);
+      expect(out.errors[1]).toMatch(/^boom evthrow-.*-b$/);
+      expect(out.rate).toBe(server.sampleRate);
+    } finally {
+      if (child.proc.exitCode === null) {
+        child.proc.kill('SIGKILL');
+        await child.exited;
+      }
+    }
+  });
+});

@@ -28,7 +28,7 @@ import { subjectUuid, type Subject } from './metadata.js';
 export interface ClientOptions {
   /** Fail instead of letting JACK pick a unique name when `name` is taken. Default false. */
   useExactName?: boolean;
-  /** Do not start a server automatically. Default true (see DESIGN: auto-start hangs ~6 s with no sound card). */
+  /** Do not start a server automatically. Default true: libjack's auto-start tries an ALSA server, which fails after ~6 s on machines without a sound card. */
   noStartServer?: boolean;
   /** Server to connect to. Default: $JACK_DEFAULT_SERVER or "default". */
   serverName?: string;
@@ -568,7 +568,10 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
     return true;
   }
 
-  /** The settings of this client's timebase master, if it is one. */
+  /**
+   * The settings last given to setTimebase, until releaseTimebase. JACK does
+   * not tell a master that another client took the role over.
+   */
   get timebase(): Readonly<Required<TimebaseSettings>> | undefined {
     return this.#timebase;
   }

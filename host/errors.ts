@@ -19,14 +19,10 @@ export type JackErrorCode =
   | 'NAME_TOO_LONG'
   /** An argument has the wrong type or value. */
   | 'INVALID_ARGUMENT'
-  /** The operation needs a port owned by this client. */
-  | 'NOT_OWN_PORT'
   /** Connection endpoints have the wrong direction (e.g. two inputs). */
   | 'DIRECTION_MISMATCH'
   /** Connection endpoints carry different data types (e.g. audio to MIDI). */
   | 'TYPE_MISMATCH'
-  /** Another client is timebase master and `conditional` was requested. */
-  | 'TIMEBASE_BUSY'
   /** A JACK call returned a failure code; `jackCode` holds it. */
   | 'JACK_FAILED'
   /** jack_client_open failed; see {@link JackOpenError.status}. */

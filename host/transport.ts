@@ -54,6 +54,10 @@ export interface Position extends Partial<BbtFields> {
 export interface RepositionTarget extends Partial<BbtFields> {
   frame: number;
   bbtOffset?: number;
+  frameTime?: number;
+  nextTime?: number;
+  audioFramesPerVideoFrame?: number;
+  videoOffset?: number;
 }
 
 /** Settings of the native timebase master. */

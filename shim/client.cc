@@ -806,7 +806,7 @@ Napi::Value ClientWrap::ClientNameByUuid(const Napi::CallbackInfo& info) {
   return s;
 }
 
-// stats() -> { timebaseCalls, rtDropped, syncSeq }: counters for tests/diagnostics.
+// stats() -> { timebaseCalls, rtDropped }: counters for tests/diagnostics.
 Napi::Value ClientWrap::Stats(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("timebaseCalls", Napi::Number::New(info.Env(), static_cast<double>(timebaseCalls_.load())));

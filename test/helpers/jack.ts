@@ -12,7 +12,7 @@ export function serverPrefix(): string {
   return `jwtest-${process.env.JW_TEST_RUN ?? process.pid}-`;
 }
 
-/** A client name unique across every server on the machine (see DESIGN.md). */
+/** A client name unique across every server on the machine (jackd2's client sockets ignore the server name). */
 export function uniqueName(tag: string): string {
   return `${tag}-${process.pid}-${++n}`;
 }

@@ -40,6 +40,16 @@ export interface NativePort {
   follow(oldName: string, newName: string): boolean;
 }
 
+export interface RtcheckCounts {
+  scopes: number;
+  malloc: number;
+  free: number;
+  locks: number;
+  syscalls: number;
+  logging: number;
+  napi: number;
+}
+
 export type NativeEventCallback = (kind: string, ...args: unknown[]) => void;
 
 export interface NativeClient {
@@ -101,6 +111,10 @@ export interface NativeAddon {
   getProperty(subject: string, key: string): [string, string] | null;
   getProperties(subject: string): [string, string, string][] | null;
   getAllProperties(): [string, [string, string, string][]][];
+  /** Counters of the preloaded realtime checker (test/rtcheck), or null without it. */
+  rtcheck(): RtcheckCounts | null;
+  /** Does one forbidden thing ('malloc' | 'lock' | 'syscall') inside a realtime scope (checker self-test). */
+  rtcheckCanary(kind: string): void;
   constants: {
     DEFAULT_AUDIO_TYPE: string;
     DEFAULT_MIDI_TYPE: string;

@@ -3,7 +3,7 @@
  * boxes) where no JACK server runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { fail, require_ } from './errors.js';
 import { native, C } from './native.js';
 
@@ -116,6 +116,27 @@ export class Server implements AsyncDisposable {
       fail('SERVER_NAME_IN_USE', `Server.start: a JACK server named "${name}" is already running`);
     }
 
+    try {
+      return await Server.#spawn(name, { sampleRate, period, driver, realtime, capture, playback, clientTimeoutMs, serverArgs, driverArgs, jackd, timeoutMs });
+    } catch (err) {
+      // Rationale: jackd2 allows 8 servers per machine and its registry keeps
+      // the slot of a server that died without cleaning up (SIGKILL, crash).
+      // Slots are only reused for the same server name, so with unique names
+      // they leak for good. Reclaim dead servers' slots and try once more.
+      if (!(err instanceof Error && /Too many servers already active/.test(err.message))) throw err;
+      const reclaimed = reclaimStaleServerSlots();
+      if (reclaimed.length === 0) {
+        fail('SERVER_START_FAILED', `Server.start: jackd2 allows at most 8 JACK servers per machine, and 8 are running: ${liveServerSlots().join(', ')}`);
+      }
+      return Server.#spawn(name, { sampleRate, period, driver, realtime, capture, playback, clientTimeoutMs, serverArgs, driverArgs, jackd, timeoutMs });
+    }
+  }
+
+  static async #spawn(
+    name: string,
+    o: Required<Omit<ServerOptions, 'name' | 'realtime' | 'clientTimeoutMs'>> & Pick<ServerOptions, 'realtime' | 'clientTimeoutMs'>,
+  ): Promise<Server> {
+    const { sampleRate, period, driver, realtime, capture, playback, clientTimeoutMs, serverArgs, driverArgs, jackd, timeoutMs } = o;
     const args = ['-n', name];
     if (realtime === true) args.push('-R');
     if (realtime === false) args.push('-r');
@@ -245,6 +266,73 @@ export async function ensureServer(options: ServerOptions = {}): Promise<Ensured
     await embedded?.stop();
   };
   return { name: embedded ? embedded.name : wanted, embedded, stop, [Symbol.asyncDispose]: stop };
+}
+
+// --- jackd2's server registry (/dev/shm/jack-shm-registry) ---------------
+// Layout (jackd2 common/shm.h, packed): magic u32 "JACK", protocol u16 (+2),
+// type u32, size u32, hdr_len u32, entry_len u32, then 8 server slots of
+// { pid i32; name char[257] } padded to (hdr_len - 24) / 8 bytes each.
+const REGISTRY = '/dev/shm/jack-shm-registry';
+const REGISTRY_MAGIC = 0x4a41434b; // 'JACK'
+const MAX_SERVERS = 8;
+
+interface Slot {
+  offset: number;
+  pid: number;
+  name: string;
+}
+
+function readSlots(): Slot[] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(REGISTRY);
+  } catch {
+    return [];
+  }
+  if (buf.length < 24 || buf.readUInt32LE(0) !== REGISTRY_MAGIC) return [];
+  const hdrLen = buf.readUInt32LE(16);
+  const slotLen = (hdrLen - 24) / MAX_SERVERS;
+  if (!Number.isInteger(slotLen) || slotLen < 8 || hdrLen > buf.length) return [];
+  const slots: Slot[] = [];
+  for (let i = 0; i < MAX_SERVERS; i++) {
+    const offset = 24 + i * slotLen;
+    const raw = buf.subarray(offset + 4, offset + slotLen);
+    const end = raw.indexOf(0);
+    slots.push({ offset, pid: buf.readInt32LE(offset), name: raw.subarray(0, end < 0 ? raw.length : end).toString() });
+  }
+  return slots;
+}
+
+function isLiveJackd(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => /(^|\/)jackd(mp)?$/.test(a));
+  } catch {
+    return false;
+  }
+}
+
+function liveServerSlots(): string[] {
+  return readSlots()
+    .filter((s) => s.pid !== 0)
+    .map((s) => `${s.name} (pid ${s.pid})`);
+}
+
+/** Frees registry slots of servers whose jackd no longer runs; returns their names. */
+function reclaimStaleServerSlots(): string[] {
+  const stale = readSlots().filter((s) => s.pid !== 0 && !isLiveJackd(s.pid));
+  if (stale.length === 0) return [];
+  const fd = openSync(REGISTRY, 'r+');
+  try {
+    for (const s of stale) {
+      // Re-check the slot still holds the same dead pid, then clear it.
+      const cur = Buffer.alloc(4);
+      readSync(fd, cur, 0, 4, s.offset);
+      if (cur.readInt32LE(0) === s.pid) writeSync(fd, Buffer.alloc(4), 0, 4, s.offset);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return stale.map((s) => s.name);
 }
 
 /** Names of JACK servers with a socket in /dev/shm for this user (may include stale ones). */

@@ -35,7 +35,8 @@ function run(cmd, args) {
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
-if (stale('build/Release/jackwasm.node', ['shim', 'CMakeLists.txt', 'package.json'])) {
+if (stale('build/Release/jackwasm.node', ['shim', 'test/rtcheck', 'CMakeLists.txt', 'package.json']) ||
+  stale('build/Release/libjwrtcheck.so', ['test/rtcheck'])) {
   console.log('build: native addon (cmake-js)');
   run(bin('cmake-js'), ['compile', '--out', 'build', '--log-level', 'warn']);
 }

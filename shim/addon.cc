@@ -12,9 +12,12 @@
 #include "client.h"
 #include "common.h"
 #include "port.h"
+#include "rtcheck.h"
 #include "threads.h"
 
 namespace jw {
+Napi::Value RtcheckSnapshot(const Napi::CallbackInfo& info);
+Napi::Value RtcheckCanary(const Napi::CallbackInfo& info);
 namespace {
 
 // --- error / info functions ----------------------------------------------
@@ -46,6 +49,7 @@ JW_ANY_THREAD void Forward(MessageSink& sink, const char* msg) {
     std::fprintf(stderr, "%s\n", msg);
     return;
   }
+  jw_rt_note_napi();
   auto* s = new std::string(msg ? msg : "");
   if (sink.tsfn.NonBlockingCall(s, DeliverMessage) != napi_ok) delete s;
 }
@@ -187,6 +191,8 @@ JW_MAIN_THREAD Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getProperty", Napi::Function::New(env, GetProperty));
   exports.Set("getProperties", Napi::Function::New(env, GetProperties));
   exports.Set("getAllProperties", Napi::Function::New(env, GetAllProperties));
+  exports.Set("rtcheck", Napi::Function::New(env, RtcheckSnapshot));
+  exports.Set("rtcheckCanary", Napi::Function::New(env, RtcheckCanary));
 
   Napi::Object c = Napi::Object::New(env);
   c.Set("DEFAULT_AUDIO_TYPE", JACK_DEFAULT_AUDIO_TYPE);

@@ -13,6 +13,7 @@
 
 #include "common.h"
 #include "port.h"
+#include "rtcheck.h"
 
 namespace jw {
 
@@ -149,6 +150,7 @@ static void DeliverEvent(Napi::Env env, Napi::Function jsCb, Event* ev) {
 }
 
 JW_ANY_THREAD void ClientWrap::Post(Event* ev) {
+  jw_rt_note_napi();
   // The queue is unbounded: NonBlockingCall only fails once the function is
   // released (client closing), and then the event has nobody to go to.
   if (tsfn_.NonBlockingCall(ev, DeliverEvent) != napi_ok) delete ev;
@@ -478,6 +480,7 @@ void ClientWrap::OnPropertyChange(jack_uuid_t subject, const char* key, jack_pro
 // an atomic sequence number; a new (state, frame) request is posted to the
 // outbox for the drain thread to forward to JS.
 int ClientWrap::OnSync(jack_transport_state_t state, jack_position_t* pos, void* arg) {
+  RtScope rt;
   auto* self = static_cast<ClientWrap*>(arg);
   if (self->syncReset_.exchange(false, std::memory_order_acq_rel)) self->syncAwaiting_ = false;
   // Rationale: jackd2 stops calling a client's sync callback once it returned
@@ -489,12 +492,12 @@ int ClientWrap::OnSync(jack_transport_state_t state, jack_position_t* pos, void*
     self->syncLastState_ = static_cast<int>(state);
     self->syncLastFrame_ = pos->frame;
     self->syncSeq_++;
-    RtEvent rt;
-    rt.kind = Event::kSync;
-    rt.seq = self->syncSeq_;
-    rt.state = static_cast<int32_t>(state);
-    rt.pos = *pos;
-    if (!self->outbox_.push(rt)) {
+    RtEvent req;
+    req.kind = Event::kSync;
+    req.seq = self->syncSeq_;
+    req.state = static_cast<int32_t>(state);
+    req.pos = *pos;
+    if (!self->outbox_.push(req)) {
       // Nobody will hear about this request: report ready rather than stall
       // the transport, and count the loss.
       self->rtDropped_.fetch_add(1, std::memory_order_relaxed);
@@ -512,6 +515,7 @@ int ClientWrap::OnSync(jack_transport_state_t state, jack_position_t* pos, void*
 // Timebase master: BBT is a pure function of the frame and the current
 // settings, so relocation works without history.
 void ClientWrap::OnTimebase(jack_transport_state_t, jack_nframes_t, jack_position_t* pos, int, void* arg) {
+  RtScope rt;
   auto* self = static_cast<ClientWrap*>(arg);
   const TimebaseParams& p = self->timebase_.read();
   // Rationale: after jack_transport_locate, jackd2 hands the master a position

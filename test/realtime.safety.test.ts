@@ -1,0 +1,79 @@
+/**
+ * The audio-thread rules, checked: no allocation, lock, syscall, logging or
+ * N-API call inside any realtime callback in steady state. A child process
+ * runs with test/rtcheck/rtcheck.c preloaded, which counts those calls on
+ * threads inside the shim's realtime scopes.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Server } from '../host/index.js';
+import { startServer } from './helpers/jack.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const checker = `${root}build/Release/libjwrtcheck.so`;
+
+interface Counts {
+  scopes: number;
+  malloc: number;
+  free: number;
+  locks: number;
+  syscalls: number;
+  logging: number;
+  napi: number;
+}
+interface Result {
+  canary: Record<'malloc' | 'lock' | 'syscall', Counts>;
+  steady: Counts;
+  timebaseCalls: number;
+  syncRequests: number;
+}
+
+let server: Server;
+let result: Result;
+
+beforeAll(async () => {
+  expect(existsSync(checker), `${checker} is built by npm run build`).toBe(true);
+  server = await startServer('rtsafety');
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [`${root}test/rtcheck/steady-state.mjs`],
+      { env: { ...process.env, LD_PRELOAD: checker, JW_SERVER: server.name }, timeout: 20000 },
+      (err, out, errOut) => (err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out)),
+    );
+  });
+  result = JSON.parse(stdout.trim().split('\n').pop() as string) as Result;
+}, 30000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('realtime safety of the client callbacks', () => {
+  it('the checker sees an allocation, a lock and a syscall made in realtime scope', () => {
+    expect(result.canary.malloc.malloc).toBeGreaterThanOrEqual(1);
+    expect(result.canary.malloc.free).toBeGreaterThanOrEqual(1);
+    expect(result.canary.lock.locks).toBeGreaterThanOrEqual(1);
+    expect(result.canary.syscall.syscalls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs the timebase and sync callbacks many times in steady state', () => {
+    expect(result.steady.scopes).toBeGreaterThan(50);
+    expect(result.timebaseCalls).toBeGreaterThan(50);
+    expect(result.syncRequests).toBeGreaterThan(5);
+  });
+
+  it('makes no allocation, lock, syscall, logging or N-API call on the audio thread', () => {
+    expect({ ...result.steady, scopes: 0 }).toEqual({
+      scopes: 0,
+      malloc: 0,
+      free: 0,
+      locks: 0,
+      syscalls: 0,
+      logging: 0,
+      napi: 0,
+    });
+  });
+});

@@ -3,6 +3,8 @@
  * transport, time, freewheel, metadata and events.
  */
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { serverSocketPath } from './server.js';
 import { C, kNative, native, type NativeClient, type NativePort, type NativePosition } from './native.js';
 import { check, fail, JackOpenError, raise, require_ } from './errors.js';
 import { Status } from './status.js';
@@ -101,10 +103,26 @@ const EINVAL = 22;
 const EEXIST = 17;
 
 let clientNameMax: number | undefined;
-/** Longest client name JACK accepts, in bytes. */
-function clientNameLimit(): number {
-  clientNameMax ??= native.clientNameSize() - 1;
+/**
+ * Longest client name JACK accepts, in bytes.
+ * Rationale: jack_client_name_size() is 65 on jackd2, but its libjack refuses
+ * names of 64 bytes or more ("Please use 63 characters or less").
+ */
+export function maxClientNameBytes(): number {
+  clientNameMax ??= native.clientNameSize() - 2;
   return clientNameMax;
+}
+
+/**
+ * The server this process has clients open on, and how many.
+ * Rationale: jackd2's libjack maps one server's shared memory per process; a
+ * client opened on a second server while clients of the first are open sees
+ * the first server's graph (measured: wrong sample rate and ports).
+ */
+const openOn = { server: '', clients: 0 };
+
+function resolvedServerName(serverName: string | undefined): string {
+  return serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
 }
 
 /**
@@ -156,13 +174,21 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
     require_(typeof name === 'string' && name.length > 0, 'Client.open: name must be a non-empty string');
     require_(!name.includes(':') && !name.includes('\0'), `Client.open: client name "${name}" must not contain ':' or NUL`);
     require_(typeof options === 'object' && options !== null, 'Client.open: options must be an object');
-    const limit = clientNameLimit();
+    const limit = maxClientNameBytes();
     if (Buffer.byteLength(name) > limit) {
       fail('NAME_TOO_LONG', `Client.open: client name "${name}" is ${Buffer.byteLength(name)} bytes; JACK allows at most ${limit}`);
     }
     const { useExactName = false, noStartServer = true, serverName, sessionId } = options;
     require_(serverName === undefined || (typeof serverName === 'string' && serverName.length > 0), 'Client.open: serverName must be a non-empty string');
     require_(sessionId === undefined || typeof sessionId === 'string', 'Client.open: sessionId must be a string');
+    const server = resolvedServerName(serverName);
+    // (A server that does not exist is left to libjack, which reports it.)
+    if (openOn.clients > 0 && openOn.server !== server && existsSync(serverSocketPath(server))) {
+      fail(
+        'SERVER_CONFLICT',
+        `Client.open: this process has ${openOn.clients} client(s) open on JACK server "${openOn.server}"; libjack can use only one server per process at a time, so close them before opening "${name}" on server "${server}" (or use a child process)`,
+      );
+    }
     let flags = 0;
     if (useExactName) flags |= C.UseExactName;
     if (noStartServer) flags |= C.NoStartServer;
@@ -189,6 +215,8 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
       raise(new JackOpenError(name, status, `cannot open JACK client "${name}" on ${where}: ${reasons}${hint}`));
     }
     client = new Client(n, n.name() ?? name, status, serverName);
+    openOn.server = server;
+    openOn.clients++;
     for (const [kind, args] of early) client.#dispatch(kind, args);
     return client;
   }
@@ -223,6 +251,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
+    if (--openOn.clients === 0) openOn.server = '';
     for (const list of [this.inports, this.outports, this.midiInports, this.midiOutports]) list.items.length = 0;
     this.#closing = this[kNative].close();
     return this.#closing;

@@ -25,6 +25,8 @@ export type JackErrorCode =
   | 'TYPE_MISMATCH'
   /** A JACK call returned a failure code; `jackCode` holds it. */
   | 'JACK_FAILED'
+  /** This process already has clients on another JACK server (libjack allows one at a time). */
+  | 'SERVER_CONFLICT'
   /** jack_client_open failed; see {@link JackOpenError.status}. */
   | 'OPEN_FAILED'
   /** The jackd executable could not be found. */

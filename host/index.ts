@@ -2,7 +2,7 @@
  * jackwasm: realtime audio for Node.js on JACK.
  * The package root exports the whole public API.
  */
-export { Client } from './client.js';
+export { Client, maxClientNameBytes } from './client.js';
 export type {
   ClientEvents,
   ClientOptions,

@@ -3,7 +3,7 @@
  * boxes) where no JACK server runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { fail, require_ } from './errors.js';
 import { native, C } from './native.js';
 
@@ -38,14 +38,15 @@ export interface ServerOptions {
 let counter = 0;
 const running = new Set<Server>();
 
-function shmFile(name: string): string {
+/** @internal The socket file a running server named `name` has in /dev/shm. */
+export function serverSocketPath(name: string): string {
   return `/dev/shm/jack_${name}_${process.getuid?.() ?? 0}_0`;
 }
 
 /** True if a JACK server with this name accepts clients now. */
 export async function isServerRunning(serverName?: string): Promise<boolean> {
   const name = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
-  if (!existsSync(shmFile(name))) return false;
+  if (!existsSync(serverSocketPath(name))) return false;
   return probe(name);
 }
 
@@ -112,7 +113,7 @@ export class Server implements AsyncDisposable {
     require_(Number.isInteger(capture) && capture >= 0 && Number.isInteger(playback) && playback >= 0, 'Server.start: capture and playback must be non-negative integers');
     require_(Number.isInteger(timeoutMs) && timeoutMs > 0, 'Server.start: timeoutMs must be a positive integer');
 
-    if (existsSync(shmFile(name)) && (await probe(name))) {
+    if (existsSync(serverSocketPath(name)) && (await probe(name))) {
       fail('SERVER_NAME_IN_USE', `Server.start: a JACK server named "${name}" is already running`);
     }
 
@@ -185,7 +186,7 @@ export class Server implements AsyncDisposable {
         }
         fail('SERVER_START_FAILED', `Server.start: jackd exited while starting server "${name}"${spawnError ? ` (${spawnError.message})` : ''}. jackd said:\n${tail()}`);
       }
-      if (existsSync(shmFile(name)) && (await probe(name).catch(() => false))) break;
+      if (existsSync(serverSocketPath(name)) && (await probe(name).catch(() => false))) break;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
         await exited;
@@ -220,6 +221,7 @@ export class Server implements AsyncDisposable {
       const timer = setTimeout(() => this.#proc.kill('SIGKILL'), timeoutMs);
       await this.#exited;
       clearTimeout(timer);
+      removeSemaphoreFiles(this.name);
     })();
     return this.#stopping;
   }
@@ -333,6 +335,23 @@ function reclaimStaleServerSlots(): string[] {
     closeSync(fd);
   }
   return stale.map((s) => s.name);
+}
+
+/**
+ * Removes the semaphore files of a stopped server.
+ * Rationale: jackd2 leaves /dev/shm/jack_sem.<uid>_<server>_<client> behind
+ * for clients still connected when it stops (measured).
+ */
+function removeSemaphoreFiles(serverName: string): void {
+  const prefix = `jack_sem.${process.getuid?.() ?? 0}_${serverName}_`;
+  for (const f of readdirSync('/dev/shm')) {
+    if (!f.startsWith(prefix)) continue;
+    try {
+      unlinkSync(`/dev/shm/${f}`);
+    } catch {
+      /* already gone */
+    }
+  }
 }
 
 /** Names of JACK servers with a socket in /dev/shm for this user (may include stale ones). */

@@ -215,6 +215,12 @@ class OpenWorker : public Napi::AsyncWorker {
     Napi::Object result = Napi::Object::New(env);
     result.Set("status", Napi::Number::New(env, static_cast<int>(status_)));
     result.Set("ok", Napi::Boolean::New(env, client_ != nullptr));
+    if (!client_ && self_->tsfnLive_) {
+      // Nothing will ever be delivered; release now rather than in the
+      // destructor, which may run while Node tears the function down.
+      self_->tsfn_.Release();
+      self_->tsfnLive_ = false;
+    }
     if (client_) {
       self_->client_ = client_;
       self_->cbHandle_ = client_;

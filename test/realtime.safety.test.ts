@@ -9,20 +9,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server } from '../host/index.js';
+import type { RtcheckCounts as Counts } from '../host/native.js';
 import { startServer } from './helpers/jack.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const checker = `${root}build/Release/libjwrtcheck.so`;
 
-interface Counts {
-  scopes: number;
-  malloc: number;
-  free: number;
-  locks: number;
-  syscalls: number;
-  logging: number;
-  napi: number;
-}
 interface Result {
   canary: Record<'malloc' | 'lock' | 'syscall', Counts>;
   steady: Counts;

@@ -127,6 +127,8 @@ async function main(argv: string[]): Promise<number> {
             if (!Number.isInteger(frame) || frame < 0) throw new Error(`usage: jackwasm transport locate FRAME (a non-negative integer)`);
             client.transportFrame = frame;
           } else if (action !== 'status' && action !== undefined) throw new Error(`unknown transport action "${action}" (start, stop, status, locate FRAME)`);
+          // Transport requests take effect at the next cycle: wait two.
+          if (action !== 'status' && action !== undefined) await new Promise((r) => setTimeout(r, Math.ceil((2000 * client.blockSize) / client.sampleRate) + 10));
           const q = client.transportQuery();
           console.log(`transport ${q.state} at frame ${q.position.frame}${q.position.bar !== undefined ? `, bar ${q.position.bar} beat ${q.position.beat} tick ${q.position.tick} @ ${q.position.beatsPerMinute} bpm` : ''}`);
         }

@@ -3,7 +3,6 @@
  */
 import { C, kNative, native, type NativePort } from './native.js';
 import { check, fail, require_ } from './errors.js';
-import type { Client } from './client.js';
 
 /** Which latency a range describes: how long data took to arrive (capture) or will take to leave (playback). */
 export type LatencyMode = 'capture' | 'playback';

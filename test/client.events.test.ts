@@ -5,8 +5,8 @@
  * jackd2 only notifies ACTIVE clients (JackClient::ClientNotify checks
  * IsActive()); the first test checks that, the others use an active watcher.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,14 +15,6 @@ import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distIndex = join(root, 'dist', 'host', 'index.js');
-
-/** Child processes import the compiled library; rebuild it if host/ is newer. */
-function ensureDist(): void {
-  const newest = Math.max(...readdirSync(join(root, 'host')).map((f) => statSync(join(root, 'host', f)).mtimeMs));
-  if (!existsSync(distIndex) || statSync(distIndex).mtimeMs < newest) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  }
-}
 
 interface Child {
   proc: ChildProcess;
@@ -80,7 +72,6 @@ async function open(tag: string): Promise<Client> {
 }
 
 beforeAll(async () => {
-  ensureDist();
   server = await startServer('events');
   watcher = await Client.open(uniqueName('evwatch'), { serverName: server.name });
   for (const e of EVENTS) watcher.on(e, (...args: unknown[]) => log.push({ event: e, args }));

@@ -1,5 +1,4 @@
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,17 +38,6 @@ function clientExists(name: string): boolean {
     if (err instanceof JackError && err.code === 'NO_SUCH_CLIENT') return false;
     throw err;
   }
-}
-
-/** dist/ is what a plain `node` process imports; rebuild it if it is missing or older than host/. */
-function ensureDist(): void {
-  const newestSource = Math.max(
-    ...readdirSync(join(root, 'host'))
-      .filter((f) => f.endsWith('.ts'))
-      .map((f) => statSync(join(root, 'host', f)).mtimeMs),
-  );
-  if (existsSync(distIndex) && statSync(distIndex).mtimeMs >= newestSource) return;
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'pipe' });
 }
 
 beforeAll(async () => {
@@ -359,7 +347,6 @@ describe('close', () => {
 
 describe('process exit', () => {
   it('lets a process that never closes its client exit by itself, and the client leaves the server', async () => {
-    ensureDist();
     const name = uniqueName('lc-child');
     const registered: string[] = [];
     const unregistered: string[] = [];

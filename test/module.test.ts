@@ -3,7 +3,7 @@
  * and info message routing, transport constants and the error classes.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,14 +28,6 @@ import { startServer, uniqueName, until } from './helpers/jack.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const distIndex = join(root, 'dist', 'host', 'index.js');
-
-/** Child processes import the compiled library; rebuild it if host/ is newer. */
-function ensureDist(): void {
-  const newest = Math.max(...readdirSync(join(root, 'host')).map((f) => statSync(join(root, 'host', f)).mtimeMs));
-  if (!existsSync(distIndex) || statSync(distIndex).mtimeMs < newest) {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  }
-}
 
 interface Child {
   proc: ChildProcess;
@@ -86,7 +78,6 @@ async function open(name: string): Promise<Client> {
 }
 
 beforeAll(async () => {
-  ensureDist();
   server = await startServer('module');
 });
 

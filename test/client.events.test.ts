@@ -5,43 +5,17 @@
  * jackd2 only notifies ACTIVE clients (JackClient::ClientNotify checks
  * IsActive()); the first test checks that, the others use an active watcher.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, JackError, Port, Server, type OwnPort, type PropertyChange } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+import { runChild } from './helpers/child.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const distIndex = join(root, 'dist', 'host', 'index.js');
-
-interface Child {
-  proc: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  exited: Promise<number | null>;
-}
-
-/** Runs an ES module snippet in a child Node process; `JW` is the library. */
-function runChild(code: string, env: Record<string, string>): Child {
-  const script = `import * as JW from ${JSON.stringify(pathToFileURL(distIndex).href)};\n${code}`;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  proc.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, stdout, stderr, exited };
-}
 
 /** Deletes /dev/shm files of a server that is no longer running. */
 function removeShmFilesOf(serverName: string): void {
   for (const f of readdirSync('/dev/shm')) {
-    if (f.startsWith(`jack_${serverName}_`) || f.includes(`_${serverName}_`)) rmSync(join('/dev/shm', f), { force: true });
+    if (f.startsWith(`jack_${serverName}_`) || f.includes(`_${serverName}_`)) rmSync(`/dev/shm/${f}`, { force: true });
   }
 }
 
@@ -282,53 +256,6 @@ describe('client events', () => {
       expect(await off).toEqual([false]);
     }
     await other.close();
-  });
-
-  it('emits xrun with a numeric delay when a client in the graph stalls', async () => {
-    // Rationale: jackd2 only runs clients that have a realtime callback
-    // (process, sync or timebase) in the graph; this library installs no
-    // process callback, so a plain client that is SIGSTOPped causes no xrun.
-    // setTimebase() installs the native timebase callback, which makes the
-    // child a realtime graph member whose stall the server reports.
-    const name = uniqueName('evxchild');
-    const child = runChild(
-      `const c = await JW.Client.open(process.env.JW_NAME, { serverName: process.env.JW_SERVER });
-       const p = c.outports.register('out');
-       c.setTimebase();
-       c.activate();
-       c.connect(p, process.env.JW_TARGET);
-       process.stdout.write('ready\\n');
-       process.stdin.once('data', async () => { await c.close(); process.exit(0); });`,
-      { JW_NAME: name, JW_SERVER: server.name, JW_TARGET: watcherIn.name },
-    );
-    try {
-      await until(() => child.stdout.join('').includes('ready') || child.proc.exitCode !== null, 10000, 'the child client');
-      expect(child.stderr.join('')).toBe('');
-      expect(watcherIn.isConnectedTo(`${name}:out`)).toBe(true);
-
-      // Stall only until the first xrun: a stall of ~1 s wedges jackd2 (it
-      // stops answering requests; seen with a plain C client too).
-      const xrun = waitForEvent<[number]>(watcher, 'xrun');
-      child.proc.kill('SIGSTOP');
-      let delayed: number;
-      try {
-        [delayed] = await xrun;
-      } finally {
-        child.proc.kill('SIGCONT');
-      }
-      expect(typeof delayed).toBe('number');
-      expect(Number.isFinite(delayed)).toBe(true);
-      expect(delayed).toBeGreaterThanOrEqual(0);
-
-      child.proc.stdin?.write('close\n');
-      expect(await child.exited).toBe(0);
-    } finally {
-      if (child.proc.exitCode === null) {
-        child.proc.kill('SIGCONT');
-        child.proc.kill('SIGKILL');
-        await child.exited;
-      }
-    }
   });
 
   it('emits shutdown with a Status and reason when the server stops, then methods throw SERVER_GONE', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, JackError, Server } from '../host/index.js';
+import { Client, Server } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+import { errorOf } from './helpers/errors.js';
 
 let server: Server;
 let a: Client;
@@ -25,16 +26,6 @@ afterAll(async () => {
   await b?.close();
   await server?.stop();
 });
-
-function errorOf(fn: () => unknown): JackError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(JackError);
-    return err as JackError;
-  }
-  throw new Error('expected a JackError, nothing was thrown');
-}
 
 describe('frame time', () => {
   it('advances frameTime and lastFrameTime while active', async () => {

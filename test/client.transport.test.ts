@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Client, JackError, Server, bbtAt, type Position, type TimebaseSettings, type TransportStateName } from '../host/index.js';
+import { Client, Server, bbtAt, type Position, type TimebaseSettings, type TransportStateName } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+import { codeOf, errorOf } from './helpers/errors.js';
 
 let server: Server;
 let a: Client; // controls the transport; timebase master in the timebase tests
@@ -37,26 +38,6 @@ afterEach(async () => {
   await until(() => a.transportState === 'stopped', 5000, 'transport stopped');
   await locate(0);
 });
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(JackError);
-    return (err as JackError).code;
-  }
-  return undefined;
-}
-
-function errorOf(fn: () => unknown): JackError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(JackError);
-    return err as JackError;
-  }
-  throw new Error('expected a JackError, nothing was thrown');
-}
 
 /** Relocates the (stopped) transport and waits until the new frame is reported. */
 async function locate(frame: number): Promise<void> {

@@ -11,6 +11,7 @@ import {
   type PropertyChange,
 } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+import { errorOf } from './helpers/errors.js';
 
 // Metadata is shared by every JACK server on the machine (DESIGN.md): every
 // key here is unique to this process, and only our own subjects are cleaned.
@@ -43,16 +44,6 @@ afterAll(async () => {
   await b?.close();
   await server?.stop();
 });
-
-function errorOf(fn: () => unknown): JackError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(JackError);
-    return err as JackError;
-  }
-  throw new Error('expected a JackError, nothing was thrown');
-}
 
 /** Waits for the propertyChange event on `b` for this subject and key. */
 function changeOn(subject: string, k: string, change: PropertyChange) {

@@ -2,10 +2,8 @@
  * Module-level functions: version, name size limits, clientPid, JACK's error
  * and info message routing, transport constants and the error classes.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Client,
@@ -25,38 +23,7 @@ import {
   versionString,
 } from '../host/index.js';
 import { startServer, uniqueName, until } from './helpers/jack.js';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const distIndex = join(root, 'dist', 'host', 'index.js');
-
-interface Child {
-  proc: ChildProcess;
-  stdout: string[];
-  stderr: string[];
-  exited: Promise<number | null>;
-}
-
-/** Runs an ES module snippet in a child Node process; `JW` is the library. */
-function runChild(code: string, env: Record<string, string>): Child {
-  const script = `import * as JW from ${JSON.stringify(pathToFileURL(distIndex).href)};\n${code}`;
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  proc.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, stdout, stderr, exited };
-}
-
-async function killChild(child: Child): Promise<void> {
-  if (child.proc.exitCode === null && child.proc.signalCode === null) {
-    child.proc.kill('SIGKILL');
-    await child.exited;
-  }
-}
+import { killChild, runChild } from './helpers/child.js';
 
 /** A name of exactly `bytes` bytes that starts with a unique prefix. */
 function nameOfBytes(tag: string, bytes: number, pad = 'x'): string {

@@ -27,7 +27,7 @@ export function waitForEvent<T extends unknown[]>(
   emitter: EventEmitter,
   event: string,
   match: (...args: T) => boolean = () => true,
-  timeoutMs = 5000,
+  timeoutMs = 10000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -45,7 +45,7 @@ export function waitForEvent<T extends unknown[]>(
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or time runs out. */
-export async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function until<T>(fn: () => T | undefined | false | null, timeoutMs = 10000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

@@ -1,0 +1,35 @@
+/** Child Node processes that use the compiled library (dist/, built by the global setup). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const distIndex = fileURLToPath(new URL('../../dist/host/index.js', import.meta.url));
+
+export interface Child {
+  proc: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<number | null>;
+}
+
+/** Runs an ES module snippet in a child Node process; `JW` is the library. */
+export function runChild(code: string, env: Record<string, string> = {}): Child {
+  const script = `import * as JW from ${JSON.stringify(pathToFileURL(distIndex).href)};\n${code}`;
+  const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  proc.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, stdout, stderr, exited };
+}
+
+/** Kills a child that is still running and waits for it. */
+export async function killChild(child: Child): Promise<void> {
+  if (child.proc.exitCode === null && child.proc.signalCode === null) {
+    child.proc.kill('SIGKILL');
+    await child.exited;
+  }
+}

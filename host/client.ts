@@ -25,6 +25,8 @@ import {
   type TransportStateName,
 } from './transport.js';
 import { subjectUuid, type Subject } from './metadata.js';
+import { DspModule, loadModule, type DspHost, type LoadOptions } from './dsp/module.js';
+import type { ModuleSource } from './dsp/instance.js';
 
 /** Options for {@link Client.open}. */
 export interface ClientOptions {
@@ -129,7 +131,7 @@ function resolvedServerName(serverName: string | undefined): string {
  * A JACK client. Open with `await Client.open(name)`; close with
  * `await client.close()` (or `await using client = await Client.open(...)`).
  */
-export class Client extends EventEmitter<ClientEvents> implements PortsHost, AsyncDisposable {
+export class Client extends EventEmitter<ClientEvents> implements PortsHost, DspHost, AsyncDisposable {
   /** @internal */
   [kNative]: NativeClient;
   /** Audio input ports registered by this client. */
@@ -152,6 +154,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
   /** Every Port object handed out, so renames announced by JACK can be followed. */
   #views = new Set<WeakRef<Port>>();
   #viewGc = new FinalizationRegistry<WeakRef<Port>>((ref) => this.#views.delete(ref));
+  #modules = new Map<number, DspModule>();
   #timebase: Required<TimebaseSettings> | undefined;
 
   private constructor(n: NativeClient, name: string, status: Status, serverName: string | undefined) {
@@ -252,6 +255,8 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
     if (this.#closing) return this.#closing;
     this.#closed = true;
     if (--openOn.clients === 0) openOn.server = '';
+    for (const m of this.#modules.values()) m.detachClosed();
+    this.#modules.clear();
     for (const list of [this.inports, this.outports, this.midiInports, this.midiOutports]) list.items.length = 0;
     this.#closing = this[kNative].close();
     return this.#closing;
@@ -722,6 +727,34 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
     return n;
   }
 
+  // --- DSP modules ------------------------------------------------------------------
+
+  /**
+   * Loads a WebAssembly DSP module (a .wasm path, its bytes, or a compiled
+   * module) into this client's realtime process callback. It registers ports
+   * named after the module's channels (or uses the given ones); modules run in
+   * load order, so one module's outputs can feed another's inputs through
+   * JACK connections within the same cycle.
+   */
+  load(source: ModuleSource, options: LoadOptions = {}): Promise<DspModule> {
+    return loadModule(this, source, options);
+  }
+
+  /** Modules loaded in this client, in load order. */
+  get modules(): DspModule[] {
+    return [...this.#modules.values()];
+  }
+
+  /** @internal */
+  registerModule(id: number, m: DspModule): void {
+    this.#modules.set(id, m);
+  }
+
+  /** @internal */
+  forgetModule(id: number): void {
+    this.#modules.delete(id);
+  }
+
   // --- events -----------------------------------------------------------------------
 
   #portFromName(name: string): Port {
@@ -773,6 +806,9 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Asy
         break;
       case 'overflow':
         this.emit('overflow', a[0] as number);
+        break;
+      case 'trap':
+        this.#modules.get(a[0] as number)?.onTrap(a[1] as number);
         break;
     }
   }

@@ -40,7 +40,33 @@ export type JackErrorCode =
   /** The embedded server is not running (never started, or stopped). */
   | 'SERVER_NOT_RUNNING'
   /** The native addon could not be loaded. */
-  | 'NATIVE_LOAD_FAILED';
+  | 'NATIVE_LOAD_FAILED'
+  /** Not WebAssembly, truncated, or malformed. */
+  | 'MODULE_INVALID'
+  /** Uses a WebAssembly feature jackwasm does not support (SIMD, threads, ...). */
+  | 'MODULE_UNSUPPORTED_FEATURE'
+  /** A required ABI export is missing. */
+  | 'MODULE_MISSING_EXPORT'
+  /** An ABI export has the wrong kind or type. */
+  | 'MODULE_BAD_EXPORT'
+  /** jw_abi() returned a version this host does not know. */
+  | 'MODULE_ABI_VERSION'
+  /** The module imports something the host does not provide. */
+  | 'MODULE_BAD_IMPORT'
+  /** The module's initial memory exceeds the configured cap. */
+  | 'MODULE_MEMORY_TOO_LARGE'
+  /** jw_init returned an error code, or the module trapped while starting. */
+  | 'MODULE_INIT_FAILED'
+  /** Channel counts, buffer offsets or jw_describe output are unusable. */
+  | 'MODULE_BAD_LAYOUT'
+  /** wasm2c or the C compiler failed. */
+  | 'COMPILE_FAILED'
+  /** The module trapped while rendering offline. */
+  | 'DSP_TRAP'
+  /** The DSP module was unloaded (or its client closed). */
+  | 'MODULE_UNLOADED'
+  /** A realtime queue is full (too many changes within one cycle); try again. */
+  | 'QUEUE_FULL';
 
 /** Any error raised by jackwasm. */
 export class JackError extends Error {

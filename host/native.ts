@@ -50,6 +50,42 @@ export interface RtcheckCounts {
   napi: number;
 }
 
+export interface NativeDspInfo {
+  inputs: number;
+  outputs: number;
+  paramCount: number;
+  maxFrames: number;
+  sampleRate: number;
+  describe: string | null;
+  hasMidi: boolean;
+  hasParamSet: boolean;
+  paramDefaults: number[];
+  memoryBytes: number;
+}
+
+export interface NativeTrap {
+  code: number;
+  kind: string;
+  message: string;
+  frame: number;
+  where: string;
+}
+
+export interface NativeDsp {
+  info(): NativeDspInfo | null;
+  setParam(index: number, value: number): number;
+  render(
+    inputs: Float32Array[],
+    frames: number,
+    params: [number, number][],
+    midi: number[][],
+  ): Promise<{ outputs: Float32Array[]; trap?: NativeTrap }>;
+  drainLogs(): string[];
+  abortMessage(): string | null;
+  dropped(): { logs: number; midi: number };
+  dispose(): void;
+}
+
 export type NativeEventCallback = (kind: string, ...args: unknown[]) => void;
 
 export interface NativeClient {
@@ -97,10 +133,17 @@ export interface NativeClient {
   uuidForClientName(name: string): string | null;
   clientNameByUuid(uuid: string): string | null;
   stats(): { timebaseCalls: number; rtDropped: number };
+  dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null): number | null;
+  dspDetach(id: number): boolean;
+  dspReplace(id: number, dsp: NativeDsp): boolean;
+  dspSetParam(id: number, index: number, value: number): boolean;
+  dspStatus(id: number): { trap: number; cycles: number } | null;
+  dspCollect(): number;
 }
 
 export interface NativeAddon {
   NativeClient: new (onEvent: NativeEventCallback) => NativeClient;
+  dspLoad(path: string, sampleRate: number, maxFrames: number): Promise<{ ok: boolean; dsp?: NativeDsp; code?: string; message?: string }>;
   version(): [number, number, number, number];
   versionString(): string;
   clientNameSize(): number;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "client.h"
+#include "dsp.h"
 #include "common.h"
 #include "port.h"
 #include "rtcheck.h"
@@ -181,6 +182,8 @@ JW_MAIN_THREAD void AtExit(void*) {
 JW_MAIN_THREAD Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeClient", ClientWrap::Init(env));
   exports.Set("NativePort", PortWrap::Init(env));
+  exports.Set("NativeDsp", DspWrap::Init(env));
+  exports.Set("dspLoad", Napi::Function::New(env, DspLoad));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("versionString", Napi::Function::New(env, VersionString));
   exports.Set("clientNameSize", Napi::Function::New(env, ClientNameSize));

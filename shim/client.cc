@@ -1,6 +1,7 @@
 #include "client.h"
 
 #include <jack/metadata.h>
+#include <jack/midiport.h>
 #include <jack/session.h>
 #include <jack/statistics.h>
 #include <jack/uuid.h>
@@ -66,6 +67,12 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("uuidForClientName", &ClientWrap::UuidForClientName),
       InstanceMethod("clientNameByUuid", &ClientWrap::ClientNameByUuid),
       InstanceMethod("stats", &ClientWrap::Stats),
+      InstanceMethod("dspAttach", &ClientWrap::DspAttach),
+      InstanceMethod("dspDetach", &ClientWrap::DspDetach),
+      InstanceMethod("dspReplace", &ClientWrap::DspReplace),
+      InstanceMethod("dspSetParam", &ClientWrap::DspSetParam),
+      InstanceMethod("dspStatus", &ClientWrap::DspStatus),
+      InstanceMethod("dspCollect", &ClientWrap::DspCollect),
   });
 }
 
@@ -86,6 +93,7 @@ static const char* KindName(Event::Kind k) {
     case Event::kPropertyChange: return "propertyChange";
     case Event::kSync: return "sync";
     case Event::kOverflow: return "overflow";
+    case Event::kTrap: return "trap";
   }
   return "unknown";
 }
@@ -138,6 +146,10 @@ static void DeliverEvent(Napi::Env env, Napi::Function jsCb, Event* ev) {
       case Event::kOverflow:
         jsCb.Call({kind, Napi::Number::New(env, static_cast<double>(ev->i1))});
         break;
+      case Event::kTrap:
+        jsCb.Call({kind, Napi::Number::New(env, static_cast<double>(ev->i1)),
+                   Napi::Number::New(env, static_cast<double>(ev->i2))});
+        break;
     }
     // An exception thrown by a listener must not be swallowed silently; Node
     // reports it like any uncaught exception.
@@ -172,6 +184,7 @@ JW_MAIN_THREAD ClientWrap::ClientWrap(const Napi::CallbackInfo& info)
 }
 
 JW_MAIN_THREAD ClientWrap::~ClientWrap() {
+  // (DSP slots and graphs are freed after the client is closed, below.)
   // Garbage-collected while still open: close synchronously here (the TS
   // layer closes explicitly; this is only the safety net).
   if (client_) {
@@ -184,6 +197,9 @@ JW_MAIN_THREAD ClientWrap::~ClientWrap() {
     tsfn_.Release();
     tsfnLive_ = false;
   }
+  Collect(true);
+  slots_.clear();
+  delete published_;
 }
 
 class OpenWorker : public Napi::AsyncWorker {
@@ -285,6 +301,12 @@ class CloseWorker : public Napi::AsyncWorker {
   JW_WORKER void Execute() override { ClientWrap::CloseHandle(self_, c_); }
   JW_MAIN_THREAD void OnOK() override {
     self_->closing_ = false;
+    // The audio thread is gone: free every DSP slot and graph.
+    self_->rtGraph_ = nullptr;
+    self_->Collect(true);
+    self_->slots_.clear();
+    delete self_->published_;
+    self_->published_ = nullptr;
     // Events queued before the close still get delivered; Release lets the
     // function finish after them.
     if (self_->tsfnLive_) {
@@ -346,6 +368,7 @@ JW_MAIN_THREAD void ClientWrap::InstallCallbacks() {
   jack_set_port_rename_callback(c, OnPortRename, this);
   jack_set_graph_order_callback(c, OnGraphOrder, this);
   jack_set_property_change_callback(c, OnPropertyChange, this);
+  jack_set_process_callback(c, OnProcess, this);
 }
 
 // --- outbox drain ([worker]) ----------------------------------------------
@@ -613,7 +636,14 @@ Napi::Value ClientWrap::Activate(const Napi::CallbackInfo& info) {
 Napi::Value ClientWrap::Deactivate(const Napi::CallbackInfo& info) {
   JW_CLIENT_OR_NULL();
   int rc = jack_deactivate(c);
-  if (rc == 0) active_ = false;
+  if (rc == 0) {
+    active_ = false;
+    // The process callback no longer runs: adopt pending graphs here.
+    DspGraph* g;
+    while (graphIn_.pop(g)) rtGraph_ = g;
+    if (rtGraph_) ackSeq_.store(rtGraph_->seq);
+    Collect(false);
+  }
   return Napi::Number::New(info.Env(), rc);
 }
 Napi::Value ClientWrap::IsActive(const Napi::CallbackInfo& info) {
@@ -822,6 +852,249 @@ Napi::Value ClientWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("timebaseCalls", Napi::Number::New(info.Env(), static_cast<double>(timebaseCalls_.load())));
   o.Set("rtDropped", Napi::Number::New(info.Env(), rtDropped_.load()));
   return o;
+}
+
+// --- DSP engine ---------------------------------------------------------------
+
+int ClientWrap::OnProcess(jack_nframes_t nframes, void* arg) {
+  RtScope rt;
+  static_cast<ClientWrap*>(arg)->ProcessCycle(nframes);
+  return 0;
+}
+
+JW_AUDIO_THREAD void ClientWrap::ProcessCycle(jack_nframes_t nframes) {
+  DspGraph* g;
+  while (graphIn_.pop(g)) rtGraph_ = g;
+  if (!rtGraph_) return;
+  ackSeq_.store(rtGraph_->seq, std::memory_order_release);
+  for (DspSlot* s : rtGraph_->slots) RunSlot(s, nframes);
+}
+
+JW_AUDIO_THREAD int ClientWrap::MidiWrite(void* opaque, uint32_t frame, const uint8_t* bytes, uint32_t len) {
+  auto* s = static_cast<DspSlot*>(opaque);
+  if (!s->midiOutBuf || frame >= s->cycleFrames) return -1;
+  return jack_midi_event_write(s->midiOutBuf, frame, bytes, len);
+}
+
+JW_AUDIO_THREAD void ClientWrap::TrapSlot(DspSlot* s, int code, jack_nframes_t nframes) {
+  s->trap.store(code, std::memory_order_release);
+  // A trapped module goes silent for the whole cycle and from then on.
+  for (float* o : s->outCycle) std::memset(o, 0, nframes * sizeof(float));
+  RtEvent ev{};
+  ev.kind = Event::kTrap;
+  ev.seq = s->id;
+  ev.state = code;
+  if (!outbox_.push(ev)) rtDropped_.fetch_add(1, std::memory_order_relaxed);
+}
+
+JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
+  for (size_t ch = 0; ch < s->out.size(); ++ch)
+    s->outCycle[ch] = static_cast<float*>(jack_port_get_buffer(s->out[ch], nframes));
+  void* midiIn = s->midiIn ? jack_port_get_buffer(s->midiIn, nframes) : nullptr;
+  s->midiOutBuf = s->midiOut ? jack_port_get_buffer(s->midiOut, nframes) : nullptr;
+  if (s->midiOutBuf) jack_midi_clear_buffer(s->midiOutBuf);
+  s->cycleFrames = nframes;
+  ParamMsg pm;
+  if (s->trap.load(std::memory_order_relaxed)) {
+    for (float* o : s->outCycle) std::memset(o, 0, nframes * sizeof(float));
+    while (s->params.pop(pm)) {
+    }
+    return;
+  }
+  DspInstance& d = *s->dsp;
+  d.api->set_realtime(1);
+  // Same order as offline rendering: parameters, then per block MIDI and process.
+  while (s->params.pop(pm)) {
+    if (int t = d.api->param_set(d.inst, pm.index, pm.value)) return TrapSlot(s, t, nframes);
+  }
+  const uint32_t nev = midiIn ? jack_midi_get_event_count(midiIn) : 0;
+  uint32_t ei = 0;
+  std::vector<const float*>& in = s->inBlk;
+  std::vector<float*>& out = s->outBlk;
+  float* inBase[64];
+  for (size_t ch = 0; ch < s->in.size(); ++ch)
+    inBase[ch] = static_cast<float*>(jack_port_get_buffer(s->in[ch], nframes));
+  const jack_nframes_t block = static_cast<jack_nframes_t>(d.maxFrames);
+  for (jack_nframes_t start = 0; start < nframes; start += block) {
+    const jack_nframes_t n = nframes - start < block ? nframes - start : block;
+    while (ei < nev) {
+      jack_midi_event_t ev;
+      if (jack_midi_event_get(&ev, midiIn, ei) != 0) {
+        ++ei;
+        continue;
+      }
+      if (ev.time >= start + n) break;
+      ++ei;
+      if (ev.size < 1 || ev.size > 3 || !d.Has(JW_X_MIDI)) continue;  // short messages only
+      const int32_t d1 = ev.size > 1 ? ev.buffer[1] : 0, d2 = ev.size > 2 ? ev.buffer[2] : 0;
+      if (int t = d.api->midi(d.inst, static_cast<int32_t>(ev.time - start), ev.buffer[0], d1, d2))
+        return TrapSlot(s, t, nframes);
+    }
+    for (size_t ch = 0; ch < s->in.size(); ++ch) in[ch] = inBase[ch] + start;
+    for (size_t ch = 0; ch < s->out.size(); ++ch) out[ch] = s->outCycle[ch] + start;
+    s->sink.block_offset = start;
+    if (int t = d.RunBlock(in.data(), out.data(), static_cast<int32_t>(n))) return TrapSlot(s, t, nframes);
+  }
+  s->cycles.fetch_add(1, std::memory_order_relaxed);
+}
+
+JW_MAIN_THREAD std::unique_ptr<DspSlot> ClientWrap::MakeSlot(uint32_t id, std::shared_ptr<DspInstance> dsp,
+                                                            std::vector<jack_port_t*> in, std::vector<jack_port_t*> out,
+                                                            jack_port_t* midiIn, jack_port_t* midiOut) {
+  auto s = std::make_unique<DspSlot>();
+  s->id = id;
+  s->dsp = std::move(dsp);
+  s->in = std::move(in);
+  s->out = std::move(out);
+  s->midiIn = midiIn;
+  s->midiOut = midiOut;
+  s->inBlk.assign(s->in.size(), nullptr);
+  s->outBlk.assign(s->out.size(), nullptr);
+  s->outCycle.assign(s->out.size(), nullptr);
+  s->sink.write = MidiWrite;
+  s->sink.opaque = s.get();
+  s->dsp->api->set_midi_sink(s->dsp->inst, &s->sink);
+  return s;
+}
+
+JW_MAIN_THREAD bool ClientWrap::Publish() {
+  auto* g = new DspGraph();
+  g->seq = ++graphSeq_;
+  for (auto& s : slots_) g->slots.push_back(s.get());
+  if (active_) {
+    if (!graphIn_.push(g)) {
+      delete g;
+      --graphSeq_;
+      return false;
+    }
+  } else {
+    rtGraph_ = g;
+    ackSeq_.store(g->seq);
+  }
+  if (published_) garbageGraphs_.emplace_back(g->seq, published_);
+  published_ = g;
+  return true;
+}
+
+JW_MAIN_THREAD size_t ClientWrap::Collect(bool all) {
+  const uint64_t ack = ackSeq_.load(std::memory_order_acquire);
+  auto done = [&](uint64_t seq) { return all || seq <= ack; };
+  for (auto it = garbageGraphs_.begin(); it != garbageGraphs_.end();) {
+    if (done(it->first)) {
+      delete it->second;
+      it = garbageGraphs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = garbageSlots_.begin(); it != garbageSlots_.end();) {
+    it = done(it->first) ? garbageSlots_.erase(it) : it + 1;
+  }
+  return garbageGraphs_.size() + garbageSlots_.size();
+}
+
+static bool PortList(const Napi::Value& v, std::vector<jack_port_t*>* out) {
+  if (!v.IsArray()) return false;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value p = a.Get(i);
+    if (!p.IsObject()) return false;
+    jack_port_t* h = PortWrap::Unwrap(p.As<Napi::Object>())->handle();
+    if (!h) return false;
+    out->push_back(h);
+  }
+  return true;
+}
+
+static jack_port_t* OptionalPort(const Napi::Value& v) {
+  if (!v.IsObject()) return nullptr;
+  return PortWrap::Unwrap(v.As<Napi::Object>())->handle();
+}
+
+// dspAttach(nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null) -> slot id, or 0
+JW_MAIN_THREAD Napi::Value ClientWrap::DspAttach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!client_) return env.Null();
+  DspWrap* w = DspWrap::Unwrap(info[0].As<Napi::Object>());
+  std::vector<jack_port_t*> in, out;
+  if (!w->instance() || w->attached() || !PortList(info[1], &in) || !PortList(info[2], &out)) return Napi::Number::New(env, 0);
+  auto dsp = w->instance();
+  if (static_cast<int32_t>(in.size()) != dsp->nin || static_cast<int32_t>(out.size()) != dsp->nout) return Napi::Number::New(env, 0);
+  const uint32_t id = nextSlotId_++;
+  slots_.push_back(MakeSlot(id, dsp, std::move(in), std::move(out), OptionalPort(info[3]), OptionalPort(info[4])));
+  if (!Publish()) {
+    slots_.pop_back();
+    return Napi::Number::New(env, 0);
+  }
+  w->SetAttached(true);
+  return Napi::Number::New(env, id);
+}
+
+// dspDetach(id) -> bool
+JW_MAIN_THREAD Napi::Value ClientWrap::DspDetach(const Napi::CallbackInfo& info) {
+  const uint32_t id = info[0].ToNumber().Uint32Value();
+  for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    std::unique_ptr<DspSlot> gone = std::move(*it);
+    slots_.erase(it);
+    if (!Publish()) {
+      slots_.push_back(std::move(gone));  // queue full: nothing changed
+      return Napi::Boolean::New(info.Env(), false);
+    }
+    garbageSlots_.emplace_back(graphSeq_, std::move(gone));
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+// dspReplace(id, nativeDsp) -> bool: hot-swap the instance, keeping the ports.
+JW_MAIN_THREAD Napi::Value ClientWrap::DspReplace(const Napi::CallbackInfo& info) {
+  const uint32_t id = info[0].ToNumber().Uint32Value();
+  DspWrap* w = DspWrap::Unwrap(info[1].As<Napi::Object>());
+  auto dsp = w->instance();
+  for (auto& slot : slots_) {
+    if (slot->id != id) continue;
+    if (!dsp || w->attached() || dsp->nin != slot->dsp->nin || dsp->nout != slot->dsp->nout)
+      return Napi::Boolean::New(info.Env(), false);
+    std::unique_ptr<DspSlot> fresh = MakeSlot(id, dsp, slot->in, slot->out, slot->midiIn, slot->midiOut);
+    std::swap(slot, fresh);  // `fresh` now holds the old slot
+    if (!Publish()) {
+      std::swap(slot, fresh);
+      return Napi::Boolean::New(info.Env(), false);
+    }
+    garbageSlots_.emplace_back(graphSeq_, std::move(fresh));
+    w->SetAttached(true);
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+// dspSetParam(id, index, value) -> bool (false when the queue is full)
+JW_MAIN_THREAD Napi::Value ClientWrap::DspSetParam(const Napi::CallbackInfo& info) {
+  const uint32_t id = info[0].ToNumber().Uint32Value();
+  for (auto& slot : slots_) {
+    if (slot->id == id)
+      return Napi::Boolean::New(info.Env(), slot->params.push(ParamMsg{info[1].ToNumber().Int32Value(), info[2].ToNumber().FloatValue()}));
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+// dspStatus(id) -> { trap, cycles } | null
+JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info) {
+  const uint32_t id = info[0].ToNumber().Uint32Value();
+  for (auto& slot : slots_) {
+    if (slot->id != id) continue;
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("trap", slot->trap.load());
+    o.Set("cycles", static_cast<double>(slot->cycles.load()));
+    return o;
+  }
+  return info.Env().Null();
+}
+
+// dspCollect() -> number of items still waiting for the audio thread to let go
+JW_MAIN_THREAD Napi::Value ClientWrap::DspCollect(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Collect(!active_ || !client_)));
 }
 
 }  // namespace jw

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "dsp.h"
 #include "lockfree.h"
 #include "threads.h"
 
@@ -23,7 +24,7 @@ struct Event {
   enum Kind {
     kXrun, kShutdown, kFreewheel, kBlockSize, kSampleRate, kClientRegistration,
     kPortRegistration, kPortConnect, kPortRename, kGraphOrder, kPropertyChange,
-    kSync, kOverflow
+    kSync, kOverflow, kTrap
   } kind;
   explicit Event(Kind k) : kind(k) {}
   double d = 0;
@@ -46,6 +47,40 @@ struct TimebaseParams {
   double beatsPerBar;
   double beatType;
   double ticksPerBeat;
+};
+
+// A parameter change on its way to the audio thread.
+struct ParamMsg {
+  int32_t index;
+  float value;
+};
+
+// One DSP module running in a client's process callback. Created and freed on
+// the main thread; used by the audio thread while any graph it adopted
+// contains it.
+struct DspSlot {
+  uint32_t id = 0;
+  std::shared_ptr<DspInstance> dsp;
+  std::vector<jack_port_t*> in, out;
+  jack_port_t* midiIn = nullptr;
+  jack_port_t* midiOut = nullptr;
+  SpscRing<ParamMsg> params{1024};
+  std::atomic<int> trap{0};
+  std::atomic<uint64_t> cycles{0};
+  // Preallocated per-block pointer arrays ([audio-thread] scratch).
+  std::vector<const float*> inBlk;
+  std::vector<float*> outBlk;
+  std::vector<float*> outCycle;
+  // MIDI output of the current cycle ([audio-thread]).
+  jw_midi_sink sink{};
+  void* midiOutBuf = nullptr;
+  uint32_t cycleFrames = 0;
+};
+
+// The modules the audio thread runs, in order. Immutable once published.
+struct DspGraph {
+  uint64_t seq = 0;
+  std::vector<DspSlot*> slots;
 };
 
 class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
@@ -108,6 +143,26 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value UuidForClientName(const Napi::CallbackInfo& info);
   Napi::Value ClientNameByUuid(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value DspAttach(const Napi::CallbackInfo& info);
+  Napi::Value DspDetach(const Napi::CallbackInfo& info);
+  Napi::Value DspReplace(const Napi::CallbackInfo& info);
+  Napi::Value DspSetParam(const Napi::CallbackInfo& info);
+  Napi::Value DspStatus(const Napi::CallbackInfo& info);
+  Napi::Value DspCollect(const Napi::CallbackInfo& info);
+
+  // [main-thread] Publishes the current slot list as a new graph.
+  bool Publish();
+  // [main-thread] Frees slots and graphs the audio thread no longer uses.
+  size_t Collect(bool all);
+  // [main-thread] Builds a slot for `dsp` on the given ports.
+  std::unique_ptr<DspSlot> MakeSlot(uint32_t id, std::shared_ptr<DspInstance> dsp, std::vector<jack_port_t*> in,
+                                    std::vector<jack_port_t*> out, jack_port_t* midiIn, jack_port_t* midiOut);
+  // [audio-thread]
+  void ProcessCycle(jack_nframes_t nframes);
+  void RunSlot(DspSlot* s, jack_nframes_t nframes);
+  void TrapSlot(DspSlot* s, int code, jack_nframes_t nframes);
+  static JW_AUDIO_THREAD int OnProcess(jack_nframes_t nframes, void* arg);
+  static JW_AUDIO_THREAD int MidiWrite(void* opaque, uint32_t frame, const uint8_t* bytes, uint32_t len);
 
   // [main-thread] Installs the notification callbacks (before activation).
   void InstallCallbacks();
@@ -159,6 +214,17 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   SpscRing<RtEvent> outbox_{256};
   TripleBuffer<TimebaseParams> timebase_{TimebaseParams{120.0, 4.0, 4.0, 1920.0}};
   std::atomic<uint64_t> timebaseCalls_{0};
+
+  // DSP engine. slots_/published_/garbage are [main-thread] only.
+  std::vector<std::unique_ptr<DspSlot>> slots_;
+  uint32_t nextSlotId_ = 1;
+  uint64_t graphSeq_ = 0;
+  DspGraph* published_ = nullptr;
+  std::vector<std::pair<uint64_t, std::unique_ptr<DspSlot>>> garbageSlots_;
+  std::vector<std::pair<uint64_t, DspGraph*>> garbageGraphs_;
+  SpscRing<DspGraph*> graphIn_{64};        // main -> audio
+  DspGraph* rtGraph_ = nullptr;            // [audio-thread] (main while inactive)
+  std::atomic<uint64_t> ackSeq_{0};        // seq of the graph the audio thread runs
 
   std::thread drain_;
   std::atomic<bool> drainRun_{false};

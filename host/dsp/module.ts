@@ -1,0 +1,300 @@
+/**
+ * DspModule: a WebAssembly DSP module running in a client's realtime process
+ * callback.
+ */
+import { EventEmitter } from 'node:events';
+import { fail, require_ } from '../errors.js';
+import { kNative, type NativeDsp, type NativePort } from '../native.js';
+import type { OwnPort } from '../port.js';
+import type { CompileOptions, CompiledModule } from './compile.js';
+import { clampParam, findParam, instantiate, toCompiled, type LoadedInstance, type ModuleDescription, type ModuleSource, type ParamInfo } from './instance.js';
+
+/** Options for {@link Client.load}. */
+export interface LoadOptions {
+  /** Module name: prefix of its port names. Default: from jw_describe, else the file name, else "dsp". */
+  name?: string;
+  /** Existing own input ports (or their names) to use instead of registering new ones. */
+  inputs?: (OwnPort | string)[];
+  /** Existing own output ports (or names) to use instead of registering new ones. */
+  outputs?: (OwnPort | string)[];
+  /** Initial parameter values by id, name or index. */
+  params?: Record<string, number>;
+  /** The module's maxFrames. Default: the client's block size. */
+  maxFrames?: number;
+  /** Compilation options when `source` is not compiled yet. */
+  compile?: CompileOptions;
+}
+
+/** A trap reported by a running module. */
+export interface TrapInfo {
+  /** 'oob', 'div-by-zero', 'int-overflow', 'invalid-conversion', 'unreachable', 'call-indirect', 'stack-exhausted', 'abort', ... */
+  kind: string;
+  /** Trap code (wasm_rt_trap_t values 1-8; 100 abort; 101 timeout). */
+  code: number;
+  /** Human-readable, with AssemblyScript's abort message and location for 'abort'. */
+  message: string;
+}
+
+export interface DspModuleEvents {
+  trap: [info: TrapInfo];
+  log: [message: string];
+}
+
+/** @internal What a DspModule needs from its client. */
+export interface DspHost {
+  readonly name: string;
+  readonly blockSize: number;
+  readonly sampleRate: number;
+  readonly active: boolean;
+  assertUsable(what: string): void;
+  [kNative]: import('../native.js').NativeClient;
+  readonly inports: import('../port.js').Ports;
+  readonly outports: import('../port.js').Ports;
+  readonly midiInports: import('../port.js').Ports;
+  readonly midiOutports: import('../port.js').Ports;
+  getPortByName(name: string): import('../port.js').Port;
+  registerModule(id: number, m: DspModule): void;
+  forgetModule(id: number): void;
+}
+
+const TRAP_KINDS: Record<number, string> = {
+  1: 'oob', 2: 'int-overflow', 3: 'div-by-zero', 4: 'invalid-conversion', 5: 'unreachable',
+  6: 'call-indirect', 7: 'exception', 8: 'stack-exhausted', 100: 'abort', 101: 'timeout', 102: 'bad-call',
+};
+const TRAP_TEXT: Record<number, string> = {
+  1: 'out of bounds memory access', 2: 'integer overflow', 3: 'integer divide by zero', 4: 'invalid conversion to integer',
+  5: 'unreachable executed', 6: 'indirect call signature mismatch', 7: 'uncaught exception', 8: 'call stack exhausted',
+  100: 'abort', 101: 'interrupted: ran too long', 102: 'missing export',
+};
+
+async function waitCollected(host: DspHost): Promise<void> {
+  // The audio thread adopts a new graph within a cycle; poll until it has.
+  for (let i = 0; i < 400; i++) {
+    if (host[kNative].dspCollect() === 0) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A DSP module running in a client. Created by `client.load()`. */
+export class DspModule extends EventEmitter<DspModuleEvents> {
+  /** Name (prefix of its port names). */
+  readonly name: string;
+  /** Audio input ports, one per module input channel. */
+  readonly inputs: readonly OwnPort[];
+  /** Audio output ports, one per module output channel. */
+  readonly outputs: readonly OwnPort[];
+  /** MIDI input port, when the module exports jw_midi. */
+  readonly midiInput: OwnPort | undefined;
+  /** MIDI output port, when jw_describe declares midiOutputs. */
+  readonly midiOutput: OwnPort | undefined;
+  /** Parameters from jw_param_count / jw_describe. */
+  readonly params: readonly ParamInfo[];
+  /** What jw_describe said. */
+  readonly description: ModuleDescription;
+  /** The compiled module (reusable for render() or another load()). */
+  readonly compiled: CompiledModule;
+
+  #host: DspHost;
+  #id: number;
+  #dsp: NativeDsp;
+  #values: number[];
+  #registered: OwnPort[];
+  #unloaded = false;
+  #trap: TrapInfo | undefined;
+  #logTimer: NodeJS.Timeout | undefined;
+
+  /** @internal */
+  constructor(host: DspHost, id: number, compiled: CompiledModule, name: string, loaded: LoadedInstance,
+              ports: { inputs: OwnPort[]; outputs: OwnPort[]; midiInput?: OwnPort; midiOutput?: OwnPort; registered: OwnPort[] },
+              values: number[]) {
+    super();
+    this.#host = host;
+    this.#id = id;
+    this.#dsp = loaded.dsp;
+    this.compiled = compiled;
+    this.name = name;
+    this.inputs = ports.inputs;
+    this.outputs = ports.outputs;
+    this.midiInput = ports.midiInput;
+    this.midiOutput = ports.midiOutput;
+    this.params = loaded.params;
+    this.description = loaded.description;
+    this.#values = values;
+    this.#registered = ports.registered;
+    if (compiled.iface.shape.imports.some((i) => i.module === 'jw_host' && i.name === 'log')) {
+      // Log messages wait in a lock-free ring in the module; fetch them here.
+      this.#logTimer = setInterval(() => this.#drainLogs(), 20);
+      this.#logTimer.unref();
+    }
+  }
+
+  #assertLoaded(what: string): void {
+    if (this.#unloaded) fail('MODULE_UNLOADED', `${what}: module "${this.name}" is unloaded`);
+    this.#host.assertUsable(what);
+  }
+
+  #drainLogs(): void {
+    if (this.#unloaded) return;
+    for (const m of this.#dsp.drainLogs()) this.emit('log', m);
+  }
+
+  /** @internal Called by the client when the audio thread reports a trap. */
+  onTrap(code: number): void {
+    const kind = TRAP_KINDS[code] ?? 'unknown';
+    let message = TRAP_TEXT[code] ?? `trap ${code}`;
+    if (code === 100) {
+      const m = this.#dsp.abortMessage();
+      if (m) message = `abort: ${m}`;
+    }
+    this.#trap = { kind, code, message };
+    this.emit('trap', this.#trap);
+  }
+
+  /** The trap that silenced the module, until reset(). */
+  get trap(): TrapInfo | undefined {
+    return this.#trap;
+  }
+
+  /** Cycles the module has run (diagnostics). */
+  get cycles(): number {
+    return this.#host[kNative].dspStatus(this.#id)?.cycles ?? 0;
+  }
+
+  /** Log and MIDI-output events dropped because their queues were full. */
+  get dropped(): { logs: number; midi: number } {
+    return this.#dsp.dropped();
+  }
+
+  /**
+   * Sets a parameter (by id, name or index), clamped to its range. Applied by
+   * the audio thread at the start of the next block, in order.
+   */
+  setParam(idOrIndex: string | number, value: number): void {
+    this.#assertLoaded('DspModule.setParam');
+    const p = findParam(this.params as ParamInfo[], idOrIndex, `setParam(${this.name})`);
+    const v = clampParam(p, value, `setParam(${this.name})`);
+    if (!this.#host[kNative].dspSetParam(this.#id, p.index, v)) {
+      fail('QUEUE_FULL', `setParam(${this.name}): the parameter queue is full (1024 changes waiting for the audio thread)`);
+    }
+    this.#values[p.index] = v;
+  }
+
+  /** The last value set (or the default), as the module will see it (clamped, f32). */
+  getParam(idOrIndex: string | number): number {
+    const p = findParam(this.params as ParamInfo[], idOrIndex, `getParam(${this.name})`);
+    return this.#values[p.index] as number;
+  }
+
+  /**
+   * Re-initialises the module: a fresh instance is created off the audio
+   * thread, given the current parameter values, and swapped in at the next
+   * cycle; the old one is freed after the audio thread lets go of it.
+   */
+  async reset(): Promise<void> {
+    this.#assertLoaded('DspModule.reset');
+    const loaded = await instantiate(this.compiled, this.#host.sampleRate, this.#maxFrames());
+    this.#assertLoaded('DspModule.reset');
+    this.#values.forEach((v, i) => loaded.dsp.setParam(i, v));
+    if (!this.#host[kNative].dspReplace(this.#id, loaded.dsp)) {
+      loaded.dsp.dispose();
+      fail('QUEUE_FULL', `reset(${this.name}): could not hand the new instance to the audio thread`);
+    }
+    const old = this.#dsp;
+    this.#dsp = loaded.dsp;
+    this.#trap = undefined;
+    await waitCollected(this.#host);
+    old.dispose();
+  }
+
+  #maxFrames(): number {
+    return (this.#dsp.info()?.maxFrames as number | undefined) ?? this.#host.blockSize;
+  }
+
+  /** Stops the module, waits until the audio thread has let go, frees it and unregisters the ports it registered. */
+  async unload(): Promise<void> {
+    if (this.#unloaded) return;
+    this.#unloaded = true;
+    if (this.#logTimer) clearInterval(this.#logTimer);
+    const client = this.#host[kNative];
+    if (client.isOpen()) {
+      client.dspDetach(this.#id);
+      await waitCollected(this.#host);
+      for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
+    }
+    this.#host.forgetModule(this.#id);
+    this.#dsp.dispose();
+  }
+
+  /** @internal The client closed: the module is gone. */
+  detachClosed(): void {
+    this.#unloaded = true;
+    if (this.#logTimer) clearInterval(this.#logTimer);
+    this.#dsp.dispose();
+  }
+}
+
+/** @internal Implements Client.load. */
+export async function loadModule(host: DspHost, source: ModuleSource, options: LoadOptions = {}): Promise<DspModule> {
+  require_(typeof options === 'object' && options !== null, 'load: options must be an object');
+  host.assertUsable('Client.load');
+  const maxFrames = options.maxFrames ?? host.blockSize;
+  require_(Number.isInteger(maxFrames) && maxFrames >= 1 && maxFrames <= 16384, `load: maxFrames must be an integer in [1, 16384], got ${maxFrames}`);
+  const compiled = await toCompiled(source, { ...(options.name ? { name: options.name } : {}), ...options.compile });
+  host.assertUsable('Client.load');
+  const loaded = await instantiate(compiled, host.sampleRate, maxFrames);
+  const registered: OwnPort[] = [];
+  try {
+    host.assertUsable('Client.load');
+    const { info } = loaded;
+    const name = options.name ?? sanitize(loaded.description.name ?? compiled.name.replace(/\.wasm$/, '')) ?? 'dsp';
+    require_(/^[^:\0]+$/.test(name), `load: module name "${name}" must not contain ':'`);
+    const pick = (given: (OwnPort | string)[] | undefined, n: number, kind: 'input' | 'output'): OwnPort[] => {
+      if (given === undefined) {
+        const list = kind === 'input' ? host.inports : host.outports;
+        return Array.from({ length: n }, (_, i) => {
+          const p = list.register(`${name}_${kind === 'input' ? 'in' : 'out'}_${i + 1}`);
+          registered.push(p);
+          return p;
+        });
+      }
+      require_(Array.isArray(given), `load: ${kind}s must be an array of own ports or port names`);
+      if (given.length !== n) fail('INVALID_ARGUMENT', `load: module "${name}" has ${n} ${kind}(s) but ${given.length} port(s) were given`);
+      return given.map((g) => {
+        const p = typeof g === 'string' ? host.getPortByName(g.includes(':') ? g : `${host.name}:${g}`) : g;
+        const list = kind === 'input' ? host.inports : host.outports;
+        const own = list.items.find((q) => q === p);
+        if (!own) fail('INVALID_ARGUMENT', `load: "${p.name}" is not an audio ${kind} port of client "${host.name}"`);
+        return own;
+      });
+    };
+    const inputs = pick(options.inputs, info.inputs, 'input');
+    const outputs = pick(options.outputs, info.outputs, 'output');
+    let midiInput: OwnPort | undefined;
+    let midiOutput: OwnPort | undefined;
+    if (info.hasMidi) registered.push((midiInput = host.midiInports.register(`${name}_midi_in`)));
+    if (loaded.description.midiOutputs > 0) registered.push((midiOutput = host.midiOutports.register(`${name}_midi_out`)));
+
+    // Defaults, then the requested initial values, applied before the first cycle.
+    const values = loaded.params.map((p) => Math.fround(p.default));
+    for (const [k, v] of Object.entries(options.params ?? {})) {
+      const p = findParam(loaded.params, /^\d+$/.test(k) ? Number(k) : k, `load(${name})`);
+      values[p.index] = clampParam(p, v, `load(${name})`);
+      loaded.dsp.setParam(p.index, values[p.index] as number);
+    }
+    const np = (p: OwnPort) => p[kNative] as NativePort;
+    const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null);
+    if (!id) fail('QUEUE_FULL', `load(${name}): could not hand the module to the audio thread`);
+    const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values);
+    host.registerModule(id, m);
+    return m;
+  } catch (err) {
+    for (const p of registered) if (p[kNative]?.isValid()) p.unregister();
+    loaded.dsp.dispose();
+    throw err;
+  }
+}
+
+function sanitize(s: string): string | undefined {
+  const t = s.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 32);
+  return t || undefined;
+}

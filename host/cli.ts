@@ -10,6 +10,11 @@ import { isServerRunning, Server } from './server.js';
 import { version, versionString } from './jack.js';
 import type { Port } from './port.js';
 import { runDemo } from './demo.js';
+import { readFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
+import { render } from './dsp/render.js';
+import { compileAssemblyScript } from './dsp/asc.js';
+import { readWav, writeWav } from './wav.js';
 
 const HELP = `jackwasm: realtime audio for Node.js on JACK
 
@@ -24,6 +29,12 @@ Commands:
   disconnect <source> <destination>
   transport <start|stop|status|locate FRAME>
   info                            JACK library version and servers
+  render <module.wasm|.ts> --out out.wav [--in in.wav] [--seconds N]
+         [--sample-rate R] [--block B] [--param name=value ...]
+                                  Render a DSP module offline to a 32-bit float WAV
+  run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
+      [--param name=value ...] [--seconds N]
+                                  Run a DSP module in a new client until Ctrl-C
 
 Options for every command:
   --server NAME                   JACK server name (default: $JACK_DEFAULT_SERVER or "default")
@@ -69,6 +80,13 @@ async function main(argv: string[]): Promise<number> {
       rate: { type: 'string' },
       period: { type: 'string' },
       connections: { type: 'boolean', short: 'c' },
+      out: { type: 'string', short: 'o' },
+      in: { type: 'string', short: 'i' },
+      'sample-rate': { type: 'string' },
+      block: { type: 'string' },
+      param: { type: 'string', multiple: true, short: 'p' },
+      'connect-in': { type: 'string', multiple: true },
+      'connect-out': { type: 'string', multiple: true },
     },
   });
   const [command, ...rest] = positionals;
@@ -134,6 +152,58 @@ async function main(argv: string[]): Promise<number> {
         }
         return 0;
       });
+    case 'render': {
+      const [file] = rest;
+      if (!file || !values.out) throw new Error('usage: jackwasm render <module.wasm|module.ts> --out out.wav [--in in.wav] [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]');
+      const input = values.in ? await readWav(values.in) : undefined;
+      const sampleRate = values['sample-rate'] ? positiveInt(values['sample-rate'], '--sample-rate') : (input?.sampleRate ?? 48000);
+      const blockSize = values.block ? positiveInt(values.block, '--block') : 256;
+      const seconds = values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds');
+      const frames = seconds !== undefined ? Math.round(seconds * sampleRate) : input ? Math.max(...input.channels.map((c) => c.length)) : sampleRate;
+      if (input && input.sampleRate !== sampleRate) say(`note: ${values.in} is ${input.sampleRate} Hz; rendering at ${sampleRate} Hz without resampling`);
+      const source = await moduleSource(file);
+      const bar = frames > 4 * sampleRate && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} frames', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      bar?.start(frames, 0);
+      const t0 = performance.now();
+      const outputs = await render(source, { sampleRate, blockSize, frames, inputs: input?.channels, params: parseParams(values.param), onProgress: (done) => bar?.update(done) });
+      bar?.stop();
+      if (outputs.length === 0) throw new Error(`${file} has no audio outputs; nothing to write`);
+      await writeWav(values.out, { sampleRate, channels: outputs });
+      const ms = performance.now() - t0;
+      console.log(`wrote ${values.out}: ${outputs.length} channel(s), ${frames} frames at ${sampleRate} Hz (${(frames / sampleRate).toFixed(2)} s audio in ${ms.toFixed(0)} ms)`);
+      return 0;
+    }
+    case 'run': {
+      const [file] = rest;
+      if (!file) throw new Error('usage: jackwasm run <module.wasm|module.ts> [--connect-in PORT ...] [--connect-out PORT ...] [--param name=value ...] [--seconds N]');
+      const seconds = values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds');
+      const source = await moduleSource(file);
+      return withServer(values.server, say, async (serverName) => {
+        await using client = await Client.open(`jackwasm-run-${process.pid}`, { serverName });
+        client.activate();
+        const m = await client.load(source, { params: Object.fromEntries(parseParams(values.param)) });
+        m.on('trap', (t) => console.log(color('red', `trap: ${t.message} (the module is silent; Ctrl-C to quit)`)));
+        m.on('log', (msg) => console.log(`${m.name}: ${msg}`));
+        (values['connect-in'] ?? []).forEach((src, i) => client.connect(src, m.inputs[i % Math.max(1, m.inputs.length)] as never));
+        (values['connect-out'] ?? []).forEach((dst, i) => client.connect(m.outputs[i % Math.max(1, m.outputs.length)] as never, dst));
+        const describe = (ports: readonly { name: string }[]) => ports.map((p) => p.name).join(', ') || 'none';
+        console.log(`running "${m.name}" in client "${client.name}": inputs ${describe(m.inputs)}; outputs ${describe(m.outputs)}${m.midiInput ? `; MIDI ${m.midiInput.name}` : ''}`);
+        if (m.params.length) console.log(`params: ${m.params.map((p) => `${p.id}=${m.getParam(p.index).toFixed(3)}${p.unit ? ` ${p.unit}` : ''}`).join(', ')}`);
+        let xruns = 0;
+        client.on('xrun', () => xruns++);
+        const stop = new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+          if (seconds !== undefined) setTimeout(resolve, seconds * 1000);
+        });
+        const timer = setInterval(() => console.log(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);
+        await stop;
+        clearInterval(timer);
+        console.log(`stopped after ${m.cycles} cycles, ${xruns} xruns`);
+        await m.unload();
+        return 0;
+      });
+    }
     case 'info': {
       const v = version();
       console.log(`JACK library ${versionString()} (protocol ${v.protocol})`);
@@ -145,6 +215,36 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`jackwasm: unknown command "${command}"\n\n${HELP}`);
       return 1;
   }
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function positiveNumber(v: string, flag: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number, got "${v}"`);
+  return n;
+}
+
+/** "--param cutoff=800" -> [["cutoff", 800]] */
+function parseParams(list: string[] | undefined): [string, number][] {
+  return (list ?? []).map((kv) => {
+    const m = /^([^=]+)=(.+)$/.exec(kv);
+    const v = m ? Number(m[2]) : NaN;
+    if (!m || !Number.isFinite(v)) throw new Error(`--param expects name=value with a number, got "${kv}"`);
+    return [m[1] as string, v];
+  });
+}
+
+/** A .wasm file's bytes, or a .ts file compiled with AssemblyScript. */
+async function moduleSource(file: string): Promise<Uint8Array> {
+  if (file.endsWith('.ts')) return compileAssemblyScript(file);
+  return new Uint8Array(await readFile(file).catch((err: Error) => {
+    throw new Error(`cannot read module "${file}": ${err.message}`);
+  }));
 }
 
 main(process.argv.slice(2)).then(

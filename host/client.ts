@@ -58,6 +58,17 @@ export interface PortFilter {
 /** What `propertyChange` reports. */
 export type PropertyChange = 'created' | 'changed' | 'deleted';
 
+/** Result of {@link Client.record}. */
+export interface Recording {
+  /** One Float32Array per source port. */
+  channels: Float32Array[];
+  /** JACK frame time of the first recorded frame. */
+  startFrame: number;
+  sampleRate: number;
+}
+
+let recordSeq = 0;
+
 /** Result of {@link Client.transportQuery}. */
 export interface TransportQuery {
   state: TransportStateName;
@@ -743,6 +754,48 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   /** Modules loaded in this client, in load order. */
   get modules(): DspModule[] {
     return [...this.#modules.values()];
+  }
+
+  /**
+   * Records `frames` (or `seconds`) of audio from the given output ports (of
+   * any client) into JS. Temporary input ports are registered, connected,
+   * recorded by the audio thread into preallocated buffers, and removed.
+   * The client must be active. `startFrame` is the JACK frame time of the
+   * first recorded frame.
+   */
+  async record(sources: (Port | string)[], options: { frames?: number; seconds?: number } = {}): Promise<Recording> {
+    this.assertUsable('Client.record');
+    require_(Array.isArray(sources) && sources.length > 0 && sources.length <= 64, 'record: sources must be an array of 1 to 64 ports');
+    if (!this.active) fail('INVALID_ARGUMENT', `record: client "${this.#name}" must be active to record`);
+    const rate = this.sampleRate;
+    const frames = options.frames ?? (options.seconds !== undefined ? Math.round(options.seconds * rate) : undefined);
+    require_(frames !== undefined && Number.isInteger(frames) && frames > 0 && frames <= 2 ** 28, `record: frames must be a positive integer (or give seconds), got ${String(frames)}`);
+    const srcs = sources.map((s) => this.#resolve(s, 'record'));
+    for (const s of srcs) {
+      if (!s.isAudio) fail('TYPE_MISMATCH', `record: "${s.name}" is not an audio port`);
+      if (!s.isOutput) fail('DIRECTION_MISMATCH', `record: "${s.name}" is an input port; record from output ports`);
+    }
+    const tag = `record_${++recordSeq}`;
+    const ports = srcs.map((_, i) => this.inports.register(`${tag}_${i + 1}`));
+    try {
+      srcs.forEach((s, i) => this.connect(s, ports[i] as OwnPort));
+      // New connections take effect at the next cycle.
+      const cycleMs = (1000 * this.blockSize) / rate;
+      await new Promise((r) => setTimeout(r, 2 * cycleMs + 5));
+      this.assertUsable('Client.record');
+      const id = this.n.recStart(ports.map((p) => p[kNative] as NativePort), frames);
+      if (!id) fail('QUEUE_FULL', 'record: too many recordings waiting');
+      const deadline = Date.now() + (1000 * frames) / rate + 10000;
+      for (;;) {
+        this.assertUsable('Client.record');
+        const r = this.n.recPoll(id);
+        if (r) return { channels: r.data, startFrame: r.startFrame, sampleRate: rate };
+        if (Date.now() > deadline) fail('JACK_FAILED', `record: no audio cycles arrived for ${(1000 * frames) / rate + 10000} ms (is the server running?)`);
+        await new Promise((r2) => setTimeout(r2, Math.max(2, Math.min(50, cycleMs))));
+      }
+    } finally {
+      if (!this.#closed) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+    }
   }
 
   /** @internal */

@@ -9,6 +9,7 @@ export type {
   CycleTimes,
   PortFilter,
   PropertyChange,
+  Recording,
   SyncHandler,
   TransportQuery,
 } from './client.js';

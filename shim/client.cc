@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -73,6 +74,8 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("dspSetParam", &ClientWrap::DspSetParam),
       InstanceMethod("dspStatus", &ClientWrap::DspStatus),
       InstanceMethod("dspCollect", &ClientWrap::DspCollect),
+      InstanceMethod("recStart", &ClientWrap::RecStart),
+      InstanceMethod("recPoll", &ClientWrap::RecPoll),
   });
 }
 
@@ -865,9 +868,26 @@ int ClientWrap::OnProcess(jack_nframes_t nframes, void* arg) {
 JW_AUDIO_THREAD void ClientWrap::ProcessCycle(jack_nframes_t nframes) {
   DspGraph* g;
   while (graphIn_.pop(g)) rtGraph_ = g;
-  if (!rtGraph_) return;
-  ackSeq_.store(rtGraph_->seq, std::memory_order_release);
-  for (DspSlot* s : rtGraph_->slots) RunSlot(s, nframes);
+  if (rtGraph_) {
+    ackSeq_.store(rtGraph_->seq, std::memory_order_release);
+    for (DspSlot* s : rtGraph_->slots) RunSlot(s, nframes);
+  }
+  // Recording runs after the modules, so it sees this cycle's module output
+  // through connections to this client's own ports.
+  if (!rtRec_ && recIn_.pop(rtRec_)) rtRec_->startFrame = jack_last_frame_time(cbHandle_);
+  if (rtRec_) {
+    Recorder* r = rtRec_;
+    const uint64_t n = std::min<uint64_t>(nframes, r->frames - r->pos);
+    for (size_t ch = 0; ch < r->ports.size(); ++ch) {
+      const float* src = static_cast<const float*>(jack_port_get_buffer(r->ports[ch], nframes));
+      std::memcpy(r->data[ch].data() + r->pos, src, n * sizeof(float));
+    }
+    r->pos += n;
+    if (r->pos == r->frames) {
+      rtRec_ = nullptr;
+      r->done.store(true, std::memory_order_release);
+    }
+  }
 }
 
 JW_AUDIO_THREAD int ClientWrap::MidiWrite(void* opaque, uint32_t frame, const uint8_t* bytes, uint32_t len) {
@@ -1090,6 +1110,43 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info)
     return o;
   }
   return info.Env().Null();
+}
+
+// recStart(inputPorts, frames) -> id (0 if the queue is full). The client must be active.
+JW_MAIN_THREAD Napi::Value ClientWrap::RecStart(const Napi::CallbackInfo& info) {
+  std::vector<jack_port_t*> ports;
+  if (!client_ || !PortList(info[0], &ports)) return Napi::Number::New(info.Env(), 0);
+  auto r = std::make_unique<Recorder>();
+  r->id = nextRecId_++;
+  r->ports = std::move(ports);
+  r->frames = static_cast<uint64_t>(info[1].ToNumber().DoubleValue());
+  r->data.assign(r->ports.size(), std::vector<float>(r->frames, 0.0f));
+  if (!recIn_.push(r.get())) return Napi::Number::New(info.Env(), 0);
+  const uint32_t id = r->id;
+  recorders_.push_back(std::move(r));
+  return Napi::Number::New(info.Env(), id);
+}
+
+// recPoll(id) -> null while recording, else { data: Float32Array[], startFrame }
+JW_MAIN_THREAD Napi::Value ClientWrap::RecPoll(const Napi::CallbackInfo& info) {
+  const uint32_t id = info[0].ToNumber().Uint32Value();
+  for (auto it = recorders_.begin(); it != recorders_.end(); ++it) {
+    Recorder* r = it->get();
+    if (r->id != id) continue;
+    if (!r->done.load(std::memory_order_acquire)) return info.Env().Null();
+    Napi::Object o = Napi::Object::New(info.Env());
+    Napi::Array arr = Napi::Array::New(info.Env(), r->data.size());
+    for (size_t ch = 0; ch < r->data.size(); ++ch) {
+      Napi::Float32Array a = Napi::Float32Array::New(info.Env(), r->frames);
+      std::memcpy(a.Data(), r->data[ch].data(), r->frames * sizeof(float));
+      arr.Set(static_cast<uint32_t>(ch), a);
+    }
+    o.Set("data", arr);
+    o.Set("startFrame", static_cast<double>(r->startFrame));
+    recorders_.erase(it);
+    return o;
+  }
+  return info.Env().Undefined();
 }
 
 // dspCollect() -> number of items still waiting for the audio thread to let go

@@ -77,6 +77,17 @@ struct DspSlot {
   uint32_t cycleFrames = 0;
 };
 
+// Records JACK input ports into preallocated buffers (ClientWrap::record).
+struct Recorder {
+  uint32_t id = 0;
+  std::vector<jack_port_t*> ports;
+  std::vector<std::vector<float>> data;  // allocated on the main thread
+  uint64_t frames = 0;
+  uint64_t pos = 0;                      // [audio-thread]
+  uint64_t startFrame = 0;               // JACK frame time of the first recorded frame
+  std::atomic<bool> done{false};         // set by the audio thread once it let go
+};
+
 // The modules the audio thread runs, in order. Immutable once published.
 struct DspGraph {
   uint64_t seq = 0;
@@ -149,6 +160,8 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value DspSetParam(const Napi::CallbackInfo& info);
   Napi::Value DspStatus(const Napi::CallbackInfo& info);
   Napi::Value DspCollect(const Napi::CallbackInfo& info);
+  Napi::Value RecStart(const Napi::CallbackInfo& info);
+  Napi::Value RecPoll(const Napi::CallbackInfo& info);
 
   // [main-thread] Publishes the current slot list as a new graph.
   bool Publish();
@@ -225,6 +238,10 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   SpscRing<DspGraph*> graphIn_{64};        // main -> audio
   DspGraph* rtGraph_ = nullptr;            // [audio-thread] (main while inactive)
   std::atomic<uint64_t> ackSeq_{0};        // seq of the graph the audio thread runs
+  SpscRing<Recorder*> recIn_{16};          // main -> audio
+  Recorder* rtRec_ = nullptr;              // [audio-thread]
+  std::vector<std::unique_ptr<Recorder>> recorders_;  // [main-thread] owner
+  uint32_t nextRecId_ = 1;
 
   std::thread drain_;
   std::atomic<bool> drainRun_{false};

@@ -166,6 +166,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   #views = new Set<WeakRef<Port>>();
   #viewGc = new FinalizationRegistry<WeakRef<Port>>((ref) => this.#views.delete(ref));
   #modules = new Map<number, DspModule>();
+  #watchdogMs = 50;
   #timebase: Required<TimebaseSettings> | undefined;
 
   private constructor(n: NativeClient, name: string, status: Status, serverName: string | undefined) {
@@ -749,6 +750,21 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
    */
   load(source: ModuleSource, options: LoadOptions = {}): Promise<DspModule> {
     return loadModule(this, source, options);
+  }
+
+  /**
+   * How long (ms) one module may run within a cycle before the watchdog
+   * interrupts it with a 'timeout' trap (default 50). The module is silenced;
+   * the client and other modules keep running.
+   */
+  get watchdogMs(): number {
+    return this.#watchdogMs;
+  }
+  set watchdogMs(ms: number) {
+    this.assertUsable('Client.watchdogMs');
+    require_(typeof ms === 'number' && Number.isFinite(ms) && ms >= 1 && ms <= 60000, `watchdogMs must be a number of milliseconds in [1, 60000], got ${ms}`);
+    this.n.setWatchdog(ms);
+    this.#watchdogMs = ms;
   }
 
   /** Modules loaded in this client, in load order. */

@@ -139,6 +139,7 @@ export interface NativeClient {
   dspSetParam(id: number, index: number, value: number): boolean;
   dspStatus(id: number): { trap: number; cycles: number } | null;
   dspCollect(): number;
+  setWatchdog(budgetMs: number): void;
   recStart(ports: NativePort[], frames: number): number | null;
   recPoll(id: number): { data: Float32Array[]; startFrame: number } | null | undefined;
 }

@@ -5,6 +5,7 @@
 #include <jack/session.h>
 #include <jack/statistics.h>
 #include <jack/uuid.h>
+#include <signal.h>
 #include <time.h>
 
 #include <cmath>
@@ -21,6 +22,53 @@ namespace jw {
 
 // Clients still open, for closing at process exit. [main-thread] only.
 static std::set<ClientWrap*> gOpenClients;
+
+// --- watchdog -------------------------------------------------------------
+
+// The module the calling audio thread is running, for the watchdog's signal
+// handler (which runs on that thread).
+static thread_local const jw_module_api* tlRunningApi = nullptr;
+static thread_local uint64_t tlCallStart = 0;                       // when that call began
+static thread_local std::atomic<uint64_t>* tlWdTarget = nullptr;    // the call the watchdog wants stopped
+
+static JW_ANY_THREAD uint64_t NowNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// [audio-thread] (signal handler) Unwinds a runaway module with a timeout trap.
+// Rationale: the signal can arrive after the slow call returned; only a call
+// whose start time is the one the watchdog measured is interrupted.
+static void OnWatchdogSignal(int) {
+  const jw_module_api* api = tlRunningApi;
+  if (api && tlWdTarget && tlCallStart != 0 && tlWdTarget->load(std::memory_order_acquire) == tlCallStart) api->interrupt();
+}
+
+static int WatchdogSignal() {
+  static const int sig = [] {
+    const int s = SIGRTMIN + 4;
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = OnWatchdogSignal;
+    // Rationale: the handler leaves by siglongjmp without restoring the mask;
+    // SA_NODEFER keeps the signal unblocked for the next interruption.
+    sa.sa_flags = SA_NODEFER | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(s, &sa, nullptr);
+    return s;
+  }();
+  return sig;
+}
+
+// [worker] (drain thread) Interrupts a module call that runs past the budget.
+JW_WORKER static void CheckWatchdog(std::atomic<uint64_t>& since, std::atomic<uint64_t>& target,
+                                    std::atomic<pthread_t>& thread, uint64_t budget) {
+  const uint64_t t = since.load(std::memory_order_acquire);
+  if (t == 0 || NowNs() - t < budget || target.load() == t) return;
+  target.store(t, std::memory_order_release);
+  pthread_kill(thread.load(), WatchdogSignal());
+}
 
 JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
   return DefineClass(env, "NativeClient", {
@@ -76,6 +124,7 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("dspCollect", &ClientWrap::DspCollect),
       InstanceMethod("recStart", &ClientWrap::RecStart),
       InstanceMethod("recPoll", &ClientWrap::RecPoll),
+      InstanceMethod("setWatchdog", &ClientWrap::SetWatchdog),
   });
 }
 
@@ -390,6 +439,7 @@ JW_MAIN_THREAD void ClientWrap::StartDrain() {
         ev->pos = rt.pos;
         Post(ev);
       }
+      CheckWatchdog(wdSince_, wdTarget_, wdThread_, wdBudgetNs_.load(std::memory_order_relaxed));
       uint32_t drops = rtDropped_.load(std::memory_order_relaxed);
       if (drops != reportedDrops) {
         Event* ev = new Event(Event::kOverflow);
@@ -629,6 +679,7 @@ Napi::Value ClientWrap::CpuLoad(const Napi::CallbackInfo& info) {
 }
 Napi::Value ClientWrap::Activate(const Napi::CallbackInfo& info) {
   JW_CLIENT_OR_NULL();
+  WatchdogSignal();  // install its handler before any module can run
   int rc = jack_activate(c);
   if (rc == 0) {
     active_ = true;
@@ -859,6 +910,7 @@ Napi::Value ClientWrap::Stats(const Napi::CallbackInfo& info) {
 
 // --- DSP engine ---------------------------------------------------------------
 
+
 int ClientWrap::OnProcess(jack_nframes_t nframes, void* arg) {
   RtScope rt;
   static_cast<ClientWrap*>(arg)->ProcessCycle(nframes);
@@ -923,6 +975,20 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
   }
   DspInstance& d = *s->dsp;
   d.api->set_realtime(1);
+  // Watchdog window: from here until the slot is done.
+  tlRunningApi = d.api;
+  tlWdTarget = &wdTarget_;
+  tlCallStart = NowNs();
+  wdThread_.store(pthread_self(), std::memory_order_relaxed);
+  wdSince_.store(tlCallStart, std::memory_order_release);
+  struct WdEnd {
+    std::atomic<uint64_t>& since;
+    ~WdEnd() {
+      since.store(0, std::memory_order_release);
+      tlCallStart = 0;
+      tlRunningApi = nullptr;
+    }
+  } wdEnd{wdSince_};
   // Same order as offline rendering: parameters, then per block MIDI and process.
   while (s->params.pop(pm)) {
     if (int t = d.api->param_set(d.inst, pm.index, pm.value)) return TrapSlot(s, t, nframes);
@@ -1110,6 +1176,14 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info)
     return o;
   }
   return info.Env().Null();
+}
+
+// setWatchdog(budgetMs): how long one module may run in a cycle before it is
+// interrupted with a timeout trap.
+JW_MAIN_THREAD Napi::Value ClientWrap::SetWatchdog(const Napi::CallbackInfo& info) {
+  WatchdogSignal();  // install the handler on the main thread, once
+  wdBudgetNs_.store(static_cast<uint64_t>(info[0].ToNumber().DoubleValue() * 1e6));
+  return info.Env().Undefined();
 }
 
 // recStart(inputPorts, frames) -> id (0 if the queue is full). The client must be active.

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <pthread.h>
+
 #include <thread>
 
 #include "dsp.h"
@@ -162,6 +164,7 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value DspCollect(const Napi::CallbackInfo& info);
   Napi::Value RecStart(const Napi::CallbackInfo& info);
   Napi::Value RecPoll(const Napi::CallbackInfo& info);
+  Napi::Value SetWatchdog(const Napi::CallbackInfo& info);
 
   // [main-thread] Publishes the current slot list as a new graph.
   bool Publish();
@@ -238,6 +241,12 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   SpscRing<DspGraph*> graphIn_{64};        // main -> audio
   DspGraph* rtGraph_ = nullptr;            // [audio-thread] (main while inactive)
   std::atomic<uint64_t> ackSeq_{0};        // seq of the graph the audio thread runs
+  // Watchdog: the audio thread publishes when it entered a module (ns, 0 =
+  // outside); the drain thread interrupts calls that run past the budget.
+  std::atomic<uint64_t> wdSince_{0};
+  std::atomic<uint64_t> wdTarget_{0};
+  std::atomic<pthread_t> wdThread_{};
+  std::atomic<uint64_t> wdBudgetNs_{50000000};
   SpscRing<Recorder*> recIn_{16};          // main -> audio
   Recorder* rtRec_ = nullptr;              // [audio-thread]
   std::vector<std::unique_ptr<Recorder>> recorders_;  // [main-thread] owner

@@ -20,6 +20,9 @@ interface Result {
   steady: Counts;
   timebaseCalls: number;
   syncRequests: number;
+  logs: number;
+  traps: number;
+  recordedPeaks: number[];
 }
 
 let server: Server;
@@ -43,7 +46,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('realtime safety of the client callbacks', () => {
+describe('realtime safety of the client callbacks and the DSP engine', () => {
   it('the checker sees an allocation, a lock and a syscall made in realtime scope', () => {
     expect(result.canary.malloc.malloc).toBeGreaterThanOrEqual(1);
     expect(result.canary.malloc.free).toBeGreaterThanOrEqual(1);
@@ -51,10 +54,15 @@ describe('realtime safety of the client callbacks', () => {
     expect(result.canary.syscall.syscalls).toBeGreaterThanOrEqual(1);
   });
 
-  it('runs the timebase and sync callbacks many times in steady state', () => {
-    expect(result.steady.scopes).toBeGreaterThan(50);
+  it('exercises every realtime path during the measured steady state', () => {
+    expect(result.steady.scopes).toBeGreaterThan(200); // process + timebase + sync callbacks
     expect(result.timebaseCalls).toBeGreaterThan(50);
     expect(result.syncRequests).toBeGreaterThan(5);
+    expect(result.logs).toBeGreaterThan(0); // jw_host.log from the audio thread
+    expect(result.traps).toBe(1); // the MIDI source trapped on purpose
+    // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
+    expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);
+    expect(result.recordedPeaks[1]).toBeGreaterThan(0.01);
   });
 
   it('makes no allocation, lock, syscall, logging or N-API call on the audio thread', () => {

@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -76,6 +77,8 @@ int clock_nanosleep(clockid_t c, int f, const struct timespec *a, struct timespe
 int usleep(useconds_t u) { HIT(SYSCALLS); REAL(int, usleep, useconds_t); return real_usleep(u); }
 ssize_t send(int s, const void *b, size_t n, int f) { HIT(SYSCALLS); REAL(ssize_t, send, int, const void *, size_t, int); return real_send(s, b, n, f); }
 ssize_t recv(int s, void *b, size_t n, int f) { HIT(SYSCALLS); REAL(ssize_t, recv, int, void *, size_t, int); return real_recv(s, b, n, f); }
+int sigprocmask(int how, const sigset_t *set, sigset_t *old) { HIT(SYSCALLS); REAL(int, sigprocmask, int, const sigset_t *, sigset_t *); return real_sigprocmask(how, set, old); }
+int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) { HIT(SYSCALLS); REAL(int, pthread_sigmask, int, const sigset_t *, sigset_t *); return real_pthread_sigmask(how, set, old); }
 int sched_yield(void) { HIT(SYSCALLS); REAL(int, sched_yield, void); return real_sched_yield(); }
 
 /* Logging. */

@@ -1,11 +1,18 @@
 // Child process for test/realtime.safety.test.ts, run with the checker
-// preloaded. Drives every realtime callback the client has (timebase master,
-// slow-sync) in steady state and prints the checker's counts as JSON.
+// preloaded. Drives every realtime path in steady state: the timebase and
+// slow-sync callbacks, DSP modules (parameters, MIDI in and out through JACK,
+// module-to-module audio, logging, a trap, a hot-swap by reset()) and
+// recording into JS. Prints the checker's counts as JSON.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '../../dist/host/index.js';
 
 const require = createRequire(import.meta.url);
 const native = require('../../build/Release/jackwasm.node');
+const root = new URL('../../', import.meta.url).pathname;
 const serverName = process.env.JW_SERVER;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const diff = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, b[k] - a[k]]));
@@ -17,6 +24,11 @@ for (const kind of ['malloc', 'lock', 'syscall']) {
   result.canary[kind] = diff(before, native.rtcheck());
 }
 
+const tmp = mkdtempSync(join(tmpdir(), 'jw-rtcheck-'));
+process.env.JACKWASM_CACHE = join(tmp, 'cache');
+execFileSync('wat2wasm', [join(root, 'test/rtcheck/midi-source.wat'), '-o', join(tmp, 'midi-source.wasm')]);
+const wasm = (p) => new Uint8Array(readFileSync(p));
+
 const client = await Client.open(`rtcheck-${process.pid}`, { serverName });
 client.activate();
 client.setTimebase({ bpm: 133, beatsPerBar: 5 });
@@ -25,6 +37,16 @@ client.setSyncHandler(async () => {
   syncRequests++;
   await sleep(5);
 });
+const sine = await client.load(wasm(join(root, 'build/examples/sine.wasm')), { name: 'sine' });
+const gain = await client.load(wasm(join(root, 'build/examples/gain.wasm')), { name: 'gain' });
+const synth = await client.load(wasm(join(root, 'build/examples/synth.wasm')), { name: 'synth' });
+const source = await client.load(wasm(join(tmp, 'midi-source.wasm')), { name: 'src' });
+client.connect(sine.outputs[0], gain.inputs[0]);
+client.connect(source.midiOutput, synth.midiInput);
+let logs = 0;
+let traps = 0;
+source.on('log', () => logs++);
+source.on('trap', () => traps++);
 
 async function exercise(ms) {
   const end = Date.now() + ms;
@@ -32,6 +54,8 @@ async function exercise(ms) {
   while (Date.now() < end) {
     client.transportFrame = (frame += 12345);
     client.transportStart();
+    sine.setParam('frequency', 200 + (frame % 800));
+    gain.setParam(0, -(frame % 24));
     await sleep(40);
     client.setTimebase({ bpm: 100 + (frame % 50) });
     client.transportStop();
@@ -41,10 +65,19 @@ async function exercise(ms) {
 
 await exercise(500); // warm-up: first-use allocations happen here
 const before = native.rtcheck();
+source.setParam('trap', 1);
+const recording = client.record([gain.outputs[0], synth.outputs[0]], { frames: 24000 });
 await exercise(Number(process.env.JW_SECONDS ?? 1.5) * 1000);
+await synth.reset();
+await exercise(300);
+const rec = await recording;
 result.steady = diff(before, native.rtcheck());
 result.timebaseCalls = client.stats.timebaseCalls;
 result.syncRequests = syncRequests;
+result.logs = logs;
+result.traps = traps;
+result.recordedPeaks = rec.channels.map((c) => c.reduce((m, x) => Math.max(m, Math.abs(x)), 0));
 client.transportStop();
 await client.close();
+rmSync(tmp, { recursive: true, force: true });
 console.log(JSON.stringify(result));

@@ -79,7 +79,7 @@ export interface NativeDsp {
     frames: number,
     params: [number, number][],
     midi: number[][],
-  ): Promise<{ outputs: Float32Array[]; trap?: NativeTrap }>;
+  ): Promise<{ outputs: Float32Array[]; trap?: NativeTrap; elapsedNs: number }>;
   drainLogs(): string[];
   abortMessage(): string | null;
   dropped(): { logs: number; midi: number };

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "rtcheck.h"
@@ -265,7 +266,12 @@ class RenderWorker : public Napi::AsyncWorker {
   }
   Napi::Promise Promise() { return deferred_.Promise(); }
 
-  std::vector<std::vector<float>> inputs;
+  // Inputs and outputs are the JS arrays' own memory, kept alive by the
+  // references below (ArrayBuffer contents never move).
+  std::vector<std::pair<const float*, int64_t>> inputs;
+  std::vector<Napi::ObjectReference> keep;
+  std::vector<float*> outputs;
+  Napi::ObjectReference outArray;
   std::vector<std::pair<int32_t, float>> params;
   std::vector<MidiEvent> midi;
   int64_t frames = 0;
@@ -273,7 +279,12 @@ class RenderWorker : public Napi::AsyncWorker {
   JW_WORKER void Execute() override {
     DspInstance& d = *dsp_;
     const int32_t block = d.maxFrames;
-    outputs_.assign(d.nout, std::vector<float>(static_cast<size_t>(frames), 0.0f));
+    const auto t0 = std::chrono::steady_clock::now();
+    struct Elapsed {
+      std::chrono::steady_clock::time_point t0;
+      int64_t& ns;
+      ~Elapsed() { ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count(); }
+    } elapsed{t0, elapsedNs_};
     for (auto& p : params) {
       int t = d.api->param_set(d.inst, p.first, p.second);
       if (t) return Trapped(t, 0, "jw_param_set");
@@ -296,10 +307,8 @@ class RenderWorker : public Napi::AsyncWorker {
         }
       }
       for (int32_t ch = 0; ch < d.nin; ++ch)
-        in[ch] = static_cast<size_t>(ch) < inputs.size() && static_cast<int64_t>(inputs[ch].size()) >= start + n
-                     ? inputs[ch].data() + start
-                     : nullptr;
-      for (int32_t ch = 0; ch < d.nout; ++ch) out[ch] = outputs_[ch].data() + start;
+        in[ch] = static_cast<size_t>(ch) < inputs.size() && inputs[ch].second >= start + n ? inputs[ch].first + start : nullptr;
+      for (int32_t ch = 0; ch < d.nout; ++ch) out[ch] = outputs[ch] + start;
       int t = RunPartial(d, in, out, n, start);
       if (t) {
         d.api->set_realtime(0);
@@ -313,13 +322,8 @@ class RenderWorker : public Napi::AsyncWorker {
     Napi::Env env = Env();
     wrap_->busyDone();
     Napi::Object r = Napi::Object::New(env);
-    Napi::Array outs = Napi::Array::New(env, outputs_.size());
-    for (size_t ch = 0; ch < outputs_.size(); ++ch) {
-      Napi::Float32Array a = Napi::Float32Array::New(env, outputs_[ch].size());
-      std::memcpy(a.Data(), outputs_[ch].data(), outputs_[ch].size() * sizeof(float));
-      outs.Set(static_cast<uint32_t>(ch), a);
-    }
-    r.Set("outputs", outs);
+    r.Set("outputs", outArray.Value());
+    r.Set("elapsedNs", static_cast<double>(elapsedNs_));
     if (trap_) {
       Napi::Object t = Napi::Object::New(env);
       t.Set("code", trap_);
@@ -336,14 +340,14 @@ class RenderWorker : public Napi::AsyncWorker {
   // A channel that ends inside the block is padded with silence in a copy;
   // channels that end before it (or are missing) read as silence.
   int RunPartial(DspInstance& d, std::vector<const float*>& in, std::vector<float*>& out, int32_t n, int64_t start) {
-    std::vector<std::vector<float>> pads;
     for (int32_t ch = 0; ch < d.nin; ++ch) {
       if (in[ch] || static_cast<size_t>(ch) >= inputs.size()) continue;
-      const int64_t have = static_cast<int64_t>(inputs[ch].size()) - start;
+      const int64_t have = inputs[ch].second - start;
       if (have <= 0) continue;
-      pads.emplace_back(n, 0.0f);
-      std::copy(inputs[ch].begin() + start, inputs[ch].end(), pads.back().begin());
-      in[ch] = pads.back().data();
+      pad_.assign(static_cast<size_t>(n) * d.nin, 0.0f);
+      float* p = pad_.data() + static_cast<size_t>(ch) * n;
+      std::copy(inputs[ch].first + start, inputs[ch].first + inputs[ch].second, p);
+      in[ch] = p;
     }
     return d.RunBlock(in.data(), out.data(), n);
   }
@@ -359,7 +363,8 @@ class RenderWorker : public Napi::AsyncWorker {
   DspWrap* wrap_;
   Napi::ObjectReference wrapRef_;
   std::shared_ptr<DspInstance> dsp_;
-  std::vector<std::vector<float>> outputs_;
+  std::vector<float> pad_;
+  int64_t elapsedNs_ = 0;
   int trap_ = 0;
   int64_t trapFrame_ = 0;
   std::string trapWhere_, trapText_;
@@ -377,9 +382,17 @@ JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
   Napi::Array ins = info[0].As<Napi::Array>();
   for (uint32_t i = 0; i < ins.Length(); ++i) {
     Napi::Float32Array a = ins.Get(i).As<Napi::Float32Array>();
-    w->inputs.emplace_back(a.Data(), a.Data() + a.ElementLength());
+    w->inputs.emplace_back(a.Data(), static_cast<int64_t>(a.ElementLength()));
+    w->keep.push_back(Napi::Persistent(a.As<Napi::Object>()));
   }
   w->frames = static_cast<int64_t>(info[1].ToNumber().DoubleValue());
+  Napi::Array outs = Napi::Array::New(env, dsp_->nout);
+  for (int32_t ch = 0; ch < dsp_->nout; ++ch) {
+    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(w->frames));
+    w->outputs.push_back(a.Data());
+    outs.Set(static_cast<uint32_t>(ch), a);
+  }
+  w->outArray = Napi::Persistent(outs.As<Napi::Object>());
   Napi::Array ps = info[2].As<Napi::Array>();
   for (uint32_t i = 0; i < ps.Length(); ++i) {
     Napi::Array p = ps.Get(i).As<Napi::Array>();

@@ -6,6 +6,11 @@ import type { styleText } from 'node:util';
 import { Client } from './client.js';
 import { METADATA, getProperty } from './metadata.js';
 import { versionString } from './jack.js';
+import { join } from 'node:path';
+import { packageRoot } from './native.js';
+import { render } from './dsp/render.js';
+import { compile } from './dsp/compile.js';
+import { readFile } from 'node:fs/promises';
 
 export interface DemoOptions {
   serverName: string;
@@ -85,9 +90,52 @@ export async function runDemo({ serverName, seconds, log, color }: DemoOptions):
   const t = client.getCycleTimes();
   log(`  cycle: frame ${t.currentFrames}, period ${t.periodUsecs.toFixed(0)} us`);
 
+  client.releaseTimebase();
+
+  heading('WebAssembly DSP in the realtime thread (compiled ahead of time with wasm2c)');
+  const example = async (name: string) => {
+    const c = await compile(new Uint8Array(await readFile(join(packageRoot(), 'build', 'examples', `${name}.wasm`))), { name });
+    log(`  ${name}.wasm: ${c.cached ? 'from the compile cache' : 'compiled'} in ${c.compileMs.toFixed(0)} ms`);
+    return c;
+  };
+  const [sineWasm, filterWasm, synthWasm] = [await example('sine'), await example('biquad'), await example('synth')];
+  const sine = await client.load(sineWasm, { name: 'sine', params: { frequency: 110, level: -6 } });
+  const filter = await client.load(filterWasm, { name: 'filter', params: { cutoff: 200, q: 8 } });
+  client.connect(sine.outputs[0] as never, filter.inputs[0] as never);
+  client.connect(sine.outputs[0] as never, filter.inputs[1] as never);
+  filter.outputs.forEach((p, i) => playback[i] && client.connect(p, playback[i] as never));
+  log(`  ${sine.outputs[0]?.name} -> ${filter.inputs.map((p) => p.name).join(' + ')} -> ${playback.map((p) => p.name).join(', ')}`);
+  const meter = (x: Float32Array) => {
+    let sum = 0;
+    for (const v of x) sum += v * v;
+    const db = 10 * Math.log10(sum / Math.max(1, x.length) + 1e-12);
+    const bars = Math.max(0, Math.min(30, Math.round((db + 60) / 2)));
+    return `${'█'.repeat(bars)}${'░'.repeat(30 - bars)} ${db.toFixed(1).padStart(6)} dBFS`;
+  };
+  const sweep = [200, 400, 800, 1600, 3200, 110];
+  for (const cutoff of sweep.slice(0, Math.max(2, Math.min(sweep.length, Math.round(seconds))))) {
+    filter.setParam('cutoff', cutoff); // lock-free, applied at the next block
+    const rec = await client.record([filter.outputs[0] as never], { seconds: 0.25 });
+    log(`  ${stamp()} cutoff ${String(cutoff).padStart(5)} Hz  ${meter(rec.channels[0] as Float32Array)}`);
+  }
+  log(`  dsp load ${client.cpuLoad().toFixed(1)}%; the filter ran ${filter.cycles} cycles`);
+  await filter.reset();
+  log(`  ${stamp()} filter.reset(): a fresh instance was built off the audio thread and swapped in (cutoff kept: ${filter.getParam('cutoff')} Hz)`);
+  const t1 = Date.now();
+  const [synthOut] = await render(synthWasm, {
+    seconds: 2,
+    params: { cutoff: 900, resonance: 4 },
+    midi: [48, 55, 60, 63].flatMap((note, i) => [
+      { frame: i * 24000, bytes: [0x90, note, 100] },
+      { frame: i * 24000 + 18000, bytes: [0x80, note, 0] },
+    ]),
+  });
+  log(`  offline: rendered 2 s of the MIDI synth in ${Date.now() - t1} ms (same engine code as live)  ${meter(synthOut as Float32Array)}`);
+  await sine.unload();
+  await filter.unload();
+
   heading('Cleaning up');
   client.removeProperties(outL);
-  client.releaseTimebase();
   await client.close();
   await sleep(150);
   await observer.close();

@@ -1,9 +1,9 @@
-// Builds what is out of date: the native addon (cmake-js) and the TypeScript
-// host (tsc). Compares modification times, so a no-op build takes
-// milliseconds.
+// Builds what is out of date: the native addon (cmake-js), the TypeScript
+// host (tsc) and the AssemblyScript DSP modules (asc). Compares modification
+// times, so a no-op build takes milliseconds.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,11 +45,40 @@ if (stale('dist/host/index.js', ['host', 'examples', 'tsconfig.json'])) {
   run(bin('tsc'), ['-p', 'tsconfig.json']);
 }
 
-// The AssemblyScript SDK's own modules, compiled for its tests.
-for (const f of readdirSync(join(root, 'dsp-asm')).filter((f) => f.endsWith('.ts'))) {
-  const out = `build/dsp/${f.replace(/\.ts$/, '.wasm')}`;
-  if (stale(out, ['dsp-asm', 'asconfig.json'])) {
-    console.log(`build: dsp-asm/${f} (asc)`);
-    run(bin('asc'), [`dsp-asm/${f}`, '-o', out, '--runtime', 'stub', '-O3', '--noAssert']);
+// AssemblyScript DSP modules: examples/dsp/*.ts -> build/examples/<name>.wasm
+// and the SDK's test modules test/dsp/*.ts -> build/dsp/<name>.wasm. The SDK
+// itself (dsp-asm/) is only compiled as part of them. Stub runtime, -O3,
+// --noAssert (the flags host/dsp/asc.ts uses), no SIMD (asc leaves it off
+// unless --enable simd).
+const ascJobs = [];
+for (const [srcDir, outDir] of [['examples/dsp', 'build/examples'], ['test/dsp', 'build/dsp']]) {
+  if (!existsSync(join(root, srcDir))) continue;
+  const entries = readdirSync(join(root, srcDir), { withFileTypes: true });
+  // Shared sources in subdirectories (if any) count as inputs of every module.
+  const subdirs = entries.filter((e) => e.isDirectory()).map((e) => `${srcDir}/${e.name}`);
+  for (const e of entries) {
+    if (!e.isFile() || !e.name.endsWith('.ts') || e.name.endsWith('.d.ts')) continue;
+    const src = `${srcDir}/${e.name}`;
+    const out = `${outDir}/${e.name.replace(/\.ts$/, '.wasm')}`;
+    if (stale(out, [src, ...subdirs, 'dsp-asm', 'asconfig.json', 'scripts/build.mjs'])) ascJobs.push([src, out]);
+  }
+}
+if (ascJobs.length) {
+  const { default: asc } = await import('assemblyscript/asc');
+  for (const [src, out] of ascJobs) {
+    console.log(`build: ${src} (asc)`);
+    mkdirSync(dirname(join(root, out)), { recursive: true });
+    // Write next to the target and rename, so a concurrent reader never sees half a file.
+    const tmp = join(dirname(out), `.${basename(out, '.wasm')}.${process.pid}.wasm`);
+    const { error } = await asc.main(
+      [src, '--baseDir', root, '--config', 'asconfig.json', '--target', 'release', '--runtime', 'stub', '-O3', '--noAssert', '--outFile', tmp],
+      { stdout: process.stdout, stderr: process.stderr },
+    );
+    if (error) {
+      rmSync(join(root, tmp), { force: true });
+      console.error(`build: ${src}: ${error.message}`);
+      process.exit(1);
+    }
+    renameSync(join(root, tmp), join(root, out));
   }
 }

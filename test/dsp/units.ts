@@ -1,0 +1,2 @@
+// Test module: the SDK's unit conversions, exported as plain functions.
+export { dbToGain, gainToDb, midiToHz, hzToMidi, velocityToGain } from "../../dsp-asm/units";

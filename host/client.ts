@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { serverSocketPath } from './server.js';
+import { conflictsWith, openOn } from './process-server.js';
 import { C, kNative, native, type NativeClient, type NativePort, type NativePosition } from './native.js';
 import { check, fail, JackOpenError, raise, require_ } from './errors.js';
 import { Status } from './status.js';
@@ -126,13 +127,6 @@ export function maxClientNameBytes(): number {
   return clientNameMax;
 }
 
-/**
- * The server this process has clients open on, and how many.
- * Rationale: jackd2's libjack maps one server's shared memory per process; a
- * client opened on a second server while clients of the first are open sees
- * the first server's graph (measured: wrong sample rate and ports).
- */
-const openOn = { server: '', clients: 0 };
 
 function resolvedServerName(serverName: string | undefined): string {
   return serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
@@ -198,7 +192,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     require_(sessionId === undefined || typeof sessionId === 'string', 'Client.open: sessionId must be a string');
     const server = resolvedServerName(serverName);
     // (A server that does not exist is left to libjack, which reports it.)
-    if (openOn.clients > 0 && openOn.server !== server && existsSync(serverSocketPath(server))) {
+    if (conflictsWith(server) && existsSync(serverSocketPath(server))) {
       fail(
         'SERVER_CONFLICT',
         `Client.open: this process has ${openOn.clients} client(s) open on JACK server "${openOn.server}"; libjack can use only one server per process at a time, so close them before opening "${name}" on server "${server}" (or use a child process)`,

@@ -185,9 +185,14 @@ export function packageRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..');
 }
 
+/** Where the native addon is loaded from. */
+export function addonPath(): string {
+  return process.env.JACKWASM_ADDON ?? join(packageRoot(), 'build', 'Release', 'jackwasm.node');
+}
+
 function load(): NativeAddon {
   const require = createRequire(import.meta.url);
-  const path = process.env.JACKWASM_ADDON ?? join(packageRoot(), 'build', 'Release', 'jackwasm.node');
+  const path = addonPath();
   try {
     return require(path) as NativeAddon;
   } catch (err) {

@@ -2,10 +2,11 @@
  * Server: an embedded jackd2 process, for machines (CI, tests, headless
  * boxes) where no JACK server runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { fail, require_ } from './errors.js';
-import { native, C } from './native.js';
+import { addonPath, native, C } from './native.js';
+import { conflictsWith } from './process-server.js';
 
 /** Options for {@link Server.start}. */
 export interface ServerOptions {
@@ -51,10 +52,22 @@ export async function isServerRunning(serverName?: string): Promise<boolean> {
 }
 
 async function probe(serverName: string): Promise<boolean> {
+  if (conflictsWith(serverName)) return probeInChild(serverName);
   const n = new native.NativeClient(() => {});
   const r = await n.open(`jwprobe-${process.pid}-${++counter}`, C.NoStartServer | C.UseExactName, serverName, null);
   if (r.ok) await n.close();
   return r.ok;
+}
+
+/** The same probe, in a child process (see process-server.ts). */
+function probeInChild(serverName: string): Promise<boolean> {
+  const script = `const n = require(${JSON.stringify(addonPath())});
+const c = new n.NativeClient(() => {});
+c.open(${JSON.stringify(`jwprobe-${process.pid}-${++counter}`)}, ${C.NoStartServer | C.UseExactName}, ${JSON.stringify(serverName)}, null)
+  .then(async (r) => { if (r.ok) await c.close(); process.exit(r.ok ? 0 : 1); });`;
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['-e', script], { timeout: 10000, env: { ...process.env, JACK_NO_START_SERVER: '1' } }, (err) => resolve(!err));
+  });
 }
 
 /** An embedded jackd2 server started by this process. */

@@ -421,6 +421,61 @@ JW_MAIN_THREAD void ClientWrap::InstallCallbacks() {
   jack_set_graph_order_callback(c, OnGraphOrder, this);
   jack_set_property_change_callback(c, OnPropertyChange, this);
   jack_set_process_callback(c, OnProcess, this);
+  jack_set_latency_callback(c, OnLatency, this);
+}
+
+JW_MAIN_THREAD void ClientWrap::AddOwnPort(jack_port_t* p) {
+  std::lock_guard<std::mutex> lock(latMu_);
+  ownPorts_.push_back(p);
+}
+
+JW_MAIN_THREAD void ClientWrap::RemoveOwnPort(jack_port_t* p) {
+  std::lock_guard<std::mutex> lock(latMu_);
+  ownPorts_.erase(std::remove(ownPorts_.begin(), ownPorts_.end(), p), ownPorts_.end());
+  latOverrides_.erase(p);
+}
+
+JW_MAIN_THREAD void ClientWrap::SetLatencyOverride(jack_port_t* p, bool capture, jack_latency_range_t range) {
+  std::lock_guard<std::mutex> lock(latMu_);
+  LatencyOverride& o = latOverrides_[p];
+  if (capture) {
+    o.capture = true;
+    o.cap = range;
+  } else {
+    o.playback = true;
+    o.play = range;
+  }
+}
+
+// JACK's default propagation (capture latency flows from this client's inputs
+// to its outputs, playback latency from outputs to inputs; the union of the
+// ranges, as jackd2 does without a callback), then the user's own ranges.
+void ClientWrap::OnLatency(jack_latency_callback_mode_t mode, void* arg) {
+  auto* self = static_cast<ClientWrap*>(arg);
+  std::lock_guard<std::mutex> lock(self->latMu_);
+  const bool capture = mode == JackCaptureLatency;
+  const int from = capture ? JackPortIsInput : JackPortIsOutput;
+  jack_latency_range_t u{0, 0};
+  bool any = false;
+  for (jack_port_t* p : self->ownPorts_) {
+    if (!(jack_port_flags(p) & from)) continue;
+    jack_latency_range_t r;
+    jack_port_get_latency_range(p, mode, &r);
+    if (!any) u = r;
+    u.min = std::min(u.min, r.min);
+    u.max = std::max(u.max, r.max);
+    any = true;
+  }
+  for (jack_port_t* p : self->ownPorts_) {
+    auto it = self->latOverrides_.find(p);
+    const bool overridden = it != self->latOverrides_.end() && (capture ? it->second.capture : it->second.playback);
+    if (overridden) {
+      jack_latency_range_t r = capture ? it->second.cap : it->second.play;
+      jack_port_set_latency_range(p, mode, &r);
+    } else if (!(jack_port_flags(p) & from)) {
+      jack_port_set_latency_range(p, mode, &u);
+    }
+  }
 }
 
 // --- outbox drain ([worker]) ----------------------------------------------
@@ -712,6 +767,7 @@ Napi::Value ClientWrap::PortRegister(const Napi::CallbackInfo& info) {
   unsigned long flags = info[2].ToNumber().Uint32Value();
   jack_port_t* p = jack_port_register(c, name.c_str(), type.c_str(), flags, 0);
   if (!p) return info.Env().Null();
+  AddOwnPort(p);
   return PortWrap::NewInstance(info.Env(), info.This().As<Napi::Object>(), this, p);
 }
 

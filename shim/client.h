@@ -12,6 +12,8 @@
 #include <string>
 #include <pthread.h>
 
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "dsp.h"
@@ -106,6 +108,12 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   jack_client_t* handle() const { return client_; }
   // [main-thread] Closes every client still open (process exit).
   static void CloseAllAtExit();
+  // [main-thread] Own ports, for latency propagation.
+  void AddOwnPort(jack_port_t* p);
+  void RemoveOwnPort(jack_port_t* p);
+  // [main-thread] Remembers a latency range set by the user, so the latency
+  // callback keeps it (JACK otherwise recomputes it on graph changes).
+  void SetLatencyOverride(jack_port_t* p, bool capture, jack_latency_range_t range);
 
  private:
   friend class OpenWorker;
@@ -203,6 +211,7 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   static JW_NOTIFY_THREAD void OnPortRename(jack_port_id_t id, const char* oldName, const char* newName, void* arg);
   static JW_NOTIFY_THREAD int OnGraphOrder(void* arg);
   static JW_NOTIFY_THREAD void OnPropertyChange(jack_uuid_t subject, const char* key, jack_property_change_t change, void* arg);
+  static JW_NOTIFY_THREAD void OnLatency(jack_latency_callback_mode_t mode, void* arg);
   static JW_AUDIO_THREAD int OnSync(jack_transport_state_t state, jack_position_t* pos, void* arg);
   static JW_AUDIO_THREAD void OnTimebase(jack_transport_state_t state, jack_nframes_t nframes,
                                          jack_position_t* pos, int newPos, void* arg);
@@ -251,6 +260,16 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Recorder* rtRec_ = nullptr;              // [audio-thread]
   std::vector<std::unique_ptr<Recorder>> recorders_;  // [main-thread] owner
   uint32_t nextRecId_ = 1;
+
+  // Latency: own ports and user-set ranges. Rationale for the mutex: the
+  // latency callback runs on the notify thread, never the audio thread.
+  struct LatencyOverride {
+    bool capture = false, playback = false;
+    jack_latency_range_t cap{0, 0}, play{0, 0};
+  };
+  std::mutex latMu_;
+  std::vector<jack_port_t*> ownPorts_;
+  std::map<jack_port_t*, LatencyOverride> latOverrides_;
 
   std::thread drain_;
   std::atomic<bool> drainRun_{false};

@@ -180,6 +180,7 @@ JW_MAIN_THREAD Napi::Value PortWrap::DisconnectAll(const Napi::CallbackInfo& inf
 
 JW_MAIN_THREAD Napi::Value PortWrap::Unregister(const Napi::CallbackInfo& info) {
   JW_PORT_OR_NULL();
+  owner_->RemoveOwnPort(p);
   int rc = jack_port_unregister(owner_->handle(), p);
   if (rc == 0) port_ = nullptr;
   return Napi::Number::New(info.Env(), rc);
@@ -202,6 +203,7 @@ JW_MAIN_THREAD Napi::Value PortWrap::SetLatencyRange(const Napi::CallbackInfo& i
   jack_latency_callback_mode_t mode =
       info[0].ToBoolean().Value() ? JackCaptureLatency : JackPlaybackLatency;
   jack_latency_range_t range{info[1].ToNumber().Uint32Value(), info[2].ToNumber().Uint32Value()};
+  if (jack_port_is_mine(owner_->handle(), p)) owner_->SetLatencyOverride(p, mode == JackCaptureLatency, range);
   jack_port_set_latency_range(p, mode, &range);
   // Rationale: other clients only see a new range after the server recomputes.
   return Napi::Number::New(info.Env(), jack_recompute_total_latencies(owner_->handle()));

@@ -216,7 +216,8 @@ describe('setInfoFunction', () => {
       { JW_SERVER: serverName, JW_A: a, JW_B: b },
     );
     try {
-      expect(await child.exited).toBe(0);
+      const code = await child.exited;
+      expect(code, `child exited ${code}; stderr tail:\n${child.stderr.join('').slice(-1500)}`).toBe(0);
       // (libjack's own default info output goes to stdout, before the marker.)
       const got = JSON.parse(child.stdout.join('').split('@@result@@')[1] ?? '') as string[];
       expect(got.some((m) => m.includes(`JackLibClient::Open name = ${a}`))).toBe(true);

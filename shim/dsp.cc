@@ -340,11 +340,13 @@ class RenderWorker : public Napi::AsyncWorker {
   // A channel that ends inside the block is padded with silence in a copy;
   // channels that end before it (or are missing) read as silence.
   int RunPartial(DspInstance& d, std::vector<const float*>& in, std::vector<float*>& out, int32_t n, int64_t start) {
+    bool padded = false;
     for (int32_t ch = 0; ch < d.nin; ++ch) {
       if (in[ch] || static_cast<size_t>(ch) >= inputs.size()) continue;
       const int64_t have = inputs[ch].second - start;
       if (have <= 0) continue;
-      pad_.assign(static_cast<size_t>(n) * d.nin, 0.0f);
+      if (!padded) pad_.assign(static_cast<size_t>(n) * d.nin, 0.0f);
+      padded = true;
       float* p = pad_.data() + static_cast<size_t>(ch) * n;
       std::copy(inputs[ch].first + start, inputs[ch].first + inputs[ch].second, p);
       in[ch] = p;

@@ -15,7 +15,7 @@ import { generateGlue } from './glue.js';
 import { checkInterface, validateFeatures, DEFAULT_MAX_MEMORY, type ModuleInterface } from './validate.js';
 
 /** Bump when the runtime, glue or flags change meaning: old cache entries are then ignored. */
-export const RUNTIME_VERSION = 3;
+export const RUNTIME_VERSION = 4;
 
 export interface CompileOptions {
   /** C compiler. Default $CC or "cc". */
@@ -171,9 +171,6 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
       // WebAssembly forbids fusing a*b+c; never contract.
       '-ffp-contract=off', '-fno-fast-math',
       '-fvisibility=hidden', '-fno-semantic-interposition',
-      // TLS descriptors: cheap access to the runtime's thread-local state
-      // from a dlopen'ed object (x86-64; the default elsewhere).
-      ...(process.arch === 'x64' ? ['-mtls-dialect=gnu2'] : []),
       '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-DWASM_RT_USE_STACK_DEPTH_COUNT=1',
       '-Dwasm_rt_call_stack_depth=(*jw_call_depth_ptr())',
       `-DJW_MEMORY_CAP_PAGES=${capPages}u`,

@@ -194,7 +194,12 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#assertLoaded('DspModule.reset');
     const loaded = await instantiate(this.compiled, this.#host.sampleRate, this.#maxFrames());
     this.#assertLoaded('DspModule.reset');
-    this.#values.forEach((v, i) => loaded.dsp.setParam(i, v));
+    try {
+      this.#values.forEach((v, i) => applyInitialParam(loaded.dsp, i, v, this.name));
+    } catch (err) {
+      loaded.dsp.dispose();
+      throw err;
+    }
     if (!this.#host[kNative].dspReplace(this.#id, loaded.dsp)) {
       loaded.dsp.dispose();
       fail('QUEUE_FULL', `reset(${this.name}): could not hand the new instance to the audio thread`);
@@ -279,7 +284,7 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     for (const [k, v] of Object.entries(options.params ?? {})) {
       const p = findParam(loaded.params, /^\d+$/.test(k) ? Number(k) : k, `load(${name})`);
       values[p.index] = clampParam(p, v, `load(${name})`);
-      loaded.dsp.setParam(p.index, values[p.index] as number);
+      applyInitialParam(loaded.dsp, p.index, values[p.index] as number, name);
     }
     const np = (p: OwnPort) => p[kNative] as NativePort;
     const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null);
@@ -292,6 +297,13 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     loaded.dsp.dispose();
     throw err;
   }
+}
+
+/** Sets a parameter on an instance not yet running; a trap is a load error. */
+function applyInitialParam(dsp: NativeDsp, index: number, value: number, name: string): void {
+  const rc = dsp.setParam(index, value);
+  if (rc > 0) fail('MODULE_INIT_FAILED', `${name}: jw_param_set(${index}, ${value}) trapped: ${TRAP_TEXT[rc] ?? `trap ${rc}`}${rc === 100 ? ` (${dsp.abortMessage() ?? ''})` : ''}`);
+  if (rc < 0) fail('MODULE_INIT_FAILED', `${name}: could not set parameter ${index} before start`);
 }
 
 function sanitize(s: string): string | undefined {

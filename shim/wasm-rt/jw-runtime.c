@@ -37,7 +37,14 @@ typedef struct jw_tls {
   volatile sig_atomic_t in_wasm; /* inside a guarded call: interruptible */
 } jw_tls;
 
-static __thread jw_tls jw_tl;
+/* Rationale: initial-exec TLS lives in the static TLS block, so access is a
+ * fixed offset from the thread pointer: no __tls_get_addr call, and no lazy
+ * allocation (malloc) the first time an audio thread touches a new module.
+ * (TLS descriptors, -mtls-dialect=gnu2, were measured to clobber a float
+ * argument on glibc 2.36's slow path.) The cost is static TLS space: each
+ * loaded module takes sizeof(jw_tls) of glibc's surplus; see the load error
+ * for when it runs out. */
+static __thread jw_tls jw_tl __attribute__((tls_model("initial-exec")));
 
 /* wasm2c's generated code increments wasm_rt_call_stack_depth; the build maps
  * that name to (*jw_call_depth_ptr()) so the counter is thread-local. */

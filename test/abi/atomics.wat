@@ -1,0 +1,14 @@
+;; atomics.wat - uses an atomic (threads proposal) instruction on ordinary,
+;; unshared memory in jw_process. Otherwise a valid 0-in/1-out module.
+;; Expected: MODULE_UNSUPPORTED_FEATURE mentioning atomics/threads.
+;; wat2wasm: --enable-threads
+(module
+  (memory (export "memory") 1)
+  (func (export "jw_abi") (result i32) (i32.const 1))
+  (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 0))
+  (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 0))
+  (func (export "jw_output") (param i32) (result i32) (i32.const 0))
+  (func (export "jw_process") (param $n i32)
+    (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))))

@@ -36,7 +36,8 @@ function run(cmd, args) {
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
 if (stale('build/Release/jackwasm.node', ['shim', 'test/rtcheck', 'CMakeLists.txt', 'package.json']) ||
-  stale('build/Release/libjwrtcheck.so', ['test/rtcheck'])) {
+  stale('build/Release/libjwrtcheck.so', ['test/rtcheck']) ||
+  stale('build/Release/libjwrt.so', ['shim/wasm-rt'])) {
   console.log('build: native addon (cmake-js)');
   run(bin('cmake-js'), ['compile', '--out', 'build', '--log-level', 'warn']);
 }

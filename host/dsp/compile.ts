@@ -15,7 +15,7 @@ import { generateGlue } from './glue.js';
 import { checkInterface, validateFeatures, DEFAULT_MAX_MEMORY, type ModuleInterface } from './validate.js';
 
 /** Bump when the runtime, glue or flags change meaning: old cache entries are then ignored. */
-export const RUNTIME_VERSION = 4;
+export const RUNTIME_VERSION = 5;
 
 export interface CompileOptions {
   /** C compiler. Default $CC or "cc". */
@@ -85,11 +85,14 @@ function sha256(...parts: (string | Uint8Array)[]): string {
 }
 
 const runtimeDir = () => join(packageRoot(), 'shim', 'wasm-rt');
+/** Where libjwrt.so (the shared runtime, built with the addon) is. */
+const libDir = () => join(packageRoot(), 'build', 'Release');
 
 let runtimeHash: Promise<string> | undefined;
 function runtimeSourceHash(): Promise<string> {
-  runtimeHash ??= Promise.all(['jw-runtime.c', 'jw-glue.h', 'jw-module.h'].map((f) => readFile(join(runtimeDir(), f)))).then(
-    (files) => sha256(...files),
+  runtimeHash ??= Promise.all(['jw-runtime.c', 'jw-runtime.h', 'jw-glue.h', 'jw-module.h'].map((f) => readFile(join(runtimeDir(), f)))).then(
+    // The library path is part of the key: modules find libjwrt.so by rpath.
+    (files) => sha256(...files, libDir()),
   );
   return runtimeHash;
 }
@@ -158,6 +161,10 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     // memory is a separate allocation, and the import context only reads the
     // instance.
     tuned = tuned.replaceAll(`(Z_${modName}_instance_t* instance`, `(Z_${modName}_instance_t* restrict instance`);
+    // The call-depth counter lives with the instance (jw-runtime.h: JW_DEPTH),
+    // not in a global or thread-local: see the rationale there.
+    if (!tuned.includes('++wasm_rt_call_stack_depth')) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no call-depth counter)`);
+    tuned = tuned.replaceAll('wasm_rt_call_stack_depth', 'JW_DEPTH(instance)');
     await writeFile(join(work, 'module.c'), tuned);
     const header = await readFile(join(work, 'module.h'), 'utf8');
     const proto = new RegExp(`void Z_${modName}_instantiate\\(Z_${modName}_instance_t\\*([^)]*)\\);`).exec(header);
@@ -172,11 +179,10 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
       '-ffp-contract=off', '-fno-fast-math',
       '-fvisibility=hidden', '-fno-semantic-interposition',
       '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-DWASM_RT_USE_STACK_DEPTH_COUNT=1',
-      '-Dwasm_rt_call_stack_depth=(*jw_call_depth_ptr())',
       `-DJW_MEMORY_CAP_PAGES=${capPages}u`,
       `-I${runtimeDir()}`, '-I.',
       'glue.c', '-o', 'module.so',
-      '-Wl,-Bsymbolic', '-lm', '-lpthread',
+      '-Wl,-Bsymbolic', `-L${libDir()}`, '-ljwrt', `-Wl,-rpath,${libDir()}`, '-lm', '-lpthread',
     ];
     const c = await run(cc, args, work);
     if (c.missing) fail('COMPILE_FAILED', `${name}: C compiler "${cc}" not found`);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "jw-module.h"
+#include "jw-runtime.h"
 
 #define JW_LOG_SLOTS 64
 
@@ -91,8 +92,7 @@ static WASM_RT_NO_RETURN void jw_abort(jw_ctx* c, uint32_t msg, uint32_t file, u
     pos = jw_append_u32(out, pos, cap, col);
   }
   out[pos] = '\0';
-  if (jw_tl.unwind) siglongjmp(*jw_tl.unwind, JW_TRAP_ABORT);
-  wasm_rt_trap(WASM_RT_TRAP_UNREACHABLE);
+  jw_unwind(JW_TRAP_ABORT);
 }
 
 /* jw_host.log(ptr, len): copy into the ring, never block. */

@@ -1,8 +1,7 @@
 /*
  * jackwasm's WebAssembly runtime for wasm2c output, written against the
- * public interface in <wasm-rt.h> (wabt 1.0.32). It is compiled into each
- * module's translation unit (see jw-glue.c), so every symbol is private to
- * one module's shared object.
+ * public interface in <wasm-rt.h> (wabt 1.0.32). Built once as libjwrt.so
+ * (CMakeLists.txt); every compiled module links against it.
  *
  * Differences from wabt's stock runtime, each for a measured defect:
  * - Trap state (unwind target, call depth, "in wasm", realtime flag) is
@@ -14,7 +13,7 @@
  * - memory.grow / table.grow fail (return -1) on a realtime thread instead of
  *   reallocating there.
  */
-#include <wasm-rt.h>
+#include "jw-runtime.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -24,18 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jw-module.h"
+#define JW_EXPORT __attribute__((visibility("default")))
+#pragma GCC visibility push(default)
 
-#ifndef JW_MEMORY_CAP_PAGES
-#define JW_MEMORY_CAP_PAGES 1024 /* 64 MiB */
-#endif
-
-typedef struct jw_tls {
-  sigjmp_buf* unwind;     /* where wasm_rt_trap lands; NULL outside guarded calls */
-  uint32_t depth;         /* wasm call depth (WASM_RT_USE_STACK_DEPTH_COUNT) */
-  int realtime;           /* on the audio thread: refuse memory.grow */
-  volatile sig_atomic_t in_wasm; /* inside a guarded call: interruptible */
-} jw_tls;
+/* Absolute limit on one memory (the per-module cap is max_pages, set by the
+ * glue from the compile option). */
+#define JW_MEMORY_CAP_PAGES 65536u
 
 /* Rationale: initial-exec TLS lives in the static TLS block, so access is a
  * fixed offset from the thread pointer: no __tls_get_addr call, and no lazy
@@ -46,19 +39,27 @@ typedef struct jw_tls {
  * for when it runs out. */
 static __thread jw_tls jw_tl __attribute__((tls_model("initial-exec")));
 
-/* wasm2c's generated code increments wasm_rt_call_stack_depth; the build maps
- * that name to (*jw_call_depth_ptr()) so the counter is thread-local. */
-uint32_t* jw_call_depth_ptr(void) { return &jw_tl.depth; }
+JW_EXPORT jw_tls* jw_tls_self(void) { return &jw_tl; }
+JW_EXPORT void jw_set_realtime(int on) { jw_tl.realtime = on; }
+
+JW_EXPORT WASM_RT_NO_RETURN void jw_unwind(int code) {
+  if (jw_tl.unwind) siglongjmp(*jw_tl.unwind, code);
+  /* A trap outside any guarded call is a bug in the glue: fail loudly. */
+  fprintf(stderr, "jackwasm: wasm trap %d outside a guarded call\n", code);
+  abort();
+}
+
+/* [audio-thread] Called from the engine's watchdog signal handler. */
+JW_EXPORT void jw_interrupt(void) {
+  if (jw_tl.in_wasm && jw_tl.unwind) siglongjmp(*jw_tl.unwind, JW_TRAP_TIMEOUT);
+}
 
 void wasm_rt_init(void) {}
 bool wasm_rt_is_initialized(void) { return true; }
 void wasm_rt_free(void) {}
 
 WASM_RT_NO_RETURN void wasm_rt_trap(wasm_rt_trap_t code) {
-  if (jw_tl.unwind) siglongjmp(*jw_tl.unwind, code == WASM_RT_TRAP_NONE ? JW_TRAP_BAD_CALL : (int)code);
-  /* A trap outside any guarded call is a bug in the glue: fail loudly. */
-  fprintf(stderr, "jackwasm: wasm trap %d outside a guarded call\n", (int)code);
-  abort();
+  jw_unwind(code == WASM_RT_TRAP_NONE ? JW_TRAP_BAD_CALL : (int)code);
 }
 
 const char* wasm_rt_strerror(wasm_rt_trap_t trap) {
@@ -149,6 +150,7 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   if (jw_tl.realtime) return (uint32_t)-1;
   uint64_t pages = (uint64_t)old + delta;
   if (pages > mem->max_pages || pages > JW_MEMORY_CAP_PAGES) return (uint32_t)-1;
+  if (jw_tl.cap_pages && pages > jw_tl.cap_pages) return (uint32_t)-1;
   uint8_t* data = (uint8_t*)realloc(mem->data, (size_t)pages * JW_PAGE);
   if (!data) return (uint32_t)-1;
   memset(data + (size_t)old * JW_PAGE, 0, (size_t)delta * JW_PAGE);
@@ -199,36 +201,5 @@ void wasm_rt_free_memory(wasm_rt_memory_t* mem) {
 JW_DEFINE_TABLE(funcref, wasm_rt_funcref_t, wasm_rt_funcref_null_value)
 JW_DEFINE_TABLE(externref, wasm_rt_externref_t, wasm_rt_externref_null_value)
 
-/* --- guarded calls --------------------------------------------------------- */
 
-/* Runs `stmt` so that any trap returns here as a code instead of unwinding
- * further. `rc` receives 0 or the trap code. Nested guards restore the outer
- * target; the call depth is restored after a trap. */
-#define JW_GUARDED(rc, stmt)                                   \
-  do {                                                         \
-    sigjmp_buf jw_buf_;                                        \
-    sigjmp_buf* volatile jw_prev_ = jw_tl.unwind;              \
-    volatile uint32_t jw_depth_ = jw_tl.depth;                 \
-    volatile sig_atomic_t jw_was_in_ = jw_tl.in_wasm;          \
-    int jw_code_ = sigsetjmp(jw_buf_, 0);                      \
-    if (jw_code_ == 0) {                                       \
-      jw_tl.unwind = &jw_buf_;                                 \
-      jw_tl.in_wasm = 1;                                       \
-      stmt;                                                    \
-      jw_tl.in_wasm = jw_was_in_;                              \
-      jw_tl.unwind = jw_prev_;                                 \
-      (rc) = 0;                                                \
-    } else {                                                   \
-      jw_tl.in_wasm = jw_was_in_;                              \
-      jw_tl.unwind = jw_prev_;                                 \
-      jw_tl.depth = jw_depth_;                                 \
-      (rc) = jw_code_;                                         \
-    }                                                          \
-  } while (0)
-
-/* [audio-thread] Called from the engine's watchdog signal handler. */
-static void jw_interrupt(void) {
-  if (jw_tl.in_wasm && jw_tl.unwind) siglongjmp(*jw_tl.unwind, JW_TRAP_TIMEOUT);
-}
-
-static void jw_set_realtime(int on) { jw_tl.realtime = on; }
+#pragma GCC visibility pop

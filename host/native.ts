@@ -79,6 +79,7 @@ export interface NativeDsp {
     frames: number,
     params: [number, number][],
     midi: number[][],
+    automation?: [number, number, number][],
   ): Promise<{ outputs: Float32Array[]; trap?: NativeTrap; elapsedNs: number }>;
   drainLogs(): string[];
   abortMessage(): string | null;
@@ -136,7 +137,7 @@ export interface NativeClient {
   dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null): number | null;
   dspDetach(id: number): boolean;
   dspReplace(id: number, dsp: NativeDsp): boolean;
-  dspSetParam(id: number, index: number, value: number): boolean;
+  dspSetParam(id: number, index: number, value: number, at?: number): boolean;
   dspStatus(id: number): { trap: number; cycles: number } | null;
   dspCollect(): number;
   setWatchdog(budgetMs: number): void;

@@ -1045,10 +1045,19 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
       tlRunningApi = nullptr;
     }
   } wdEnd{wdSince_};
-  // Same order as offline rendering: parameters, then per block MIDI and process.
+  // Same order as offline rendering: untimed parameters, then per block the
+  // timed parameters due at its start, its MIDI, and jw_process.
+  const jack_nframes_t cycleStart = jack_last_frame_time(cbHandle_);
   while (s->params.pop(pm)) {
+    if (pm.timed && s->npending < DspSlot::kPendingMax) {
+      s->pending[s->npending++] = pm;
+      continue;
+    }
+    if (pm.timed) s->droppedTimed.fetch_add(1, std::memory_order_relaxed);  // applied now instead
     if (int t = d.api->param_set(d.inst, pm.index, pm.value)) return TrapSlot(s, t, nframes);
   }
+  // Offset of a timed change in this cycle (negative: late, apply at once).
+  auto offsetOf = [cycleStart](const ParamMsg& m) { return static_cast<int64_t>(static_cast<int32_t>(m.at - cycleStart)); };
   const uint32_t nev = midiIn ? jack_midi_get_event_count(midiIn) : 0;
   uint32_t ei = 0;
   std::vector<const float*>& in = s->inBlk;
@@ -1057,8 +1066,22 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
   for (size_t ch = 0; ch < s->in.size(); ++ch)
     inBase[ch] = static_cast<float*>(jack_port_get_buffer(s->in[ch], nframes));
   const jack_nframes_t block = static_cast<jack_nframes_t>(d.maxFrames);
-  for (jack_nframes_t start = 0; start < nframes; start += block) {
-    const jack_nframes_t n = nframes - start < block ? nframes - start : block;
+  for (jack_nframes_t start = 0; start < nframes;) {
+    // Blocks stay on the maxFrames grid from the cycle start; a timed
+    // parameter change splits a block at its frame.
+    jack_nframes_t end = std::min<jack_nframes_t>(nframes, (start / block + 1) * block);
+    for (uint32_t k = 0; k < s->npending;) {
+      const int64_t off = offsetOf(s->pending[k]);
+      if (off <= static_cast<int64_t>(start)) {
+        if (int t = d.api->param_set(d.inst, s->pending[k].index, s->pending[k].value)) return TrapSlot(s, t, nframes);
+        for (uint32_t j = k + 1; j < s->npending; ++j) s->pending[j - 1] = s->pending[j];  // keep set order
+        --s->npending;
+        continue;
+      }
+      if (off < static_cast<int64_t>(end)) end = static_cast<jack_nframes_t>(off);
+      ++k;
+    }
+    const jack_nframes_t n = end - start;
     while (ei < nev) {
       jack_midi_event_t ev;
       if (jack_midi_event_get(&ev, midiIn, ei) != 0) {
@@ -1076,6 +1099,7 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
     for (size_t ch = 0; ch < s->out.size(); ++ch) out[ch] = s->outCycle[ch] + start;
     s->sink.block_offset = start;
     if (int t = d.RunBlock(in.data(), out.data(), static_cast<int32_t>(n))) return TrapSlot(s, t, nframes);
+    start = end;
   }
   s->cycles.fetch_add(1, std::memory_order_relaxed);
 }
@@ -1211,12 +1235,14 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspReplace(const Napi::CallbackInfo& info
   return Napi::Boolean::New(info.Env(), false);
 }
 
-// dspSetParam(id, index, value) -> bool (false when the queue is full)
+// dspSetParam(id, index, value, at | -1) -> bool (false when the queue is full)
 JW_MAIN_THREAD Napi::Value ClientWrap::DspSetParam(const Napi::CallbackInfo& info) {
   const uint32_t id = info[0].ToNumber().Uint32Value();
+  const double at = info[3].IsNumber() ? info[3].ToNumber().DoubleValue() : -1;
+  ParamMsg m{info[1].ToNumber().Int32Value(), info[2].ToNumber().FloatValue(), at >= 0 ? static_cast<uint32_t>(at) : 0u,
+             at >= 0 ? 1u : 0u};
   for (auto& slot : slots_) {
-    if (slot->id == id)
-      return Napi::Boolean::New(info.Env(), slot->params.push(ParamMsg{info[1].ToNumber().Int32Value(), info[2].ToNumber().FloatValue()}));
+    if (slot->id == id) return Napi::Boolean::New(info.Env(), slot->params.push(m));
   }
   return Napi::Boolean::New(info.Env(), false);
 }

@@ -53,10 +53,13 @@ struct TimebaseParams {
   double ticksPerBeat;
 };
 
-// A parameter change on its way to the audio thread.
+// A parameter change on its way to the audio thread. Timed changes take
+// effect at JACK frame time `at` (the engine splits the block there).
 struct ParamMsg {
   int32_t index;
   float value;
+  uint32_t at;
+  uint32_t timed;
 };
 
 // One DSP module running in a client's process callback. Created and freed on
@@ -71,6 +74,11 @@ struct DspSlot {
   SpscRing<ParamMsg> params{1024};
   std::atomic<int> trap{0};
   std::atomic<uint64_t> cycles{0};
+  // Timed changes not yet due ([audio-thread] only).
+  static constexpr uint32_t kPendingMax = 256;
+  ParamMsg pending[kPendingMax];
+  uint32_t npending = 0;
+  std::atomic<uint32_t> droppedTimed{0};
   // Preallocated per-block pointer arrays ([audio-thread] scratch).
   std::vector<const float*> inBlk;
   std::vector<float*> outBlk;

@@ -273,6 +273,12 @@ class RenderWorker : public Napi::AsyncWorker {
   std::vector<float*> outputs;
   Napi::ObjectReference outArray;
   std::vector<std::pair<int32_t, float>> params;
+  struct Automation {
+    int64_t frame;
+    int32_t index;
+    float value;
+  };
+  std::vector<Automation> automation;  // sorted by frame (stable)
   std::vector<MidiEvent> midi;
   int64_t frames = 0;
 
@@ -291,11 +297,21 @@ class RenderWorker : public Napi::AsyncWorker {
     }
     std::vector<const float*> in(d.nin, nullptr);
     std::vector<float*> out(d.nout, nullptr);
-    size_t mi = 0;
-    // Same order as the realtime engine: params, MIDI of the block, process.
+    size_t mi = 0, ai = 0;
+    // Same order as the realtime engine: blocks on the maxFrames grid, split
+    // at automation frames; per block the changes due, its MIDI, process.
     d.api->set_realtime(1);
-    for (int64_t start = 0; start < frames; start += block) {
-      const int32_t n = static_cast<int32_t>(std::min<int64_t>(block, frames - start));
+    for (int64_t start = 0; start < frames;) {
+      int64_t end = std::min<int64_t>(frames, (start / block + 1) * block);
+      while (ai < automation.size() && automation[ai].frame <= start) {
+        const Automation& a = automation[ai++];
+        if (int t = d.api->param_set(d.inst, a.index, a.value)) {
+          d.api->set_realtime(0);
+          return Trapped(t, start, "jw_param_set");
+        }
+      }
+      if (ai < automation.size() && automation[ai].frame < end) end = automation[ai].frame;
+      const int32_t n = static_cast<int32_t>(end - start);
       while (mi < midi.size() && midi[mi].frame < start + n) {
         const MidiEvent& e = midi[mi++];
         if (!d.Has(JW_X_MIDI)) continue;
@@ -314,6 +330,7 @@ class RenderWorker : public Napi::AsyncWorker {
         d.api->set_realtime(0);
         return Trapped(t, start, "jw_process");
       }
+      start = end;
     }
     d.api->set_realtime(0);
   }
@@ -372,7 +389,7 @@ class RenderWorker : public Napi::AsyncWorker {
   std::string trapWhere_, trapText_;
 };
 
-// render(inputs: Float32Array[], frames, params: [i, v][], midi: [frame, b0, b1?, b2?][])
+// render(inputs: Float32Array[], frames, params: [i, v][], midi: [frame, b0, b1?, b2?][], automation?: [frame, i, v][])
 //   -> Promise<{ outputs, trap? }>. The instance must be fresh and unattached.
 JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -410,6 +427,16 @@ JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
     w->midi.push_back(e);
   }
   std::stable_sort(w->midi.begin(), w->midi.end(), [](const MidiEvent& a, const MidiEvent& b) { return a.frame < b.frame; });
+  if (info[4].IsArray()) {
+    Napi::Array as = info[4].As<Napi::Array>();
+    for (uint32_t i = 0; i < as.Length(); ++i) {
+      Napi::Array a = as.Get(i).As<Napi::Array>();
+      w->automation.push_back({static_cast<int64_t>(a.Get(0u).ToNumber().DoubleValue()), a.Get(1u).ToNumber().Int32Value(),
+                               a.Get(2u).ToNumber().FloatValue()});
+    }
+    std::stable_sort(w->automation.begin(), w->automation.end(),
+                     [](const RenderWorker::Automation& a, const RenderWorker::Automation& b) { return a.frame < b.frame; });
+  }
   busy_ = true;
   Napi::Promise p = w->Promise();
   w->Queue();

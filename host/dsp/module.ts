@@ -167,13 +167,18 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 
   /**
    * Sets a parameter (by id, name or index), clamped to its range. Applied by
-   * the audio thread at the start of the next block, in order.
+   * the audio thread at the start of the next block, in order; with
+   * `{ frame }` (a JACK frame time, e.g. `client.lastFrameTime + 2 *
+   * client.blockSize`) it takes effect exactly at that frame: the engine
+   * splits the block there (a frame already past applies at once).
    */
-  setParam(idOrIndex: string | number, value: number): void {
+  setParam(idOrIndex: string | number, value: number, options: { frame?: number } = {}): void {
     this.#assertLoaded('DspModule.setParam');
     const p = findParam(this.params as ParamInfo[], idOrIndex, `setParam(${this.name})`);
     const v = clampParam(p, value, `setParam(${this.name})`);
-    if (!this.#host[kNative].dspSetParam(this.#id, p.index, v)) {
+    const at = options.frame;
+    require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `setParam(${this.name}): frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
+    if (!this.#host[kNative].dspSetParam(this.#id, p.index, v, at)) {
       fail('QUEUE_FULL', `setParam(${this.name}): the parameter queue is full (1024 changes waiting for the audio thread)`);
     }
     this.#values[p.index] = v;

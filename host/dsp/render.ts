@@ -26,6 +26,8 @@ export interface RenderOptions {
   params?: Record<string, number> | [string | number, number][];
   /** MIDI events, delivered to jw_midi before the block that contains them. */
   midi?: MidiEventAt[];
+  /** Parameter changes at exact frames (the block is split there), as live `setParam(id, v, { frame })` does. */
+  automation?: { frame: number; param: string | number; value: number }[];
   /** Compilation options when `module` is not compiled yet. */
   compile?: CompileOptions;
   /** Called after each chunk with (framesDone, framesTotal). */
@@ -67,6 +69,12 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
       return [p.index, clampParam(p, v, `render(${compiled.name})`)];
     });
     if (params.length && !info.hasParamSet) fail('INVALID_ARGUMENT', `render(${compiled.name}): the module has no parameters`);
+    const automation = (options.automation ?? []).map((a, i) => {
+      require_(typeof a === 'object' && a !== null && Number.isInteger(a.frame) && a.frame >= 0, `render: automation[${i}] needs an integer frame >= 0`);
+      const p = findParam(loaded.params, a.param, `render(${compiled.name})`);
+      return { frame: a.frame, i, index: p.index, value: clampParam(p, a.value, `render(${compiled.name})`) };
+    }).sort((a, b) => a.frame - b.frame || a.i - b.i);
+    let ai = 0;
 
     // Render in chunks of whole blocks so progress can be reported; block
     // boundaries are the same as one long render.
@@ -82,7 +90,12 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
         const e = sorted[mi++] as MidiEventAt;
         events.push([e.frame - start, ...Array.from(e.bytes)]);
       }
-      const r = await dsp.render(ins, n, start === 0 ? params : [], events);
+      const auto: [number, number, number][] = [];
+      while (ai < automation.length && (automation[ai] as { frame: number }).frame < start + n) {
+        const a = automation[ai++] as { frame: number; index: number; value: number };
+        auto.push([a.frame - start, a.index, a.value]);
+      }
+      const r = await dsp.render(ins, n, start === 0 ? params : [], events, auto);
       if (r.trap) {
         const at = start + r.trap.frame;
         fail('DSP_TRAP', `${compiled.name} trapped in ${r.trap.where} at frame ${at}: ${r.trap.message}`);

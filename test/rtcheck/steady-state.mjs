@@ -56,6 +56,7 @@ async function exercise(ms) {
     client.transportStart();
     sine.setParam('frequency', 200 + (frame % 800));
     gain.setParam(0, -(frame % 24));
+    synth.setParam('cutoff', 500 + (frame % 2000), { frame: client.lastFrameTime + 300 }); // timed: splits a block
     await sleep(40);
     client.setTimebase({ bpm: 100 + (frame % 50) });
     client.transportStop();

@@ -15,7 +15,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Client,
-  JackError,
   OwnPort,
   Server,
   compile,
@@ -26,7 +25,7 @@ import {
   type ModuleSource,
 } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
-import { errorOf } from './helpers/errors.js';
+import { errorOf, rejection } from './helpers/errors.js';
 import { wat } from './helpers/wat.js';
 
 const AUDIO = '32 bit float mono audio';
@@ -73,17 +72,6 @@ async function withModule<T>(source: ModuleSource, options: LoadOptions, body: (
 function port(p: OwnPort | undefined): OwnPort {
   expect(p).toBeDefined();
   return p as OwnPort;
-}
-
-/** The JackError `p` rejects with. */
-async function rejection(p: Promise<unknown>, what = 'promise'): Promise<JackError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err, what).toBeInstanceOf(JackError);
-    return err as JackError;
-  }
-  throw new Error(`${what}: expected a JackError, it resolved`);
 }
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, DspModule, JackError, OwnPort, Server, compile, render, type CompiledModule, type TrapInfo } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+import { rejection } from './helpers/errors.js';
 import { wat } from './helpers/wat.js';
 
 let server: Server;
@@ -46,17 +47,6 @@ afterAll(async () => {
   delete process.env.JACKWASM_CACHE;
   if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
 });
-
-/** The JackError `p` rejects with. */
-async function rejection(p: Promise<unknown>, what = 'promise'): Promise<JackError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err, what).toBeInstanceOf(JackError);
-    return err as JackError;
-  }
-  throw new Error(`${what}: expected a JackError, it resolved`);
-}
 
 /** `p`, asserted to exist. */
 function port(p: OwnPort | undefined): OwnPort {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, JackError, Server, compile, render, type LoadOptions, type ModuleSource } from '../host/index.js';
 import { startServer, uniqueName } from './helpers/jack.js';
+import { rejection } from './helpers/errors.js';
 import { wat, watSource, watText } from './helpers/wat.js';
 
 let server: Server;
@@ -36,17 +37,6 @@ afterAll(async () => {
   if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
-
-/** The JackError `p` rejects with (fails if it resolves or rejects with something else). */
-async function rejection(p: Promise<unknown>, what = 'promise'): Promise<JackError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err, what).toBeInstanceOf(JackError);
-    return err as JackError;
-  }
-  throw new Error(`${what}: expected a JackError, it resolved`);
-}
 
 /** Asserts `err` has `code` and a message containing every fragment. */
 function expectError(err: JackError, code: string, ...fragments: string[]): void {

@@ -9,6 +9,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, JackError, Server, isServerRunning, type ServerOptions } from '../host/index.js';
 import { startServer, uniqueName, waitForEvent } from './helpers/jack.js';
+import { rejection } from './helpers/errors.js';
 
 let server: Server;
 const extra: Server[] = [];
@@ -32,18 +33,6 @@ async function startExtra(tag: string, options: ServerOptions = {}): Promise<Ser
 /** /dev/shm entries that belong to the server called `name`. */
 function shmFilesOf(name: string): string[] {
   return readdirSync('/dev/shm').filter((f) => f.startsWith(`jack_${name}_`) || f.includes(`_${name}_`));
-}
-
-/** Rejection of `p` as a JackError (fails the test if it resolves or throws something else). */
-async function rejection(p: Promise<unknown>): Promise<JackError> {
-  let err: unknown;
-  try {
-    await p;
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(JackError);
-  return err as JackError;
 }
 
 describe('Server.start', () => {

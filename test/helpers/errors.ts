@@ -17,3 +17,14 @@ export function errorOf(fn: () => unknown, what = 'call'): JackError {
 export function codeOf(fn: () => unknown): string {
   return errorOf(fn).code;
 }
+
+/** The JackError `p` rejects with; fails the test if it resolves or rejects with something else. */
+export async function rejection(p: Promise<unknown>, what = 'promise'): Promise<JackError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err, what).toBeInstanceOf(JackError);
+    return err as JackError;
+  }
+  throw new Error(`${what}: expected a JackError, it resolved`);
+}

@@ -2,9 +2,13 @@
  * The jackwasm CLI (dist/host/cli.js) against a dummy server, as a user runs it.
  */
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isServerRunning, type Server } from '../host/index.js';
+import { isServerRunning, render, type Server } from '../host/index.js';
+import { readWav, writeWav } from '../host/wav.js';
 import { serverPrefix, startServer, waitForEvent } from './helpers/jack.js';
 
 const cli = fileURLToPath(new URL('../dist/host/cli.js', import.meta.url));
@@ -104,5 +108,68 @@ describe('embedded server', () => {
     expect(code).toBe(0);
     expect(out).toContain('Server stopped.');
     expect(await isServerRunning(name)).toBe(false);
+  });
+});
+
+describe('jackwasm render / run', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const example = (name: string) => `${root}build/examples/${name}.wasm`;
+
+  it('renders a module to a 32-bit float WAV equal to render()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jw-cli-render-'));
+    try {
+      const out = join(dir, 'tone.wav');
+      const r = await run('render', example('sine'), '--out', out, '--seconds', '0.5', '--sample-rate', '44100', '--block', '64', '--param', 'frequency=330', '-p', 'level=-3');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`wrote ${out}: 1 channel(s), 22050 frames at 44100 Hz`);
+      const wav = await readWav(out);
+      expect(wav.sampleRate).toBe(44100);
+      const [expected] = await render(example('sine'), { sampleRate: 44100, blockSize: 64, frames: 22050, params: { frequency: 330, level: -3 } });
+      expect(Array.from(wav.channels[0]!)).toEqual(Array.from(expected!));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('processes an input WAV through an effect compiled from AssemblyScript source', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jw-cli-render-'));
+    try {
+      const input = join(dir, 'in.wav');
+      const dry = Float32Array.from({ length: 4800 }, (_, i) => Math.fround(0.25 * Math.sin(i / 7)));
+      await writeWav(input, { sampleRate: 48000, channels: [dry] });
+      const out = join(dir, 'out.wav');
+      const r = await run('render', `${root}examples/dsp/gain.ts`, '--in', input, '--out', out, '--param', 'gain=-6.0206');
+      expect(r.code).toBe(0);
+      const wet = (await readWav(out)).channels[0]!;
+      expect(wet.length).toBe(4800);
+      // -6.0206 dB is a factor of 0.5 (within f32 rounding of the dB conversion).
+      for (let i = 0; i < 4800; i += 97) expect(wet[i]!).toBeCloseTo(dry[i]! * 0.5, 6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('explains usage errors', async () => {
+    const noOut = await run('render', example('sine'));
+    expect(noOut.code).toBe(1);
+    expect(noOut.err).toContain('usage: jackwasm render');
+    const badParam = await run('render', example('sine'), '--out', '/tmp/x.wav', '--param', 'frequency');
+    expect(badParam.err).toContain('--param expects name=value');
+    const unknown = await run('render', example('sine'), '--out', '/tmp/x.wav', '--param', 'nope=1');
+    expect(unknown.err).toContain('[INVALID_ARGUMENT]');
+    expect(unknown.err).toContain('no parameter "nope" (parameters: frequency, level)');
+    const missing = await run('render', '/nonexistent/module.wasm', '--out', '/tmp/x.wav');
+    expect(missing.err).toContain('cannot read module "/nonexistent/module.wasm"');
+  });
+
+  it('runs a module live, connected, for --seconds, and reports cycles', async () => {
+    const r = await run('run', example('sine'), '--server', server.name, '--connect-out', 'system:playback_1', '--param', 'frequency=220', '--seconds', '1');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/running "sine" in client "jackwasm-run-\d+": inputs none; outputs jackwasm-run-\d+:sine_out_1/);
+    expect(r.out).toContain('params: frequency=220.000 Hz, level=-20.000 dB');
+    const m = /stopped after (\d+) cycles, (\d+) xruns/.exec(r.out);
+    expect(m).not.toBeNull();
+    // 1 s at 48 kHz / 256 frames is ~187 cycles.
+    expect(Number(m![1])).toBeGreaterThan(100);
   });
 });

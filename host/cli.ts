@@ -184,8 +184,13 @@ async function main(argv: string[]): Promise<number> {
         const m = await client.load(source, { params: Object.fromEntries(parseParams(values.param)) });
         m.on('trap', (t) => console.log(color('red', `trap: ${t.message} (the module is silent; Ctrl-C to quit)`)));
         m.on('log', (msg) => console.log(`${m.name}: ${msg}`));
-        (values['connect-in'] ?? []).forEach((src, i) => client.connect(src, m.inputs[i % Math.max(1, m.inputs.length)] as never));
-        (values['connect-out'] ?? []).forEach((dst, i) => client.connect(m.outputs[i % Math.max(1, m.outputs.length)] as never, dst));
+        // The i-th --connect-in feeds input i (wrapping around), likewise outputs.
+        const wire = (ports: readonly Port[], list: string[] | undefined, kind: string, connect: (own: Port, other: string) => void) => {
+          if (list?.length && ports.length === 0) throw new Error(`module "${m.name}" has no audio ${kind}s to connect`);
+          (list ?? []).forEach((other, i) => connect(ports[i % ports.length] as Port, other));
+        };
+        wire(m.inputs, values['connect-in'], 'input', (own, src) => client.connect(src, own));
+        wire(m.outputs, values['connect-out'], 'output', (own, dst) => client.connect(own, dst));
         const describe = (ports: readonly { name: string }[]) => ports.map((p) => p.name).join(', ') || 'none';
         console.log(`running "${m.name}" in client "${client.name}": inputs ${describe(m.inputs)}; outputs ${describe(m.outputs)}${m.midiInput ? `; MIDI ${m.midiInput.name}` : ''}`);
         if (m.params.length) console.log(`params: ${m.params.map((p) => `${p.id}=${m.getParam(p.index).toFixed(3)}${p.unit ? ` ${p.unit}` : ''}`).join(', ')}`);

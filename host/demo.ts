@@ -4,6 +4,7 @@
  */
 import type { styleText } from 'node:util';
 import { Client } from './client.js';
+import type { OwnPort } from './port.js';
 import { METADATA, getProperty } from './metadata.js';
 import { versionString } from './jack.js';
 import { join } from 'node:path';
@@ -101,9 +102,12 @@ export async function runDemo({ serverName, seconds, log, color }: DemoOptions):
   const [sineWasm, filterWasm, synthWasm] = [await example('sine'), await example('biquad'), await example('synth')];
   const sine = await client.load(sineWasm, { name: 'sine', params: { frequency: 110, level: -6 } });
   const filter = await client.load(filterWasm, { name: 'filter', params: { cutoff: 200, q: 8 } });
-  client.connect(sine.outputs[0] as never, filter.inputs[0] as never);
-  client.connect(sine.outputs[0] as never, filter.inputs[1] as never);
-  filter.outputs.forEach((p, i) => playback[i] && client.connect(p, playback[i] as never));
+  const [tone] = sine.outputs as [OwnPort];
+  for (const input of filter.inputs) client.connect(tone, input);
+  filter.outputs.forEach((p, i) => {
+    const speaker = playback[i];
+    if (speaker) client.connect(p, speaker);
+  });
   log(`  ${sine.outputs[0]?.name} -> ${filter.inputs.map((p) => p.name).join(' + ')} -> ${playback.map((p) => p.name).join(', ')}`);
   const meter = (x: Float32Array) => {
     let sum = 0;
@@ -115,7 +119,7 @@ export async function runDemo({ serverName, seconds, log, color }: DemoOptions):
   const sweep = [200, 400, 800, 1600, 3200, 110];
   for (const cutoff of sweep.slice(0, Math.max(2, Math.min(sweep.length, Math.round(seconds))))) {
     filter.setParam('cutoff', cutoff); // lock-free, applied at the next block
-    const rec = await client.record([filter.outputs[0] as never], { seconds: 0.25 });
+    const rec = await client.record([filter.outputs[0] as OwnPort], { seconds: 0.25 });
     log(`  ${stamp()} cutoff ${String(cutoff).padStart(5)} Hz  ${meter(rec.channels[0] as Float32Array)}`);
   }
   log(`  dsp load ${client.cpuLoad().toFixed(1)}%; the filter ran ${filter.cycles} cycles`);

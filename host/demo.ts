@@ -125,6 +125,21 @@ export async function runDemo({ serverName, seconds, log, color }: DemoOptions):
   log(`  dsp load ${client.cpuLoad().toFixed(1)}%; the filter ran ${filter.cycles} cycles`);
   await filter.reset();
   log(`  ${stamp()} filter.reset(): a fresh instance was built off the audio thread and swapped in (cutoff kept: ${filter.getParam('cutoff')} Hz)`);
+  // The synth, live, played from JS with sample-exact MIDI timing.
+  const synth = await client.load(synthWasm, { name: 'synth', params: { cutoff: 1200, resonance: 3 } });
+  synth.outputs.forEach((p, i) => {
+    const speaker = playback[i];
+    if (speaker) client.connect(p, speaker);
+  });
+  const beat = Math.round(client.sampleRate / 8);
+  const t0frame = client.lastFrameTime + 4 * client.blockSize;
+  [48, 55, 60, 63, 67, 72].forEach((note, i) => {
+    synth.sendMidi([0x90, note, 100], { frame: t0frame + i * beat });
+    synth.sendMidi([0x80, note, 0], { frame: t0frame + i * beat + Math.round(beat * 0.8) });
+  });
+  const played = await client.record([synth.outputs[0] as OwnPort], { seconds: 0.8 });
+  log(`  ${stamp()} live synth, 6 notes sent from JS at exact frames   ${meter(played.channels[0] as Float32Array)}`);
+  await synth.unload();
   const t1 = Date.now();
   const [synthOut] = await render(synthWasm, {
     seconds: 2,

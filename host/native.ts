@@ -138,6 +138,7 @@ export interface NativeClient {
   dspDetach(id: number): boolean;
   dspReplace(id: number, dsp: NativeDsp): boolean;
   dspSetParam(id: number, index: number, value: number, at?: number): boolean;
+  dspSendMidi(id: number, bytes: number[], at?: number): boolean;
   dspStatus(id: number): { trap: number; cycles: number } | null;
   dspCollect(): number;
   setWatchdog(budgetMs: number): void;

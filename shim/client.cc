@@ -120,6 +120,7 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("dspDetach", &ClientWrap::DspDetach),
       InstanceMethod("dspReplace", &ClientWrap::DspReplace),
       InstanceMethod("dspSetParam", &ClientWrap::DspSetParam),
+      InstanceMethod("dspSendMidi", &ClientWrap::DspSendMidi),
       InstanceMethod("dspStatus", &ClientWrap::DspStatus),
       InstanceMethod("dspCollect", &ClientWrap::DspCollect),
       InstanceMethod("recStart", &ClientWrap::RecStart),
@@ -1058,6 +1059,36 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
   }
   // Offset of a timed change in this cycle (negative: late, apply at once).
   auto offsetOf = [cycleStart](const ParamMsg& m) { return static_cast<int64_t>(static_cast<int32_t>(m.at - cycleStart)); };
+  // MIDI from JS due in this cycle, sorted by offset (stable; late or untimed
+  // events at offset 0); later ones wait in midiPending.
+  {
+    MidiMsg mm;
+    while (s->midiJs.pop(mm)) {
+      if (s->nmidiPending < DspSlot::kPendingMax) s->midiPending[s->nmidiPending++] = mm;
+      else s->droppedTimed.fetch_add(1, std::memory_order_relaxed);
+    }
+    s->nmidiDue = 0;
+    uint32_t keep = 0;
+    for (uint32_t k = 0; k < s->nmidiPending; ++k) {
+      const MidiMsg& e = s->midiPending[k];
+      const int64_t off = e.timed ? static_cast<int64_t>(static_cast<int32_t>(e.at - cycleStart)) : 0;
+      if (off >= static_cast<int64_t>(nframes)) {
+        s->midiPending[keep++] = e;
+        continue;
+      }
+      uint32_t pos = s->nmidiDue++;
+      const uint32_t o = off < 0 ? 0u : static_cast<uint32_t>(off);
+      while (pos > 0 && s->midiDueOff[pos - 1] > o) {  // insertion sort, stable
+        s->midiDue[pos] = s->midiDue[pos - 1];
+        s->midiDueOff[pos] = s->midiDueOff[pos - 1];
+        --pos;
+      }
+      s->midiDue[pos] = e;
+      s->midiDueOff[pos] = o;
+    }
+    s->nmidiPending = keep;
+  }
+  uint32_t ji = 0;
   const uint32_t nev = midiIn ? jack_midi_get_event_count(midiIn) : 0;
   uint32_t ei = 0;
   std::vector<const float*>& in = s->inBlk;
@@ -1082,18 +1113,38 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
       ++k;
     }
     const jack_nframes_t n = end - start;
-    while (ei < nev) {
+    // MIDI of this block from the JACK port and from JS, in time order (the
+    // port's events first at equal times).
+    for (;;) {
       jack_midi_event_t ev;
-      if (jack_midi_event_get(&ev, midiIn, ei) != 0) {
+      bool havePort = false;
+      while (ei < nev) {
+        if (jack_midi_event_get(&ev, midiIn, ei) == 0) {
+          havePort = true;
+          break;
+        }
         ++ei;
-        continue;
       }
-      if (ev.time >= start + n) break;
-      ++ei;
-      if (ev.size < 1 || ev.size > 3 || !d.Has(JW_X_MIDI)) continue;  // short messages only
-      const int32_t d1 = ev.size > 1 ? ev.buffer[1] : 0, d2 = ev.size > 2 ? ev.buffer[2] : 0;
-      if (int t = d.api->midi(d.inst, static_cast<int32_t>(ev.time - start), ev.buffer[0], d1, d2))
-        return TrapSlot(s, t, nframes);
+      if (havePort && ev.time >= start + n) havePort = false;
+      const bool haveJs = ji < s->nmidiDue && s->midiDueOff[ji] < start + n;
+      if (!havePort && !haveJs) break;
+      const uint8_t* b;
+      size_t size;
+      jack_nframes_t time;
+      if (havePort && (!haveJs || ev.time <= s->midiDueOff[ji])) {
+        b = ev.buffer;
+        size = ev.size;
+        time = ev.time;
+        ++ei;
+      } else {
+        b = s->midiDue[ji].bytes;
+        size = s->midiDue[ji].len;
+        time = std::max<jack_nframes_t>(s->midiDueOff[ji], start);
+        ++ji;
+      }
+      if (size < 1 || size > 3 || !d.Has(JW_X_MIDI)) continue;  // short messages only
+      const int32_t d1 = size > 1 ? b[1] : 0, d2 = size > 2 ? b[2] : 0;
+      if (int t = d.api->midi(d.inst, static_cast<int32_t>(time - start), b[0], d1, d2)) return TrapSlot(s, t, nframes);
     }
     for (size_t ch = 0; ch < s->in.size(); ++ch) in[ch] = inBase[ch] + start;
     for (size_t ch = 0; ch < s->out.size(); ++ch) out[ch] = s->outCycle[ch] + start;
@@ -1243,6 +1294,22 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSetParam(const Napi::CallbackInfo& inf
              at >= 0 ? 1u : 0u};
   for (auto& slot : slots_) {
     if (slot->id == id) return Napi::Boolean::New(info.Env(), slot->params.push(m));
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+// dspSendMidi(id, bytes[], at | -1) -> bool (false when the queue is full)
+JW_MAIN_THREAD Napi::Value ClientWrap::DspSendMidi(const Napi::CallbackInfo& info) {
+  const uint32_t id = info[0].ToNumber().Uint32Value();
+  Napi::Array bytes = info[1].As<Napi::Array>();
+  const double at = info[2].IsNumber() ? info[2].ToNumber().DoubleValue() : -1;
+  MidiMsg m{};
+  m.timed = at >= 0 ? 1u : 0u;
+  m.at = at >= 0 ? static_cast<uint32_t>(at) : 0u;
+  m.len = static_cast<uint8_t>(std::min<uint32_t>(3, bytes.Length()));
+  for (uint8_t k = 0; k < m.len; ++k) m.bytes[k] = static_cast<uint8_t>(bytes.Get(k).ToNumber().Uint32Value());
+  for (auto& slot : slots_) {
+    if (slot->id == id) return Napi::Boolean::New(info.Env(), slot->midiJs.push(m));
   }
   return Napi::Boolean::New(info.Env(), false);
 }

@@ -62,6 +62,14 @@ struct ParamMsg {
   uint32_t timed;
 };
 
+// A short MIDI message from JS to a module (timed like ParamMsg).
+struct MidiMsg {
+  uint32_t at;
+  uint32_t timed;
+  uint8_t bytes[3];
+  uint8_t len;
+};
+
 // One DSP module running in a client's process callback. Created and freed on
 // the main thread; used by the audio thread while any graph it adopted
 // contains it.
@@ -79,6 +87,14 @@ struct DspSlot {
   ParamMsg pending[kPendingMax];
   uint32_t npending = 0;
   std::atomic<uint32_t> droppedTimed{0};
+  // MIDI from JS: queue, events not yet due, and this cycle's due events
+  // sorted by offset ([audio-thread] scratch).
+  SpscRing<MidiMsg> midiJs{1024};
+  MidiMsg midiPending[kPendingMax];
+  uint32_t nmidiPending = 0;
+  MidiMsg midiDue[kPendingMax];
+  uint32_t midiDueOff[kPendingMax];
+  uint32_t nmidiDue = 0;
   // Preallocated per-block pointer arrays ([audio-thread] scratch).
   std::vector<const float*> inBlk;
   std::vector<float*> outBlk;
@@ -176,6 +192,7 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value DspDetach(const Napi::CallbackInfo& info);
   Napi::Value DspReplace(const Napi::CallbackInfo& info);
   Napi::Value DspSetParam(const Napi::CallbackInfo& info);
+  Napi::Value DspSendMidi(const Napi::CallbackInfo& info);
   Napi::Value DspStatus(const Napi::CallbackInfo& info);
   Napi::Value DspCollect(const Napi::CallbackInfo& info);
   Napi::Value RecStart(const Napi::CallbackInfo& info);

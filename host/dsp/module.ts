@@ -184,6 +184,27 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#values[p.index] = v;
   }
 
+  /**
+   * Sends a short MIDI message (1-3 bytes, status first) straight to the
+   * module's jw_midi, without going through JACK. Delivered at the start of
+   * the next cycle, or with `{ frame }` (a JACK frame time) at exactly that
+   * frame; merged in time order with what arrives on the MIDI input port.
+   */
+  sendMidi(bytes: ArrayLike<number>, options: { frame?: number } = {}): void {
+    this.#assertLoaded('DspModule.sendMidi');
+    if (!this.midiInput) fail('INVALID_ARGUMENT', `sendMidi(${this.name}): the module takes no MIDI (it does not export jw_midi)`);
+    const b = Array.from(bytes ?? []);
+    require_(
+      b.length >= 1 && b.length <= 3 && b.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) && (b[0] as number) >= 0x80 && b.slice(1).every((x) => x < 0x80),
+      `sendMidi(${this.name}): expected 1-3 bytes, a status byte (>= 0x80) then data bytes (< 0x80), got [${b.join(', ')}]`,
+    );
+    const at = options.frame;
+    require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `sendMidi(${this.name}): frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
+    if (!this.#host[kNative].dspSendMidi(this.#id, b, at)) {
+      fail('QUEUE_FULL', `sendMidi(${this.name}): the MIDI queue is full (1024 events waiting for the audio thread)`);
+    }
+  }
+
   /** The last value set (or the default), as the module will see it (clamped, f32). */
   getParam(idOrIndex: string | number): number {
     const p = findParam(this.params as ParamInfo[], idOrIndex, `getParam(${this.name})`);

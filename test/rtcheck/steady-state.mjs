@@ -57,6 +57,8 @@ async function exercise(ms) {
     sine.setParam('frequency', 200 + (frame % 800));
     gain.setParam(0, -(frame % 24));
     synth.setParam('cutoff', 500 + (frame % 2000), { frame: client.lastFrameTime + 300 }); // timed: splits a block
+    synth.sendMidi([0x90, 40 + (frame % 30), 90], { frame: client.lastFrameTime + 700 }); // MIDI from JS, merged with the port's
+    synth.sendMidi([0x80, 40 + (frame % 30), 0]);
     await sleep(40);
     client.setTimebase({ bpm: 100 + (frame % 50) });
     client.transportStop();

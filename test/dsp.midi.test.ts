@@ -1,0 +1,118 @@
+/**
+ * MIDI into modules: from JS with sendMidi (next cycle, or sample-exact with
+ * { frame }), from a JACK MIDI port (another module's jw_host.midi_out), and
+ * offline with render({ midi }) — the same delivery in every path.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, render, type Server } from '../host/index.js';
+import { errorOf } from './helpers/errors.js';
+import { startServer, uniqueName } from './helpers/jack.js';
+import { wat } from './helpers/wat.js';
+
+let server: Server;
+let client: Client;
+let probe: Uint8Array;
+let cache: string;
+
+beforeAll(async () => {
+  cache = mkdtempSync(join(tmpdir(), 'jw-midi-'));
+  process.env.JACKWASM_CACHE = cache;
+  probe = await wat('midi-probe');
+  server = await startServer('midi', { period: 128 });
+  client = await Client.open(uniqueName('midi'), { serverName: server.name });
+  client.activate();
+});
+
+afterAll(async () => {
+  await client?.close();
+  await server?.stop();
+  rmSync(cache, { recursive: true, force: true });
+});
+
+describe('sendMidi', () => {
+  it('delivers a timed message on exactly the requested frame', async () => {
+    const m = await client.load(probe, { name: 'mp1' });
+    expect(m.midiInput?.name).toBe(`${client.name}:mp1_midi_in`);
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 4000 });
+    await new Promise((r) => setTimeout(r, 20));
+    const at = client.lastFrameTime + 11 * 128 + 45;
+    m.sendMidi([0x90, 64, 100], { frame: at });
+    m.sendMidi([0x80, 67, 0], { frame: at + 200 }); // next cycle, still exact
+    const { channels, startFrame } = await recording;
+    const [note, count] = channels as [Float32Array, Float32Array];
+    const k = at - startFrame;
+    expect([note[k - 1], note[k], note[k + 199], note[k + 200]]).toEqual([0, 64, 64, 67]);
+    expect([count[k - 1], count[k], count[k + 200]]).toEqual([0, 1, 2]);
+    await m.unload();
+  });
+
+  it('delivers untimed messages at the start of the next cycle, in order', async () => {
+    const m = await client.load(probe, { name: 'mp2' });
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 3000 });
+    await new Promise((r) => setTimeout(r, 20));
+    m.sendMidi([0x90, 50, 1]);
+    m.sendMidi([0x90, 51, 1]);
+    m.sendMidi([0x90, 52, 1]);
+    const { channels } = await recording;
+    const [note, count] = channels as [Float32Array, Float32Array];
+    const k = count.findIndex((c) => c > 0);
+    expect(k % 128).toBe(0); // a cycle start
+    expect(count[k]).toBe(3); // all three at offset 0, applied in order
+    expect(note[k]).toBe(52);
+    await m.unload();
+  });
+
+  it('merges port MIDI (from another module) and JS MIDI in time order', async () => {
+    const src = await client.load(await wat('midisrc'), { name: 'src' });
+    const m = await client.load(probe, { name: 'mp3' });
+    client.connect(src.midiOutput!, m.midiInput!);
+    await new Promise((r) => setTimeout(r, 30));
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 3000 });
+    await new Promise((r) => setTimeout(r, 20));
+    src.setParam('send', 1); // midisrc sends note 60 at frame 0 of the next block
+    m.sendMidi([0x90, 72, 1], { frame: client.lastFrameTime + 20 * 128 + 10 });
+    const { channels } = await recording;
+    const [note, count] = channels as [Float32Array, Float32Array];
+    const first = count.findIndex((c) => c === 1);
+    const second = count.findIndex((c) => c === 2);
+    expect(note[first]).toBe(60);
+    expect(note[second]).toBe(72);
+    expect(second).toBeGreaterThan(first);
+    await m.unload();
+    await src.unload();
+  });
+
+  it('rejects bad messages and modules without MIDI', async () => {
+    const m = await client.load(probe, { name: 'mp4' });
+    for (const bytes of [[], [0x40, 1], [0x90, 200, 1], [0x90, 60, 100, 1]]) {
+      const err = errorOf(() => m.sendMidi(bytes));
+      expect(err.code).toBe('INVALID_ARGUMENT');
+      expect(err.message).toContain('status byte');
+    }
+    expect(errorOf(() => m.sendMidi([0x90, 60, 1], { frame: -5 })).message).toContain('frame');
+    await m.unload();
+    const noMidi = await client.load(await wat('gain'), { name: 'nomidi' });
+    expect(errorOf(() => noMidi.sendMidi([0x90, 60, 1])).message).toContain('takes no MIDI');
+    await noMidi.unload();
+    expect(errorOf(() => m.sendMidi([0x90, 60, 1])).code).toBe('MODULE_UNLOADED');
+  });
+});
+
+describe('offline MIDI', () => {
+  it('applies render({ midi }) events on their exact frames across blocks', async () => {
+    const [note, count] = await render(probe, {
+      blockSize: 64,
+      frames: 400,
+      midi: [
+        { frame: 70, bytes: [0x90, 61, 1] },
+        { frame: 70, bytes: [0x90, 62, 1] },
+        { frame: 300, bytes: [0x80, 63] },
+      ],
+    });
+    expect([note![69], note![70], note![299], note![300]]).toEqual([0, 62, 62, 63]);
+    expect([count![69], count![70], count![300]]).toEqual([0, 2, 3]);
+  });
+});

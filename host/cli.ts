@@ -6,7 +6,7 @@
 import { parseArgs, styleText } from 'node:util';
 import { Client } from './client.js';
 import { JackError } from './errors.js';
-import { isServerRunning, Server } from './server.js';
+import { ensureServer, isServerRunning, Server } from './server.js';
 import { version, versionString } from './jack.js';
 import type { Port } from './port.js';
 import { runDemo } from './demo.js';
@@ -44,23 +44,18 @@ Options for every command:
 const color = (style: Parameters<typeof styleText>[0], text: string) =>
   process.stdout.isTTY ? styleText(style, text) : text;
 
-/** Connects to the named server, starting an embedded one when none runs. */
-export async function withServer<T>(serverName: string | undefined, say: (msg: string) => void, fn: (serverName: string) => Promise<T>): Promise<T> {
-  const name = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
-  if (await isServerRunning(name)) {
-    say(`Using the running JACK server "${name}".`);
-    return fn(name);
-  }
-  const server = await Server.start(serverName ? { name: serverName } : {});
-  say(`No JACK server "${name}" is running: started an embedded dummy server "${server.name}" (${server.sampleRate} Hz, ${server.period} frames); it stops when this command exits.`);
-  const stop = () => void server.stop();
-  process.once('SIGINT', stop);
-  try {
-    return await fn(server.name);
-  } finally {
-    process.off('SIGINT', stop);
-    await server.stop();
-  }
+/** Runs `fn` on the named server, or on an embedded one started (and stopped) for it. */
+async function withServer<T>(serverName: string | undefined, say: (msg: string) => void, fn: (serverName: string) => Promise<T>): Promise<T> {
+  const wanted = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
+  await using server = await ensureServer(serverName ? { name: serverName } : {});
+  const e = server.embedded;
+  say(
+    e
+      ? `No JACK server "${wanted}" is running: started an embedded dummy server "${e.name}" (${e.sampleRate} Hz, ${e.period} frames); it stops when this command exits.`
+      : `Using the running JACK server "${wanted}".`,
+  );
+  // (await: the server must outlive fn, and `using` disposes on return)
+  return await fn(server.name);
 }
 
 function describePort(p: Port): string {

@@ -139,7 +139,7 @@ export interface NativeClient {
   dspReplace(id: number, dsp: NativeDsp): boolean;
   dspSetParam(id: number, index: number, value: number, at?: number): boolean;
   dspSendMidi(id: number, bytes: number[], at?: number): boolean;
-  dspStatus(id: number): { trap: number; cycles: number } | null;
+  dspStatus(id: number): { trap: number; cycles: number; earlyParams: number; droppedMidiIn: number } | null;
   dspCollect(): number;
   setWatchdog(budgetMs: number): void;
   recStart(ports: NativePort[], frames: number): number | null;
@@ -148,6 +148,8 @@ export interface NativeClient {
 
 export interface NativeAddon {
   NativeClient: new (onEvent: NativeEventCallback) => NativeClient;
+  /** Name and description of a trap code (the table lives in shim/dsp.cc). */
+  trapInfo(code: number): { kind: string; text: string };
   dspLoad(path: string, sampleRate: number, maxFrames: number): Promise<{ ok: boolean; dsp?: NativeDsp; code?: string; message?: string }>;
   version(): [number, number, number, number];
   versionString(): string;

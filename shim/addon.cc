@@ -168,6 +168,15 @@ JW_MAIN_THREAD Napi::Value GetAllProperties(const Napi::CallbackInfo& info) {
   return arr;
 }
 
+// trapInfo(code) -> { kind, text }: the one table of trap names (dsp.cc).
+JW_MAIN_THREAD Napi::Value TrapInfo(const Napi::CallbackInfo& info) {
+  const int code = info[0].ToNumber().Int32Value();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("kind", TrapId(code));
+  o.Set("text", TrapKind(code));
+  return o;
+}
+
 JW_MAIN_THREAD void AtExit(void*) {
   ClientWrap::CloseAllAtExit();
   for (MessageSink* s : {&gErrorSink, &gInfoSink}) {
@@ -184,6 +193,7 @@ JW_MAIN_THREAD Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativePort", PortWrap::Init(env));
   exports.Set("NativeDsp", DspWrap::Init(env));
   exports.Set("dspLoad", Napi::Function::New(env, DspLoad));
+  exports.Set("trapInfo", Napi::Function::New(env, TrapInfo));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("versionString", Napi::Function::New(env, VersionString));
   exports.Set("clientNameSize", Napi::Function::New(env, ClientNameSize));

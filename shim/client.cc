@@ -1025,8 +1025,12 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
   s->cycleFrames = nframes;
   ParamMsg pm;
   if (s->trap.load(std::memory_order_relaxed)) {
+    // Silent until reset(); discard what JS keeps sending so its queues never fill.
     for (float* o : s->outCycle) std::memset(o, 0, nframes * sizeof(float));
     while (s->params.pop(pm)) {
+    }
+    MidiMsg discard;
+    while (s->midiJs.pop(discard)) {
     }
     return;
   }
@@ -1054,24 +1058,26 @@ JW_AUDIO_THREAD void ClientWrap::RunSlot(DspSlot* s, jack_nframes_t nframes) {
       s->pending[s->npending++] = pm;
       continue;
     }
-    if (pm.timed) s->droppedTimed.fetch_add(1, std::memory_order_relaxed);  // applied now instead
+    if (pm.timed) s->earlyParams.fetch_add(1, std::memory_order_relaxed);  // applied now instead
     if (int t = d.api->param_set(d.inst, pm.index, pm.value)) return TrapSlot(s, t, nframes);
   }
-  // Offset of a timed change in this cycle (negative: late, apply at once).
-  auto offsetOf = [cycleStart](const ParamMsg& m) { return static_cast<int64_t>(static_cast<int32_t>(m.at - cycleStart)); };
+  // Offset of a timed message in this cycle (negative: late, apply at once).
+  auto offsetOf = [cycleStart](const auto& m) -> int64_t {
+    return m.timed ? static_cast<int64_t>(static_cast<int32_t>(m.at - cycleStart)) : 0;
+  };
   // MIDI from JS due in this cycle, sorted by offset (stable; late or untimed
   // events at offset 0); later ones wait in midiPending.
   {
     MidiMsg mm;
     while (s->midiJs.pop(mm)) {
       if (s->nmidiPending < DspSlot::kPendingMax) s->midiPending[s->nmidiPending++] = mm;
-      else s->droppedTimed.fetch_add(1, std::memory_order_relaxed);
+      else s->droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
     }
     s->nmidiDue = 0;
     uint32_t keep = 0;
     for (uint32_t k = 0; k < s->nmidiPending; ++k) {
       const MidiMsg& e = s->midiPending[k];
-      const int64_t off = e.timed ? static_cast<int64_t>(static_cast<int32_t>(e.at - cycleStart)) : 0;
+      const int64_t off = offsetOf(e);
       if (off >= static_cast<int64_t>(nframes)) {
         s->midiPending[keep++] = e;
         continue;
@@ -1314,7 +1320,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSendMidi(const Napi::CallbackInfo& inf
   return Napi::Boolean::New(info.Env(), false);
 }
 
-// dspStatus(id) -> { trap, cycles } | null
+// dspStatus(id) -> { trap, cycles, earlyParams, droppedMidiIn } | null
 JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info) {
   const uint32_t id = info[0].ToNumber().Uint32Value();
   for (auto& slot : slots_) {
@@ -1322,6 +1328,8 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info)
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("trap", slot->trap.load());
     o.Set("cycles", static_cast<double>(slot->cycles.load()));
+    o.Set("earlyParams", slot->earlyParams.load());
+    o.Set("droppedMidiIn", slot->droppedMidiIn.load());
     return o;
   }
   return info.Env().Null();

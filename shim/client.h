@@ -86,7 +86,10 @@ struct DspSlot {
   static constexpr uint32_t kPendingMax = 256;
   ParamMsg pending[kPendingMax];
   uint32_t npending = 0;
-  std::atomic<uint32_t> droppedTimed{0};
+  // Overflow of the pending arrays: timed parameter changes applied early,
+  // and MIDI messages from JS dropped (reported by dspStatus).
+  std::atomic<uint32_t> earlyParams{0};
+  std::atomic<uint32_t> droppedMidiIn{0};
   // MIDI from JS: queue, events not yet due, and this cycle's due events
   // sorted by offset ([audio-thread] scratch).
   SpscRing<MidiMsg> midiJs{1024};

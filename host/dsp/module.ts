@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { fail, require_ } from '../errors.js';
-import { kNative, type NativeDsp, type NativePort } from '../native.js';
+import { kNative, native, type NativeDsp, type NativePort } from '../native.js';
 import type { OwnPort } from '../port.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
 import { clampParam, findParam, instantiate, toCompiled, type LoadedInstance, type ModuleDescription, type ModuleSource, type ParamInfo } from './instance.js';
@@ -57,15 +57,12 @@ export interface DspHost {
   forgetModule(id: number): void;
 }
 
-const TRAP_KINDS: Record<number, string> = {
-  1: 'oob', 2: 'int-overflow', 3: 'div-by-zero', 4: 'invalid-conversion', 5: 'unreachable',
-  6: 'call-indirect', 7: 'exception', 8: 'stack-exhausted', 100: 'abort', 101: 'timeout', 102: 'bad-call',
-};
-const TRAP_TEXT: Record<number, string> = {
-  1: 'out of bounds memory access', 2: 'integer overflow', 3: 'integer divide by zero', 4: 'invalid conversion to integer',
-  5: 'unreachable executed', 6: 'indirect call signature mismatch', 7: 'uncaught exception', 8: 'call stack exhausted',
-  100: 'abort', 101: 'interrupted: ran too long', 102: 'missing export',
-};
+/** A trap as JS reports it; for aborts, with AssemblyScript's message. */
+function describeTrap(code: number, dsp: NativeDsp): TrapInfo {
+  const { kind, text } = native.trapInfo(code);
+  const abort = code === 100 ? dsp.abortMessage() : null;
+  return { kind, code, message: abort ? `${text}: ${abort}` : text };
+}
 
 async function waitCollected(host: DspHost): Promise<void> {
   // The audio thread adopts a new graph within a cycle; poll until it has.
@@ -140,13 +137,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 
   /** @internal Called by the client when the audio thread reports a trap. */
   onTrap(code: number): void {
-    const kind = TRAP_KINDS[code] ?? 'unknown';
-    let message = TRAP_TEXT[code] ?? `trap ${code}`;
-    if (code === 100) {
-      const m = this.#dsp.abortMessage();
-      if (m) message = `abort: ${m}`;
-    }
-    this.#trap = { kind, code, message };
+    this.#trap = describeTrap(code, this.#dsp);
     this.emit('trap', this.#trap);
   }
 
@@ -163,6 +154,16 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   /** Log and MIDI-output events dropped because their queues were full. */
   get dropped(): { logs: number; midi: number } {
     return this.#dsp.dropped();
+  }
+
+  /**
+   * Overflow of the audio thread's wait lists (256 entries each): MIDI
+   * messages from sendMidi dropped, and timed parameter changes applied
+   * early instead of at their frame.
+   */
+  get overflow(): { midiIn: number; earlyParams: number } {
+    const s = this.#host[kNative].dspStatus(this.#id);
+    return { midiIn: s?.droppedMidiIn ?? 0, earlyParams: s?.earlyParams ?? 0 };
   }
 
   /**
@@ -328,7 +329,7 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
 /** Sets a parameter on an instance not yet running; a trap is a load error. */
 function applyInitialParam(dsp: NativeDsp, index: number, value: number, name: string): void {
   const rc = dsp.setParam(index, value);
-  if (rc > 0) fail('MODULE_INIT_FAILED', `${name}: jw_param_set(${index}, ${value}) trapped: ${TRAP_TEXT[rc] ?? `trap ${rc}`}${rc === 100 ? ` (${dsp.abortMessage() ?? ''})` : ''}`);
+  if (rc > 0) fail('MODULE_INIT_FAILED', `${name}: jw_param_set(${index}, ${value}) trapped: ${describeTrap(rc, dsp).message}`);
   if (rc < 0) fail('MODULE_INIT_FAILED', `${name}: could not set parameter ${index} before start`);
 }
 

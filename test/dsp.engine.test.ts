@@ -9,8 +9,7 @@
  * counter + two parameters), stereo.wat (2-channel copy), traps.wat (has
  * jw_midi), midisrc.wat (MIDI output), log.wat.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,6 +24,7 @@ import {
   type ModuleSource,
 } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+import { useTempCache, useTempDir } from './helpers/temp.js';
 import { errorOf, rejection } from './helpers/errors.js';
 import { wat } from './helpers/wat.js';
 
@@ -33,15 +33,12 @@ const MIDI = '8 bit raw midi';
 
 let server: Server;
 let client: Client;
-let cacheDir: string;
-let workDir: string;
+const cache = useTempCache('engine');
+const work = useTempDir('engine-files');
 const MODULES = ['gain', 'noise', 'shaper', 'probe', 'stereo', 'traps', 'midisrc', 'log'] as const;
 const mods = {} as Record<(typeof MODULES)[number], CompiledModule>;
 
 beforeAll(async () => {
-  cacheDir = await mkdtemp(join(tmpdir(), 'jw-engine-cache-'));
-  workDir = await mkdtemp(join(tmpdir(), 'jw-engine-files-'));
-  process.env.JACKWASM_CACHE = cacheDir;
   for (const name of MODULES) {
     mods[name] = await compile(await wat(name), { name });
   }
@@ -53,9 +50,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await server?.stop();
-  delete process.env.JACKWASM_CACHE;
-  if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
-  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 /** Loads a module into `client` for the duration of `body`, then unloads it. */
@@ -180,7 +174,7 @@ describe('ports', () => {
       expect(m.name).toBe('gain');
       expect(m.outputs.map((p) => p.shortName)).toEqual(['gain_out_1']);
     });
-    const path = join(workDir, 'hum.wasm');
+    const path = join(work.dir, 'hum.wasm');
     await writeFile(path, await wat('noise'));
     await withModule(path, {}, async (m) => {
       expect(m.name).toBe('hum');
@@ -480,7 +474,7 @@ describe('compile cache', () => {
     const bytes = variant(await wat('gain'), 'cache-hit');
     const first = await compile(bytes);
     expect(first.cached).toBe(false);
-    expect(first.path.startsWith(cacheDir)).toBe(true);
+    expect(first.path.startsWith(cache.dir)).toBe(true);
     const second = await compile(bytes);
     expect(second.cached).toBe(true);
     expect(second.key).toBe(first.key);

@@ -3,23 +3,20 @@
  * { frame }), from a JACK MIDI port (another module's jw_host.midi_out), and
  * offline with render({ midi }) — the same delivery in every path.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, render, type Server } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
 import { startServer, uniqueName } from './helpers/jack.js';
+import { useTempCache } from './helpers/temp.js';
 import { wat } from './helpers/wat.js';
 
 let server: Server;
 let client: Client;
 let probe: Uint8Array;
-let cache: string;
+
+useTempCache('midi');
 
 beforeAll(async () => {
-  cache = mkdtempSync(join(tmpdir(), 'jw-midi-'));
-  process.env.JACKWASM_CACHE = cache;
   probe = await wat('midi-probe');
   server = await startServer('midi', { period: 128 });
   client = await Client.open(uniqueName('midi'), { serverName: server.name });
@@ -29,7 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await server?.stop();
-  rmSync(cache, { recursive: true, force: true });
 });
 
 describe('sendMidi', () => {

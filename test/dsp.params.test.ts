@@ -3,23 +3,20 @@
  * exactly that JACK frame (the engine splits the block there), and
  * render({ automation }) does the same offline, bit for bit.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, render, type Server } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
 import { startServer, uniqueName } from './helpers/jack.js';
+import { useTempCache } from './helpers/temp.js';
 import { wat } from './helpers/wat.js';
 
 let server: Server;
 let client: Client;
 let probe: Uint8Array;
-let cache: string;
+
+useTempCache('params');
 
 beforeAll(async () => {
-  cache = mkdtempSync(join(tmpdir(), 'jw-params-'));
-  process.env.JACKWASM_CACHE = cache;
   probe = await wat('probe');
   server = await startServer('params', { period: 128 });
   client = await Client.open(uniqueName('params'), { serverName: server.name });
@@ -29,7 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await server?.stop();
-  rmSync(cache, { recursive: true, force: true });
 });
 
 describe('sample-accurate parameters', () => {

@@ -10,18 +10,15 @@
  * Modules: test/abi/traps.wat (traps on demand), probe.wat (the neighbour),
  * midisrc.wat (sends the MIDI that traps jw_midi), grow.wat.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, DspModule, JackError, OwnPort, Server, compile, render, type CompiledModule, type TrapInfo } from '../host/index.js';
 import { startServer, uniqueName, until, waitForEvent } from './helpers/jack.js';
+import { useTempCache } from './helpers/temp.js';
 import { rejection } from './helpers/errors.js';
 import { wat } from './helpers/wat.js';
 
 let server: Server;
 let client: Client;
-let cacheDir: string;
 let traps: CompiledModule;
 let grow: CompiledModule;
 /** A well-behaved module in the same client: out 0 counts frames, out 1 is its "value" (0.25). */
@@ -29,9 +26,9 @@ let witness: DspModule;
 /** Sends one note-on per setParam('send', 1); loaded before every victim, so it runs first. */
 let midisrc: DspModule;
 
+useTempCache('traps');
+
 beforeAll(async () => {
-  cacheDir = await mkdtemp(join(tmpdir(), 'jw-traps-cache-'));
-  process.env.JACKWASM_CACHE = cacheDir;
   traps = await compile(await wat('traps'), { name: 'traps' });
   grow = await compile(await wat('grow'), { name: 'grow' });
   server = await startServer('traps');
@@ -44,8 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await server?.stop();
-  delete process.env.JACKWASM_CACHE;
-  if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
 });
 
 /** `p`, asserted to exist. */

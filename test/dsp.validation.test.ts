@@ -7,24 +7,21 @@
  *
  * The modules are hand-written WAT in test/abi/ (see the header of each).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, JackError, Server, compile, render, type LoadOptions, type ModuleSource } from '../host/index.js';
 import { startServer, uniqueName } from './helpers/jack.js';
+import { useTempCache, useTempDir } from './helpers/temp.js';
 import { rejection } from './helpers/errors.js';
 import { wat, watSource, watText } from './helpers/wat.js';
 
 let server: Server;
 let client: Client;
-let cacheDir: string;
-let workDir: string;
+useTempCache('validation');
+const work = useTempDir('validation-files');
 
 beforeAll(async () => {
-  cacheDir = await mkdtemp(join(tmpdir(), 'jw-validation-cache-'));
-  workDir = await mkdtemp(join(tmpdir(), 'jw-validation-files-'));
-  process.env.JACKWASM_CACHE = cacheDir;
   server = await startServer('validation');
   client = await Client.open(uniqueName('validation'), { serverName: server.name });
   client.activate();
@@ -33,9 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await server?.stop();
-  delete process.env.JACKWASM_CACHE;
-  if (cacheDir) await rm(cacheDir, { recursive: true, force: true });
-  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 /** Asserts `err` has `code` and a message containing every fragment. */
@@ -106,14 +100,14 @@ describe('not WebAssembly', () => {
   });
 
   it('refuses a text file, named by its file name, as MODULE_INVALID', async () => {
-    const path = join(workDir, 'notes.txt');
+    const path = join(work.dir, 'notes.txt');
     await writeFile(path, 'These are not the bytes you are looking for.\n');
     expectError(await loadError(path), 'MODULE_INVALID', 'notes.txt', 'not a WebAssembly module');
     expectError(await rejection(render(path, { frames: 16 })), 'MODULE_INVALID', 'notes.txt', 'not a WebAssembly module');
   });
 
   it('refuses a path that does not exist as INVALID_ARGUMENT naming it', async () => {
-    const path = join(workDir, 'missing.wasm');
+    const path = join(work.dir, 'missing.wasm');
     expectError(await loadError(path), 'INVALID_ARGUMENT', path);
   });
 

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isServerRunning, render, type Server } from '../host/index.js';
+import { Client, isServerRunning, render, type Port, type Server } from '../host/index.js';
 import { readWav, writeWav } from '../host/wav.js';
-import { serverPrefix, startServer, waitForEvent } from './helpers/jack.js';
+import { serverPrefix, startServer, uniqueName, waitForEvent } from './helpers/jack.js';
 
 const cli = fileURLToPath(new URL('../dist/host/cli.js', import.meta.url));
 let server: Server;
@@ -154,16 +154,25 @@ describe('jackwasm render / run', () => {
     expect(noOut.code).toBe(1);
     expect(noOut.err).toContain('usage: jackwasm render');
     const badParam = await run('render', example('sine'), '--out', '/tmp/x.wav', '--param', 'frequency');
+    expect(badParam.code).toBe(1);
     expect(badParam.err).toContain('--param expects name=value');
     const unknown = await run('render', example('sine'), '--out', '/tmp/x.wav', '--param', 'nope=1');
+    expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('[INVALID_ARGUMENT]');
     expect(unknown.err).toContain('no parameter "nope" (parameters: frequency, level)');
     const missing = await run('render', '/nonexistent/module.wasm', '--out', '/tmp/x.wav');
+    expect(missing.code).toBe(1);
     expect(missing.err).toContain('cannot read module "/nonexistent/module.wasm"');
   });
 
   it('runs a module live, connected, for --seconds, and reports cycles', async () => {
+    // A watcher sees the connection --connect-out asked for.
+    const watcher = await Client.open(uniqueName('cliwatch'), { serverName: server.name });
+    watcher.activate();
+    const connected = waitForEvent<[Port, Port, boolean]>(watcher, 'portConnect', (a, b, on) => on && /:sine_out_1$/.test(a.name) && b.name === 'system:playback_1', 15000);
     const r = await run('run', example('sine'), '--server', server.name, '--connect-out', 'system:playback_1', '--param', 'frequency=220', '--seconds', '1');
+    await connected;
+    await watcher.close();
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/running "sine" in client "jackwasm-run-\d+": inputs none; outputs jackwasm-run-\d+:sine_out_1/);
     expect(r.out).toContain('params: frequency=220.000 Hz, level=-20.000 dB');

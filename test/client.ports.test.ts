@@ -159,11 +159,15 @@ describe('registering ports', () => {
     const short = 'x'.repeat(300 - Buffer.byteLength(c.name) - 1);
     const full = `${c.name}:${short}`;
     let p: OwnPort;
+    const before = c.outports.length;
     try {
       p = c.outports.register(short);
     } catch (err) {
       expect(err).toBeInstanceOf(JackError);
       expect((err as JackError).code).toBe('NAME_TOO_LONG');
+      // Refused means nothing was left registered, under any name.
+      expect(c.outports.length).toBe(before);
+      expect(c.getPorts({ namePattern: `^${c.name}:x` })).toEqual([]);
       return;
     }
     const actual = p.name;

@@ -53,6 +53,22 @@ describe('frame time', () => {
     expect(samples.filter((s) => s < size).length).toBeGreaterThan(samples.length / 2);
   });
 
+  it('moves framesSinceCycleStart through the cycle, consistent with frameTime - lastFrameTime', async () => {
+    // Sampled across ~60 ms (several cycles), the offset must take many values.
+    const seen = new Set<number>();
+    for (let i = 0; i < 60; i++) {
+      seen.add(a.framesSinceCycleStart);
+      const offset = a.framesSinceCycleStart;
+      const derived = a.frameTime - a.lastFrameTime;
+      // Back-to-back reads: the same estimate, within the frames that pass
+      // between the calls (one period of slack for a preempted test process).
+      expect(Math.abs(derived - offset)).toBeLessThanOrEqual(a.blockSize);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect(seen.size).toBeGreaterThan(5);
+    expect(Math.max(...seen)).toBeGreaterThan(0);
+  });
+
   it('keeps frameTime at least lastFrameTime', () => {
     for (let i = 0; i < 50; i++) {
       const last = a.lastFrameTime;

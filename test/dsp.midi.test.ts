@@ -32,7 +32,7 @@ describe('sendMidi', () => {
   it('delivers a timed message on exactly the requested frame', async () => {
     const m = await client.load(probe, { name: 'mp1' });
     expect(m.midiInput?.name).toBe(`${client.name}:mp1_midi_in`);
-    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 4000 });
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000 });
     await new Promise((r) => setTimeout(r, 20));
     const at = client.lastFrameTime + 11 * 128 + 45;
     m.sendMidi([0x90, 64, 100], { frame: at });
@@ -47,15 +47,18 @@ describe('sendMidi', () => {
 
   it('delivers untimed messages at the start of the next cycle, in order', async () => {
     const m = await client.load(probe, { name: 'mp2' });
-    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 3000 });
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000 });
     await new Promise((r) => setTimeout(r, 20));
+    const sentAt = client.lastFrameTime;
     m.sendMidi([0x90, 50, 1]);
     m.sendMidi([0x90, 51, 1]);
     m.sendMidi([0x90, 52, 1]);
-    const { channels } = await recording;
+    const { channels, startFrame } = await recording;
     const [note, count] = channels as [Float32Array, Float32Array];
     const k = count.findIndex((c) => c > 0);
     expect(k % 128).toBe(0); // a cycle start
+    // The next cycle after sending (lastFrameTime may be one cycle stale).
+    expect([128, 256]).toContain(startFrame + k - sentAt);
     expect(count[k]).toBe(3); // all three at offset 0, applied in order
     expect(note[k]).toBe(52);
     await m.unload();
@@ -66,7 +69,7 @@ describe('sendMidi', () => {
     const m = await client.load(probe, { name: 'mp3' });
     client.connect(src.midiOutput!, m.midiInput!);
     await new Promise((r) => setTimeout(r, 30));
-    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 3000 });
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000 });
     await new Promise((r) => setTimeout(r, 20));
     src.setParam('send', 1); // midisrc sends note 60 at frame 0 of the next block
     m.sendMidi([0x90, 72, 1], { frame: client.lastFrameTime + 20 * 128 + 10 });
@@ -77,6 +80,31 @@ describe('sendMidi', () => {
     expect(note[first]).toBe(60);
     expect(note[second]).toBe(72);
     expect(second).toBeGreaterThan(first);
+    await m.unload();
+    await src.unload();
+  });
+
+  it('puts port MIDI before JS MIDI at equal frames, within one block', async () => {
+    const src = await client.load(await wat('midisrc'), { name: 'src' });
+    const m = await client.load(probe, { name: 'mp3' });
+    client.connect(src.midiOutput!, m.midiInput!);
+    await new Promise((r) => setTimeout(r, 30));
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000 });
+    await new Promise((r) => setTimeout(r, 20));
+    // midisrc sends note 60 at offset 0 of the block where "send" becomes 1:
+    // time that to frame F (a block start), and JS events around it.
+    const F = client.lastFrameTime + 12 * 128;
+    src.setParam('send', 1, { frame: F });
+    m.sendMidi([0x90, 71, 1], { frame: F - 3 });
+    m.sendMidi([0x90, 72, 1], { frame: F }); // same frame as the port event: after it
+    m.sendMidi([0x90, 73, 1], { frame: F + 3 });
+    const { channels, startFrame } = await recording;
+    const [note, count] = channels as [Float32Array, Float32Array];
+    const k = F - startFrame;
+    expect(k).toBeGreaterThan(3);
+    expect(k + 3).toBeLessThan(note.length);
+    expect([note[k - 3], note[k], note[k + 3]]).toEqual([71, 72, 73]);
+    expect([count[k - 4], count[k - 3], count[k], count[k + 3]]).toEqual([0, 1, 3, 4]);
     await m.unload();
     await src.unload();
   });

@@ -31,7 +31,7 @@ afterAll(async () => {
 describe('sample-accurate parameters', () => {
   it('switches a parameter exactly at the requested JACK frame, inside a block', async () => {
     const m = await client.load(probe, { name: 'probe', maxFrames: 128 });
-    const recording = client.record([m.outputs[1]!], { frames: 6000 });
+    const recording = client.record([m.outputs[1]!], { frames: 24000 });
     await new Promise((r) => setTimeout(r, 20));
     // Far enough ahead to be queued before its cycle; not on a block boundary.
     const at = client.lastFrameTime + 12 * 128 + 37;
@@ -50,7 +50,7 @@ describe('sample-accurate parameters', () => {
 
   it('applies several timed changes in one cycle at their frames, in order', async () => {
     const m = await client.load(probe, { name: 'probe2', maxFrames: 128 });
-    const recording = client.record([m.outputs[1]!], { frames: 4000 });
+    const recording = client.record([m.outputs[1]!], { frames: 24000 });
     await new Promise((r) => setTimeout(r, 20));
     const base = client.lastFrameTime + 10 * 128;
     m.setParam('value', 1, { frame: base + 5 });
@@ -68,6 +68,7 @@ describe('sample-accurate parameters', () => {
     const m = await client.load(probe, { name: 'probe3', maxFrames: 128 });
     m.setParam('value', -2, { frame: 0 });
     const { channels } = await client.record([m.outputs[1]!], { frames: 256 });
+    expect(channels[0]!.length).toBe(256);
     expect(channels[0]!.every((v) => v === -2)).toBe(true);
     expect(m.getParam('value')).toBe(-2);
     await m.unload();
@@ -80,6 +81,21 @@ describe('sample-accurate parameters', () => {
       expect(err.code).toBe('INVALID_ARGUMENT');
       expect(err.message).toContain('frame');
     }
+    await m.unload();
+  });
+});
+
+describe('recording', () => {
+  it('records exactly the frames requested, contiguous, from the module output', async () => {
+    const m = await client.load(probe, { name: 'probe6', maxFrames: 128 });
+    const { channels, startFrame, sampleRate } = await client.record([m.outputs[0]!, m.outputs[1]!], { frames: 10007 });
+    expect(sampleRate).toBe(48000);
+    expect(channels.map((c) => c.length)).toEqual([10007, 10007]);
+    const pos = channels[0]!;
+    // out 0 counts the module's frames: no gap, repeat or reordering anywhere.
+    for (let i = 1; i < pos.length; i++) if (pos[i] !== pos[i - 1]! + 1) throw new Error(`frame ${i}: ${pos[i - 1]} then ${pos[i]}`);
+    expect(channels[1]!.every((v) => v === 0.25)).toBe(true);
+    expect(Number.isInteger(startFrame)).toBe(true);
     await m.unload();
   });
 });
@@ -105,12 +121,18 @@ describe('automation in offline rendering', () => {
 
   it('matches the realtime recording of the same timed change bit for bit', async () => {
     const m = await client.load(probe, { name: 'probe5', maxFrames: 128 });
-    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 3000 });
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000 });
     await new Promise((r) => setTimeout(r, 20));
     const at = client.lastFrameTime + 9 * 128 + 77;
     m.setParam('value', -7, { frame: at });
     const { channels, startFrame } = await recording;
     const [pos, val] = channels as [Float32Array, Float32Array];
+    expect(pos.length).toBe(24000);
+    // The switch happened inside the recording, so the comparison covers it.
+    const k = at - startFrame;
+    expect(k).toBeGreaterThan(0);
+    expect(k).toBeLessThan(val.length);
+    expect([val[k - 1], val[k]]).toEqual([0.25, -7]);
     // Position of the recording in the module's own timeline.
     const first = pos[0]!;
     const switchAt = first + (at - startFrame);

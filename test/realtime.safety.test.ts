@@ -23,6 +23,7 @@ interface Result {
   logs: number;
   traps: number;
   recordedPeaks: number[];
+  recordedFrames: number[];
 }
 
 let server: Server;
@@ -55,12 +56,14 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
   });
 
   it('exercises every realtime path during the measured steady state', () => {
+    // All counts are for the measured window only.
     expect(result.steady.scopes).toBeGreaterThan(200); // process + timebase + sync callbacks
     expect(result.timebaseCalls).toBeGreaterThan(50);
     expect(result.syncRequests).toBeGreaterThan(5);
     expect(result.logs).toBeGreaterThan(0); // jw_host.log from the audio thread
     expect(result.traps).toBe(1); // the MIDI source trapped on purpose
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
+    expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);
     expect(result.recordedPeaks[1]).toBeGreaterThan(0.01);
   });

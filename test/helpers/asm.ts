@@ -73,6 +73,7 @@ export function maxUlps(actual: ArrayLike<number>, expected: ArrayLike<number>):
 
 /** Counts positions where two arrays differ (bitwise, as f32). */
 export function countDiffering(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length}, expected ${expected.length}`);
   let n = 0;
   for (let i = 0; i < actual.length; i++) if (ulps(actual[i]!, expected[i]!) !== 0) n++;
   return n;

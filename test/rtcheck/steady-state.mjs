@@ -68,6 +68,8 @@ async function exercise(ms) {
 
 await exercise(500); // warm-up: first-use allocations happen here
 const before = native.rtcheck();
+// Counts reported below are for the measured window only (not the warm-up).
+const baseline = { timebaseCalls: client.stats.timebaseCalls, syncRequests, logs };
 source.setParam('trap', 1);
 const recording = client.record([gain.outputs[0], synth.outputs[0]], { frames: 24000 });
 await exercise(Number(process.env.JW_SECONDS ?? 1.5) * 1000);
@@ -75,9 +77,10 @@ await synth.reset();
 await exercise(300);
 const rec = await recording;
 result.steady = diff(before, native.rtcheck());
-result.timebaseCalls = client.stats.timebaseCalls;
-result.syncRequests = syncRequests;
-result.logs = logs;
+result.timebaseCalls = client.stats.timebaseCalls - baseline.timebaseCalls;
+result.syncRequests = syncRequests - baseline.syncRequests;
+result.logs = logs - baseline.logs;
+result.recordedFrames = rec.channels.map((c) => c.length);
 result.traps = traps;
 result.recordedPeaks = rec.channels.map((c) => c.reduce((m, x) => Math.max(m, Math.abs(x)), 0));
 client.transportStop();

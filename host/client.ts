@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { serverSocketPath } from './server.js';
 import { conflictsWith, openOn } from './process-server.js';
-import { C, kNative, native, type NativeClient, type NativePort, type NativePosition } from './native.js';
+import { C, kNative, native, type NativeClient, type NativeEvent, type NativePort, type NativePosition } from './native.js';
 import { check, fail, JackOpenError, raise, require_ } from './errors.js';
 import { Status } from './status.js';
 import {
@@ -161,6 +161,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   #viewGc = new FinalizationRegistry<WeakRef<Port>>((ref) => this.#views.delete(ref));
   #modules = new Map<number, DspModule>();
   #watchdogMs = 50;
+  #overrun = { budget: 1, silenceAfter: 8 };
   #timebase: Required<TimebaseSettings> | undefined;
 
   private constructor(n: NativeClient, name: string, status: Status, serverName: string | undefined) {
@@ -205,10 +206,10 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     // Events may arrive before `open` resolves; they are queued until the
     // Client object exists.
     let client: Client | undefined;
-    const early: [string, unknown[]][] = [];
-    const n = new native.NativeClient((kind, ...args) => {
-      if (client) client.#dispatch(kind, args);
-      else early.push([kind, args]);
+    const early: NativeEvent[] = [];
+    const n = new native.NativeClient((ev) => {
+      if (client) client.#dispatch(ev);
+      else early.push(ev);
     });
     const r = await n.open(name, flags, serverName ?? null, sessionId ?? null);
     const status = new Status(r.status);
@@ -226,7 +227,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     client = new Client(n, n.name() ?? name, status, serverName);
     openOn.server = server;
     openOn.clients++;
-    for (const [kind, args] of early) client.#dispatch(kind, args);
+    for (const ev of early) client.#dispatch(ev);
     return client;
   }
 
@@ -761,6 +762,29 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     this.#watchdogMs = ms;
   }
 
+  /**
+   * When a module's time in a cycle counts as an overrun, and what follows.
+   * `budget`: the share of the cycle's duration one module may take (default
+   * 1: the whole period). Each overrun is reported as an 'overrun' event on
+   * the module (coalesced, with the measured time); `silenceAfter`
+   * consecutive overruns (default 8; 0 = never) silence the module with an
+   * 'overrun' trap, long before jackd would drop the client. reset() brings
+   * it back.
+   */
+  get overrunPolicy(): { budget: number; silenceAfter: number } {
+    return { ...this.#overrun };
+  }
+  set overrunPolicy(p: { budget?: number; silenceAfter?: number }) {
+    this.assertUsable('Client.overrunPolicy');
+    require_(typeof p === 'object' && p !== null, 'overrunPolicy must be an object { budget, silenceAfter }');
+    const budget = p.budget ?? this.#overrun.budget;
+    const silenceAfter = p.silenceAfter ?? this.#overrun.silenceAfter;
+    require_(typeof budget === 'number' && Number.isFinite(budget) && budget > 0 && budget <= 100, `overrunPolicy.budget must be a share of the cycle in (0, 100], got ${String(budget)}`);
+    require_(Number.isInteger(silenceAfter) && silenceAfter >= 0 && silenceAfter <= 1000000, `overrunPolicy.silenceAfter must be an integer number of cycles in [0, 1000000], got ${String(silenceAfter)}`);
+    this.n.setOverrunPolicy(budget, silenceAfter);
+    this.#overrun = { budget, silenceAfter };
+  }
+
   /** Modules loaded in this client, in load order. */
   get modules(): DspModule[] {
     return [...this.#modules.values()];
@@ -828,50 +852,53 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     return new Port(this, null, name);
   }
 
-  #dispatch(kind: string, a: unknown[]): void {
-    switch (kind) {
+  #dispatch(ev: NativeEvent): void {
+    switch (ev.type) {
       case 'xrun':
-        this.emit('xrun', a[0] as number);
+        this.emit('xrun', ev.delayUsecs);
         break;
       case 'shutdown':
-        this.emit('shutdown', new Status(a[0] as number), a[1] as string);
+        this.emit('shutdown', new Status(ev.status), ev.reason);
         break;
       case 'freewheel':
-        this.emit('freewheel', a[0] as boolean);
+        this.emit('freewheel', ev.starting);
         break;
       case 'blockSize':
-        this.emit('blockSize', a[0] as number);
+        this.emit('blockSize', ev.frames);
         break;
       case 'sampleRate':
-        this.emit('sampleRate', a[0] as number);
+        this.emit('sampleRate', ev.rate);
         break;
       case 'clientRegistration':
-        this.emit('clientRegistration', a[0] as string, a[1] as boolean);
+        this.emit('clientRegistration', ev.name, ev.registered);
         break;
       case 'portRegistration':
-        this.emit('portRegistration', this.#portFromName(a[0] as string), a[1] as boolean);
+        this.emit('portRegistration', this.#portFromName(ev.port), ev.registered);
         break;
       case 'portConnect':
-        this.emit('portConnect', this.#portFromName(a[0] as string), this.#portFromName(a[1] as string), a[2] as boolean);
+        this.emit('portConnect', this.#portFromName(ev.a), this.#portFromName(ev.b), ev.connected);
         break;
       case 'portRename':
-        this.#followRename(a[1] as string, a[2] as string);
-        this.emit('portRename', this.#portFromName(a[2] as string), a[1] as string, a[2] as string);
+        this.#followRename(ev.oldName, ev.newName);
+        this.emit('portRename', this.#portFromName(ev.newName), ev.oldName, ev.newName);
         break;
       case 'graphOrder':
         this.emit('graphOrder');
         break;
       case 'propertyChange':
-        this.emit('propertyChange', a[0] as string, a[1] as string, CHANGES[a[2] as number] ?? 'changed');
+        this.emit('propertyChange', ev.subject, ev.key, CHANGES[ev.change] ?? 'changed');
         break;
       case 'sync':
-        this.#onSync(a[0] as number, a[1] as number, a[2] as Position);
+        this.#onSync(ev.seq, ev.state, ev.position);
         break;
       case 'overflow':
-        this.emit('overflow', a[0] as number);
+        this.emit('overflow', ev.dropped);
         break;
       case 'trap':
-        this.#modules.get(a[0] as number)?.onTrap(a[1] as number);
+        this.#modules.get(ev.slot)?.onTrap(ev.code, ev.where);
+        break;
+      case 'overrun':
+        this.#modules.get(ev.slot)?.onOverrun(ev);
         break;
     }
   }

@@ -4,11 +4,11 @@
  * handles behind the private symbol `kNative`.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fail } from './errors.js';
+import { addonPath } from './paths.js';
 import type { Position } from './transport.js';
+
+export { addonPath, packageRoot } from './paths.js';
 
 export const kNative: unique symbol = Symbol('jackwasm.native');
 
@@ -73,21 +73,62 @@ export interface NativeTrap {
 
 export interface NativeDsp {
   info(): NativeDspInfo | null;
-  setParam(index: number, value: number): number;
+  /** Sets initial parameters on a [worker] under the watchdog. */
+  applyParams(params: [number, number][]): Promise<{ trap: number; kind?: string; index?: number; message?: string }>;
   render(
     inputs: Float32Array[],
     frames: number,
+    outputs: Float32Array[],
     params: [number, number][],
     midi: number[][],
-    automation?: [number, number, number][],
-  ): Promise<{ outputs: Float32Array[]; trap?: NativeTrap; elapsedNs: number }>;
+    automation: [number, number, number][],
+    callTimeoutMs: number,
+    progress: BigInt64Array | null,
+  ): Promise<{ trap?: NativeTrap; elapsedNs: number }>;
   drainLogs(): string[];
   abortMessage(): string | null;
   dropped(): { logs: number; midi: number };
   dispose(): void;
 }
 
-export type NativeEventCallback = (kind: string, ...args: unknown[]) => void;
+export interface NativeLoadOptions {
+  sampleRate: number;
+  maxFrames: number;
+  capPages: number;
+  stackBytes: number;
+  callTimeoutMs: number;
+}
+
+/** Events from the native client, as typed objects (shim/napi/client-events.cc). */
+export type NativeEvent =
+  | { type: 'xrun'; delayUsecs: number }
+  | { type: 'shutdown'; status: number; reason: string }
+  | { type: 'freewheel'; starting: boolean }
+  | { type: 'blockSize'; frames: number }
+  | { type: 'sampleRate'; rate: number }
+  | { type: 'clientRegistration'; name: string; registered: boolean }
+  | { type: 'portRegistration'; port: string; registered: boolean }
+  | { type: 'portConnect'; a: string; b: string; connected: boolean }
+  | { type: 'portRename'; port: string; oldName: string; newName: string }
+  | { type: 'graphOrder' }
+  | { type: 'propertyChange'; subject: string; key: string; change: number }
+  | { type: 'sync'; seq: number; state: number; position: NativePosition }
+  | { type: 'overflow'; dropped: number }
+  | { type: 'trap'; slot: number; code: number; where: number }
+  | { type: 'overrun'; slot: number; consecutive: number; count: number; ns: number; budgetNs: number };
+
+export interface NativeDspStatus {
+  trap: number;
+  where: number;
+  cycles: number;
+  earlyParams: number;
+  droppedMidiIn: number;
+  lastNs: number;
+  maxNs: number;
+  overruns: number;
+}
+
+export type NativeEventCallback = (event: NativeEvent) => void;
 
 export interface NativeClient {
   open(name: string, options: number, serverName: string | null, sessionId: string | null): Promise<{ ok: boolean; status: number }>;
@@ -133,24 +174,27 @@ export interface NativeClient {
   removeAllProperties(): number | null;
   uuidForClientName(name: string): string | null;
   clientNameByUuid(uuid: string): string | null;
-  stats(): { timebaseCalls: number; rtDropped: number };
+  stats(): { timebaseCalls: number; rtDropped: number; watchdogInterrupts: number };
   dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null): number | null;
   dspDetach(id: number): boolean;
   dspReplace(id: number, dsp: NativeDsp): boolean;
   dspSetParam(id: number, index: number, value: number, at?: number): boolean;
   dspSendMidi(id: number, bytes: number[], at?: number): boolean;
-  dspStatus(id: number): { trap: number; cycles: number; earlyParams: number; droppedMidiIn: number } | null;
+  dspStatus(id: number): NativeDspStatus | null;
   dspCollect(): number;
   setWatchdog(budgetMs: number): void;
+  setOverrunPolicy(share: number, silenceAfter: number): void;
   recStart(ports: NativePort[], frames: number): number | null;
   recPoll(id: number): { data: Float32Array[]; startFrame: number } | null | undefined;
 }
 
 export interface NativeAddon {
   NativeClient: new (onEvent: NativeEventCallback) => NativeClient;
-  /** Name and description of a trap code (the table lives in shim/dsp.cc). */
+  /** Name and description of a trap code (the table lives in shim/manifest.json). */
   trapInfo(code: number): { kind: string; text: string };
-  dspLoad(path: string, sampleRate: number, maxFrames: number): Promise<{ ok: boolean; dsp?: NativeDsp; code?: string; message?: string }>;
+  dspLoad(path: string, options: NativeLoadOptions): Promise<{ ok: boolean; dsp?: NativeDsp; code?: string; message?: string }>;
+  /** Live runtime allocations: memories, stacks, function types, reserved address space. */
+  runtimeStats(): { memories: number; stacks: number; funcTypes: number; reservedBytes: number };
   version(): [number, number, number, number];
   versionString(): string;
   clientNameSize(): number;
@@ -179,26 +223,15 @@ export interface NativeAddon {
   };
 }
 
-/** The package root (works from host/ in the source tree and dist/host/). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'CMakeLists.txt'))) return dir;
-    dir = resolve(dir, '..');
-  }
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..');
-}
-
-/** Where the native addon is loaded from. */
-export function addonPath(): string {
-  return process.env.JACKWASM_ADDON ?? join(packageRoot(), 'build', 'Release', 'jackwasm.node');
-}
+let loaded: NativeAddon | undefined;
 
 function load(): NativeAddon {
+  if (loaded) return loaded;
   const require = createRequire(import.meta.url);
   const path = addonPath();
   try {
-    return require(path) as NativeAddon;
+    loaded = require(path) as NativeAddon;
+    return loaded;
   } catch (err) {
     return fail(
       'NATIVE_LOAD_FAILED',
@@ -209,5 +242,13 @@ function load(): NativeAddon {
   }
 }
 
-export const native: NativeAddon = load();
-export const C = native.constants;
+/**
+ * The native addon, loaded on first use. Rationale: importing the package
+ * (e.g. only to compile modules) must not need libjack or the native build.
+ */
+export const native: NativeAddon = new Proxy({} as NativeAddon, {
+  get: (_, key) => load()[key as keyof NativeAddon],
+});
+export const C: NativeAddon['constants'] = new Proxy({} as NativeAddon['constants'], {
+  get: (_, key) => load().constants[key as keyof NativeAddon['constants']],
+});

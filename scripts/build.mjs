@@ -35,6 +35,11 @@ function run(cmd, args) {
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
+// Generated sources (shim/manifest.json -> C header, TS module, doc tables).
+if (stale('shim/generated/manifest.h', ['shim/manifest.json', 'scripts/gen-manifest.mjs']) ||
+  stale('host/generated/manifest.ts', ['shim/manifest.json', 'scripts/gen-manifest.mjs'])) {
+  run(process.execPath, [join(root, 'scripts', 'gen-manifest.mjs')]);
+}
 if (stale('build/Release/jackwasm.node', ['shim', 'test/rtcheck', 'CMakeLists.txt', 'package.json']) ||
   stale('build/Release/libjwrtcheck.so', ['test/rtcheck']) ||
   stale('build/Release/libjwrt.so', ['shim/wasm-rt'])) {

@@ -544,7 +544,7 @@ describe('jw_host.log', () => {
 
 describe('misuse', () => {
   it('rejects load() options that make no sense with INVALID_ARGUMENT', async () => {
-    expect((await rejection(client.load(mods.probe, { name: 'bad:name' }))).message).toContain("must not contain ':'");
+    expect((await rejection(client.load(mods.probe, { name: 'bad:name' }))).message).toContain("does not contain ':'");
     const mf = await rejection(client.load(mods.probe, { name: 'mf', maxFrames: 0 }));
     expect(mf.code).toBe('INVALID_ARGUMENT');
     expect(mf.message).toContain('maxFrames');

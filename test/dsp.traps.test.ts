@@ -166,14 +166,14 @@ describe('offline: render() rejects with DSP_TRAP naming the kind and the frame'
 describe('live: a trapping module is silenced, its neighbour is not, reset() revives it', () => {
   it.each(KINDS)('mode %i: %s', async (mode, _what, kind, code, message) => {
     await trapLive(
-      { kind, code, message },
+      { kind, code, message, where: 'jw_process' },
       (v) => v.setParam('mode', mode),
       (v) => v.setParam('mode', 0),
     );
   });
 
   it('a trap in jw_midi (MIDI from another module of the client)', async () => {
-    await trapLive({ kind: 'unreachable', code: 5, message: 'unreachable executed' }, async (v) => {
+    await trapLive({ kind: 'unreachable', code: 5, message: 'unreachable executed', where: 'jw_midi' }, async (v) => {
       expect(v.midiInput?.shortName).toBe(`${v.name}_midi_in`);
       client.connect(port(midisrc.midiOutput), port(v.midiInput));
       // The connection is in the graph once the victim has run a few cycles since.
@@ -184,7 +184,7 @@ describe('live: a trapping module is silenced, its neighbour is not, reset() rev
 
   it('a trap in jw_param_set', async () => {
     await trapLive(
-      { kind: 'unreachable', code: 5, message: 'unreachable executed' },
+      { kind: 'unreachable', code: 5, message: 'unreachable executed', where: 'jw_param_set' },
       (v) => v.setParam('boom', 1),
       (v) => v.setParam('boom', 0),
     );

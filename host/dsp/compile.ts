@@ -1,31 +1,56 @@
 /**
  * The compilation pipeline: .wasm bytes -> validation -> wasm2c -> C compiler
- * -> shared object, cached by content hash. Runs in child processes, so the
- * main thread only waits.
+ * -> shared object, cached by content hash. Every step that can take long
+ * runs in a child process with a time and memory limit, so the main thread
+ * only waits and nothing runs unbounded. Loads nothing native (no libjack).
+ *
+ * Cache trust model (docs/engine.md): the cache is per user ($JACKWASM_CACHE,
+ * $XDG_CACHE_HOME/jackwasm or ~/.cache/jackwasm), created 0700. A shared
+ * object found there is loaded into the process, so the directory must be
+ * writable only by the user who runs jackwasm: an entry is used only when its
+ * manifest records the key it was built for and the SHA-256 of the .so, which
+ * protects against truncated, corrupted or stale entries, not against an
+ * attacker who can write the user's files. Builds happen in a private
+ * temporary directory inside the cache and are renamed into place atomically.
  */
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile, mkdtemp } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { fail, require_ } from '../errors.js';
-import { packageRoot } from '../native.js';
+import { VERSIONS } from '../generated/manifest.js';
+import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
 import { generateGlue } from './glue.js';
-import { checkInterface, validateFeatures, DEFAULT_MAX_MEMORY, type ModuleInterface } from './validate.js';
+import { checkInterface, resolveLimits, validateFeatures, DEFAULT_MAX_MEMORY, MAX_MEMORY_BYTES, type ModuleInterface, type ModuleLimits } from './validate.js';
 
 /** Bump when the runtime, glue or flags change meaning: old cache entries are then ignored. */
-export const RUNTIME_VERSION = 5;
+export const RUNTIME_VERSION = VERSIONS.runtime;
+
+/** Largest stack frame a compiled function may have (shim/wasm-rt/jw-runtime.h: JW_MAX_FRAME_BYTES). */
+const MAX_FRAME_BYTES = 64 << 10;
 
 export interface CompileOptions {
   /** C compiler. Default $CC or "cc". */
   cc?: string;
   /** Optimisation and extra flags. Default ["-O2"]. -ffast-math and FMA contraction are refused. */
   cflags?: string[];
+  /**
+   * How out-of-bounds memory accesses are caught: 'guard' (default) reserves
+   * 8 GiB of address space per memory and lets the hardware fault, 'bounds'
+   * adds an explicit check to every access (slower, no reliance on signals).
+   */
+  memoryChecks?: 'guard' | 'bounds';
   /** Cache directory. Default $JACKWASM_CACHE, else $XDG_CACHE_HOME/jackwasm, else ~/.cache/jackwasm. */
   cacheDir?: string;
   /** Largest initial memory accepted, bytes (also the growth cap). Default 64 MiB. */
   maxMemoryBytes?: number;
+  /** Size limits of the module (functions, locals, data, ...). */
+  limits?: Partial<ModuleLimits>;
+  /** Time limit for each compile step (wasm-validate, wasm2c, cc), ms. Default 120000. */
+  compileTimeoutMs?: number;
+  /** Address-space limit for each compile step, bytes. Default 4 GiB. */
+  compileMemoryBytes?: number;
   /** Name used in error messages. */
   name?: string;
 }
@@ -45,6 +70,8 @@ export interface CompiledModule {
   readonly wasm: Uint8Array;
   /** Name for messages. */
   readonly name: string;
+  /** Memory cap, bytes. */
+  readonly maxMemoryBytes: number;
   /** @internal */
   readonly iface: ModuleInterface;
 }
@@ -55,24 +82,51 @@ export function defaultCacheDir(): string {
   return join(base, 'jackwasm');
 }
 
-function run(cmd: string, args: string[], cwd: string): Promise<{ ok: boolean; output: string; missing: boolean }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({
-        ok: !err,
-        output: `${stdout}${stderr}`.trim(),
-        missing: (err as NodeJS.ErrnoException | null)?.code === 'ENOENT',
-      });
-    });
-  });
+interface RunResult {
+  ok: boolean;
+  output: string;
+  missing: boolean;
+  /** Stopped by the time limit. */
+  timedOut: boolean;
+  /** Ended by a signal (a crash, or the memory limit). */
+  signal: string | null;
 }
 
-let toolVersions: Promise<string> | undefined;
-function toolchainId(cc: string): Promise<string> {
-  toolVersions ??= Promise.all([run('wasm2c', ['--version'], '.'), run(cc, ['--version'], '.')]).then(
-    ([w, c]) => `${w.output.split('\n')[0]}|${c.output.split('\n')[0]}`,
-  );
-  return toolVersions;
+/**
+ * Runs `cmd` in its own process group under `ulimit -v` (address space), with
+ * a time limit after which the whole group (cc's cc1, as, ld too) is killed.
+ */
+function run(cmd: string, args: string[], cwd: string, limits: { timeoutMs: number; memoryBytes: number }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const kb = Math.max(65536, Math.floor(limits.memoryBytes / 1024));
+    const child = spawn('/bin/sh', ['-c', `ulimit -v ${kb} 2>/dev/null; exec "$0" "$@"`, cmd, ...args], {
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const take = (b: Buffer) => {
+      if (output.length < 1 << 20) output += b.toString();
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, limits.timeoutMs);
+    child.on('error', () => {
+      /* reported through 'close' with code 127 by the shell */
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0 && !timedOut, output: output.trim(), missing: code === 127, timedOut, signal });
+    });
+  });
 }
 
 function sha256(...parts: (string | Uint8Array)[]): string {
@@ -84,122 +138,260 @@ function sha256(...parts: (string | Uint8Array)[]): string {
   return h.digest('hex');
 }
 
-const runtimeDir = () => join(packageRoot(), 'shim', 'wasm-rt');
-/** Where libjwrt.so (the shared runtime, built with the addon) is. */
-const libDir = () => join(packageRoot(), 'build', 'Release');
+/** Resolves a command name on PATH. */
+async function which(cmd: string): Promise<string | undefined> {
+  if (cmd.includes('/')) return isAbsolute(cmd) ? cmd : join(process.cwd(), cmd);
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, cmd);
+    try {
+      if ((await stat(p)).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
 
+/**
+ * Identity of a tool without running it: resolved path, size, mtime and
+ * inode. Rationale: spawning `cc --version` on every compile cost 15-18 ms of
+ * a cache hit; a changed compiler changes these.
+ */
+const toolIds = new Map<string, Promise<string>>();
+function toolId(cmd: string): Promise<string> {
+  let p = toolIds.get(cmd);
+  if (!p) {
+    p = which(cmd).then(async (path) => {
+      if (!path) return `${cmd}:missing`;
+      const s = await stat(path).catch(() => undefined);
+      return s ? `${path}:${s.size}:${s.mtimeMs}:${s.ino}` : `${path}:missing`;
+    });
+    toolIds.set(cmd, p);
+  }
+  return p;
+}
+
+const RUNTIME_FILES = ['jw-runtime.c', 'jw-runtime.h', 'jw-glue.h', 'jw-module.h', '../generated/manifest.h'];
 let runtimeHash: Promise<string> | undefined;
 function runtimeSourceHash(): Promise<string> {
-  runtimeHash ??= Promise.all(['jw-runtime.c', 'jw-runtime.h', 'jw-glue.h', 'jw-module.h'].map((f) => readFile(join(runtimeDir(), f)))).then(
+  runtimeHash ??= Promise.all(RUNTIME_FILES.map((f) => readFile(join(runtimeDir(), f)))).then(
     // The library path is part of the key: modules find libjwrt.so by rpath.
-    (files) => sha256(...files, libDir()),
+    (files) => sha256(...files, nativeLibDir()),
+    () => fail('COMPILE_FAILED', `cannot read the WebAssembly runtime sources in ${runtimeDir()} (is the package complete?)`),
   );
   return runtimeHash;
 }
 
 interface Manifest {
   runtimeVersion: number;
+  key: string;
   soSha256: string;
+}
+
+async function cacheOp<T>(what: string, dir: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return fail('CACHE_FAILED', `compile cache ${dir}: cannot ${what} (${e.code ?? ''} ${e.message}); set cacheDir or $JACKWASM_CACHE to a writable directory`, { cause: err });
+  }
+}
+
+/** Removes build directories left by processes that no longer exist (killed mid-build). */
+async function sweepDebris(cacheDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(cacheDir);
+  } catch {
+    return;
+  }
+  await Promise.all(
+    names.map(async (n) => {
+      const m = /^build-(\d+)-[0-9a-f]+$/.exec(n);
+      if (!m) return;
+      const pid = Number(m[1]);
+      let alive = pid === process.pid;
+      if (!alive) {
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (err) {
+          alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+        }
+      }
+      if (!alive) await rm(join(cacheDir, n), { recursive: true, force: true }).catch(() => {});
+    }),
+  );
+}
+
+/** Largest stack frame in a -fstack-usage report, and whether any is unbounded. */
+function stackUsage(su: string): { max: number; fn: string; dynamic: string | undefined } {
+  let max = 0;
+  let fn = '';
+  let dynamic: string | undefined;
+  for (const line of su.split('\n')) {
+    const m = /^(.*)\t(\d+)\t(\S+)$/.exec(line);
+    if (!m) continue;
+    const bytes = Number(m[2]);
+    const name = (m[1] as string).split(':').pop() as string;
+    if (bytes > max) {
+      max = bytes;
+      fn = name;
+    }
+    if (m[3] === 'dynamic') dynamic = name;
+  }
+  return { max, fn, dynamic };
+}
+
+/** The flags every module is compiled with (part of the cache key). */
+function fixedFlags(memoryChecks: 'guard' | 'bounds'): string[] {
+  return [
+    '-std=gnu11', '-fPIC', '-shared', '-pipe',
+    // WebAssembly forbids fusing a*b+c; never contract.
+    '-ffp-contract=off', '-fno-fast-math',
+    '-fvisibility=hidden', '-fno-semantic-interposition',
+    // Stack frames are bounded (checked after the build) and probed page by page.
+    '-fstack-usage', '-fstack-clash-protection',
+    // WebAssembly has no tail calls: a call uses stack, so unbounded
+    // recursion traps stack-exhausted as in V8 (GCC would turn some
+    // recursion into loops).
+    '-fno-optimize-sibling-calls',
+    '-U_FORTIFY_SOURCE',
+    `-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=${memoryChecks === 'guard' ? 1 : 0}`, '-DWASM_RT_USE_STACK_DEPTH_COUNT=1',
+    `-I${runtimeDir()}`, '-I.',
+  ];
+}
+
+function linkFlags(): string[] {
+  return ['-Wl,-Bsymbolic', `-L${nativeLibDir()}`, '-ljwrt', `-Wl,-rpath,${nativeLibDir()}`, '-lm', '-lpthread'];
 }
 
 /** Validates and compiles `wasm` (or returns the cached build). */
 export async function compile(wasm: Uint8Array, options: CompileOptions = {}): Promise<CompiledModule> {
   require_(wasm instanceof Uint8Array, 'compile: expected the module bytes as a Uint8Array');
+  require_(typeof options === 'object' && options !== null, 'compile: options must be an object');
   const t0 = performance.now();
   const name = options.name ?? 'module';
+  require_(typeof name === 'string', 'compile: name must be a string');
   const cc = options.cc ?? process.env.CC ?? 'cc';
+  require_(typeof cc === 'string' && cc.length > 0, 'compile: cc must be a command name or path');
   const cflags = options.cflags ?? ['-O2'];
   const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
+  const memoryChecks = options.memoryChecks ?? 'guard';
+  const timeoutMs = options.compileTimeoutMs ?? 120000;
+  const memoryBytes = options.compileMemoryBytes ?? 4 * 2 ** 30;
   require_(Array.isArray(cflags) && cflags.every((f) => typeof f === 'string'), 'compile: cflags must be an array of strings');
   for (const f of cflags) {
-    if (/^-(ffast-math|Ofast|ffp-contract=(fast|on)|funsafe-math|fassociative-math|freciprocal-math|ffinite-math)/.test(f)) {
+    if (/^-(ffast-math|Ofast|ffp-contract=(fast|on)|funsafe-math|fassociative-math|freciprocal-math|ffinite-math|march=|mfma)/.test(f)) {
       fail('INVALID_ARGUMENT', `compile: flag ${f} would break WebAssembly floating-point semantics (bit-exactness with V8)`);
     }
+    if (/^-(fno-stack-check|D|U|include|I|o$|shared|l|L|Wl)/.test(f)) fail('INVALID_ARGUMENT', `compile: flag ${f} is not allowed (it would change the sandbox or the build)`);
   }
-  require_(Number.isInteger(maxMemoryBytes) && maxMemoryBytes >= 65536, 'compile: maxMemoryBytes must be an integer >= 65536');
+  require_(memoryChecks === 'guard' || memoryChecks === 'bounds', `compile: memoryChecks must be 'guard' or 'bounds', got ${String(memoryChecks)}`);
+  require_(Number.isInteger(maxMemoryBytes) && maxMemoryBytes >= 65536 && maxMemoryBytes <= MAX_MEMORY_BYTES, `compile: maxMemoryBytes must be an integer in [65536, ${MAX_MEMORY_BYTES}]`);
+  require_(Number.isFinite(timeoutMs) && timeoutMs >= 100, 'compile: compileTimeoutMs must be a number of milliseconds >= 100');
+  require_(Number.isFinite(memoryBytes) && memoryBytes >= 256 * 2 ** 20, 'compile: compileMemoryBytes must be at least 256 MiB');
+  const limits = resolveLimits(options.limits);
 
-  const iface = checkInterface(wasm, name, { maxMemoryBytes });
+  const iface = checkInterface(wasm, name, { maxMemoryBytes, limits });
   const capPages = Math.floor(maxMemoryBytes / 65536);
-  const key = sha256(wasm, String(RUNTIME_VERSION), await runtimeSourceHash(), await toolchainId(cc), cc, JSON.stringify(cflags), String(capPages));
+  const key = sha256(wasm, String(RUNTIME_VERSION), await runtimeSourceHash(), await toolId('wasm2c'), await toolId(cc), cc, JSON.stringify(cflags), JSON.stringify(fixedFlags(memoryChecks)), String(capPages));
   const cacheDir = options.cacheDir ?? defaultCacheDir();
+  require_(typeof cacheDir === 'string' && cacheDir.length > 0, 'compile: cacheDir must be a path');
   const dir = join(cacheDir, key.slice(0, 2), key);
   const so = join(dir, 'module.so');
+  const result = (cached: boolean): CompiledModule => ({
+    kind: 'jackwasm.compiled', path: so, key, cached, compileMs: performance.now() - t0, wasm, name, maxMemoryBytes, iface,
+  });
 
   // Cache hit: the manifest must match and the shared object must hash to
   // what was recorded (a truncated or corrupted file is rebuilt).
-  if (existsSync(so)) {
-    try {
-      const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-      if (manifest.runtimeVersion === RUNTIME_VERSION && manifest.soSha256 === sha256(await readFile(so))) {
-        return { kind: 'jackwasm.compiled', path: so, key, cached: true, compileMs: performance.now() - t0, wasm, name, iface };
-      }
-    } catch {
-      /* stale or corrupt: rebuild */
-    }
+  try {
+    const [manifestText, soBytes] = await Promise.all([readFile(join(dir, 'manifest.json'), 'utf8'), readFile(so)]);
+    const manifest = JSON.parse(manifestText) as Manifest;
+    if (manifest.runtimeVersion === RUNTIME_VERSION && manifest.key === key && manifest.soSha256 === sha256(soBytes)) return result(true);
+  } catch {
+    /* missing, stale or corrupt: rebuild */
   }
 
-  await validateFeatures(wasm, name);
-  await mkdir(cacheDir, { recursive: true });
-  const work = await mkdtemp(join(cacheDir, 'build-'));
+  const stepLimits = { timeoutMs, memoryBytes };
+  await validateFeatures(wasm, name, timeoutMs);
+  await cacheOp('create the directory', cacheDir, async () => {
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    const s = await stat(cacheDir);
+    if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  });
+  await sweepDebris(cacheDir);
+  const work = join(cacheDir, `build-${process.pid}-${randomBytes(6).toString('hex')}`);
+  await cacheOp('create a build directory', cacheDir, () => mkdir(work, { mode: 0o700 }));
   try {
     const modName = `jw_${key.slice(0, 12)}`;
-    await writeFile(join(work, 'module.wasm'), wasm);
-    const w2c = await run('wasm2c', ['-n', modName, 'module.wasm', '-o', 'module.c'], work);
+    await cacheOp('write', cacheDir, () => writeFile(join(work, 'module.wasm'), wasm));
+    const w2c = await run('wasm2c', ['-n', modName, 'module.wasm', '-o', 'module.c'], work, stepLimits);
     if (w2c.missing) fail('COMPILE_FAILED', `${name}: wasm2c not found (install Debian's wabt package)`);
-    if (!w2c.ok) fail('COMPILE_FAILED', `${name}: wasm2c failed: ${w2c.output || 'no output (it aborts on unsupported opcodes)'}`);
+    if (w2c.timedOut) fail('COMPILE_LIMIT', `${name}: wasm2c ran longer than ${timeoutMs} ms and was stopped (compile option compileTimeoutMs)`);
+    if (!w2c.ok) {
+      fail(w2c.signal === 'SIGKILL' || /bad_alloc|memory/i.test(w2c.output) ? 'COMPILE_LIMIT' : 'COMPILE_FAILED',
+        `${name}: wasm2c failed${w2c.signal ? ` (${w2c.signal})` : ''}: ${w2c.output.slice(0, 2000) || 'no output (it aborts on unsupported opcodes)'}`);
+    }
+    const generated = await readFile(join(work, 'module.c'), 'utf8');
     // Rationale: wasm2c puts an empty asm barrier after every load; it blocks
     // optimisation (measured 1.85x slower on a memory-heavy reverb) and is
     // not needed for correctness: loads and stores stay memcpy-based, which
     // is correct for unaligned and type-punned accesses.
-    const generated = await readFile(join(work, 'module.c'), 'utf8');
     let tuned = generated.replaceAll('wasm_asm("" ::"r"(result));', '');
     if (tuned === generated) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (load barrier not found; wasm2c version changed?)`);
     // Rationale: loads and stores go through char-typed memcpy, so without
     // this GCC must assume every store into linear memory may change the
     // instance (memory base and size, globals) and reload them after each one
     // (measured: delay example 13.4 -> 11.9 ns/frame). Correct because linear
-    // memory is a separate allocation, and the import context only reads the
+    // memory is a separate mapping, and the import context only reads the
     // instance.
     tuned = tuned.replaceAll(`(Z_${modName}_instance_t* instance`, `(Z_${modName}_instance_t* restrict instance`);
-    // The call-depth counter lives with the instance (jw-runtime.h: JW_DEPTH),
-    // not in a global or thread-local: see the rationale there.
-    if (!tuned.includes('++wasm_rt_call_stack_depth')) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no call-depth counter)`);
-    tuned = tuned.replaceAll('wasm_rt_call_stack_depth', 'JW_DEPTH(instance)');
+    // The stack is bounded in bytes, not calls: every function checks the
+    // stack pointer on entry (jw-runtime.h: JW_STACK_CHECK).
+    if (!tuned.includes('FUNC_PROLOGUE;')) {
+      if (iface.shape.definedFunctions > 0) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no function prologue)`);
+    }
+    tuned = tuned.replaceAll('FUNC_PROLOGUE;', 'JW_STACK_CHECK(instance);').replaceAll('FUNC_EPILOGUE;', '');
     await writeFile(join(work, 'module.c'), tuned);
     const header = await readFile(join(work, 'module.h'), 'utf8');
     const proto = new RegExp(`void Z_${modName}_instantiate\\(Z_${modName}_instance_t\\*([^)]*)\\);`).exec(header);
     if (!proto) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no instantiate function)`);
     const instantiateArgs = (proto[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const imports = iface.shape.imports.flatMap((i) => (i.desc.kind === 'func' ? [{ module: i.module, name: i.name, type: i.desc.type }] : []));
-    await writeFile(join(work, 'glue.c'), generateGlue({ name: modName, imports, optional: iface.optional, instantiateArgs }));
-    const args = [
-      ...cflags,
-      '-std=gnu11', '-fPIC', '-shared',
-      // WebAssembly forbids fusing a*b+c; never contract.
-      '-ffp-contract=off', '-fno-fast-math',
-      '-fvisibility=hidden', '-fno-semantic-interposition',
-      '-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0', '-DWASM_RT_USE_STACK_DEPTH_COUNT=1',
-      `-DJW_MEMORY_CAP_PAGES=${capPages}u`,
-      `-I${runtimeDir()}`, '-I.',
-      'glue.c', '-o', 'module.so',
-      '-Wl,-Bsymbolic', `-L${libDir()}`, '-ljwrt', `-Wl,-rpath,${libDir()}`, '-lm', '-lpthread',
-    ];
-    const c = await run(cc, args, work);
-    if (c.missing) fail('COMPILE_FAILED', `${name}: C compiler "${cc}" not found`);
-    if (!c.ok) fail('COMPILE_FAILED', `${name}: ${cc} failed:\n${c.output.split('\n').slice(0, 30).join('\n')}`);
+    await writeFile(join(work, 'glue.c'), generateGlue({ name: modName, imports, exports: iface.exports, instantiateArgs }));
+    const args = [...cflags, ...fixedFlags(memoryChecks), 'glue.c', '-o', 'module.so', ...linkFlags()];
+    const c = await run(cc, args, work, stepLimits);
+    if (c.missing) fail('COMPILE_FAILED', `${name}: C compiler "${cc}" not found (install Debian's gcc package)`);
+    if (c.timedOut) fail('COMPILE_LIMIT', `${name}: ${cc} ran longer than ${timeoutMs} ms and was stopped (compile option compileTimeoutMs)`);
+    if (!c.ok) {
+      const oom = c.signal === 'SIGKILL' || /out of memory|cannot allocate|virtual memory exhausted/i.test(c.output);
+      fail(oom ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `${name}: ${cc} failed${oom ? ` (over the ${memoryBytes}-byte memory limit, compile option compileMemoryBytes)` : ''}:\n${c.output.split('\n').slice(0, 30).join('\n')}`);
+    }
+    const usage = stackUsage(await readFile(join(work, 'glue.su'), 'utf8').catch(() => ''));
+    if (usage.dynamic) fail('MODULE_TOO_LARGE', `${name}: function ${usage.dynamic} has a stack frame of unbounded size`);
+    if (usage.max > MAX_FRAME_BYTES) fail('MODULE_TOO_LARGE', `${name}: function ${usage.fn} needs a ${usage.max}-byte stack frame; the limit is ${MAX_FRAME_BYTES} bytes (too many live locals)`);
     const soBytes = await readFile(join(work, 'module.so'));
-    const manifest: Manifest = { runtimeVersion: RUNTIME_VERSION, soSha256: sha256(soBytes) };
-    await writeFile(join(work, 'manifest.json'), JSON.stringify(manifest));
+    const manifest: Manifest = { runtimeVersion: RUNTIME_VERSION, key, soSha256: sha256(soBytes) };
+    await cacheOp('write', cacheDir, () => writeFile(join(work, 'manifest.json'), JSON.stringify(manifest)));
     // Publish atomically: concurrent compiles of the same module both succeed.
-    await mkdir(join(cacheDir, key.slice(0, 2)), { recursive: true });
-    await rm(dir, { recursive: true, force: true });
+    for (const f of ['module.wasm', 'module.c', 'module.h', 'glue.c', 'glue.su']) await rm(join(work, f), { force: true });
+    await cacheOp('create a directory', cacheDir, () => mkdir(join(cacheDir, key.slice(0, 2)), { recursive: true, mode: 0o700 }));
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
     try {
       await rename(work, dir);
     } catch (err) {
-      if (!existsSync(so)) throw err;
+      const s = await stat(so).catch(() => undefined);
+      if (!s) await cacheOp('publish the build', cacheDir, () => Promise.reject(err));
     }
+    await chmod(dir, 0o700).catch(() => {});
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true }).catch(() => {});
   }
-  return { kind: 'jackwasm.compiled', path: so, key, cached: false, compileMs: performance.now() - t0, wasm, name, iface };
+  return result(false);
 }
+
+/** @internal For tests: the package root the pipeline compiles against. */
+export const compileRoots = () => ({ packageRoot: packageRoot(), runtimeDir: runtimeDir(), libDir: nativeLibDir() });

@@ -1,10 +1,12 @@
 /**
  * Loading a compiled module into a native instance, and what it tells about
- * itself (channels, parameters, jw_describe).
+ * itself (channels, parameters, jw_describe). Every call into the module
+ * happens on a worker thread under the watchdog (shim/engine/instance.cc).
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fail, require_, type JackErrorCode } from '../errors.js';
+import { ERROR_CODES } from '../generated/manifest.js';
 import { native, type NativeDsp, type NativeDspInfo } from '../native.js';
 import { compile, type CompileOptions, type CompiledModule } from './compile.js';
 
@@ -16,6 +18,7 @@ export interface ParamInfo {
   name: string;
   min: number | undefined;
   max: number | undefined;
+  /** The default: jw_describe's, else jw_param_get's after jw_init, else min or 0; always finite and within range. */
   default: number;
   unit: string;
 }
@@ -30,6 +33,16 @@ export interface ModuleDescription {
 
 /** Where a module comes from: a .wasm path, its bytes, or a compiled module. */
 export type ModuleSource = string | Uint8Array | CompiledModule;
+
+/** Options of every call that creates an instance. */
+export interface InstanceOptions {
+  /** Time limit of each call into the module while loading (start function, jw_init, ...), ms. Default 5000. */
+  callTimeoutMs?: number;
+  /** Size of the module's own stack, bytes. Default 1 MiB. Deep recursion traps 'stack-exhausted' when it runs out. */
+  stackBytes?: number;
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
 export function isCompiled(x: unknown): x is CompiledModule {
   return typeof x === 'object' && x !== null && (x as CompiledModule).kind === 'jackwasm.compiled';
@@ -56,24 +69,57 @@ export interface LoadedInstance {
   info: NativeDspInfo;
   params: ParamInfo[];
   description: ModuleDescription;
+  /** Parameters whose default the module declared in jw_describe (applied when it starts). */
+  declared: Set<number>;
 }
 
-/** Creates and initialises a native instance ([worker] in the addon). */
-export async function instantiate(compiled: CompiledModule, sampleRate: number, maxFrames: number): Promise<LoadedInstance> {
-  const r = await native.dspLoad(compiled.path, sampleRate, maxFrames);
-  if (!r.ok || !r.dsp) fail((r.code ?? 'MODULE_INIT_FAILED') as JackErrorCode, `${compiled.name}: ${r.message ?? 'load failed'}`);
+/** Checks InstanceOptions. @throws INVALID_ARGUMENT */
+export function checkInstanceOptions(o: InstanceOptions, who: string): { callTimeoutMs: number; stackBytes: number } {
+  const callTimeoutMs = o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  const stackBytes = o.stackBytes ?? 0;
+  require_(typeof callTimeoutMs === 'number' && Number.isFinite(callTimeoutMs) && callTimeoutMs >= 1 && callTimeoutMs <= 3600000, `${who}: callTimeoutMs must be a number of milliseconds in [1, 3600000], got ${String(callTimeoutMs)}`);
+  require_(Number.isInteger(stackBytes) && stackBytes >= 0 && stackBytes <= 256 * 2 ** 20, `${who}: stackBytes must be an integer in [0, 256 MiB], got ${String(stackBytes)}`);
+  return { callTimeoutMs, stackBytes };
+}
+
+/** Creates and initialises a native instance (on a worker, watched). */
+export async function instantiate(compiled: CompiledModule, sampleRate: number, maxFrames: number, options: InstanceOptions = {}): Promise<LoadedInstance> {
+  const { callTimeoutMs, stackBytes } = checkInstanceOptions(options, compiled.name);
+  const r = await native.dspLoad(compiled.path, {
+    sampleRate,
+    maxFrames,
+    capPages: Math.floor((compiled.maxMemoryBytes ?? 64 * 2 ** 20) / 65536),
+    stackBytes,
+    callTimeoutMs,
+  });
+  if (!r.ok || !r.dsp) {
+    const code = (ERROR_CODES as readonly string[]).includes(r.code ?? '') ? (r.code as JackErrorCode) : 'MODULE_INIT_FAILED';
+    fail(code, `${compiled.name}: ${r.message ?? 'load failed'}`);
+  }
   const dsp = r.dsp;
   try {
     const info = dsp.info() as NativeDspInfo;
-    const { params, description } = describe(compiled.name, info);
-    return { dsp, info, params, description };
+    const { params, description, declared } = describe(compiled.name, info);
+    return { dsp, info, params, description, declared };
   } catch (err) {
     dsp.dispose();
     throw err;
   }
 }
 
-function describe(name: string, info: NativeDspInfo): { params: ParamInfo[]; description: ModuleDescription } {
+/** Sets parameter values on an instance that is not running yet (on a worker, watched). */
+export async function applyParams(loaded: LoadedInstance, values: [number, number][], name: string): Promise<void> {
+  if (values.length === 0) return;
+  const r = await loaded.dsp.applyParams(values);
+  if (!r.trap) return;
+  const [index, value] = values[r.index ?? 0] ?? [0, 0];
+  if (r.kind === 'timeout') fail('MODULE_TIMEOUT', `${name}: jw_param_set(${index}, ${value}) ran too long and was interrupted (load option callTimeoutMs)`);
+  fail('MODULE_INIT_FAILED', `${name}: jw_param_set(${index}, ${value}) trapped: ${r.message ?? r.kind}`);
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function describe(name: string, info: NativeDspInfo): { params: ParamInfo[]; description: ModuleDescription; declared: Set<number> } {
   let doc: Record<string, unknown> = {};
   if (info.describe !== null) {
     try {
@@ -89,34 +135,58 @@ function describe(name: string, info: NativeDspInfo): { params: ParamInfo[]; des
   if (list.length > 0 && list.length !== info.paramCount) {
     fail('MODULE_BAD_LAYOUT', `${name}: jw_describe() lists ${list.length} params but jw_param_count() is ${info.paramCount}`);
   }
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const params: ParamInfo[] = [];
+  const declared = new Set<number>();
   const seen = new Set<string>();
   for (let i = 0; i < info.paramCount; i++) {
-    const p = (list[i] ?? {}) as Record<string, unknown>;
+    const raw = list[i];
+    const p = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const id = str(p.id) ?? `p${i}`;
     if (seen.has(id)) fail('MODULE_BAD_LAYOUT', `${name}: jw_describe() has two params with id "${id}"`);
     seen.add(id);
-    const min = num(p.min);
-    const max = num(p.max);
+    const min = finite(p.min) ? p.min : undefined;
+    const max = finite(p.max) ? p.max : undefined;
     if (min !== undefined && max !== undefined && min > max) fail('MODULE_BAD_LAYOUT', `${name}: param "${id}" has min ${min} > max ${max}`);
-    params.push({ index: i, id, name: str(p.name) ?? id, min, max, default: num(p.default) ?? info.paramDefaults[i] ?? 0, unit: str(p.unit) ?? '' });
+    // Rationale: the default reaches the module (at load and on reset()), so
+    // it must be a value the module could get from setParam: finite, clamped.
+    const own = info.paramDefaults[i];
+    if (finite(p.default)) declared.add(i);
+    const raw0 = finite(p.default) ? p.default : finite(own) ? own : (min ?? 0);
+    const def = Math.fround(Math.min(max ?? Infinity, Math.max(min ?? -Infinity, raw0)));
+    params.push({ index: i, id, name: str(p.name) ?? id, min, max, default: def, unit: str(p.unit) ?? '' });
   }
+  const count = (v: unknown, what: string) => {
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || (v as number) < 0 || (v as number) > 16) fail('MODULE_BAD_LAYOUT', `${name}: jw_describe() "${what}" must be an integer in [0, 16], got ${JSON.stringify(v)}`);
+    return v as number;
+  };
   return {
     params,
+    declared,
     description: {
       name: str(doc.name),
       version: str(doc.version),
-      midiInputs: num(doc.midiInputs) ?? (info.hasMidi ? 1 : 0),
-      midiOutputs: num(doc.midiOutputs) ?? 0,
+      midiInputs: count(doc.midiInputs, 'midiInputs') ?? (info.hasMidi ? 1 : 0),
+      midiOutputs: count(doc.midiOutputs, 'midiOutputs') ?? 0,
     },
   };
 }
 
-/** The parameter `idOrIndex` refers to. @throws INVALID_ARGUMENT naming it */
-export function findParam(params: ParamInfo[], idOrIndex: string | number, who: string): ParamInfo {
-  const p = typeof idOrIndex === 'number' ? params[idOrIndex] : params.find((q) => q.id === idOrIndex || q.name === idOrIndex);
+/**
+ * The parameter `idOrIndex` refers to. A number is an index; a string is an
+ * id, else a name, else (all digits) an index: ids and names come first, so
+ * a parameter whose id is "1" is never mistaken for index 1.
+ * @throws INVALID_ARGUMENT naming it
+ */
+export function findParam(params: readonly ParamInfo[], idOrIndex: string | number, who: string): ParamInfo {
+  let p: ParamInfo | undefined;
+  if (typeof idOrIndex === 'number') {
+    p = Number.isInteger(idOrIndex) ? params[idOrIndex] : undefined;
+  } else if (typeof idOrIndex === 'string') {
+    p = params.find((q) => q.id === idOrIndex) ?? params.find((q) => q.name === idOrIndex);
+    if (!p && /^\d{1,4}$/.test(idOrIndex)) p = params[Number(idOrIndex)];
+  }
   if (!p) {
     const known = params.map((q) => q.id).join(', ') || 'none';
     fail('INVALID_ARGUMENT', `${who}: no parameter ${JSON.stringify(idOrIndex)} (parameters: ${known})`);
@@ -131,4 +201,16 @@ export function clampParam(p: ParamInfo, value: number, who: string): number {
   if (p.min !== undefined && v < p.min) v = p.min;
   if (p.max !== undefined && v > p.max) v = p.max;
   return Math.fround(v);
+}
+
+/** Parameter values given as a record or a list of pairs, resolved and clamped. */
+export function resolveParams(params: LoadedInstance['params'], given: Record<string, number> | [string | number, number][] | undefined, who: string): [number, number][] {
+  if (given === undefined) return [];
+  require_(typeof given === 'object' && given !== null, `${who}: params must be an object of id -> value, or [id, value] pairs`);
+  const entries = Array.isArray(given) ? given : Object.entries(given);
+  return entries.map((e) => {
+    require_(Array.isArray(e) && e.length === 2, `${who}: each parameter entry must be [id, value]`);
+    const p = findParam(params, e[0], who);
+    return [p.index, clampParam(p, e[1], who)];
+  });
 }

@@ -4,13 +4,26 @@
  */
 import { EventEmitter } from 'node:events';
 import { fail, require_ } from '../errors.js';
+import { ABI_EXPORTS } from '../generated/manifest.js';
 import { kNative, native, type NativeDsp, type NativePort } from '../native.js';
 import type { OwnPort } from '../port.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
-import { clampParam, findParam, instantiate, toCompiled, type LoadedInstance, type ModuleDescription, type ModuleSource, type ParamInfo } from './instance.js';
+import {
+  applyParams,
+  clampParam,
+  findParam,
+  instantiate,
+  resolveParams,
+  toCompiled,
+  type InstanceOptions,
+  type LoadedInstance,
+  type ModuleDescription,
+  type ModuleSource,
+  type ParamInfo,
+} from './instance.js';
 
 /** Options for {@link Client.load}. */
-export interface LoadOptions {
+export interface LoadOptions extends InstanceOptions {
   /** Module name: prefix of its port names. Default: from jw_describe, else the file name, else "dsp". */
   name?: string;
   /** Existing own input ports (or their names) to use instead of registering new ones. */
@@ -18,7 +31,7 @@ export interface LoadOptions {
   /** Existing own output ports (or names) to use instead of registering new ones. */
   outputs?: (OwnPort | string)[];
   /** Initial parameter values by id, name or index. */
-  params?: Record<string, number>;
+  params?: Record<string, number> | [string | number, number][];
   /** The module's maxFrames. Default: the client's block size. */
   maxFrames?: number;
   /** Compilation options when `source` is not compiled yet. */
@@ -27,16 +40,31 @@ export interface LoadOptions {
 
 /** A trap reported by a running module. */
 export interface TrapInfo {
-  /** 'oob', 'div-by-zero', 'int-overflow', 'invalid-conversion', 'unreachable', 'call-indirect', 'stack-exhausted', 'abort', ... */
+  /** 'oob', 'div-by-zero', 'int-overflow', 'invalid-conversion', 'unreachable', 'call-indirect', 'stack-exhausted', 'abort', 'timeout', 'overrun', ... */
   kind: string;
-  /** Trap code (wasm_rt_trap_t values 1-8; 100 abort; 101 timeout). */
+  /** Trap code (shim/manifest.json: 1-8 WebAssembly traps, 100 abort, 101 timeout, 103 overrun, ...). */
   code: number;
   /** Human-readable, with AssemblyScript's abort message and location for 'abort'. */
   message: string;
+  /** The export that trapped ('jw_process', 'jw_midi', 'jw_param_set'). */
+  where: string;
+}
+
+/** A module that took longer than its share of the cycle (see Client.overrunPolicy). */
+export interface OverrunInfo {
+  /** Overruns in a row so far (the module is silenced at `silenceAfter`). */
+  consecutive: number;
+  /** Overruns since the last 'overrun' event (events are coalesced). */
+  count: number;
+  /** The module's time in the last overrunning cycle, microseconds. */
+  timeUs: number;
+  /** Its budget: the policy's share of the cycle, microseconds. */
+  budgetUs: number;
 }
 
 export interface DspModuleEvents {
   trap: [info: TrapInfo];
+  overrun: [info: OverrunInfo];
   log: [message: string];
 }
 
@@ -58,17 +86,26 @@ export interface DspHost {
 }
 
 /** A trap as JS reports it; for aborts, with AssemblyScript's message. */
-function describeTrap(code: number, dsp: NativeDsp): TrapInfo {
+function describeTrap(code: number, where: number, dsp: NativeDsp): TrapInfo {
   const { kind, text } = native.trapInfo(code);
   const abort = code === 100 ? dsp.abortMessage() : null;
-  return { kind, code, message: abort ? `${text}: ${abort}` : text };
+  return { kind, code, message: abort ? `${text}: ${abort}` : text, where: ABI_EXPORTS[where]?.name ?? 'jw_process' };
 }
 
-async function waitCollected(host: DspHost): Promise<void> {
-  // The audio thread adopts a new graph within a cycle; poll until it has.
-  for (let i = 0; i < 400; i++) {
-    if (host[kNative].dspCollect() === 0) return;
-    await new Promise((r) => setTimeout(r, 5));
+/** How long unload() and reset() wait for the audio thread to let go. */
+const LET_GO_TIMEOUT_MS = 5000;
+
+/**
+ * Waits until the audio thread can no longer be using what was detached or
+ * replaced (it adopted a newer graph, or it is outside any cycle). True when
+ * it let go, false if it did not within the timeout; then nothing was freed.
+ */
+async function waitLetGo(host: DspHost, timeoutMs = LET_GO_TIMEOUT_MS): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (host[kNative].dspCollect() === 0) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 2));
   }
 }
 
@@ -95,15 +132,18 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   #id: number;
   #dsp: NativeDsp;
   #values: number[];
+  /** Parameters the module has been given a value for (re-applied on reset). */
+  #given: Set<number>;
   #registered: OwnPort[];
   #unloaded = false;
   #trap: TrapInfo | undefined;
   #logTimer: NodeJS.Timeout | undefined;
+  #options: LoadOptions;
 
   /** @internal */
   constructor(host: DspHost, id: number, compiled: CompiledModule, name: string, loaded: LoadedInstance,
               ports: { inputs: OwnPort[]; outputs: OwnPort[]; midiInput?: OwnPort; midiOutput?: OwnPort; registered: OwnPort[] },
-              values: number[]) {
+              values: number[], given: Set<number>, options: LoadOptions) {
     super();
     this.#host = host;
     this.#id = id;
@@ -117,7 +157,9 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.params = loaded.params;
     this.description = loaded.description;
     this.#values = values;
+    this.#given = given;
     this.#registered = ports.registered;
+    this.#options = options;
     if (compiled.iface.shape.imports.some((i) => i.module === 'jw_host' && i.name === 'log')) {
       // Log messages wait in a lock-free ring in the module; fetch them here.
       this.#logTimer = setInterval(() => this.#drainLogs(), 20);
@@ -136,9 +178,14 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   }
 
   /** @internal Called by the client when the audio thread reports a trap. */
-  onTrap(code: number): void {
-    this.#trap = describeTrap(code, this.#dsp);
+  onTrap(code: number, where: number): void {
+    this.#trap = describeTrap(code, where, this.#dsp);
     this.emit('trap', this.#trap);
+  }
+
+  /** @internal Called by the client when the audio thread reports overruns. */
+  onOverrun(ev: { consecutive: number; count: number; ns: number; budgetNs: number }): void {
+    this.emit('overrun', { consecutive: ev.consecutive, count: ev.count, timeUs: ev.ns / 1000, budgetUs: ev.budgetNs / 1000 });
   }
 
   /** The trap that silenced the module, until reset(). */
@@ -149,6 +196,12 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   /** Cycles the module has run (diagnostics). */
   get cycles(): number {
     return this.#host[kNative].dspStatus(this.#id)?.cycles ?? 0;
+  }
+
+  /** Time the module took: last cycle and the most in any cycle (µs), and cycles over budget. */
+  get timing(): { lastUs: number; maxUs: number; overruns: number } {
+    const s = this.#host[kNative].dspStatus(this.#id);
+    return { lastUs: (s?.lastNs ?? 0) / 1000, maxUs: (s?.maxNs ?? 0) / 1000, overruns: s?.overruns ?? 0 };
   }
 
   /** Log and MIDI-output events dropped because their queues were full. */
@@ -175,14 +228,16 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
    */
   setParam(idOrIndex: string | number, value: number, options: { frame?: number } = {}): void {
     this.#assertLoaded('DspModule.setParam');
-    const p = findParam(this.params as ParamInfo[], idOrIndex, `setParam(${this.name})`);
+    const p = findParam(this.params, idOrIndex, `setParam(${this.name})`);
     const v = clampParam(p, value, `setParam(${this.name})`);
+    require_(typeof options === 'object' && options !== null, `setParam(${this.name}): options must be an object`);
     const at = options.frame;
     require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `setParam(${this.name}): frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
     if (!this.#host[kNative].dspSetParam(this.#id, p.index, v, at)) {
       fail('QUEUE_FULL', `setParam(${this.name}): the parameter queue is full (1024 changes waiting for the audio thread)`);
     }
     this.#values[p.index] = v;
+    this.#given.add(p.index);
   }
 
   /**
@@ -194,11 +249,15 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   sendMidi(bytes: ArrayLike<number>, options: { frame?: number } = {}): void {
     this.#assertLoaded('DspModule.sendMidi');
     if (!this.midiInput) fail('INVALID_ARGUMENT', `sendMidi(${this.name}): the module takes no MIDI (it does not export jw_midi)`);
-    const b = Array.from(bytes ?? []);
+    const n = (bytes as { length?: unknown } | null | undefined)?.length;
+    const expected = 'expected 1-3 bytes, a status byte (>= 0x80) then data bytes (< 0x80)';
+    require_(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 3, `sendMidi(${this.name}): ${expected}, got ${typeof n === 'number' ? `${n} bytes` : String(bytes)}`);
+    const b = Array.from(bytes);
     require_(
-      b.length >= 1 && b.length <= 3 && b.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) && (b[0] as number) >= 0x80 && b.slice(1).every((x) => x < 0x80),
-      `sendMidi(${this.name}): expected 1-3 bytes, a status byte (>= 0x80) then data bytes (< 0x80), got [${b.join(', ')}]`,
+      b.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) && (b[0] as number) >= 0x80 && b.slice(1).every((x) => x < 0x80),
+      `sendMidi(${this.name}): ${expected}, got [${b.join(', ')}]`,
     );
+    require_(typeof options === 'object' && options !== null, `sendMidi(${this.name}): options must be an object`);
     const at = options.frame;
     require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `sendMidi(${this.name}): frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
     if (!this.#host[kNative].dspSendMidi(this.#id, b, at)) {
@@ -208,53 +267,79 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 
   /** The last value set (or the default), as the module will see it (clamped, f32). */
   getParam(idOrIndex: string | number): number {
-    const p = findParam(this.params as ParamInfo[], idOrIndex, `getParam(${this.name})`);
+    const p = findParam(this.params, idOrIndex, `getParam(${this.name})`);
     return this.#values[p.index] as number;
   }
 
   /**
    * Re-initialises the module: a fresh instance is created off the audio
-   * thread, given the current parameter values, and swapped in at the next
-   * cycle; the old one is freed after the audio thread lets go of it.
+   * thread, given the parameter values set so far (and the declared
+   * defaults), and swapped in at the next cycle; the old one is freed after
+   * the audio thread lets go of it. Brings back a trapped or silenced module.
    */
   async reset(): Promise<void> {
     this.#assertLoaded('DspModule.reset');
-    const loaded = await instantiate(this.compiled, this.#host.sampleRate, this.#maxFrames());
-    this.#assertLoaded('DspModule.reset');
+    const loaded = await instantiate(this.compiled, this.#host.sampleRate, this.#maxFrames(), this.#options);
     try {
-      this.#values.forEach((v, i) => applyInitialParam(loaded.dsp, i, v, this.name));
+      this.#assertLoaded('DspModule.reset');
+      await applyParams(loaded, [...this.#given].sort((a, b) => a - b).map((i) => [i, this.#values[i] as number]), this.name);
+      this.#assertLoaded('DspModule.reset');
+      if (!this.#host[kNative].dspReplace(this.#id, loaded.dsp)) {
+        fail('QUEUE_FULL', `reset(${this.name}): could not hand the new instance to the audio thread`);
+      }
     } catch (err) {
       loaded.dsp.dispose();
       throw err;
     }
-    if (!this.#host[kNative].dspReplace(this.#id, loaded.dsp)) {
-      loaded.dsp.dispose();
-      fail('QUEUE_FULL', `reset(${this.name}): could not hand the new instance to the audio thread`);
-    }
     const old = this.#dsp;
     this.#dsp = loaded.dsp;
     this.#trap = undefined;
-    await waitCollected(this.#host);
-    old.dispose();
+    if (!(await waitLetGo(this.#host))) this.#disposeLater(old);
+    else old.dispose();
   }
 
   #maxFrames(): number {
     return (this.#dsp.info()?.maxFrames as number | undefined) ?? this.#host.blockSize;
   }
 
-  /** Stops the module, waits until the audio thread has let go, frees it and unregisters the ports it registered. */
+  /** Frees `dsp` once the audio thread has let go (polling in the background). */
+  #disposeLater(dsp: NativeDsp, then?: () => void): void {
+    const timer = setInterval(() => {
+      if (this.#host[kNative].isOpen() && this.#host[kNative].dspCollect() !== 0) return;
+      clearInterval(timer);
+      dsp.dispose();
+      then?.();
+    }, 50);
+    timer.unref();
+  }
+
+  /**
+   * Stops the module, waits until the audio thread has let go, frees it and
+   * unregisters the ports it registered. Never frees anything the audio
+   * thread may still be using: if it does not let go within 5 s (the server
+   * stopped mid-cycle), this rejects with AUDIO_THREAD_STUCK and the module is
+   * freed when it does.
+   */
   async unload(): Promise<void> {
     if (this.#unloaded) return;
     this.#unloaded = true;
     if (this.#logTimer) clearInterval(this.#logTimer);
-    const client = this.#host[kNative];
-    if (client.isOpen()) {
-      client.dspDetach(this.#id);
-      await waitCollected(this.#host);
-      for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
-    }
     this.#host.forgetModule(this.#id);
-    this.#dsp.dispose();
+    const client = this.#host[kNative];
+    const release = () => {
+      for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
+      this.#dsp.dispose();
+    };
+    if (!client.isOpen()) {
+      this.#dsp.dispose();
+      return;
+    }
+    client.dspDetach(this.#id);
+    if (await waitLetGo(this.#host)) return release();
+    this.#disposeLater(this.#dsp, () => {
+      if (client.isOpen()) for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
+    });
+    fail('AUDIO_THREAD_STUCK', `unload(${this.name}): the audio thread did not let go of the module within ${LET_GO_TIMEOUT_MS} ms; it is freed when it does`);
   }
 
   /** @internal The client closed: the module is gone. */
@@ -271,31 +356,42 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
   host.assertUsable('Client.load');
   const maxFrames = options.maxFrames ?? host.blockSize;
   require_(Number.isInteger(maxFrames) && maxFrames >= 1 && maxFrames <= 16384, `load: maxFrames must be an integer in [1, 16384], got ${maxFrames}`);
+  require_(options.name === undefined || (typeof options.name === 'string' && /^[^:\0]{1,200}$/.test(options.name)), `load: module name ${JSON.stringify(options.name)} must be a non-empty string that does not contain ':'`);
   const compiled = await toCompiled(source, { ...(options.name ? { name: options.name } : {}), ...options.compile });
   host.assertUsable('Client.load');
-  const loaded = await instantiate(compiled, host.sampleRate, maxFrames);
+  const loaded = await instantiate(compiled, host.sampleRate, maxFrames, options);
   const registered: OwnPort[] = [];
   try {
-    host.assertUsable('Client.load');
     const { info } = loaded;
     const name = options.name ?? sanitize(loaded.description.name ?? compiled.name.replace(/\.wasm$/, '')) ?? 'dsp';
-    require_(/^[^:\0]+$/.test(name), `load: module name "${name}" must not contain ':'`);
-    const pick = (given: (OwnPort | string)[] | undefined, n: number, kind: 'input' | 'output'): OwnPort[] => {
-      if (given === undefined) {
-        const list = kind === 'input' ? host.inports : host.outports;
+    require_(/^[^:\0]+$/.test(name), `load: module name "${name}" must be a non-empty string that does not contain ':'`);
+    // Defaults (declared ones reach the module), then the requested initial
+    // values, all set before the first cycle.
+    const values = loaded.params.map((p) => p.default);
+    const given = new Set(loaded.declared);
+    for (const [i, v] of resolveParams(loaded.params, options.params, `load(${name})`)) {
+      values[i] = v;
+      given.add(i);
+    }
+    await applyParams(loaded, [...given].sort((a, b) => a - b).map((i) => [i, values[i] as number]), name);
+    host.assertUsable('Client.load');
+
+    const pick = (list: (OwnPort | string)[] | undefined, n: number, kind: 'input' | 'output'): OwnPort[] => {
+      if (list === undefined) {
+        const ports = kind === 'input' ? host.inports : host.outports;
         return Array.from({ length: n }, (_, i) => {
-          const p = list.register(`${name}_${kind === 'input' ? 'in' : 'out'}_${i + 1}`);
+          const p = ports.register(`${name}_${kind === 'input' ? 'in' : 'out'}_${i + 1}`);
           registered.push(p);
           return p;
         });
       }
-      require_(Array.isArray(given), `load: ${kind}s must be an array of own ports or port names`);
-      if (given.length !== n) fail('INVALID_ARGUMENT', `load: module "${name}" has ${n} ${kind}(s) but ${given.length} port(s) were given`);
-      return given.map((g) => {
+      require_(Array.isArray(list), `load: ${kind}s must be an array of own ports or port names`);
+      if (list.length !== n) fail('INVALID_ARGUMENT', `load: module "${name}" has ${n} ${kind}(s) but ${list.length} port(s) were given`);
+      return list.map((g) => {
         const p = typeof g === 'string' ? host.getPortByName(g.includes(':') ? g : `${host.name}:${g}`) : g;
-        const list = kind === 'input' ? host.inports : host.outports;
-        const own = list.items.find((q) => q === p);
-        if (!own) fail('INVALID_ARGUMENT', `load: "${p.name}" is not an audio ${kind} port of client "${host.name}"`);
+        const ports = kind === 'input' ? host.inports : host.outports;
+        const own = ports.items.find((q) => q === p);
+        if (!own) fail('INVALID_ARGUMENT', `load: "${p?.name ?? String(g)}" is not an audio ${kind} port of client "${host.name}"`);
         return own;
       });
     };
@@ -306,17 +402,11 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     if (info.hasMidi) registered.push((midiInput = host.midiInports.register(`${name}_midi_in`)));
     if (loaded.description.midiOutputs > 0) registered.push((midiOutput = host.midiOutports.register(`${name}_midi_out`)));
 
-    // Defaults, then the requested initial values, applied before the first cycle.
-    const values = loaded.params.map((p) => Math.fround(p.default));
-    for (const [k, v] of Object.entries(options.params ?? {})) {
-      const p = findParam(loaded.params, /^\d+$/.test(k) ? Number(k) : k, `load(${name})`);
-      values[p.index] = clampParam(p, v, `load(${name})`);
-      applyInitialParam(loaded.dsp, p.index, values[p.index] as number, name);
-    }
     const np = (p: OwnPort) => p[kNative] as NativePort;
     const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null);
+    if (id === null) host.assertUsable('Client.load');
     if (!id) fail('QUEUE_FULL', `load(${name}): could not hand the module to the audio thread`);
-    const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values);
+    const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values, given, options);
     host.registerModule(id, m);
     return m;
   } catch (err) {
@@ -324,13 +414,6 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     loaded.dsp.dispose();
     throw err;
   }
-}
-
-/** Sets a parameter on an instance not yet running; a trap is a load error. */
-function applyInitialParam(dsp: NativeDsp, index: number, value: number, name: string): void {
-  const rc = dsp.setParam(index, value);
-  if (rc > 0) fail('MODULE_INIT_FAILED', `${name}: jw_param_set(${index}, ${value}) trapped: ${describeTrap(rc, dsp).message}`);
-  if (rc < 0) fail('MODULE_INIT_FAILED', `${name}: could not set parameter ${index} before start`);
 }
 
 function sanitize(s: string): string | undefined {

@@ -1,10 +1,11 @@
 /**
- * Offline rendering: the same native engine code as the realtime path
- * (DspInstance::RunBlock, same block order), without JACK.
+ * Offline rendering: the engine's block scheduler (the same code the JACK
+ * process callback runs), without JACK, on a worker thread, into output
+ * arrays allocated once.
  */
 import { fail, require_ } from '../errors.js';
 import type { CompileOptions } from './compile.js';
-import { clampParam, findParam, instantiate, toCompiled, type ModuleSource } from './instance.js';
+import { checkInstanceOptions, findParam, clampParam, instantiate, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
 
 /** A MIDI event at an absolute frame of the render. */
 export interface MidiEventAt {
@@ -12,7 +13,7 @@ export interface MidiEventAt {
   bytes: ArrayLike<number>;
 }
 
-export interface RenderOptions {
+export interface RenderOptions extends InstanceOptions {
   /** Default 48000. */
   sampleRate?: number;
   /** Frames per block (the module's maxFrames). Default 256. */
@@ -30,9 +31,12 @@ export interface RenderOptions {
   automation?: { frame: number; param: string | number; value: number }[];
   /** Compilation options when `module` is not compiled yet. */
   compile?: CompileOptions;
-  /** Called after each chunk with (framesDone, framesTotal). */
+  /** Called about every 50 ms, and at the end, with (framesDone, framesTotal). */
   onProgress?: (done: number, total: number) => void;
 }
+
+/** Largest render, frames (per channel): 2^31 - 1. */
+const MAX_FRAMES = 2 ** 31 - 1;
 
 /** Renders `module` offline and returns one Float32Array per output channel. */
 export async function render(module: ModuleSource, options: RenderOptions = {}): Promise<Float32Array[]> {
@@ -42,67 +46,62 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
   require_(Number.isInteger(sampleRate) && sampleRate >= 1000 && sampleRate <= 768000, `render: sampleRate must be an integer in [1000, 768000], got ${sampleRate}`);
   require_(Number.isInteger(blockSize) && blockSize >= 1 && blockSize <= 16384, `render: blockSize must be an integer in [1, 16384], got ${blockSize}`);
   const inputs = options.inputs ?? [];
-  require_(Array.isArray(inputs) && inputs.every((x) => x instanceof Float32Array), 'render: inputs must be an array of Float32Array');
+  require_(Array.isArray(inputs) && inputs.length <= 64 && inputs.every((x) => x instanceof Float32Array), 'render: inputs must be an array of at most 64 Float32Arrays');
   let frames = options.frames;
   if (frames === undefined && options.seconds !== undefined) {
     require_(typeof options.seconds === 'number' && options.seconds > 0 && Number.isFinite(options.seconds), `render: seconds must be a positive number, got ${options.seconds}`);
     frames = Math.round(options.seconds * sampleRate);
   }
   frames ??= inputs.length ? Math.max(...inputs.map((x) => x.length)) : sampleRate;
-  require_(Number.isInteger(frames) && frames >= 0 && frames <= 2 ** 31, `render: frames must be a non-negative integer, got ${frames}`);
+  require_(Number.isInteger(frames) && frames >= 0 && frames <= MAX_FRAMES, `render: frames must be an integer in [0, ${MAX_FRAMES}], got ${frames}`);
   const midi = options.midi ?? [];
   require_(Array.isArray(midi), 'render: midi must be an array of { frame, bytes }');
-  for (const e of midi) {
-    require_(typeof e === 'object' && e !== null && Number.isInteger(e.frame) && e.frame >= 0, 'render: each MIDI event needs an integer frame >= 0');
-    const b = Array.from(e.bytes ?? []);
-    require_(b.length >= 1 && b.length <= 3 && b.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) && (b[0] as number) >= 0x80, `render: MIDI event at frame ${e.frame} must be 1-3 bytes starting with a status byte`);
-  }
+  const events = midi.map((e, i) => {
+    require_(typeof e === 'object' && e !== null && Number.isInteger(e.frame) && e.frame >= 0 && e.frame <= MAX_FRAMES, `render: MIDI event ${i} needs an integer frame in [0, ${MAX_FRAMES}]`);
+    const n = (e.bytes as { length?: unknown } | null | undefined)?.length;
+    require_(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 3, `render: MIDI event ${i} (frame ${e.frame}) must have 1-3 bytes`);
+    const b = Array.from(e.bytes);
+    require_(b.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) && (b[0] as number) >= 0x80, `render: MIDI event ${i} (frame ${e.frame}) must start with a status byte, then bytes 0-255`);
+    return [e.frame, ...b];
+  });
+  const automationIn = options.automation ?? [];
+  require_(Array.isArray(automationIn), 'render: automation must be an array of { frame, param, value }');
+  const { callTimeoutMs } = checkInstanceOptions(options, 'render');
+  require_(options.onProgress === undefined || typeof options.onProgress === 'function', 'render: onProgress must be a function');
 
   const compiled = await toCompiled(module, options.compile);
-  const loaded = await instantiate(compiled, sampleRate, blockSize);
+  const loaded = await instantiate(compiled, sampleRate, blockSize, options);
   const { dsp, info } = loaded;
   try {
-    const entries = Array.isArray(options.params) ? options.params : Object.entries(options.params ?? {});
-    const params: [number, number][] = entries.map(([k, v]) => {
-      const key = typeof k === 'string' && /^\d+$/.test(k) ? Number(k) : k;
-      const p = findParam(loaded.params, key, `render(${compiled.name})`);
-      return [p.index, clampParam(p, v, `render(${compiled.name})`)];
+    const who = `render(${compiled.name})`;
+    const explicit = resolveParams(loaded.params, options.params, who);
+    if (explicit.length && !info.hasParamSet) fail('INVALID_ARGUMENT', `${who}: the module has no parameters`);
+    // The declared defaults first, then the requested values (as load() does).
+    const params: [number, number][] = [...loaded.declared].sort((a, b) => a - b).map((i) => [i, loaded.params[i]!.default]);
+    params.push(...explicit);
+    const automation = automationIn.map((a, i): [number, number, number] => {
+      require_(typeof a === 'object' && a !== null && Number.isInteger(a.frame) && a.frame >= 0 && a.frame <= MAX_FRAMES, `render: automation[${i}] needs an integer frame in [0, ${MAX_FRAMES}]`);
+      const p = findParam(loaded.params, a.param, who);
+      return [a.frame, p.index, clampParam(p, a.value, who)];
     });
-    if (params.length && !info.hasParamSet) fail('INVALID_ARGUMENT', `render(${compiled.name}): the module has no parameters`);
-    const automation = (options.automation ?? []).map((a, i) => {
-      require_(typeof a === 'object' && a !== null && Number.isInteger(a.frame) && a.frame >= 0, `render: automation[${i}] needs an integer frame >= 0`);
-      const p = findParam(loaded.params, a.param, `render(${compiled.name})`);
-      return { frame: a.frame, i, index: p.index, value: clampParam(p, a.value, `render(${compiled.name})`) };
-    }).sort((a, b) => a.frame - b.frame || a.i - b.i);
-    let ai = 0;
-
-    // Render in chunks of whole blocks so progress can be reported; block
-    // boundaries are the same as one long render.
-    const chunk = Math.max(1, Math.ceil(sampleRate / blockSize)) * blockSize;
     const outputs = Array.from({ length: info.outputs }, () => new Float32Array(frames as number));
-    const sorted = midi.map((e, i) => ({ e, i })).sort((a, b) => a.e.frame - b.e.frame || a.i - b.i).map((x) => x.e);
-    let mi = 0;
-    for (let start = 0; start < (frames as number); start += chunk) {
-      const n = Math.min(chunk, (frames as number) - start);
-      const ins = inputs.map((x) => (x.length > start ? x.subarray(start, Math.min(x.length, start + n)) : new Float32Array(0)));
-      const events: number[][] = [];
-      while (mi < sorted.length && (sorted[mi] as MidiEventAt).frame < start + n) {
-        const e = sorted[mi++] as MidiEventAt;
-        events.push([e.frame - start, ...Array.from(e.bytes)]);
-      }
-      const auto: [number, number, number][] = [];
-      while (ai < automation.length && (automation[ai] as { frame: number }).frame < start + n) {
-        const a = automation[ai++] as { frame: number; index: number; value: number };
-        auto.push([a.frame - start, a.index, a.value]);
-      }
-      const r = await dsp.render(ins, n, start === 0 ? params : [], events, auto);
-      if (r.trap) {
-        const at = start + r.trap.frame;
-        fail('DSP_TRAP', `${compiled.name} trapped in ${r.trap.where} at frame ${at}: ${r.trap.message}`);
-      }
-      r.outputs.forEach((o, ch) => (outputs[ch] as Float32Array).set(o, start));
-      options.onProgress?.(start + n, frames as number);
+    const progress = options.onProgress ? new BigInt64Array(new SharedArrayBuffer(8)) : null;
+    let timer: NodeJS.Timeout | undefined;
+    if (progress && options.onProgress) {
+      const report = options.onProgress;
+      timer = setInterval(() => report(Number(Atomics.load(progress, 0)), frames as number), 50);
     }
+    let r;
+    try {
+      r = await dsp.render(inputs, frames, outputs, params, events, automation, callTimeoutMs, progress);
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+    if (r.trap) {
+      const limit = r.trap.kind === 'timeout' ? ` (a block ran longer than ${callTimeoutMs} ms; render option callTimeoutMs)` : '';
+      fail('DSP_TRAP', `${compiled.name} trapped in ${r.trap.where} at frame ${r.trap.frame}: ${r.trap.message}${limit}`);
+    }
+    options.onProgress?.(frames, frames);
     return outputs;
   } finally {
     dsp.dispose();

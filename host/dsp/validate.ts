@@ -1,55 +1,36 @@
 /**
- * ABI v1 validation of a DSP module (docs/abi.md), before anything is
- * compiled. Every failure is a JackError naming the problem.
+ * ABI validation of a DSP module (docs/abi.md), before anything is compiled:
+ * the exports and imports the manifest (shim/manifest.json) describes, and
+ * the size limits that keep compilation bounded. Every failure is a
+ * JackError naming the problem.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fail } from '../errors.js';
+import { fail, require_ } from '../errors.js';
+import { ABI_EXPORTS, ABI_IMPORTS, MATH_BINARY, MATH_UNARY, VERSIONS } from '../generated/manifest.js';
 import { formatType, parseWasm, type FuncType, type ValType, type WasmModuleShape } from './wasm-binary.js';
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = VERSIONS.abi;
 
-const sig = (params: ValType[], results: ValType[]): FuncType => ({ params, results });
+const sig = (params: readonly ValType[], results: readonly ValType[]): FuncType => ({ params: [...params], results: [...results] });
 
 /** Required exports and their signatures. */
-export const REQUIRED_EXPORTS: Record<string, FuncType> = {
-  jw_abi: sig([], ['i32']),
-  jw_init: sig(['f32', 'i32'], ['i32']),
-  jw_inputs: sig([], ['i32']),
-  jw_outputs: sig([], ['i32']),
-  jw_input: sig(['i32'], ['i32']),
-  jw_output: sig(['i32'], ['i32']),
-  jw_process: sig(['i32'], []),
-};
+export const REQUIRED_EXPORTS: Record<string, FuncType> = Object.fromEntries(ABI_EXPORTS.filter((e) => e.required).map((e) => [e.name, sig(e.params, e.results)]));
 
 /** Optional exports and their signatures. */
-export const OPTIONAL_EXPORTS: Record<string, FuncType> = {
-  jw_param_count: sig([], ['i32']),
-  jw_param_set: sig(['i32', 'f32'], []),
-  jw_param_get: sig(['i32'], ['f32']),
-  jw_describe: sig([], ['i32']),
-  jw_midi: sig(['i32', 'i32', 'i32', 'i32'], []),
-};
-
-const F32_MATH_1 = ['sinf', 'cosf', 'tanf', 'asinf', 'acosf', 'atanf', 'sinhf', 'coshf', 'tanhf', 'expf', 'exp2f', 'logf', 'log2f', 'log10f'];
-const F32_MATH_2 = ['atan2f', 'powf', 'fmodf'];
+export const OPTIONAL_EXPORTS: Record<string, FuncType> = Object.fromEntries(ABI_EXPORTS.filter((e) => !e.required).map((e) => [e.name, sig(e.params, e.results)]));
 
 /** Allowed imports: "module.name" -> signature. */
 export const ALLOWED_IMPORTS: Record<string, FuncType> = (() => {
-  const m: Record<string, FuncType> = {
-    'env.abort': sig(['i32', 'i32', 'i32', 'i32'], []),
-    'env.seed': sig([], ['f64']),
-    'jw_host.log': sig(['i32', 'i32'], []),
-    'jw_host.midi_out': sig(['i32', 'i32', 'i32', 'i32'], []),
-  };
+  const m: Record<string, FuncType> = Object.fromEntries(ABI_IMPORTS.map((i) => [`${i.module}.${i.name}`, sig(i.params, i.results)]));
   for (const prefix of ['', '_']) {
-    for (const f of F32_MATH_1) {
+    for (const f of MATH_UNARY) {
       m[`env.${prefix}${f}`] = sig(['f32'], ['f32']);
       m[`env.${prefix}${f.slice(0, -1)}`] = sig(['f64'], ['f64']);
     }
-    for (const f of F32_MATH_2) {
+    for (const f of MATH_BINARY) {
       m[`env.${prefix}${f}`] = sig(['f32', 'f32'], ['f32']);
       m[`env.${prefix}${f.slice(0, -1)}`] = sig(['f64', 'f64'], ['f64']);
     }
@@ -57,19 +38,63 @@ export const ALLOWED_IMPORTS: Record<string, FuncType> = (() => {
   return m;
 })();
 
+const HOST_IMPORTS = new Set(ABI_IMPORTS.map((i) => i.name));
+
 /** The C math function an allowed math import maps to ("_sinf" -> "sinf"). */
 export function mathFunctionOf(name: string): string | undefined {
   const bare = name.replace(/^_/, '');
-  return ALLOWED_IMPORTS[`env.${bare}`] && !['abort', 'seed'].includes(bare) ? bare : undefined;
+  return ALLOWED_IMPORTS[`env.${bare}`] && !HOST_IMPORTS.has(bare) ? bare : undefined;
 }
+
+/**
+ * Size limits. Compilation (wasm2c, then the C compiler) costs time and
+ * memory that grow with these; the defaults admit every example and
+ * AssemblyScript/Faust program we know of and refuse what would take minutes.
+ */
+export interface ModuleLimits {
+  /** Module size, bytes. Default 16 MiB. */
+  maxModuleBytes: number;
+  /** Functions defined by the module. Default 20000. */
+  maxFunctions: number;
+  /** Function types. Default 10000. */
+  maxTypes: number;
+  /** Parameters or results of one function type. Default 1000. */
+  maxParams: number;
+  /** Locals of one function. Default 10000. */
+  maxLocals: number;
+  /** One function body, bytes. Default 2 MiB. */
+  maxFunctionBytes: number;
+  /** Globals. Default 20000. */
+  maxGlobals: number;
+  /** Table entries (initial size). Default 1000000. */
+  maxTableEntries: number;
+  /** Data segment contents, bytes in all. Default 4 MiB (sample data goes in at run time). */
+  maxDataBytes: number;
+}
+
+export const DEFAULT_LIMITS: ModuleLimits = {
+  maxModuleBytes: 16 << 20,
+  maxFunctions: 20000,
+  maxTypes: 10000,
+  maxParams: 1000,
+  maxLocals: 10000,
+  maxFunctionBytes: 2 << 20,
+  maxGlobals: 20000,
+  maxTableEntries: 1000000,
+  maxDataBytes: 4 << 20,
+};
 
 export interface ValidateOptions {
   /** Largest initial memory accepted, bytes. Default 64 MiB. */
   maxMemoryBytes?: number;
+  /** Size limits; each defaults to DEFAULT_LIMITS. */
+  limits?: Partial<ModuleLimits>;
 }
 
 export interface ModuleInterface {
   shape: WasmModuleShape;
+  /** ABI exports present (required and optional). */
+  exports: Set<string>;
   /** Optional exports present. */
   optional: Set<string>;
   /** Initial memory, bytes. */
@@ -83,18 +108,51 @@ const sameType = (a: FuncType, b: FuncType) =>
   a.results.every((r, i) => r === b.results[i]);
 
 export const DEFAULT_MAX_MEMORY = 64 * 1024 * 1024;
+/** 4 GiB less one page: a memory of exactly 4 GiB has a size that does not fit in 32 bits. */
+export const MAX_MEMORY_BYTES = 65535 * 65536;
 
-/** Checks the module against ABI v1 (everything that can be checked without running it). */
+/** The effective limits, checked. @throws INVALID_ARGUMENT */
+export function resolveLimits(given: Partial<ModuleLimits> | undefined): ModuleLimits {
+  require_(given === undefined || (typeof given === 'object' && given !== null), 'compile: limits must be an object');
+  const out = { ...DEFAULT_LIMITS };
+  for (const [k, v] of Object.entries(given ?? {})) {
+    require_(k in DEFAULT_LIMITS, `compile: unknown limit "${k}" (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+    require_(typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 2 ** 32, `compile: limits.${k} must be an integer in [0, 2^32], got ${String(v)}`);
+    (out as Record<string, number>)[k] = v;
+  }
+  return out;
+}
+
+function tooLarge(what: string, detail: string, limit: keyof ModuleLimits, value: number): never {
+  return fail('MODULE_TOO_LARGE', `${what}: ${detail} (limit ${value}; raise it with the compile option limits.${limit})`);
+}
+
+/** Checks the module against the ABI and the size limits (everything that can be checked without running it). */
 export function checkInterface(bytes: Uint8Array, what: string, options: ValidateOptions = {}): ModuleInterface {
   const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
+  const limits = resolveLimits(options.limits);
+  if (bytes.length > limits.maxModuleBytes) tooLarge(what, `the module is ${bytes.length} bytes`, 'maxModuleBytes', limits.maxModuleBytes);
   const shape = parseWasm(bytes, what);
+
+  if (shape.definedFunctions > limits.maxFunctions) tooLarge(what, `defines ${shape.definedFunctions} functions`, 'maxFunctions', limits.maxFunctions);
+  if (shape.types.length > limits.maxTypes) tooLarge(what, `declares ${shape.types.length} function types`, 'maxTypes', limits.maxTypes);
+  const widest = shape.types.reduce((m, t) => Math.max(m, t.params.length, t.results.length), 0);
+  if (widest > limits.maxParams) tooLarge(what, `has a function type with ${widest} parameters or results`, 'maxParams', limits.maxParams);
+  if (shape.maxLocals > limits.maxLocals) tooLarge(what, `has a function with ${shape.maxLocals} locals`, 'maxLocals', limits.maxLocals);
+  if (shape.maxBodyBytes > limits.maxFunctionBytes) tooLarge(what, `has a function body of ${shape.maxBodyBytes} bytes`, 'maxFunctionBytes', limits.maxFunctionBytes);
+  if (shape.globals > limits.maxGlobals) tooLarge(what, `defines ${shape.globals} globals`, 'maxGlobals', limits.maxGlobals);
+  const tableMin = shape.tables.reduce((m, t) => Math.max(m, t.min), 0);
+  if (tableMin > limits.maxTableEntries) tooLarge(what, `has a table of ${tableMin} entries`, 'maxTableEntries', limits.maxTableEntries);
+  if (shape.dataBytes > limits.maxDataBytes) tooLarge(what, `has ${shape.dataBytes} bytes of data segments`, 'maxDataBytes', limits.maxDataBytes);
+  if (shape.hasTags) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses exception handling (a tag section), which jackwasm does not support`);
 
   for (const imp of shape.imports) {
     const key = `${imp.module}.${imp.name}`;
     if (imp.desc.kind === 'memory') fail('MODULE_BAD_IMPORT', `${what}: imports its memory (${key}); a DSP module must define and export its own memory`);
+    if (imp.desc.kind === 'tag') fail('MODULE_UNSUPPORTED_FEATURE', `${what}: imports an exception tag (${key}); exception handling is not supported`);
     const expected = ALLOWED_IMPORTS[key];
     if (!expected || imp.desc.kind !== 'func') {
-      fail('MODULE_BAD_IMPORT', `${what}: imports ${imp.desc.kind} "${key}", which jackwasm does not provide (allowed: env.abort, env.seed, jw_host.log, jw_host.midi_out and C math functions under env)`);
+      fail('MODULE_BAD_IMPORT', `${what}: imports ${imp.desc.kind} "${key}", which jackwasm does not provide (allowed: ${ABI_IMPORTS.map((i) => `${i.module}.${i.name}`).join(', ')} and C math functions under env)`);
     }
     if (!sameType(imp.desc.type, expected)) {
       fail('MODULE_BAD_IMPORT', `${what}: import "${key}" has type ${formatType(imp.desc.type)}, expected ${formatType(expected)}`);
@@ -106,12 +164,12 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
   if (!mem) fail('MODULE_MISSING_EXPORT', `${what}: does not export "memory"`);
   if (mem.kind !== 'memory') fail('MODULE_BAD_EXPORT', `${what}: export "memory" is a ${mem.kind}, expected a memory`);
   if (shape.memories.length !== 1) fail('MODULE_BAD_EXPORT', `${what}: defines ${shape.memories.length} memories; exactly one is supported`);
-  const limits = shape.memories[0]!;
-  if (limits.memory64) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses 64-bit memory, which jackwasm does not support`);
-  if (limits.shared) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses shared memory (threads), which jackwasm does not support`);
-  const memoryBytes = limits.min * 65536;
+  const limitsOfMemory = shape.memories[0]!;
+  if (limitsOfMemory.memory64) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses 64-bit memory, which jackwasm does not support`);
+  if (limitsOfMemory.shared) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses shared memory (threads), which jackwasm does not support`);
+  const memoryBytes = limitsOfMemory.min * 65536;
   if (memoryBytes > maxMemoryBytes) {
-    fail('MODULE_MEMORY_TOO_LARGE', `${what}: initial memory is ${memoryBytes} bytes (${limits.min} pages), over the cap of ${maxMemoryBytes} bytes`);
+    fail('MODULE_MEMORY_TOO_LARGE', `${what}: initial memory is ${memoryBytes} bytes (${limitsOfMemory.min} pages), over the cap of ${maxMemoryBytes} bytes`);
   }
 
   const checkFunc = (name: string, expected: FuncType, required: boolean): boolean => {
@@ -126,13 +184,31 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
     if (!sameType(t, expected)) fail('MODULE_BAD_EXPORT', `${what}: export "${name}" has type ${formatType(t)}, expected ${formatType(expected)}`);
     return true;
   };
-  for (const [name, t] of Object.entries(REQUIRED_EXPORTS)) checkFunc(name, t, true);
+  const present = new Set<string>();
   const optional = new Set<string>();
-  for (const [name, t] of Object.entries(OPTIONAL_EXPORTS)) if (checkFunc(name, t, false)) optional.add(name);
+  for (const e of ABI_EXPORTS) {
+    if (checkFunc(e.name, sig(e.params, e.results), e.required)) {
+      present.add(e.name);
+      if (!e.required) optional.add(e.name);
+    }
+  }
   if (optional.has('jw_param_set') !== optional.has('jw_param_count')) {
     fail('MODULE_BAD_EXPORT', `${what}: jw_param_set and jw_param_count must be exported together`);
   }
-  return { shape, optional, memoryBytes };
+  return { shape, exports: present, optional, memoryBytes };
+}
+
+/** Runs wasm-validate (bounded); resolves with its complaint, or null when valid. */
+function runValidator(file: string, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    execFile('wasm-validate', ['--disable-simd', file], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve(null);
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
+      if (e.code === 'ENOENT') return reject(new Error('wasm-validate not found'));
+      if (e.killed) return resolve(`error: validation took longer than ${timeoutMs} ms`);
+      resolve(`${stdout}${stderr}` || `error: wasm-validate ended with ${e.signal ?? `code ${String(e.code)}`}`);
+    });
+  });
 }
 
 /**
@@ -140,31 +216,33 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
  * aborts on SIMD) and the other post-MVP features off that our runtime does
  * not implement (threads, exceptions, tail calls, memory64 are off by default).
  */
-export async function validateFeatures(bytes: Uint8Array, what: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'jackwasm-validate-'));
+export async function validateFeatures(bytes: Uint8Array, what: string, timeoutMs = 30000): Promise<void> {
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(tmpdir(), 'jackwasm-validate-'));
+  } catch (err) {
+    return fail('CACHE_FAILED', `${what}: cannot create a temporary directory for validation: ${(err as Error).message}`);
+  }
   try {
     const file = join(dir, 'module.wasm');
     await writeFile(file, bytes);
-    const out = await new Promise<string | null>((resolve, reject) => {
-      execFile('wasm-validate', ['--disable-simd', file], (err, stdout, stderr) => {
-        if (!err) return resolve(null);
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-          return reject(new Error('wasm-validate not found'));
-        }
-        resolve(`${stdout}${stderr}`);
-      });
-    }).catch((err: Error) => fail('COMPILE_FAILED', `${what}: cannot run wasm-validate (install Debian's wabt package): ${err.message}`));
+    const out = await runValidator(file, timeoutMs).catch((err: Error) =>
+      fail('COMPILE_FAILED', `${what}: cannot run wasm-validate (install Debian's wabt package): ${err.message}`),
+    );
     if (out === null) return;
     const first = out.split('\n').find((l) => l.includes('error')) ?? out.trim();
-    const detail = first.replace(/^.*?:\s*error:\s*/, '');
+    const detail = first.replace(/^.*?:\s*error:\s*/, '').replace(/^error:\s*/, '');
+    if (/took longer than/.test(out)) fail('COMPILE_LIMIT', `${what}: ${detail}`);
     if (/opcode: 0xfd/.test(out) || /v128/.test(out)) {
       fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses SIMD instructions (${detail}), which jackwasm does not support; build without SIMD`);
     }
     if (/opcode: 0xfe/.test(out)) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses atomic (threads) instructions (${detail}), which jackwasm does not support`);
-    if (/opcode: 0x0[689]|opcode: 0x1[89]/.test(out)) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses exception handling (${detail}), which jackwasm does not support`);
-    if (/opcode: 0x1[23]/.test(out)) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses tail calls (${detail}), which jackwasm does not support`);
+    if (/opcode: 0x0[6789a]\b|opcode: 0x1[89]\b|\b(try|catch|throw|rethrow|delegate)\b/.test(out)) {
+      fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses exception handling (${detail}), which jackwasm does not support`);
+    }
+    if (/opcode: 0x1[23]\b|return_call/.test(out)) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses tail calls (${detail}), which jackwasm does not support`);
     fail('MODULE_INVALID', `${what}: invalid WebAssembly: ${detail}`);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 }

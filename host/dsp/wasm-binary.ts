@@ -1,7 +1,10 @@
 /**
  * A small reader for the parts of the WebAssembly binary format that ABI
- * validation needs: types, imports, functions, memories and exports. Full
- * validation (instructions, features such as SIMD) is wabt's wasm-validate.
+ * validation and the size limits need: types, imports, functions, tables,
+ * memories, globals, exports, the start function, code (sizes and locals)
+ * and data (sizes). Full validation (instructions, features such as SIMD) is
+ * wabt's wasm-validate. Every count is checked against the bytes that remain
+ * before anything is allocated for it, so any input ends in a JackError.
  */
 import { fail } from '../errors.js';
 
@@ -21,9 +24,10 @@ export interface Limits {
 
 export type ImportDesc =
   | { kind: 'func'; type: FuncType }
-  | { kind: 'table' }
+  | { kind: 'table'; limits: Limits }
   | { kind: 'memory'; limits: Limits }
-  | { kind: 'global'; type: ValType; mutable: boolean };
+  | { kind: 'global'; type: ValType; mutable: boolean }
+  | { kind: 'tag' };
 
 export interface Import {
   module: string;
@@ -33,7 +37,7 @@ export interface Import {
 
 export interface Export {
   name: string;
-  kind: 'func' | 'table' | 'memory' | 'global';
+  kind: 'func' | 'table' | 'memory' | 'global' | 'tag';
   index: number;
 }
 
@@ -42,11 +46,30 @@ export interface WasmModuleShape {
   imports: Import[];
   /** Type of every function, imported ones first (the function index space). */
   functions: FuncType[];
+  /** Number of functions defined (not imported). */
+  definedFunctions: number;
+  /** Tables defined by the module. */
+  tables: Limits[];
   /** Memories defined by the module (not imported). */
   memories: Limits[];
+  /** Globals defined by the module. */
+  globals: number;
   exports: Export[];
   /** True when a start function is declared. */
   hasStart: boolean;
+  /** True when the module has a tag section (exception handling). */
+  hasTags: boolean;
+  /** Largest number of locals (declared, without parameters) in one function. */
+  maxLocals: number;
+  /** Largest function body, bytes. */
+  maxBodyBytes: number;
+  /** All function bodies, bytes. */
+  codeBytes: number;
+  /** All data segments' contents, bytes. */
+  dataBytes: number;
+  /** Data and element segments. */
+  dataSegments: number;
+  elemSegments: number;
 }
 
 const VALTYPES: Record<number, ValType> = {
@@ -58,7 +81,7 @@ const VALTYPES: Record<number, ValType> = {
   0x70: 'funcref',
   0x6f: 'externref',
 };
-const EXPORT_KINDS = ['func', 'table', 'memory', 'global'] as const;
+const EXPORT_KINDS = ['func', 'table', 'memory', 'global', 'tag'] as const;
 
 class Reader {
   pos = 0;
@@ -85,7 +108,22 @@ class Reader {
       shift += 7;
       if (shift > 28) fail('MODULE_INVALID', `${this.what}: malformed LEB128 integer at byte ${this.pos}`);
     }
+    if (result > 0xffffffff) fail('MODULE_INVALID', `${this.what}: LEB128 integer out of range at byte ${this.pos}`);
     return result;
+  }
+  /** A signed LEB128 of up to `bits` bits; only skipped, the value is not needed. */
+  sleb(bits: number): void {
+    for (let shift = 0; ; shift += 7) {
+      const b = this.byte();
+      if ((b & 0x80) === 0) break;
+      if (shift + 7 >= bits + 7) fail('MODULE_INVALID', `${this.what}: malformed LEB128 integer at byte ${this.pos}`);
+    }
+  }
+  /** A vector length: each element takes at least `minBytes`, so a count larger than the rest is malformed. */
+  count(what: string, minBytes = 1): number {
+    const n = this.u32();
+    if (n * minBytes > this.end - this.pos) fail('MODULE_INVALID', `${this.what}: ${what} count ${n} exceeds the ${this.end - this.pos} bytes left in its section`);
+    return n;
   }
   name(): string {
     const len = this.u32();
@@ -107,6 +145,26 @@ class Reader {
     const max = flags & 1 ? this.u32() : undefined;
     return { min, max, shared: (flags & 2) !== 0, memory64: (flags & 4) !== 0 };
   }
+  /** A constant expression (MVP and reference types forms), up to its `end`. */
+  constExpr(): void {
+    for (;;) {
+      const op = this.byte();
+      switch (op) {
+        case 0x0b:
+          return;
+        case 0x41: this.sleb(32); break; // i32.const
+        case 0x42: this.sleb(64); break; // i64.const
+        case 0x43: this.skip(4); break; // f32.const
+        case 0x44: this.skip(8); break; // f64.const
+        case 0x23: this.u32(); break; // global.get
+        case 0xd0: this.byte(); break; // ref.null t
+        case 0xd2: this.u32(); break; // ref.func
+        case 0x6a: case 0x6b: case 0x6c: case 0x7c: case 0x7d: case 0x7e: break; // extended-const arithmetic
+        default:
+          fail('MODULE_INVALID', `${this.what}: unsupported instruction 0x${op.toString(16)} in a constant expression at byte ${this.pos - 1}`);
+      }
+    }
+  }
   skip(n: number): void {
     if (this.pos + n > this.end) this.truncated();
     this.pos += n;
@@ -121,11 +179,15 @@ export function parseWasm(bytes: Uint8Array, what = 'module'): WasmModuleShape {
   if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) {
     fail('MODULE_INVALID', `${what}: unsupported WebAssembly binary version ${bytes[4]} (expected 1)`);
   }
-  const shape: WasmModuleShape = { types: [], imports: [], functions: [], memories: [], exports: [], hasStart: false };
+  const shape: WasmModuleShape = {
+    types: [], imports: [], functions: [], definedFunctions: 0, tables: [], memories: [], globals: 0, exports: [],
+    hasStart: false, hasTags: false, maxLocals: 0, maxBodyBytes: 0, codeBytes: 0, dataBytes: 0, dataSegments: 0, elemSegments: 0,
+  };
   const top = new Reader(bytes, bytes.length, what);
   top.pos = 8;
   let definedFuncs: number[] = [];
   let codeCount: number | undefined;
+  let lastId = 0;
   while (top.pos < bytes.length) {
     const id = top.byte();
     const size = top.u32();
@@ -133,19 +195,27 @@ export function parseWasm(bytes: Uint8Array, what = 'module'): WasmModuleShape {
     if (start + size > bytes.length) top.truncated();
     const r = new Reader(bytes, start + size, what);
     r.pos = start;
+    if (id !== 0) {
+      // Section order is checked by wasm-validate; duplicates would confuse the counts here.
+      if (id === lastId) fail('MODULE_INVALID', `${what}: duplicate section ${id}`);
+      lastId = id;
+    }
     switch (id) {
       case 1: {
-        const n = r.u32();
+        const n = r.count('type', 3);
         for (let i = 0; i < n; i++) {
-          if (r.byte() !== 0x60) fail('MODULE_INVALID', `${what}: malformed function type ${i}`);
-          const params = Array.from({ length: r.u32() }, () => r.valtype());
-          const results = Array.from({ length: r.u32() }, () => r.valtype());
+          const form = r.byte();
+          if (form !== 0x60) fail('MODULE_INVALID', `${what}: malformed function type ${i} (form 0x${form.toString(16)})`);
+          const np = r.count('parameter');
+          const params = Array.from({ length: np }, () => r.valtype());
+          const nr = r.count('result');
+          const results = Array.from({ length: nr }, () => r.valtype());
           shape.types.push({ params, results });
         }
         break;
       }
       case 2: {
-        const n = r.u32();
+        const n = r.count('import', 4);
         for (let i = 0; i < n; i++) {
           const module = r.name();
           const name = r.name();
@@ -157,35 +227,59 @@ export function parseWasm(bytes: Uint8Array, what = 'module'): WasmModuleShape {
             shape.functions.push(t);
           } else if (kind === 1) {
             r.byte();
-            r.limits();
-            shape.imports.push({ module, name, desc: { kind: 'table' } });
+            shape.imports.push({ module, name, desc: { kind: 'table', limits: r.limits() } });
           } else if (kind === 2) {
             shape.imports.push({ module, name, desc: { kind: 'memory', limits: r.limits() } });
           } else if (kind === 3) {
             const type = r.valtype();
             const mutable = r.byte() === 1;
             shape.imports.push({ module, name, desc: { kind: 'global', type, mutable } });
+          } else if (kind === 4) {
+            r.byte();
+            r.u32();
+            shape.imports.push({ module, name, desc: { kind: 'tag' } });
           } else {
             fail('MODULE_INVALID', `${what}: import ${module}.${name} has unknown kind ${kind}`);
           }
         }
         break;
       }
-      case 3:
-        definedFuncs = Array.from({ length: r.u32() }, () => r.u32());
+      case 3: {
+        const n = r.count('function');
+        definedFuncs = Array.from({ length: n }, () => r.u32());
         for (const ti of definedFuncs) {
           const t = shape.types[ti];
           if (!t) fail('MODULE_INVALID', `${what}: function with unknown type index ${ti}`);
           shape.functions.push(t);
         }
+        shape.definedFunctions = n;
         break;
+      }
+      case 4: {
+        const n = r.count('table', 3);
+        for (let i = 0; i < n; i++) {
+          r.byte();
+          shape.tables.push(r.limits());
+        }
+        break;
+      }
       case 5: {
-        const n = r.u32();
+        const n = r.count('memory', 2);
         for (let i = 0; i < n; i++) shape.memories.push(r.limits());
         break;
       }
+      case 6: {
+        const n = r.count('global', 3);
+        for (let i = 0; i < n; i++) {
+          r.valtype();
+          r.byte();
+          r.constExpr();
+        }
+        shape.globals = n;
+        break;
+      }
       case 7: {
-        const n = r.u32();
+        const n = r.count('export', 3);
         for (let i = 0; i < n; i++) {
           const name = r.name();
           const kind = EXPORT_KINDS[r.byte()];
@@ -196,15 +290,58 @@ export function parseWasm(bytes: Uint8Array, what = 'module'): WasmModuleShape {
       }
       case 8:
         shape.hasStart = true;
+        r.u32();
         break;
-      case 10:
-        codeCount = r.u32();
-        for (let i = 0; i < codeCount; i++) r.skip(r.u32());
+      case 9:
+        shape.elemSegments = r.count('element segment', 2);
+        r.pos = start + size; // contents are checked by wasm-validate
+        break;
+      case 10: {
+        codeCount = r.count('function body');
+        for (let i = 0; i < codeCount; i++) {
+          const bodySize = r.u32();
+          const bodyEnd = r.pos + bodySize;
+          if (bodyEnd > start + size) r.truncated();
+          shape.maxBodyBytes = Math.max(shape.maxBodyBytes, bodySize);
+          shape.codeBytes += bodySize;
+          const body = new Reader(bytes, bodyEnd, what);
+          body.pos = r.pos;
+          const decls = body.count('local declaration', 2);
+          let locals = 0;
+          for (let d = 0; d < decls; d++) {
+            locals += body.u32();
+            body.valtype();
+          }
+          shape.maxLocals = Math.max(shape.maxLocals, locals);
+          r.pos = bodyEnd;
+        }
+        break;
+      }
+      case 11: {
+        const n = r.count('data segment', 2);
+        shape.dataSegments = n;
+        for (let i = 0; i < n; i++) {
+          const flags = r.u32();
+          if (flags === 0) r.constExpr();
+          else if (flags === 2) {
+            r.u32();
+            r.constExpr();
+          } else if (flags !== 1) fail('MODULE_INVALID', `${what}: data segment ${i} has unknown flags ${flags}`);
+          const len = r.u32();
+          r.skip(len);
+          shape.dataBytes += len;
+        }
+        break;
+      }
+      case 13:
+        shape.hasTags = true;
+        r.pos = start + size;
         break;
       default:
-        break; // other sections are checked by wasm-validate
+        r.pos = start + size; // custom sections and others: checked by wasm-validate
+        break;
     }
-    if (id !== 0 && id !== 8 && r.pos !== start + size && [1, 2, 3, 5, 7, 10].includes(id)) {
+    if (r.pos !== start + size) {
       fail('MODULE_INVALID', `${what}: section ${id} has ${start + size - r.pos} unexpected trailing bytes`);
     }
     top.pos = start + size;

@@ -98,10 +98,12 @@ static WASM_RT_NO_RETURN void jw_abort(jw_ctx* c, uint32_t msg, uint32_t file, u
 /* jw_host.log(ptr, len): copy into the ring, never block. */
 static void jw_log(jw_ctx* c, uint32_t ptr, uint32_t len) {
   if ((uint64_t)ptr + len > c->mem->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
+  jw_host_enter();
   uint32_t head = atomic_load_explicit(&c->log_head, memory_order_relaxed);
   uint32_t tail = atomic_load_explicit(&c->log_tail, memory_order_acquire);
   if (head - tail >= JW_LOG_SLOTS) {
     atomic_fetch_add_explicit(&c->dropped_logs, 1, memory_order_relaxed);
+    jw_host_leave();
     return;
   }
   jw_log_msg* slot = &c->logs[head % JW_LOG_SLOTS];
@@ -110,6 +112,7 @@ static void jw_log(jw_ctx* c, uint32_t ptr, uint32_t len) {
   slot->text[n] = '\0';
   slot->len = n;
   atomic_store_explicit(&c->log_head, head + 1, memory_order_release);
+  jw_host_leave();
 }
 
 static int jw_log_pop(jw_ctx* c, jw_log_msg* out) {
@@ -121,17 +124,21 @@ static int jw_log_pop(jw_ctx* c, jw_log_msg* out) {
   return 1;
 }
 
-/* jw_host.midi_out(frame, status, d1, d2). */
+/* jw_host.midi_out(frame, status, d1, d2): `frame` counts from the start of
+ * the current block, which the engine keeps in block_offset (also while it
+ * delivers that block's MIDI to jw_midi). */
 static void jw_midi_out(jw_ctx* c, uint32_t frame, uint32_t status, uint32_t d1, uint32_t d2) {
   uint8_t bytes[3] = {(uint8_t)status, (uint8_t)(d1 & 0x7f), (uint8_t)(d2 & 0x7f)};
   uint32_t len = 3;
   uint32_t hi = status & 0xf0;
   if (hi == 0xc0 || hi == 0xd0 || status == 0xf1 || status == 0xf3) len = 2;
   else if (status >= 0xf4 || status == 0xf6) len = 1;
-  if (status < 0x80 || !c->midi || !c->midi->write ||
+  jw_host_enter();
+  if (status < 0x80 || status > 0xff || !c->midi || !c->midi->write || frame > 0xffffu ||
       c->midi->write(c->midi->opaque, c->midi->block_offset + frame, bytes, len) != 0) {
     atomic_fetch_add_explicit(&c->dropped_midi, 1, memory_order_relaxed);
   }
+  jw_host_leave();
 }
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "threads.h"
+#include "../threads.h"
 
 namespace jw {
 

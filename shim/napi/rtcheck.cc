@@ -1,4 +1,4 @@
-#include "rtcheck.h"
+#include "../rtcheck.h"
 
 #include <dlfcn.h>
 #include <napi.h>

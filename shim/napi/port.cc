@@ -5,15 +5,15 @@
 #include <cstring>
 #include <vector>
 
+#include "addon-data.h"
 #include "client.h"
 #include "common.h"
+#include "util.h"
 
 namespace jw {
 
-static Napi::FunctionReference* gPortCtor = nullptr;
-
 JW_MAIN_THREAD Napi::Function PortWrap::Init(Napi::Env env) {
-  Napi::Function fn = DefineClass(env, "NativePort", {
+  return DefineClass(env, "NativePort", {
       InstanceMethod("isValid", &PortWrap::IsValid),
       InstanceMethod("name", &PortWrap::Name),
       InstanceMethod("shortName", &PortWrap::ShortName),
@@ -37,13 +37,11 @@ JW_MAIN_THREAD Napi::Function PortWrap::Init(Napi::Env env) {
       InstanceMethod("equals", &PortWrap::Equals),
       InstanceMethod("follow", &PortWrap::Follow),
   });
-  gPortCtor = new Napi::FunctionReference(Napi::Persistent(fn));
-  return fn;
 }
 
 JW_MAIN_THREAD Napi::Object PortWrap::NewInstance(Napi::Env env, Napi::Object clientObj,
                                                   ClientWrap* owner, jack_port_t* port) {
-  Napi::Object obj = gPortCtor->New({});
+  Napi::Object obj = AddonData::Of(env)->portCtor.New({});
   PortWrap* self = PortWrap::Unwrap(obj);
   self->owner_ = owner;
   self->ownerRef_ = Napi::Persistent(clientObj);
@@ -90,7 +88,7 @@ JW_MAIN_THREAD Napi::Value PortWrap::ShortName(const Napi::CallbackInfo& info) {
 
 JW_MAIN_THREAD Napi::Value PortWrap::Rename(const Napi::CallbackInfo& info) {
   JW_PORT_OR_NULL();
-  std::string name = info[0].As<Napi::String>().Utf8Value();
+  JW_ARG_STR(name, 0);
   int rc = jack_port_rename(owner_->handle(), p, name.c_str());
   if (rc == 0) {
     const char* now = jack_port_name(p);
@@ -116,13 +114,13 @@ JW_MAIN_THREAD Napi::Value PortWrap::Aliases(const Napi::CallbackInfo& info) {
 
 JW_MAIN_THREAD Napi::Value PortWrap::SetAlias(const Napi::CallbackInfo& info) {
   JW_PORT_OR_NULL();
-  std::string alias = info[0].As<Napi::String>().Utf8Value();
+  JW_ARG_STR(alias, 0);
   return Napi::Number::New(info.Env(), jack_port_set_alias(p, alias.c_str()));
 }
 
 JW_MAIN_THREAD Napi::Value PortWrap::UnsetAlias(const Napi::CallbackInfo& info) {
   JW_PORT_OR_NULL();
-  std::string alias = info[0].As<Napi::String>().Utf8Value();
+  JW_ARG_STR(alias, 0);
   return Napi::Number::New(info.Env(), jack_port_unset_alias(p, alias.c_str()));
 }
 
@@ -169,7 +167,7 @@ JW_MAIN_THREAD Napi::Value PortWrap::ConnectedCount(const Napi::CallbackInfo& in
 
 JW_MAIN_THREAD Napi::Value PortWrap::ConnectedTo(const Napi::CallbackInfo& info) {
   JW_PORT_OR_NULL();
-  std::string other = info[0].As<Napi::String>().Utf8Value();
+  JW_ARG_STR(other, 0);
   return Napi::Boolean::New(info.Env(), jack_port_connected_to(p, other.c_str()) != 0);
 }
 
@@ -202,7 +200,9 @@ JW_MAIN_THREAD Napi::Value PortWrap::SetLatencyRange(const Napi::CallbackInfo& i
   JW_PORT_OR_NULL();
   jack_latency_callback_mode_t mode =
       info[0].ToBoolean().Value() ? JackCaptureLatency : JackPlaybackLatency;
-  jack_latency_range_t range{info[1].ToNumber().Uint32Value(), info[2].ToNumber().Uint32Value()};
+  JW_ARG_U32(lo, 1);
+  JW_ARG_U32(hi, 2);
+  jack_latency_range_t range{lo, hi};
   if (jack_port_is_mine(owner_->handle(), p)) owner_->SetLatencyOverride(p, mode == JackCaptureLatency, range);
   jack_port_set_latency_range(p, mode, &range);
   // Rationale: other clients only see a new range after the server recomputes.
@@ -212,8 +212,8 @@ JW_MAIN_THREAD Napi::Value PortWrap::SetLatencyRange(const Napi::CallbackInfo& i
 // follow(oldName, newName): a rename notification; keep tracking the port if
 // it is the one that was renamed.
 JW_MAIN_THREAD Napi::Value PortWrap::Follow(const Napi::CallbackInfo& info) {
-  std::string oldName = info[0].As<Napi::String>().Utf8Value();
-  std::string newName = info[1].As<Napi::String>().Utf8Value();
+  JW_ARG_STR(oldName, 0);
+  JW_ARG_STR(newName, 1);
   jack_client_t* c = owner_ ? owner_->handle() : nullptr;
   if (!c || !port_ || expectedName_ != oldName) return Napi::Boolean::New(info.Env(), false);
   const char* now = jack_port_name(port_);
@@ -223,12 +223,8 @@ JW_MAIN_THREAD Napi::Value PortWrap::Follow(const Napi::CallbackInfo& info) {
 }
 
 JW_MAIN_THREAD Napi::Value PortWrap::Equals(const Napi::CallbackInfo& info) {
-  if (!info[0].IsObject()) return Napi::Boolean::New(info.Env(), false);
-  Napi::Object other = info[0].As<Napi::Object>();
-  PortWrap* o = nullptr;
-  if (napi_unwrap(info.Env(), other, reinterpret_cast<void**>(&o)) != napi_ok || !o) {
-    return Napi::Boolean::New(info.Env(), false);
-  }
+  PortWrap* o = UnwrapChecked<PortWrap>(info[0], AddonData::Of(info.Env())->portCtor);
+  if (!o) return Napi::Boolean::New(info.Env(), false);
   return Napi::Boolean::New(info.Env(), o->port_ != nullptr && o->port_ == port_);
 }
 

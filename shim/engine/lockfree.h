@@ -6,7 +6,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "threads.h"
+#include "../threads.h"
 
 namespace jw {
 
@@ -92,6 +92,38 @@ class TripleBuffer {
   unsigned back_ = 0;                    // writer-owned
   unsigned front_ = 1;                   // reader-owned
   std::atomic<unsigned> middle_{2};      // shared
+};
+
+// A fixed-capacity list: storage is allocated once at construction and
+// never again, so push/erase are realtime-safe. push fails when full.
+template <typename T>
+class FixedVec {
+  static_assert(std::is_trivially_copyable<T>::value, "FixedVec holds PODs");
+
+ public:
+  // [main-thread] / [worker] Allocates.
+  explicit FixedVec(size_t capacity) : data_(new T[capacity ? capacity : 1]), cap_(capacity) {}
+  bool push(const T& v) {
+    if (n_ == cap_) return false;
+    data_[n_++] = v;
+    return true;
+  }
+  // Removes element i, keeping the order of the rest.
+  void erase(size_t i) {
+    for (size_t j = i + 1; j < n_; ++j) data_[j - 1] = data_[j];
+    --n_;
+  }
+  void clear() { n_ = 0; }
+  void resize_down(size_t n) { if (n < n_) n_ = n; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  size_t size() const { return n_; }
+  size_t capacity() const { return cap_; }
+
+ private:
+  std::unique_ptr<T[]> data_;
+  size_t cap_;
+  size_t n_ = 0;
 };
 
 }  // namespace jw

@@ -1,0 +1,172 @@
+#include "engine.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace jw {
+
+JW_MAIN_THREAD Engine::Engine(const std::atomic<bool>* exiting) {
+  cell_.exiting = exiting;
+  Watchdog::Get().Register(&cell_);
+}
+
+JW_MAIN_THREAD Engine::~Engine() {
+  Watchdog::Get().Unregister(&cell_);
+  Collect(true);
+  slots_.clear();
+  delete published_;
+}
+
+JW_MAIN_THREAD void Engine::SetRunning(bool on) {
+  running_ = on;
+  if (!on) {
+    // Nothing runs the graph any more: the newest one is current.
+    Graph* g;
+    while (graphIn_.pop(g)) rtGraph_ = g;
+    rtGraph_ = published_;
+    if (published_) ackSeq_.store(published_->seq, std::memory_order_release);
+  }
+}
+
+JW_MAIN_THREAD bool Engine::Publish() {
+  auto* g = new Graph();
+  g->seq = ++graphSeq_;
+  for (auto& s : slots_) g->slots.push_back(s.get());
+  if (running_) {
+    if (!graphIn_.push(g)) {
+      delete g;
+      --graphSeq_;
+      return false;
+    }
+    // Rationale: pairs with the fence in Process, so that a cycle starting
+    // after SafeFor() saw no cycle in progress also sees this graph.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  } else {
+    rtGraph_ = g;
+    ackSeq_.store(g->seq, std::memory_order_release);
+  }
+  if (published_) garbageGraphs_.emplace_back(g->seq, published_);
+  published_ = g;
+  return true;
+}
+
+JW_MAIN_THREAD bool Engine::Attach(std::unique_ptr<Slot> slot) {
+  slots_.push_back(std::move(slot));
+  if (Publish()) return true;
+  slots_.pop_back();
+  return false;
+}
+
+JW_MAIN_THREAD bool Engine::Detach(uint32_t id) {
+  for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    std::unique_ptr<Slot> gone = std::move(*it);
+    slots_.erase(it);
+    if (!Publish()) {
+      slots_.push_back(std::move(gone));  // queue full: nothing changed
+      return false;
+    }
+    garbageSlots_.emplace_back(graphSeq_, std::move(gone));
+    return true;
+  }
+  return false;
+}
+
+JW_MAIN_THREAD bool Engine::Replace(uint32_t id, std::shared_ptr<Instance> dsp) {
+  for (auto& slot : slots_) {
+    if (slot->id != id) continue;
+    if (!dsp || dsp->inputs() != slot->dsp->inputs() || dsp->outputs() != slot->dsp->outputs()) return false;
+    auto fresh = std::make_unique<Slot>(id, std::move(dsp), slot->ports, slot->pending.capacity());
+    std::swap(slot, fresh);  // `fresh` now holds the old slot
+    if (!Publish()) {
+      std::swap(slot, fresh);
+      return false;
+    }
+    garbageSlots_.emplace_back(graphSeq_, std::move(fresh));
+    return true;
+  }
+  return false;
+}
+
+JW_MAIN_THREAD Slot* Engine::Find(uint32_t id) {
+  for (auto& s : slots_)
+    if (s->id == id) return s.get();
+  return nullptr;
+}
+
+JW_MAIN_THREAD bool Engine::SafeFor(uint64_t seq) const {
+  if (!running_ || seq <= ackSeq_.load(std::memory_order_acquire)) return true;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // Not inside a cycle now: the next one adopts the newest graph first.
+  return cyclesIn_.load(std::memory_order_seq_cst) == cyclesOut_.load(std::memory_order_seq_cst);
+}
+
+JW_MAIN_THREAD size_t Engine::Collect(bool all) {
+  for (auto it = garbageGraphs_.begin(); it != garbageGraphs_.end();) {
+    if (all || SafeFor(it->first)) {
+      delete it->second;
+      it = garbageGraphs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = garbageSlots_.begin(); it != garbageSlots_.end();) {
+    it = all || SafeFor(it->first) ? garbageSlots_.erase(it) : it + 1;
+  }
+  return garbageGraphs_.size() + garbageSlots_.size();
+}
+
+JW_MAIN_THREAD bool Engine::StartTap(std::unique_ptr<Tap> tap) {
+  if (!running_ || !tapIn_.push(tap.get())) return false;
+  taps_.push_back(std::move(tap));
+  return true;
+}
+
+JW_MAIN_THREAD std::unique_ptr<Tap> Engine::TakeTap(uint32_t id, bool* known) {
+  *known = false;
+  for (auto it = taps_.begin(); it != taps_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    *known = true;
+    if (!(*it)->done.load(std::memory_order_acquire)) return nullptr;
+    std::unique_ptr<Tap> t = std::move(*it);
+    taps_.erase(it);
+    return t;
+  }
+  return nullptr;
+}
+
+JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t frameTime, uint32_t sampleRate) {
+  cyclesIn_.fetch_add(1, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  Graph* g;
+  while (graphIn_.pop(g)) rtGraph_ = g;
+  if (rtGraph_) {
+    ackSeq_.store(rtGraph_->seq, std::memory_order_release);
+    RunPolicy p;
+    p.watchdogNs = policyWatchdogNs_.load(std::memory_order_relaxed);
+    p.budgetShare = policyShare_.load(std::memory_order_relaxed);
+    p.silenceAfter = policySilence_.load(std::memory_order_relaxed);
+    p.sampleRate = sampleRate;
+    for (Slot* s : rtGraph_->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_);
+  }
+  // Taps run after the modules, so they see this cycle's module output
+  // through connections to the front end's own ports.
+  if (!rtTap_ && tapIn_.pop(rtTap_)) rtTap_->startFrame = frameTime;
+  if (rtTap_) {
+    Tap* t = rtTap_;
+    const uint64_t n = std::min<uint64_t>(nframes, t->frames - t->pos);
+    for (size_t ch = 0; ch < t->ports.size(); ++ch) {
+      const float* src = io.AudioIn(t->ports[ch], nframes);
+      if (src) std::memcpy(t->data[ch].data() + t->pos, src, n * sizeof(float));
+      else std::memset(t->data[ch].data() + t->pos, 0, n * sizeof(float));
+    }
+    t->pos += n;
+    if (t->pos == t->frames) {
+      rtTap_ = nullptr;
+      t->done.store(true, std::memory_order_release);
+    }
+  }
+  cyclesOut_.fetch_add(1, std::memory_order_seq_cst);
+}
+
+}  // namespace jw

@@ -1,0 +1,112 @@
+// Engine: the modules and taps one realtime front end (a JACK client) runs,
+// in order, each cycle. The main thread edits the list and publishes it as an
+// immutable graph through an SPSC queue; the audio thread adopts the newest
+// graph at the start of a cycle and acknowledges it. Slots, graphs and taps
+// are freed on the main thread only once the audio thread can no longer be
+// using them: it acknowledged a newer graph, or it is not inside a cycle (and
+// will adopt the newer graph before running anything), or the engine is not
+// running at all.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "../threads.h"
+#include "io.h"
+#include "lockfree.h"
+#include "scheduler.h"
+#include "slot.h"
+#include "watchdog.h"
+
+namespace jw {
+
+// Copies audio input ports into preallocated buffers (Client.record).
+struct Tap {
+  uint32_t id = 0;
+  std::vector<void*> ports;
+  std::vector<std::vector<float>> data;  // allocated on the main thread
+  uint64_t frames = 0;
+  uint64_t pos = 0;                      // [audio-thread]
+  uint64_t startFrame = 0;               // frame time of the first recorded frame
+  std::atomic<bool> done{false};         // set by the audio thread once it let go
+};
+
+// What the audio thread runs. Immutable once published.
+struct Graph {
+  uint64_t seq = 0;
+  std::vector<Slot*> slots;
+};
+
+class Engine {
+ public:
+  explicit Engine(const std::atomic<bool>* exiting);
+  ~Engine();  // [main-thread] only when the audio thread is gone (Collect(true) first)
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // --- [main-thread] ---
+  uint32_t NextSlotId() { return nextSlotId_++; }
+  // Adds a slot at the end; false if the audio thread's queue is full.
+  bool Attach(std::unique_ptr<Slot> slot);
+  // Removes a slot; false if unknown or the queue is full.
+  bool Detach(uint32_t id);
+  // Replaces a slot's instance, keeping its ports; false if unknown,
+  // the channel counts differ, or the queue is full.
+  bool Replace(uint32_t id, std::shared_ptr<Instance> dsp);
+  Slot* Find(uint32_t id);
+  // Frees what the audio thread let go of; returns the items still waiting.
+  // With `all`, frees everything (the audio thread is known to be gone).
+  size_t Collect(bool all = false);
+  // Whether the front end may call Process (the client is active).
+  void SetRunning(bool on);
+  // Starts a tap; false if the queue is full.
+  bool StartTap(std::unique_ptr<Tap> tap);
+  // The tap's data once it is done (ownership moves to the caller), else null.
+  std::unique_ptr<Tap> TakeTap(uint32_t id, bool* known);
+
+  void SetWatchdogNs(uint64_t ns) { policyWatchdogNs_.store(ns, std::memory_order_relaxed); }
+  void SetOverrunPolicy(double share, uint32_t silenceAfter) {
+    policyShare_.store(share, std::memory_order_relaxed);
+    policySilence_.store(silenceAfter, std::memory_order_relaxed);
+  }
+
+  // --- [audio-thread] ---
+  // One cycle: every module in order, then the taps.
+  void Process(CycleIo& io, uint32_t nframes, uint32_t frameTime, uint32_t sampleRate);
+
+  // --- [worker] (the front end's event drain) ---
+  bool PopEvent(RtEvent* ev) { return outbox_.ring.pop(*ev); }
+  uint32_t DroppedEvents() const { return outbox_.dropped.load(std::memory_order_relaxed); }
+  WatchCell* cell() { return &cell_; }
+
+ private:
+  bool Publish();
+  bool SafeFor(uint64_t seq) const;
+
+  std::vector<std::unique_ptr<Slot>> slots_;  // [main-thread]
+  uint32_t nextSlotId_ = 1;
+  uint64_t graphSeq_ = 0;
+  Graph* published_ = nullptr;
+  std::vector<std::pair<uint64_t, std::unique_ptr<Slot>>> garbageSlots_;
+  std::vector<std::pair<uint64_t, Graph*>> garbageGraphs_;
+  bool running_ = false;
+
+  SpscRing<Graph*> graphIn_{64};             // main -> audio
+  Graph* rtGraph_ = nullptr;                 // [audio-thread] (main while not running)
+  std::atomic<uint64_t> ackSeq_{0};          // seq of the graph the audio thread runs
+  std::atomic<uint64_t> cyclesIn_{0}, cyclesOut_{0};  // Process entries and exits
+
+  SpscRing<Tap*> tapIn_{16};                 // main -> audio
+  Tap* rtTap_ = nullptr;                     // [audio-thread]
+  std::vector<std::unique_ptr<Tap>> taps_;   // [main-thread] owner
+
+  WatchCell cell_;
+  Outbox outbox_;
+  std::atomic<uint64_t> policyWatchdogNs_{50000000};
+  std::atomic<double> policyShare_{1.0};
+  std::atomic<uint32_t> policySilence_{8};
+};
+
+}  // namespace jw

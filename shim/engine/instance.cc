@@ -1,0 +1,219 @@
+#include "instance.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "../wasm-rt/jw-runtime.h"
+#include "watchdog.h"
+
+namespace jw {
+
+namespace {
+const jw_trap_kind kTraps[] = JW_TRAP_KINDS;
+const char* const kExportNames[] = JW_EXPORT_NAMES;
+const char* const kErrorNames[] = JW_ERROR_NAMES;
+
+EngineError Error(int code, std::string message) {
+  EngineError e;
+  e.code = code;
+  e.message = std::move(message);
+  return e;
+}
+}  // namespace
+
+JW_ANY_THREAD const char* TrapId(int code) {
+  for (const jw_trap_kind& t : kTraps)
+    if (t.code == code) return t.id;
+  return "unknown";
+}
+
+JW_ANY_THREAD const char* TrapKindText(int code) {
+  for (const jw_trap_kind& t : kTraps)
+    if (t.code == code) return t.text;
+  return "unknown trap";
+}
+
+JW_ANY_THREAD const char* ExportName(int which) {
+  return which >= 0 && which < JW_X_COUNT ? kExportNames[which] : "(no export)";
+}
+
+JW_ANY_THREAD const char* ErrorName(int code) {
+  return code >= 0 && code < static_cast<int>(sizeof kErrorNames / sizeof kErrorNames[0]) ? kErrorNames[code] : "UNKNOWN";
+}
+
+JW_ANY_THREAD std::string Instance::TrapText(int code) const {
+  std::string s = TrapKindText(code);
+  if (code == JW_TRAP_ABORT && api_ && inst_) {
+    const char* m = api_->abort_message(inst_);
+    if (m && *m) s += std::string(": ") + m;
+  }
+  return s;
+}
+
+JW_WORKER int Instance::CallWatched(int which, const jw_val* args, jw_val* ret) {
+  WorkerWatch w(opts_.exiting);
+  Watchdog::Begin(&w.cell, opts_.callTimeoutNs);
+  const int trap = api_->call(inst_, which, args, ret);
+  Watchdog::End(&w.cell);
+  return trap;
+}
+
+JW_WORKER EngineError Instance::TrapError(int trap, const char* what) {
+  if (trap == JW_TRAP_TIMEOUT) {
+    return Error(JW_E_MODULE_TIMEOUT, std::string(what) + " ran longer than " + std::to_string(opts_.callTimeoutNs / 1000000) +
+                                          " ms and was interrupted (load option callTimeoutMs)");
+  }
+  return Error(JW_E_MODULE_INIT_FAILED, std::string(what) + " trapped: " + TrapText(trap));
+}
+
+JW_WORKER std::unique_ptr<Instance> Instance::Load(const std::string& path, const InstanceOptions& opts, EngineError* err) {
+  std::unique_ptr<Instance> d(new Instance());
+  d->opts_ = opts;
+  *err = d->LoadSteps(path);
+  if (*err) return nullptr;
+  return d;
+}
+
+JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
+  dl_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!dl_) return Error(JW_E_COMPILE_FAILED, std::string("cannot load compiled module: ") + dlerror());
+  auto get = reinterpret_cast<jw_module_get_api_fn>(dlsym(dl_, "jw_module_get_api"));
+  if (!get) return Error(JW_E_COMPILE_FAILED, "compiled module has no jw_module_get_api");
+  api_ = get();
+  if (!api_ || api_->api_version != JW_MODULE_API_VERSION)
+    return Error(JW_E_COMPILE_FAILED, "compiled module was built for another engine version (recompile it)");
+  if ((api_->exports & JW_REQUIRED_EXPORTS) != JW_REQUIRED_EXPORTS)
+    return Error(JW_E_COMPILE_FAILED, "compiled module lacks required exports (recompile it)");
+  jw_set_realtime(0);
+
+  // Creation runs the start function: watched like every other call.
+  {
+    jw_create_opts co{};
+    co.cap_pages = opts_.capPages;
+    co.stack_bytes = opts_.stackBytes;
+    WorkerWatch w(opts_.exiting);
+    Watchdog::Begin(&w.cell, opts_.callTimeoutNs);
+    const int rc = api_->create(&co, &inst_);
+    Watchdog::End(&w.cell);
+    if (rc == JW_CREATE_NOMEM) return Error(JW_E_OUT_OF_MEMORY, "cannot reserve memory or address space for the instance (each instance reserves 8 GiB of address space)");
+    if (rc == JW_CREATE_TYPES) return Error(JW_E_MODULE_TOO_LARGE, "the process's function-type registry is full");
+    if (rc) return TrapError(rc, "the start function");
+  }
+  uint32_t memSize = 0;
+  mem_ = api_->memory(inst_, &memSize);
+
+  jw_val r{};
+  int trap = CallWatched(JW_X_ABI, nullptr, &r);
+  if (trap) return TrapError(trap, "jw_abi");
+  if (r.i32 != JW_ABI_VERSION)
+    return Error(JW_E_MODULE_ABI_VERSION, "jw_abi() returned " + std::to_string(r.i32) + "; this host supports ABI version " + std::to_string(JW_ABI_VERSION));
+  {
+    jw_val a[2];
+    a[0].f32 = opts_.sampleRate;
+    a[1].i32 = opts_.maxFrames;
+    if ((trap = CallWatched(JW_X_INIT, a, &r))) return TrapError(trap, "jw_init");
+    if (r.i32 != 0) return Error(JW_E_MODULE_INIT_FAILED, "jw_init returned error code " + std::to_string(r.i32));
+  }
+  auto callI32 = [&](int which, int32_t arg, int32_t* out, EngineError* e) -> bool {
+    jw_val a[1];
+    a[0].i32 = arg;
+    jw_val res{};
+    const int t = CallWatched(which, a, &res);
+    if (t) {
+      *e = TrapError(t, ExportName(which));
+      return false;
+    }
+    *out = res.i32;
+    return true;
+  };
+  EngineError e;
+  if (!callI32(JW_X_INPUTS, 0, &nin_, &e) || !callI32(JW_X_OUTPUTS, 0, &nout_, &e)) return e;
+  if (nin_ < 0 || nin_ > 64) return Error(JW_E_MODULE_BAD_LAYOUT, "jw_inputs() returned " + std::to_string(nin_) + " (must be 0..64)");
+  if (nout_ < 0 || nout_ > 64) return Error(JW_E_MODULE_BAD_LAYOUT, "jw_outputs() returned " + std::to_string(nout_) + " (must be 0..64)");
+
+  const uint64_t bytes = static_cast<uint64_t>(opts_.maxFrames) * 4;
+  auto offsets = [&](int which, int32_t n, std::vector<uint32_t>* out) -> bool {
+    for (int32_t ch = 0; ch < n; ++ch) {
+      int32_t off = 0;
+      if (!callI32(which, ch, &off, &e)) return false;
+      api_->memory(inst_, &memSize);
+      const uint64_t u = static_cast<uint32_t>(off);
+      if (u % 4 != 0 || u + bytes > memSize) {
+        e = Error(JW_E_MODULE_BAD_LAYOUT, std::string(ExportName(which)) + "(" + std::to_string(ch) + ") = " + std::to_string(u) + ": a buffer of " +
+                                             std::to_string(opts_.maxFrames) + " f32 samples there is " + (u % 4 ? "misaligned" : "outside memory") +
+                                             " (memory is " + std::to_string(memSize) + " bytes)");
+        return false;
+      }
+      out->push_back(static_cast<uint32_t>(u));
+    }
+    return true;
+  };
+  if (!offsets(JW_X_INPUT, nin_, &inOff_) || !offsets(JW_X_OUTPUT, nout_, &outOff_)) return e;
+
+  if (Has(JW_X_PARAM_COUNT)) {
+    if (!callI32(JW_X_PARAM_COUNT, 0, &paramCount_, &e)) return e;
+    if (paramCount_ < 0 || paramCount_ > 1024)
+      return Error(JW_E_MODULE_BAD_LAYOUT, "jw_param_count() returned " + std::to_string(paramCount_) + " (must be 0..1024)");
+  }
+  if (Has(JW_X_PARAM_GET)) {
+    for (int32_t i = 0; i < paramCount_; ++i) {
+      jw_val a[1];
+      a[0].i32 = i;
+      jw_val res{};
+      if ((trap = CallWatched(JW_X_PARAM_GET, a, &res))) return TrapError(trap, ("jw_param_get(" + std::to_string(i) + ")").c_str());
+      paramDefaults_.push_back(res.f32);
+    }
+  }
+  if (Has(JW_X_DESCRIBE)) {
+    int32_t off = 0;
+    if (!callI32(JW_X_DESCRIBE, 0, &off, &e)) return e;
+    uint8_t* mem = api_->memory(inst_, &memSize);
+    const uint32_t start = static_cast<uint32_t>(off);
+    if (start >= memSize) return Error(JW_E_MODULE_BAD_LAYOUT, "jw_describe() returned offset " + std::to_string(start) + ", outside memory");
+    const auto* end = static_cast<const uint8_t*>(std::memchr(mem + start, 0, std::min<uint32_t>(memSize - start, 65536)));
+    if (!end) return Error(JW_E_MODULE_BAD_LAYOUT, "jw_describe() text is not NUL-terminated within 64 KiB");
+    describe_.assign(reinterpret_cast<const char*>(mem + start), end - (mem + start));
+  }
+  return EngineError();
+}
+
+JW_WORKER int Instance::ApplyParams(const std::vector<std::pair<int32_t, float>>& params, size_t* failed) {
+  if (!Has(JW_X_PARAM_SET)) return params.empty() ? 0 : JW_TRAP_BAD_CALL;
+  WorkerWatch w(opts_.exiting);
+  for (size_t k = 0; k < params.size(); ++k) {
+    jw_val a[2];
+    a[0].i32 = params[k].first;
+    a[1].f32 = params[k].second;
+    Watchdog::Begin(&w.cell, opts_.callTimeoutNs);
+    const int trap = api_->call(inst_, JW_X_PARAM_SET, a, nullptr);
+    Watchdog::End(&w.cell);
+    if (trap) {
+      *failed = k;
+      return trap;
+    }
+  }
+  return 0;
+}
+
+Instance::~Instance() {
+  if (api_ && inst_) api_->destroy(inst_);
+  if (dl_) dlclose(dl_);
+}
+
+JW_AUDIO_THREAD int Instance::RunBlock(const float* const* in, float* const* out, int32_t frames) {
+  const size_t bytes = static_cast<size_t>(frames) * sizeof(float);
+  for (int32_t ch = 0; ch < nin_; ++ch) {
+    if (in[ch]) std::memcpy(mem_ + inOff_[ch], in[ch], bytes);
+    else std::memset(mem_ + inOff_[ch], 0, bytes);
+  }
+  jw_val a[1];
+  a[0].i32 = frames;
+  const int trap = api_->call(inst_, JW_X_PROCESS, a, nullptr);
+  if (trap) return trap;
+  for (int32_t ch = 0; ch < nout_; ++ch) std::memcpy(out[ch], mem_ + outOff_[ch], bytes);
+  return 0;
+}
+
+}  // namespace jw

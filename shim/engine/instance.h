@@ -1,0 +1,126 @@
+// Instance: one instance of a compiled DSP module (.so from the compile
+// pipeline): loading, the layout it declares, and every call into it. Every
+// call at load time runs under the watchdog with a time budget.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "../threads.h"
+#include "../wasm-rt/jw-module.h"
+
+namespace jw {
+
+struct InstanceOptions {
+  float sampleRate = 48000;
+  int32_t maxFrames = 256;
+  uint32_t capPages = 1024;           // memory cap, 64 KiB pages
+  size_t stackBytes = 0;              // module stack; 0 = runtime default
+  uint64_t callTimeoutNs = 5000000000ull;  // budget of each load-time call
+  const std::atomic<bool>* exiting = nullptr;  // the owning environment is shutting down
+};
+
+// Why a load or a call failed: a code from the manifest's error list and a
+// message for people.
+struct EngineError {
+  int code = JW_OK;  // enum jw_error
+  std::string message;
+  explicit operator bool() const { return code != JW_OK; }
+};
+
+class Instance {
+ public:
+  // [worker] Loads and initialises: dlopen, create (start function), jw_abi,
+  // jw_init, the layout exports, defaults and jw_describe, each watched.
+  static std::unique_ptr<Instance> Load(const std::string& path, const InstanceOptions& opts, EngineError* err);
+  // [worker] / [main-thread], never while another thread may call into it.
+  ~Instance();
+
+  bool Has(int which) const { return (api_->exports >> which) & 1u; }
+
+  // [worker] Calls export `which` under the watchdog with the load-time
+  // budget; returns 0 or a trap code (JW_TRAP_TIMEOUT when interrupted).
+  int CallWatched(int which, const jw_val* args, jw_val* ret);
+  // [worker] Sets parameters before the instance runs (watched). Returns 0,
+  // or the trap code with the failing index in *failed.
+  int ApplyParams(const std::vector<std::pair<int32_t, float>>& params, size_t* failed);
+
+  // [audio-thread] (or [worker] offline) Unwatched calls: the caller holds a
+  // watchdog window. Each returns 0 or a trap code.
+  int Process(int32_t frames) {
+    jw_val a[1];
+    a[0].i32 = frames;
+    return api_->call(inst_, JW_X_PROCESS, a, nullptr);
+  }
+  int ParamSet(int32_t index, float value) {
+    jw_val a[2];
+    a[0].i32 = index;
+    a[1].f32 = value;
+    return api_->call(inst_, JW_X_PARAM_SET, a, nullptr);
+  }
+  int Midi(int32_t frame, int32_t status, int32_t d1, int32_t d2) {
+    jw_val a[4];
+    a[0].i32 = frame;
+    a[1].i32 = status;
+    a[2].i32 = d1;
+    a[3].i32 = d2;
+    return api_->call(inst_, JW_X_MIDI, a, nullptr);
+  }
+  // [audio-thread] (or [worker] offline) Copies `frames` samples of each
+  // input (null: silence) into the module, runs jw_process, copies the
+  // outputs out. Returns 0 or a trap code (outputs untouched then).
+  JW_AUDIO_THREAD int RunBlock(const float* const* in, float* const* out, int32_t frames);
+
+  // [audio-thread] Where jw_host.midi_out writes.
+  void SetMidiSink(jw_midi_sink* sink) { api_->set_midi_sink(inst_, sink); }
+
+  // [any-thread] Trap text, with AssemblyScript's abort message for aborts.
+  std::string TrapText(int code) const;
+  std::string AbortMessage() const { return api_->abort_message(inst_); }
+  // [main-thread] Log messages waiting; counters.
+  bool PopLog(jw_log_msg* out) { return api_->log_pop(inst_, out) != 0; }
+  uint32_t DroppedLogs() const { return api_->dropped_logs(inst_); }
+  uint32_t DroppedMidi() const { return api_->dropped_midi(inst_); }
+  uint32_t MemoryBytes() const {
+    uint32_t size = 0;
+    api_->memory(inst_, &size);
+    return size;
+  }
+
+  // Layout and description, fixed after Load.
+  const InstanceOptions& options() const { return opts_; }
+  int32_t inputs() const { return nin_; }
+  int32_t outputs() const { return nout_; }
+  int32_t paramCount() const { return paramCount_; }
+  const std::vector<float>& paramDefaults() const { return paramDefaults_; }
+  bool hasDescribe() const { return Has(JW_X_DESCRIBE); }
+  const std::string& describe() const { return describe_; }
+
+ private:
+  Instance() = default;
+  EngineError LoadSteps(const std::string& path);
+  EngineError TrapError(int trap, const char* what);
+
+  InstanceOptions opts_;
+  void* dl_ = nullptr;
+  const jw_module_api* api_ = nullptr;
+  void* inst_ = nullptr;
+  uint8_t* mem_ = nullptr;  // the base never moves (jw-runtime.h)
+  int32_t nin_ = 0, nout_ = 0, paramCount_ = 0;
+  std::vector<uint32_t> inOff_, outOff_;
+  std::vector<float> paramDefaults_;
+  std::string describe_;
+};
+
+// [any-thread] The short id ("oob") and text of a trap code.
+const char* TrapId(int code);
+const char* TrapKindText(int code);
+// [any-thread] The name of export `which` ("jw_process").
+const char* ExportName(int which);
+// [any-thread] The code name of an error ("MODULE_INVALID").
+const char* ErrorName(int code);
+
+}  // namespace jw

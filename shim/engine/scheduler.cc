@@ -1,0 +1,213 @@
+#include "scheduler.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "../wasm-rt/jw-runtime.h"
+
+namespace jw {
+
+Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_t pendingCap)
+    : id(id_), dsp(std::move(dsp_)), ports(std::move(ports_)), pending(pendingCap), midiPending(pendingCap),
+      midiDue(pendingCap), midiDueOff(pendingCap) {
+  inCycle.assign(ports.in.size(), nullptr);
+  inBlk.assign(ports.in.size(), nullptr);
+  outCycle.assign(ports.out.size(), nullptr);
+  outBlk.assign(ports.out.size(), nullptr);
+  sink.opaque = this;
+  sink.write = [](void* opaque, uint32_t frame, const uint8_t* bytes, uint32_t len) JW_AUDIO_THREAD -> int {
+    auto* self = static_cast<Slot*>(opaque);
+    if (!self->midiOutBuf || !self->io || frame >= self->cycleFrames) return -1;
+    return self->io->MidiWrite(self->midiOutBuf, frame, bytes, len);
+  };
+  dsp->SetMidiSink(&sink);
+}
+
+namespace {
+
+JW_AUDIO_THREAD void Silence(Slot& s, uint32_t nframes) {
+  for (float* o : s.outCycle)
+    if (o) std::memset(o, 0, nframes * sizeof(float));
+}
+
+JW_AUDIO_THREAD int Trap(Slot& s, int code, int where, uint32_t offset, uint32_t nframes) {
+  s.trapWhere.store(where, std::memory_order_relaxed);
+  s.trapOffset.store(offset, std::memory_order_relaxed);
+  s.trap.store(code, std::memory_order_release);
+  // A trapped module goes silent for the whole cycle and from then on.
+  Silence(s, nframes);
+  return code;
+}
+
+// Offset of a timed message in the cycle (negative: late, apply at once).
+template <typename M>
+JW_AUDIO_THREAD int64_t OffsetOf(const M& m, uint32_t cycleStart) {
+  return m.timed ? static_cast<int64_t>(static_cast<int32_t>(m.at - cycleStart)) : 0;
+}
+
+}  // namespace
+
+JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart) {
+  for (size_t ch = 0; ch < s.ports.out.size(); ++ch) s.outCycle[ch] = io.AudioOut(s.ports.out[ch], nframes);
+  s.midiOutBuf = s.ports.midiOut ? io.MidiOut(s.ports.midiOut, nframes) : nullptr;
+  s.io = &io;
+  s.cycleFrames = nframes;
+  if (s.trap.load(std::memory_order_relaxed)) {
+    // Silent until reset(); discard what JS keeps sending so its queues never fill.
+    Silence(s, nframes);
+    ParamMsg pm;
+    while (s.params.pop(pm)) {
+    }
+    MidiMsg mm;
+    while (s.midiJs.pop(mm)) {
+    }
+    return 0;
+  }
+  Instance& d = *s.dsp;
+  void* midiIn = s.ports.midiIn ? io.MidiIn(s.ports.midiIn, nframes) : nullptr;
+  for (size_t ch = 0; ch < s.ports.in.size(); ++ch) s.inCycle[ch] = io.AudioIn(s.ports.in[ch], nframes);
+
+  // Parameters from JS: untimed ones now, in order; timed ones wait.
+  ParamMsg pm;
+  while (s.params.pop(pm)) {
+    if (pm.timed && s.pending.push(pm)) continue;
+    if (pm.timed) s.earlyParams.fetch_add(1, std::memory_order_relaxed);  // applied now instead
+    if (int t = d.ParamSet(pm.index, pm.value)) return Trap(s, t, JW_X_PARAM_SET, 0, nframes);
+  }
+  // MIDI from JS due in this cycle, sorted by offset (stable; late or
+  // untimed events at offset 0); later ones wait in midiPending.
+  MidiMsg mm;
+  while (s.midiJs.pop(mm)) {
+    if (!s.midiPending.push(mm)) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
+  }
+  s.midiDue.clear();
+  s.midiDueOff.clear();
+  size_t keep = 0;
+  for (size_t k = 0; k < s.midiPending.size(); ++k) {
+    const MidiMsg e = s.midiPending[k];
+    const int64_t off = OffsetOf(e, cycleStart);
+    if (off >= static_cast<int64_t>(nframes)) {
+      s.midiPending[keep++] = e;
+      continue;
+    }
+    const uint32_t o = off < 0 ? 0u : static_cast<uint32_t>(off);
+    s.midiDue.push(e);
+    s.midiDueOff.push(o);
+    for (size_t pos = s.midiDue.size() - 1; pos > 0 && s.midiDueOff[pos - 1] > o; --pos) {  // insertion sort, stable
+      std::swap(s.midiDue[pos], s.midiDue[pos - 1]);
+      std::swap(s.midiDueOff[pos], s.midiDueOff[pos - 1]);
+    }
+  }
+  s.midiPending.resize_down(keep);
+
+  const uint32_t nev = midiIn ? io.MidiCount(midiIn) : 0;
+  uint32_t ei = 0, ji = 0;
+  const uint32_t block = static_cast<uint32_t>(d.options().maxFrames);
+  const bool hasMidi = d.Has(JW_X_MIDI);
+  for (uint32_t start = 0; start < nframes;) {
+    // Blocks stay on the maxFrames grid from the cycle start; a timed
+    // parameter change splits a block at its frame.
+    uint32_t end = std::min<uint32_t>(nframes, (start / block + 1) * block);
+    for (size_t k = 0; k < s.pending.size();) {
+      const int64_t off = OffsetOf(s.pending[k], cycleStart);
+      if (off <= static_cast<int64_t>(start)) {
+        if (int t = d.ParamSet(s.pending[k].index, s.pending[k].value)) return Trap(s, t, JW_X_PARAM_SET, start, nframes);
+        s.pending.erase(k);  // keeps the order in which they were set
+        continue;
+      }
+      if (off < static_cast<int64_t>(end)) end = static_cast<uint32_t>(off);
+      ++k;
+    }
+    const uint32_t n = end - start;
+    // jw_host.midi_out counts from this block's start, also while jw_midi runs.
+    s.sink.block_offset = start;
+    // This block's MIDI from the input port and from JS, in time order (the
+    // port's events first at equal times).
+    for (;;) {
+      MidiEvent ev{};
+      bool havePort = false;
+      while (ei < nev) {
+        if (io.MidiGet(midiIn, ei, &ev)) {
+          havePort = true;
+          break;
+        }
+        ++ei;
+      }
+      if (havePort && ev.time >= start + n) havePort = false;
+      const bool haveJs = ji < s.midiDue.size() && s.midiDueOff[ji] < start + n;
+      if (!havePort && !haveJs) break;
+      const uint8_t* b;
+      uint32_t size, time;
+      if (havePort && (!haveJs || ev.time <= s.midiDueOff[ji])) {
+        b = ev.data;
+        size = ev.size;
+        time = std::max(ev.time, start);
+        ++ei;
+      } else {
+        b = s.midiDue[ji].bytes;
+        size = s.midiDue[ji].len;
+        time = std::max(s.midiDueOff[ji], start);
+        ++ji;
+      }
+      if (size < 1 || size > 3 || !hasMidi) continue;  // short messages only
+      const int32_t d1 = size > 1 ? b[1] : 0, d2 = size > 2 ? b[2] : 0;
+      if (int t = d.Midi(static_cast<int32_t>(time - start), b[0], d1, d2)) return Trap(s, t, JW_X_MIDI, start, nframes);
+    }
+    for (size_t ch = 0; ch < s.inCycle.size(); ++ch) s.inBlk[ch] = s.inCycle[ch] ? s.inCycle[ch] + start : nullptr;
+    for (size_t ch = 0; ch < s.outCycle.size(); ++ch) s.outBlk[ch] = s.outCycle[ch] + start;
+    if (int t = d.RunBlock(s.inBlk.data(), s.outBlk.data(), static_cast<int32_t>(n))) return Trap(s, t, JW_X_PROCESS, start, nframes);
+    start = end;
+  }
+  s.cycles.fetch_add(1, std::memory_order_relaxed);
+  return 0;
+}
+
+JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell,
+                                   const RunPolicy& policy, Outbox* outbox) {
+  const bool wasTrapped = s.trap.load(std::memory_order_relaxed) != 0;
+  jw_set_realtime(1);
+  const uint64_t t0 = Watchdog::Begin(cell, policy.watchdogNs);
+  const int trap = RunSlot(s, io, nframes, cycleStart);
+  const uint64_t t1 = Watchdog::End(cell);
+  if (trap) {
+    if (outbox) {
+      RtEvent ev{};
+      ev.kind = RtEvent::kTrap;
+      ev.slot = s.id;
+      ev.code = trap;
+      ev.where = s.trapWhere.load(std::memory_order_relaxed);
+      outbox->Post(ev);
+    }
+    return trap;
+  }
+  if (wasTrapped || policy.budgetShare <= 0) return 0;
+  const uint64_t ns = t1 - t0;
+  s.lastNs.store(ns, std::memory_order_relaxed);
+  if (ns > s.maxNs.load(std::memory_order_relaxed)) s.maxNs.store(ns, std::memory_order_relaxed);
+  const uint64_t budget = static_cast<uint64_t>(policy.budgetShare * 1e9 * nframes / policy.sampleRate);
+  if (ns <= budget) {
+    s.consecutiveOverruns = 0;
+    return 0;
+  }
+  s.overruns.fetch_add(1, std::memory_order_relaxed);
+  ++s.consecutiveOverruns;
+  RtEvent ev{};
+  ev.kind = RtEvent::kOverrun;
+  ev.slot = s.id;
+  ev.code = static_cast<int32_t>(s.consecutiveOverruns);
+  ev.a = ns;
+  ev.b = budget;
+  if (outbox) outbox->Post(ev);
+  if (policy.silenceAfter && s.consecutiveOverruns >= policy.silenceAfter) {
+    s.trapWhere.store(JW_X_PROCESS, std::memory_order_relaxed);
+    s.trap.store(JW_TRAP_OVERRUN, std::memory_order_release);
+    ev.kind = RtEvent::kTrap;
+    ev.code = JW_TRAP_OVERRUN;
+    ev.where = JW_X_PROCESS;
+    if (outbox) outbox->Post(ev);
+    return JW_TRAP_OVERRUN;
+  }
+  return 0;
+}
+
+}  // namespace jw

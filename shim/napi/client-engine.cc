@@ -1,0 +1,192 @@
+// NativeClient: the JACK process callback, and the methods through which JS
+// edits the engine it runs (modules, parameters, MIDI, taps, policies).
+#include <cmath>
+#include <cstring>
+
+#include "../rtcheck.h"
+#include "addon-data.h"
+#include "client.h"
+#include "dsp.h"
+#include "port.h"
+#include "util.h"
+
+namespace jw {
+
+JW_AUDIO_THREAD int ClientWrap::OnProcess(jack_nframes_t nframes, void* arg) {
+  RtScope rt;
+  auto* self = static_cast<ClientWrap*>(arg);
+  self->engine_->Process(self->io_, nframes, jack_last_frame_time(self->cbHandle_), self->sampleRate_.load(std::memory_order_relaxed));
+  return 0;
+}
+
+namespace {
+
+// The port handles of an array of NativePorts of this client (false if any
+// entry is not a usable NativePort).
+bool PortList(const Napi::Value& v, const Napi::FunctionReference& ctor, std::vector<void*>* out) {
+  if (!v.IsArray()) return false;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    PortWrap* p = UnwrapChecked<PortWrap>(a.Get(i), ctor);
+    if (!p || !p->handle()) return false;
+    out->push_back(p->handle());
+  }
+  return true;
+}
+
+// An optional NativePort: null/undefined gives null; anything else must be usable.
+bool OptionalPort(const Napi::Value& v, const Napi::FunctionReference& ctor, void** out) {
+  *out = nullptr;
+  if (v.IsNull() || v.IsUndefined()) return true;
+  PortWrap* p = UnwrapChecked<PortWrap>(v, ctor);
+  if (!p || !p->handle()) return false;
+  *out = p->handle();
+  return true;
+}
+
+}  // namespace
+
+// dspAttach(nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null) -> slot id (0: queue full), or null when closed
+JW_MAIN_THREAD Napi::Value ClientWrap::DspAttach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!client_) return env.Null();
+  DspWrap* w = UnwrapChecked<DspWrap>(info[0], data_->dspCtor);
+  if (!w || !w->instance() || w->attached() || w->busy()) return TypeErrorFalse(env, "dspAttach: not a free NativeDsp"), env.Undefined();
+  SlotPorts ports;
+  if (!PortList(info[1], data_->portCtor, &ports.in) || !PortList(info[2], data_->portCtor, &ports.out) ||
+      !OptionalPort(info[3], data_->portCtor, &ports.midiIn) || !OptionalPort(info[4], data_->portCtor, &ports.midiOut))
+    return TypeErrorFalse(env, "dspAttach: ports must be NativePorts of an open client"), env.Undefined();
+  auto dsp = w->instance();
+  if (static_cast<int32_t>(ports.in.size()) != dsp->inputs() || static_cast<int32_t>(ports.out.size()) != dsp->outputs())
+    return TypeErrorFalse(env, "dspAttach: port counts differ from the module's channels"), env.Undefined();
+  const uint32_t id = engine_->NextSlotId();
+  if (!engine_->Attach(std::make_unique<Slot>(id, dsp, std::move(ports)))) return Napi::Number::New(env, 0);
+  w->SetAttached();
+  return Napi::Number::New(env, id);
+}
+
+// dspDetach(id) -> bool
+JW_MAIN_THREAD Napi::Value ClientWrap::DspDetach(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  return Napi::Boolean::New(info.Env(), engine_->Detach(id));
+}
+
+// dspReplace(id, nativeDsp) -> bool: swaps the instance, keeping the ports.
+JW_MAIN_THREAD Napi::Value ClientWrap::DspReplace(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  JW_ARG_U32(id, 0);
+  DspWrap* w = UnwrapChecked<DspWrap>(info[1], data_->dspCtor);
+  if (!w || !w->instance() || w->attached() || w->busy()) return TypeErrorFalse(env, "dspReplace: not a free NativeDsp"), env.Undefined();
+  if (!engine_->Replace(id, w->instance())) return Napi::Boolean::New(env, false);
+  w->SetAttached();
+  return Napi::Boolean::New(env, true);
+}
+
+// dspSetParam(id, index, value, at | undefined) -> bool (false when the queue is full or the id unknown)
+JW_MAIN_THREAD Napi::Value ClientWrap::DspSetParam(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  JW_ARG_I32(index, 1);
+  JW_ARG_NUM(value, 2);
+  ParamMsg m{index, static_cast<float>(value), 0u, 0u};
+  if (info[3].IsNumber()) {
+    JW_ARG_U32(at, 3);
+    m.at = at;
+    m.timed = 1;
+  }
+  Slot* s = engine_->Find(id);
+  if (!s || index < 0 || index >= s->dsp->paramCount() || !std::isfinite(m.value)) return Napi::Boolean::New(info.Env(), false);
+  return Napi::Boolean::New(info.Env(), s->params.push(m));
+}
+
+// dspSendMidi(id, bytes[], at | undefined) -> bool (false when the queue is full or the id unknown)
+JW_MAIN_THREAD Napi::Value ClientWrap::DspSendMidi(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  Napi::Array bytes;
+  if (!ArgArray(info, 1, &bytes)) return info.Env().Undefined();
+  MidiMsg m{};
+  if (info[2].IsNumber()) {
+    JW_ARG_U32(at, 2);
+    m.at = at;
+    m.timed = 1;
+  }
+  m.len = static_cast<uint8_t>(std::min<uint32_t>(3, bytes.Length()));
+  for (uint8_t k = 0; k < m.len; ++k) m.bytes[k] = static_cast<uint8_t>(bytes.Get(k).ToNumber().Uint32Value());
+  Slot* s = engine_->Find(id);
+  if (!s) return Napi::Boolean::New(info.Env(), false);
+  return Napi::Boolean::New(info.Env(), s->midiJs.push(m));
+}
+
+// dspStatus(id) -> { trap, where, cycles, earlyParams, droppedMidiIn, lastNs, maxNs, overruns } | null
+JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  Slot* s = engine_->Find(id);
+  if (!s) return info.Env().Null();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("trap", s->trap.load());
+  o.Set("where", s->trapWhere.load());
+  o.Set("cycles", static_cast<double>(s->cycles.load()));
+  o.Set("earlyParams", s->earlyParams.load());
+  o.Set("droppedMidiIn", s->droppedMidiIn.load());
+  o.Set("lastNs", static_cast<double>(s->lastNs.load()));
+  o.Set("maxNs", static_cast<double>(s->maxNs.load()));
+  o.Set("overruns", static_cast<double>(s->overruns.load()));
+  return o;
+}
+
+// dspCollect() -> number of items still waiting for the audio thread to let go
+JW_MAIN_THREAD Napi::Value ClientWrap::DspCollect(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(engine_->Collect(!client_)));
+}
+
+// setWatchdog(budgetMs): how long one module may run within a cycle before
+// it is interrupted with a timeout trap.
+JW_MAIN_THREAD Napi::Value ClientWrap::SetWatchdog(const Napi::CallbackInfo& info) {
+  JW_ARG_NUM(ms, 0);
+  engine_->SetWatchdogNs(static_cast<uint64_t>(ms * 1e6));
+  return info.Env().Undefined();
+}
+
+// setOverrunPolicy(share, silenceAfter): a cycle over share x period is an
+// overrun; that many in a row silence the module (0 = never).
+JW_MAIN_THREAD Napi::Value ClientWrap::SetOverrunPolicy(const Napi::CallbackInfo& info) {
+  JW_ARG_NUM(share, 0);
+  JW_ARG_U32(silenceAfter, 1);
+  engine_->SetOverrunPolicy(share, silenceAfter);
+  return info.Env().Undefined();
+}
+
+// recStart(inputPorts, frames) -> id (0 if the queue is full or the client inactive)
+JW_MAIN_THREAD Napi::Value ClientWrap::RecStart(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto t = std::make_unique<Tap>();
+  if (!client_ || !PortList(info[0], data_->portCtor, &t->ports)) return Napi::Number::New(env, 0);
+  JW_ARG_NUM(frames, 1);
+  if (!(frames >= 1 && frames <= 268435456.0)) return TypeErrorFalse(env, "recStart: frames out of range"), env.Undefined();
+  t->id = nextTapId_++;
+  t->frames = static_cast<uint64_t>(frames);
+  t->data.assign(t->ports.size(), std::vector<float>(t->frames, 0.0f));
+  const uint32_t id = t->id;
+  if (!engine_->StartTap(std::move(t))) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, id);
+}
+
+// recPoll(id) -> null while recording, undefined if unknown, else { data: Float32Array[], startFrame }
+JW_MAIN_THREAD Napi::Value ClientWrap::RecPoll(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  bool known = false;
+  std::unique_ptr<Tap> t = engine_->TakeTap(id, &known);
+  if (!known) return info.Env().Undefined();
+  if (!t) return info.Env().Null();
+  Napi::Object o = Napi::Object::New(info.Env());
+  Napi::Array arr = Napi::Array::New(info.Env(), t->data.size());
+  for (size_t ch = 0; ch < t->data.size(); ++ch) {
+    Napi::Float32Array a = Napi::Float32Array::New(info.Env(), t->frames);
+    std::memcpy(a.Data(), t->data[ch].data(), t->frames * sizeof(float));
+    arr.Set(static_cast<uint32_t>(ch), a);
+  }
+  o.Set("data", arr);
+  o.Set("startFrame", static_cast<double>(t->startFrame));
+  return o;
+}
+
+}  // namespace jw

@@ -332,8 +332,11 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     if (w2c.missing) fail('COMPILE_FAILED', `${name}: wasm2c not found (install Debian's wabt package)`);
     if (w2c.timedOut) fail('COMPILE_LIMIT', `${name}: wasm2c ran longer than ${timeoutMs} ms and was stopped (compile option compileTimeoutMs)`);
     if (!w2c.ok) {
-      fail(w2c.signal === 'SIGKILL' || /bad_alloc|memory/i.test(w2c.output) ? 'COMPILE_LIMIT' : 'COMPILE_FAILED',
-        `${name}: wasm2c failed${w2c.signal ? ` (${w2c.signal})` : ''}: ${w2c.output.slice(0, 2000) || 'no output (it aborts on unsupported opcodes)'}`);
+      if (w2c.signal === 'SIGKILL' || /bad_alloc|memory/i.test(w2c.output)) {
+        fail('COMPILE_LIMIT', `${name}: wasm2c ran out of memory (limit ${memoryBytes} bytes, compile option compileMemoryBytes)`);
+      }
+      if (w2c.signal) fail('COMPILE_FAILED', `${name}: wasm2c crashed (${w2c.signal}) on this module (deeply nested code overflows its stack)`);
+      fail('COMPILE_FAILED', `${name}: wasm2c failed: ${w2c.output.slice(0, 2000) || 'no output'}`);
     }
     const generated = await readFile(join(work, 'module.c'), 'utf8');
     // Rationale: wasm2c puts an empty asm barrier after every load; it blocks
@@ -355,6 +358,11 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
       if (iface.shape.definedFunctions > 0) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no function prologue)`);
     }
     tuned = tuned.replaceAll('FUNC_PROLOGUE;', 'JW_STACK_CHECK(instance);').replaceAll('FUNC_EPILOGUE;', '');
+    // Rationale: the initialisation functions run once per instance, and
+    // their size scales with the module's declarations (5000 function types
+    // made GCC -O2 spend over two minutes on init_func_types alone, -O0 two
+    // seconds). Compile them without optimisation.
+    tuned = tuned.replace(/^static void (init_\w+)\(/gm, '__attribute__((cold, optimize("O0"))) static void $1(');
     await writeFile(join(work, 'module.c'), tuned);
     const header = await readFile(join(work, 'module.h'), 'utf8');
     const proto = new RegExp(`void Z_${modName}_instantiate\\(Z_${modName}_instance_t\\*([^)]*)\\);`).exec(header);
@@ -370,14 +378,17 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
       const oom = c.signal === 'SIGKILL' || /out of memory|cannot allocate|virtual memory exhausted/i.test(c.output);
       fail(oom ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `${name}: ${cc} failed${oom ? ` (over the ${memoryBytes}-byte memory limit, compile option compileMemoryBytes)` : ''}:\n${c.output.split('\n').slice(0, 30).join('\n')}`);
     }
-    const usage = stackUsage(await readFile(join(work, 'glue.su'), 'utf8').catch(() => ''));
+    // GCC names the report after the output when it compiles and links in one step.
+    const report = await readFile(join(work, 'module.so-glue.su'), 'utf8').catch(() => undefined);
+    if (report === undefined) fail('COMPILE_FAILED', `${name}: ${cc} wrote no stack-usage report (-fstack-usage); is it GCC?`);
+    const usage = stackUsage(report);
     if (usage.dynamic) fail('MODULE_TOO_LARGE', `${name}: function ${usage.dynamic} has a stack frame of unbounded size`);
     if (usage.max > MAX_FRAME_BYTES) fail('MODULE_TOO_LARGE', `${name}: function ${usage.fn} needs a ${usage.max}-byte stack frame; the limit is ${MAX_FRAME_BYTES} bytes (too many live locals)`);
     const soBytes = await readFile(join(work, 'module.so'));
     const manifest: Manifest = { runtimeVersion: RUNTIME_VERSION, key, soSha256: sha256(soBytes) };
     await cacheOp('write', cacheDir, () => writeFile(join(work, 'manifest.json'), JSON.stringify(manifest)));
     // Publish atomically: concurrent compiles of the same module both succeed.
-    for (const f of ['module.wasm', 'module.c', 'module.h', 'glue.c', 'glue.su']) await rm(join(work, f), { force: true });
+    for (const f of ['module.wasm', 'module.c', 'module.h', 'glue.c', 'module.so-glue.su']) await rm(join(work, f), { force: true });
     await cacheOp('create a directory', cacheDir, () => mkdir(join(cacheDir, key.slice(0, 2)), { recursive: true, mode: 0o700 }));
     await rm(dir, { recursive: true, force: true }).catch(() => {});
     try {

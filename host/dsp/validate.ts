@@ -60,12 +60,16 @@ export interface ModuleLimits {
   maxTypes: number;
   /** Parameters or results of one function type. Default 1000. */
   maxParams: number;
+  /** Parameters and results of all function types together. Default 65536. */
+  maxTypeValues: number;
   /** Locals of one function. Default 10000. */
   maxLocals: number;
   /** One function body, bytes. Default 2 MiB. */
   maxFunctionBytes: number;
   /** Globals. Default 20000. */
   maxGlobals: number;
+  /** Exports (each becomes a C function). Default 2000. */
+  maxExports: number;
   /** Table entries (initial size). Default 1000000. */
   maxTableEntries: number;
   /** Data segment contents, bytes in all. Default 4 MiB (sample data goes in at run time). */
@@ -77,9 +81,11 @@ export const DEFAULT_LIMITS: ModuleLimits = {
   maxFunctions: 20000,
   maxTypes: 10000,
   maxParams: 1000,
+  maxTypeValues: 65536,
   maxLocals: 10000,
   maxFunctionBytes: 2 << 20,
   maxGlobals: 20000,
+  maxExports: 2000,
   maxTableEntries: 1000000,
   maxDataBytes: 4 << 20,
 };
@@ -138,9 +144,12 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
   if (shape.types.length > limits.maxTypes) tooLarge(what, `declares ${shape.types.length} function types`, 'maxTypes', limits.maxTypes);
   const widest = shape.types.reduce((m, t) => Math.max(m, t.params.length, t.results.length), 0);
   if (widest > limits.maxParams) tooLarge(what, `has a function type with ${widest} parameters or results`, 'maxParams', limits.maxParams);
+  const typeValues = shape.types.reduce((n, t) => n + t.params.length + t.results.length, 0);
+  if (typeValues > limits.maxTypeValues) tooLarge(what, `its function types have ${typeValues} parameters and results in all`, 'maxTypeValues', limits.maxTypeValues);
   if (shape.maxLocals > limits.maxLocals) tooLarge(what, `has a function with ${shape.maxLocals} locals`, 'maxLocals', limits.maxLocals);
   if (shape.maxBodyBytes > limits.maxFunctionBytes) tooLarge(what, `has a function body of ${shape.maxBodyBytes} bytes`, 'maxFunctionBytes', limits.maxFunctionBytes);
   if (shape.globals > limits.maxGlobals) tooLarge(what, `defines ${shape.globals} globals`, 'maxGlobals', limits.maxGlobals);
+  if (shape.exports.length > limits.maxExports) tooLarge(what, `has ${shape.exports.length} exports`, 'maxExports', limits.maxExports);
   const tableMin = shape.tables.reduce((m, t) => Math.max(m, t.min), 0);
   if (tableMin > limits.maxTableEntries) tooLarge(what, `has a table of ${tableMin} entries`, 'maxTableEntries', limits.maxTableEntries);
   if (shape.dataBytes > limits.maxDataBytes) tooLarge(what, `has ${shape.dataBytes} bytes of data segments`, 'maxDataBytes', limits.maxDataBytes);

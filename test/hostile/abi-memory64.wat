@@ -1,0 +1,14 @@
+;; A 64-bit memory.
+;; expect: error MODULE_UNSUPPORTED_FEATURE /64-bit memory/
+;; wat2wasm: --enable-memory64
+(module
+  (memory (export "memory") i64 1)
+  (func $value (result f32) (f32.const 0.5))
+  (func (export "jw_abi") (result i32) (i32.const 1))
+  (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 0))
+  (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 0))
+  (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+  (func (export "jw_process") (param i32))
+)

@@ -1,0 +1,18 @@
+;; A shared memory (threads).
+;; expect: error MODULE_UNSUPPORTED_FEATURE /shared memory/
+;; wat2wasm: --enable-threads
+(module
+  (memory (export "memory") 1 1 shared)
+  (func $value (result f32) (f32.const 0.5))
+  (func (export "jw_abi") (result i32) (i32.const 1))
+  (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 0))
+  (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 0))
+  (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+  (func (export "jw_process") (param $n i32) (local $i i32)
+    (loop $l
+      (f32.store offset=1024 (i32.shl (local.get $i) (i32.const 2)) (call $value))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+)

@@ -1,0 +1,19 @@
+;; jw_describe grows by one page: allowed (growth is fine off the audio thread).
+;; expect: ok
+;; output: 2
+(module
+  (memory (export "memory") 1)
+  (func (export "jw_describe") (result i32) (drop (memory.grow (i32.const 1))) (i32.store8 (i32.const 100) (i32.const 123)) (i32.store16 (i32.const 101) (i32.const 125)) (i32.const 100))
+  (func $value (result f32) (f32.convert_i32_u (memory.size)))
+  (func (export "jw_abi") (result i32) (i32.const 1))
+  (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 0))
+  (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 0))
+  (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+  (func (export "jw_process") (param $n i32) (local $i i32)
+    (loop $l
+      (f32.store offset=1024 (i32.shl (local.get $i) (i32.const 2)) (call $value))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+)

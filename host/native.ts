@@ -193,6 +193,8 @@ export interface NativeAddon {
   /** Name and description of a trap code (the table lives in shim/manifest.json). */
   trapInfo(code: number): { kind: string; text: string };
   dspLoad(path: string, options: NativeLoadOptions): Promise<{ ok: boolean; dsp?: NativeDsp; code?: string; message?: string }>;
+  /** The process is exiting: interrupt every module call now and from now on. */
+  shutdown(): void;
   /** Live runtime allocations: memories, stacks, function types, reserved address space. */
   runtimeStats(): { memories: number; stacks: number; funcTypes: number; reservedBytes: number };
   version(): [number, number, number, number];
@@ -231,6 +233,10 @@ function load(): NativeAddon {
   const path = addonPath();
   try {
     loaded = require(path) as NativeAddon;
+    // Rationale: process.exit() joins the worker pool before any native
+    // cleanup runs; a module call still running there would block the exit.
+    const addon = loaded;
+    process.once('exit', () => addon.shutdown());
     return loaded;
   } catch (err) {
     return fail(

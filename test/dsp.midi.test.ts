@@ -109,6 +109,30 @@ describe('sendMidi', () => {
     await src.unload();
   });
 
+  it('puts jw_host.midi_out from jw_midi on the frame of the event when a block is split before it', async () => {
+    // Before: the block offset of the MIDI output was set only for jw_process,
+    // so an echo from jw_midi in a split block landed at the previous block's
+    // offset (an echo sent at 10 arrived at 202).
+    const echo = await client.load(await wat('midi-echo'), { name: 'echo' });
+    const m = await client.load(probe, { name: 'mp5' });
+    client.connect(echo.midiOutput!, m.midiInput!);
+    await new Promise((r) => setTimeout(r, 30));
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000 });
+    await new Promise((r) => setTimeout(r, 20));
+    const F = client.lastFrameTime + 12 * 128 + 70;
+    echo.setParam('split', 1, { frame: F - 60 }); // the block containing F starts at F - 60
+    echo.sendMidi([0x90, 40, 1], { frame: F });
+    echo.setParam('split', 0, { frame: F + 200 }); // and one in the next cycle, past its first block
+    echo.sendMidi([0x90, 50, 1], { frame: F + 230 });
+    const { channels, startFrame } = await recording;
+    const [note, count] = channels as [Float32Array, Float32Array];
+    const k = F - startFrame;
+    expect([note[k - 1], note[k], count[k]]).toEqual([0, 41, 1]);
+    expect([note[k + 229], note[k + 230], count[k + 230]]).toEqual([41, 51, 2]);
+    await m.unload();
+    await echo.unload();
+  });
+
   it('rejects bad messages and modules without MIDI', async () => {
     const m = await client.load(probe, { name: 'mp4' });
     for (const bytes of [[], [0x40, 1], [0x90, 200, 1], [0x90, 60, 100, 1]]) {

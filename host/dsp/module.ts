@@ -316,11 +316,15 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   /**
    * Stops the module, waits until the audio thread has let go, frees it and
    * unregisters the ports it registered. Never frees anything the audio
-   * thread may still be using: if it does not let go within 5 s (the server
-   * stopped mid-cycle), this rejects with AUDIO_THREAD_STUCK and the module is
-   * freed when it does.
+   * thread may still be using: if it does not let go within `timeoutMs`
+   * (default 5000; a module stuck until the watchdog interrupts it, a server
+   * stopped mid-cycle), this rejects with AUDIO_THREAD_STUCK and the module
+   * is freed, and its ports unregistered, once it does.
    */
-  async unload(): Promise<void> {
+  async unload(options: { timeoutMs?: number } = {}): Promise<void> {
+    require_(typeof options === 'object' && options !== null, `unload(${this.name}): options must be an object`);
+    const timeoutMs = options.timeoutMs ?? LET_GO_TIMEOUT_MS;
+    require_(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs >= 0, `unload(${this.name}): timeoutMs must be a number of milliseconds >= 0`);
     if (this.#unloaded) return;
     this.#unloaded = true;
     if (this.#logTimer) clearInterval(this.#logTimer);
@@ -335,11 +339,11 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       return;
     }
     client.dspDetach(this.#id);
-    if (await waitLetGo(this.#host)) return release();
+    if (await waitLetGo(this.#host, timeoutMs)) return release();
     this.#disposeLater(this.#dsp, () => {
       if (client.isOpen()) for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
     });
-    fail('AUDIO_THREAD_STUCK', `unload(${this.name}): the audio thread did not let go of the module within ${LET_GO_TIMEOUT_MS} ms; it is freed when it does`);
+    fail('AUDIO_THREAD_STUCK', `unload(${this.name}): the audio thread did not let go of the module within ${timeoutMs} ms; it is freed when it does`);
   }
 
   /** @internal The client closed: the module is gone. */

@@ -43,6 +43,16 @@ JW_MAIN_THREAD Napi::Value RuntimeStats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// shutdown(): the process is about to exit (process 'exit' event; Node then
+// joins the libuv pool without running cleanup hooks first): interrupt every
+// module call this environment's threads make from now on.
+JW_MAIN_THREAD Napi::Value Shutdown(const Napi::CallbackInfo& info) {
+  AddonData* data = AddonData::Of(info.Env());
+  data->exiting.store(true);
+  Watchdog::Get().Kick();
+  return info.Env().Undefined();
+}
+
 // [main-thread] The environment is exiting: no module call of its threads
 // may keep it waiting (interrupt them all), then close its clients.
 JW_MAIN_THREAD void AtExit(void* arg) {
@@ -75,6 +85,7 @@ JW_MAIN_THREAD Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("dspLoad", Napi::Function::New(env, DspLoad));
   exports.Set("trapInfo", Napi::Function::New(env, TrapInfo));
   exports.Set("runtimeStats", Napi::Function::New(env, RuntimeStats));
+  exports.Set("shutdown", Napi::Function::New(env, Shutdown));
   exports.Set("rtcheck", Napi::Function::New(env, RtcheckSnapshot));
   exports.Set("rtcheckCanary", Napi::Function::New(env, RtcheckCanary));
   RegisterJackGlobals(env, exports);

@@ -7,18 +7,22 @@ import { fail, require_ } from './errors.js';
 import type { Client } from './client.js';
 import type { Port } from './port.js';
 
-/** The standard JACK_METADATA_* keys. */
+/**
+ * The standard JACK_METADATA_* keys (jack/metadata.h). Rationale: spelled
+ * out rather than read from libjack, so importing the package loads nothing
+ * native; a test checks them against libjack's.
+ */
 export const METADATA = Object.freeze({
-  CONNECTED: native.constants.metadata.CONNECTED as string,
-  EVENT_TYPES: native.constants.metadata.EVENT_TYPES as string,
-  HARDWARE: native.constants.metadata.HARDWARE as string,
-  ICON_LARGE: native.constants.metadata.ICON_LARGE as string,
-  ICON_NAME: native.constants.metadata.ICON_NAME as string,
-  ICON_SMALL: native.constants.metadata.ICON_SMALL as string,
-  ORDER: native.constants.metadata.ORDER as string,
-  PRETTY_NAME: native.constants.metadata.PRETTY_NAME as string,
-  PORT_GROUP: native.constants.metadata.PORT_GROUP as string,
-  SIGNAL_TYPE: native.constants.metadata.SIGNAL_TYPE as string,
+  CONNECTED: 'http://jackaudio.org/metadata/connected',
+  EVENT_TYPES: 'http://jackaudio.org/metadata/event-types',
+  HARDWARE: 'http://jackaudio.org/metadata/hardware',
+  ICON_LARGE: 'http://jackaudio.org/metadata/icon-large',
+  ICON_NAME: 'http://jackaudio.org/metadata/icon-name',
+  ICON_SMALL: 'http://jackaudio.org/metadata/icon-small',
+  ORDER: 'http://jackaudio.org/metadata/order',
+  PRETTY_NAME: 'http://jackaudio.org/metadata/pretty-name',
+  PORT_GROUP: 'http://jackaudio.org/metadata/port-group',
+  SIGNAL_TYPE: 'http://jackaudio.org/metadata/signal-type',
 });
 
 /**

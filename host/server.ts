@@ -229,12 +229,15 @@ export class Server implements AsyncDisposable {
   stop(timeoutMs = 5000): Promise<void> {
     if (this.#stopping) return this.#stopping;
     this.#stopping = (async () => {
-      if (this.#exitCode !== undefined) return;
-      this.#proc.kill('SIGTERM');
-      const timer = setTimeout(() => this.#proc.kill('SIGKILL'), timeoutMs);
-      await this.#exited;
-      clearTimeout(timer);
+      if (this.#exitCode === undefined) {
+        this.#proc.kill('SIGTERM');
+        const timer = setTimeout(() => this.#proc.kill('SIGKILL'), timeoutMs);
+        await this.#exited;
+        clearTimeout(timer);
+      }
       removeSemaphoreFiles(this.name);
+      // Killed by a signal (not a clean exit): its control files are still there.
+      if (this.#exitCode === null) removeServerFiles(this.name);
     })();
     return this.#stopping;
   }
@@ -355,6 +358,18 @@ function reclaimStaleServerSlots(): string[] {
  * Rationale: jackd2 leaves /dev/shm/jack_sem.<uid>_<server>_<client> behind
  * for clients still connected when it stops (measured).
  */
+/** The control files jackd leaves in /dev/shm when it is killed (it removes them when it exits normally). */
+function removeServerFiles(serverName: string): void {
+  const uid = process.getuid?.() ?? 0;
+  for (const f of [`jack_${serverName}_${uid}_0`, `jack_${serverName}_0_0`]) {
+    try {
+      unlinkSync(`/dev/shm/${f}`);
+    } catch {
+      /* not there */
+    }
+  }
+}
+
 function removeSemaphoreFiles(serverName: string): void {
   const prefix = `jack_sem.${process.getuid?.() ?? 0}_${serverName}_`;
   for (const f of readdirSync('/dev/shm')) {

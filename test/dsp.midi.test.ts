@@ -135,7 +135,10 @@ describe('sendMidi', () => {
 
   it('rejects bad messages and modules without MIDI', async () => {
     const m = await client.load(probe, { name: 'mp4' });
-    for (const bytes of [[], [0x40, 1], [0x90, 200, 1], [0x90, 60, 100, 1]]) {
+    // Includes array-likes whose length would make Array.from throw a RangeError.
+    const huge = { length: 2 ** 32 } as ArrayLike<number>;
+    const negative = { length: -1 } as ArrayLike<number>;
+    for (const bytes of [[], [0x40, 1], [0x90, 200, 1], [0x90, 60, 100, 1], huge, negative, null as unknown as number[]]) {
       const err = errorOf(() => m.sendMidi(bytes));
       expect(err.code).toBe('INVALID_ARGUMENT');
       expect(err.message).toContain('status byte');

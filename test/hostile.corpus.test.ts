@@ -88,8 +88,9 @@ type Outcome = { ok: true; output: Float32Array } | { ok: false; err: JackError 
 async function runCase(c: Case): Promise<Outcome> {
   try {
     const wasm = await c.bytes();
-    const compiled = await compile(wasm, { name: c.name, cflags: ['-O1'] });
-    const [output] = await render(compiled, { frames: 512, blockSize: 128, callTimeoutMs: 2000, ...c.options });
+    const { compile: compileOptions, ...renderOptions } = c.options;
+    const compiled = await compile(wasm, { name: c.name, cflags: ['-O1'], ...compileOptions });
+    const [output] = await render(compiled, { frames: 512, blockSize: 128, callTimeoutMs: 2000, ...renderOptions });
     return { ok: true, output: output ?? new Float32Array(0) };
   } catch (err) {
     if (!(err instanceof JackError)) throw err;

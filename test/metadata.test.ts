@@ -1,3 +1,4 @@
+import { native } from '../host/native.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Client,
@@ -191,6 +192,10 @@ describe('propertyChange events', () => {
 });
 
 describe('METADATA keys', () => {
+  it("equal libjack's own JACK_METADATA_* strings", () => {
+    expect({ ...METADATA }).toEqual(native.constants.metadata);
+  });
+
   it('exposes the standard JACK metadata keys', () => {
     expect(METADATA).toEqual({
       CONNECTED: 'http://jackaudio.org/metadata/connected',

@@ -22,6 +22,8 @@ interface Result {
   syncRequests: number;
   logs: number;
   traps: number;
+  faultKinds: string[];
+  overruns: number;
   recordedPeaks: number[];
   recordedFrames: number[];
 }
@@ -62,6 +64,9 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
     expect(result.syncRequests).toBeGreaterThan(5);
     expect(result.logs).toBeGreaterThan(0); // jw_host.log from the audio thread
     expect(result.traps).toBe(1); // the MIDI source trapped on purpose
+    // A guard-page fault, a stack overflow and a watchdog interrupt, each on the audio thread.
+    expect(result.faultKinds).toEqual(['oob', 'stack-exhausted', 'timeout']);
+    expect(result.overruns).toBeGreaterThan(50);
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
     expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { fail, require_ } from '../errors.js';
 import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
@@ -198,6 +198,29 @@ async function cacheOp<T>(what: string, dir: string, op: () => Promise<T>): Prom
   }
 }
 
+/**
+ * Creates `dir` and its missing parents (mode 0700), or checks it is a
+ * directory. Rationale: fs.mkdir({ recursive }) loops forever on some paths
+ * under /proc; this walks up at most once per path component.
+ */
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && dirname(dir) !== dir) {
+      await ensureDir(dirname(dir));
+      await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
+    } else if (code !== 'EEXIST') {
+      throw err;
+    }
+  }
+  if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+}
+
 /** Removes build directories left by processes that no longer exist (killed mid-build). */
 async function sweepDebris(cacheDir: string): Promise<void> {
   let names: string[];
@@ -291,7 +314,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   require_(memoryChecks === 'guard' || memoryChecks === 'bounds', `compile: memoryChecks must be 'guard' or 'bounds', got ${String(memoryChecks)}`);
   require_(Number.isInteger(maxMemoryBytes) && maxMemoryBytes >= 65536 && maxMemoryBytes <= MAX_MEMORY_BYTES, `compile: maxMemoryBytes must be an integer in [65536, ${MAX_MEMORY_BYTES}]`);
   require_(Number.isFinite(timeoutMs) && timeoutMs >= 100, 'compile: compileTimeoutMs must be a number of milliseconds >= 100');
-  require_(Number.isFinite(memoryBytes) && memoryBytes >= 256 * 2 ** 20, 'compile: compileMemoryBytes must be at least 256 MiB');
+  require_(Number.isFinite(memoryBytes) && memoryBytes >= 32 * 2 ** 20, 'compile: compileMemoryBytes must be at least 32 MiB');
   const limits = resolveLimits(options.limits);
 
   const iface = checkInterface(wasm, name, { maxMemoryBytes, limits });
@@ -317,11 +340,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
 
   const stepLimits = { timeoutMs, memoryBytes };
   await validateFeatures(wasm, name, timeoutMs);
-  await cacheOp('create the directory', cacheDir, async () => {
-    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
-    const s = await stat(cacheDir);
-    if (!s.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-  });
+  await cacheOp('create the directory', cacheDir, () => ensureDir(cacheDir));
   await sweepDebris(cacheDir);
   const work = join(cacheDir, `build-${process.pid}-${randomBytes(6).toString('hex')}`);
   await cacheOp('create a build directory', cacheDir, () => mkdir(work, { mode: 0o700 }));
@@ -389,7 +408,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     await cacheOp('write', cacheDir, () => writeFile(join(work, 'manifest.json'), JSON.stringify(manifest)));
     // Publish atomically: concurrent compiles of the same module both succeed.
     for (const f of ['module.wasm', 'module.c', 'module.h', 'glue.c', 'module.so-glue.su']) await rm(join(work, f), { force: true });
-    await cacheOp('create a directory', cacheDir, () => mkdir(join(cacheDir, key.slice(0, 2)), { recursive: true, mode: 0o700 }));
+    await cacheOp('create a directory', cacheDir, () => ensureDir(join(cacheDir, key.slice(0, 2))));
     await rm(dir, { recursive: true, force: true }).catch(() => {});
     try {
       await rename(work, dir);

@@ -330,8 +330,13 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     if (this.#logTimer) clearInterval(this.#logTimer);
     this.#host.forgetModule(this.#id);
     const client = this.#host[kNative];
-    const release = () => {
+    // Ports die with a client the server dropped; only a live one unregisters them.
+    const unregister = () => {
+      if (!client.isOpen() || client.isServerGone()) return;
       for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
+    };
+    const release = () => {
+      unregister();
       this.#dsp.dispose();
     };
     if (!client.isOpen()) {
@@ -340,9 +345,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     }
     client.dspDetach(this.#id);
     if (await waitLetGo(this.#host, timeoutMs)) return release();
-    this.#disposeLater(this.#dsp, () => {
-      if (client.isOpen()) for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
-    });
+    this.#disposeLater(this.#dsp, unregister);
     fail('AUDIO_THREAD_STUCK', `unload(${this.name}): the audio thread did not let go of the module within ${timeoutMs} ms; it is freed when it does`);
   }
 

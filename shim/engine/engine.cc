@@ -116,6 +116,18 @@ JW_MAIN_THREAD size_t Engine::Collect(bool all) {
   return garbageGraphs_.size() + garbageSlots_.size();
 }
 
+JW_MAIN_THREAD void Engine::ReleaseAll() {
+  SetRunning(false);
+  slots_.clear();
+  Publish();  // an empty graph; the old one becomes garbage
+  Collect(true);
+  for (auto& t : taps_) t->done.store(true);
+  rtTap_ = nullptr;
+  Tap* pending;
+  while (tapIn_.pop(pending)) {
+  }
+}
+
 JW_MAIN_THREAD bool Engine::StartTap(std::unique_ptr<Tap> tap) {
   if (!running_ || !tapIn_.push(tap.get())) return false;
   taps_.push_back(std::move(tap));

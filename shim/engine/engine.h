@@ -59,6 +59,9 @@ class Engine {
   // Frees what the audio thread let go of; returns the items still waiting.
   // With `all`, frees everything (the audio thread is known to be gone).
   size_t Collect(bool all = false);
+  // Frees every slot, graph and tap: the front end is gone for good (its
+  // audio thread too). The engine stays usable (empty).
+  void ReleaseAll();
   // Whether the front end may call Process (the client is active).
   void SetRunning(bool on);
   // Starts a tap; false if the queue is full.

@@ -195,10 +195,7 @@ JW_WORKER void ClientWrap::CloseHandle(ClientWrap* self, jack_client_t* c) {
 
 JW_MAIN_THREAD void ClientWrap::ReleaseAfterClose() {
   // The audio thread is gone: every slot, graph and tap can be freed.
-  if (engine_) {
-    engine_->SetRunning(false);
-    engine_->Collect(true);
-  }
+  if (engine_) engine_->ReleaseAll();
 }
 
 class CloseWorker : public Napi::AsyncWorker {

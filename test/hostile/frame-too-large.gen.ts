@@ -2,6 +2,8 @@
 // the 64 KiB the runtime's stack margin allows.
 import { abiModule, F64, I32, uleb } from '../helpers/wasm-builder.js';
 export const expect = 'error MODULE_TOO_LARGE /needs a \\d+-byte stack frame; the limit is 65536 bytes/';
+// Built at -O0, where every local has its own stack slot (and which compiles fast).
+export const options = { compile: { cflags: ['-O0'] } };
 export default function build(): Uint8Array {
   const b = abiModule();
   const n = 9000;

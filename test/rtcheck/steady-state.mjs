@@ -1,8 +1,10 @@
 // Child process for test/realtime.safety.test.ts, run with the checker
 // preloaded. Drives every realtime path in steady state: the timebase and
 // slow-sync callbacks, DSP modules (parameters, MIDI in and out through JACK,
-// module-to-module audio, logging, a trap, a hot-swap by reset()) and
-// recording into JS. Prints the checker's counts as JSON.
+// module-to-module audio, logging, traps of every mechanism: a trap
+// instruction, a guard-page fault, stack exhaustion, a watchdog interrupt;
+// overrun accounting, a hot-swap by reset()) and recording into JS. Prints
+// the checker's counts as JSON.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,6 +29,7 @@ for (const kind of ['malloc', 'lock', 'syscall']) {
 const tmp = mkdtempSync(join(tmpdir(), 'jw-rtcheck-'));
 process.env.JACKWASM_CACHE = join(tmp, 'cache');
 execFileSync('wat2wasm', [join(root, 'test/rtcheck/midi-source.wat'), '-o', join(tmp, 'midi-source.wasm')]);
+execFileSync('wat2wasm', [join(root, 'test/rtcheck/faults.wat'), '-o', join(tmp, 'faults.wasm')]);
 const wasm = (p) => new Uint8Array(readFileSync(p));
 
 const client = await Client.open(`rtcheck-${process.pid}`, { serverName });
@@ -41,12 +44,19 @@ const sine = await client.load(wasm(join(root, 'build/examples/sine.wasm')), { n
 const gain = await client.load(wasm(join(root, 'build/examples/gain.wasm')), { name: 'gain' });
 const synth = await client.load(wasm(join(root, 'build/examples/synth.wasm')), { name: 'synth' });
 const source = await client.load(wasm(join(tmp, 'midi-source.wasm')), { name: 'src' });
+const faults = await Promise.all([1, 2, 3].map((i) => client.load(wasm(join(tmp, 'faults.wasm')), { name: `faults${i}` })));
+client.watchdogMs = 20;
+client.overrunPolicy = { budget: 0.000001, silenceAfter: 0 }; // every module overruns: the accounting path runs every cycle
 client.connect(sine.outputs[0], gain.inputs[0]);
 client.connect(source.midiOutput, synth.midiInput);
 let logs = 0;
 let traps = 0;
 source.on('log', () => logs++);
 source.on('trap', () => traps++);
+const faultKinds = [];
+for (const f of faults) f.on('trap', (t) => faultKinds.push(t.kind));
+let overruns = 0;
+sine.on('overrun', (o) => (overruns += o.count));
 
 async function exercise(ms) {
   const end = Date.now() + ms;
@@ -71,6 +81,7 @@ const before = native.rtcheck();
 // Counts reported below are for the measured window only (not the warm-up).
 const baseline = { timebaseCalls: client.stats.timebaseCalls, syncRequests, logs };
 source.setParam('trap', 1);
+faults.forEach((f, i) => f.setParam('mode', i + 1));
 const recording = client.record([gain.outputs[0], synth.outputs[0]], { frames: 24000 });
 await exercise(Number(process.env.JW_SECONDS ?? 1.5) * 1000);
 await synth.reset();
@@ -82,6 +93,8 @@ result.syncRequests = syncRequests - baseline.syncRequests;
 result.logs = logs - baseline.logs;
 result.recordedFrames = rec.channels.map((c) => c.length);
 result.traps = traps;
+result.faultKinds = faultKinds.sort();
+result.overruns = overruns;
 result.recordedPeaks = rec.channels.map((c) => c.reduce((m, x) => Math.max(m, Math.abs(x)), 0));
 client.transportStop();
 await client.close();

@@ -1,0 +1,31 @@
+;; faults.wat - traps that leave through the runtime's signal and stack
+;; machinery, for the realtime-safety proof: parameter "mode" (index 0)
+;;   1: a load 1 GiB past the end of memory (a guard-page fault: SIGSEGV
+;;      turned into an oob trap on the audio thread)
+;;   2: unbounded recursion (the stack-pointer check: stack-exhausted)
+;;   3: an endless loop (the watchdog's signal: timeout)
+;; Otherwise output 0 is 0.25.
+(module
+  (memory (export "memory") 1)
+  (global $mode (mut i32) (i32.const 0))
+  (data (i32.const 16) "{\"name\":\"faults\",\"params\":[{\"id\":\"mode\",\"min\":0,\"max\":3,\"default\":0}]}\00")
+  (func $rec (param i32) (result i32) (i32.add (call $rec (i32.add (local.get 0) (i32.const 1))) (local.get 0)))
+  (func (export "jw_abi") (result i32) (i32.const 1))
+  (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 0))
+  (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 0))
+  (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+  (func (export "jw_param_count") (result i32) (i32.const 1))
+  (func (export "jw_param_set") (param i32 f32) (global.set $mode (i32.trunc_sat_f32_u (local.get 1))))
+  (func (export "jw_describe") (result i32) (i32.const 16))
+  (func (export "jw_process") (param $n i32) (local $i i32) (local $v f32)
+    (local.set $v (f32.const 0.25))
+    (if (i32.eq (global.get $mode) (i32.const 1)) (then (local.set $v (f32.load (i32.const 0x40000000)))))
+    (if (i32.eq (global.get $mode) (i32.const 2)) (then (local.set $v (f32.convert_i32_s (call $rec (i32.const 0))))))
+    (if (i32.eq (global.get $mode) (i32.const 3)) (then (loop $l (br $l))))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+      (f32.store offset=1024 (i32.shl (local.get $i) (i32.const 2)) (local.get $v))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))))

@@ -34,7 +34,9 @@ for (let f = 0; f < frames; f += sampleRate / 4) midi.push({ frame: f, bytes: [0
 async function engineRun(compiled, nin) {
   const { dsp } = await instantiate(compiled, sampleRate, block);
   const ev = midi.map((e) => [e.frame, ...e.bytes]);
-  const r = await dsp.render(Array.from({ length: nin }, () => noise), frames, [], ev);
+  const info = dsp.info();
+  const outs = Array.from({ length: info.outputs }, () => new Float32Array(frames));
+  const r = await dsp.render(Array.from({ length: nin }, () => noise), frames, outs, [], ev, [], 60000, null);
   dsp.dispose();
   if (r.trap) throw new Error(`trap: ${r.trap.message}`);
   // The engine's own time for the block loop (per-block copies included, as

@@ -15,6 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
@@ -22,7 +23,7 @@ import { fail, require_ } from '../errors.js';
 import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
 import { generateGlue } from './glue.js';
-import { checkInterface, resolveLimits, validateFeatures, DEFAULT_MAX_MEMORY, MAX_MEMORY_BYTES, type ModuleInterface, type ModuleLimits } from './validate.js';
+import { checkInterface, resolveLimits, validateFeatures, DEFAULT_MAX_MEMORY, MAX_MEMORY_BYTES, type ModuleLimits } from './validate.js';
 
 /** Bump when the runtime, glue or flags change meaning: old cache entries are then ignored. */
 export const RUNTIME_VERSION = VERSIONS.runtime;
@@ -72,8 +73,18 @@ export interface CompiledModule {
   readonly name: string;
   /** Memory cap, bytes. */
   readonly maxMemoryBytes: number;
-  /** @internal */
-  readonly iface: ModuleInterface;
+  /** @internal What validation found, kept in the cache with the build. */
+  readonly iface: CompiledInterface;
+}
+
+/** @internal The parts of the module's interface the host needs after compiling. */
+export interface CompiledInterface {
+  /** ABI exports present. */
+  exports: Set<string>;
+  /** Imports, "module.name". */
+  imports: string[];
+  /** Initial memory, bytes. */
+  memoryBytes: number;
 }
 
 export function defaultCacheDir(): string {
@@ -139,13 +150,13 @@ function sha256(...parts: (string | Uint8Array)[]): string {
 }
 
 /** Resolves a command name on PATH. */
-async function which(cmd: string): Promise<string | undefined> {
+function which(cmd: string): string | undefined {
   if (cmd.includes('/')) return isAbsolute(cmd) ? cmd : join(process.cwd(), cmd);
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const p = join(dir, cmd);
     try {
-      if ((await stat(p)).isFile()) return p;
+      if (statSync(p).isFile()) return p;
     } catch {
       /* not here */
     }
@@ -158,28 +169,31 @@ async function which(cmd: string): Promise<string | undefined> {
  * inode. Rationale: spawning `cc --version` on every compile cost 15-18 ms of
  * a cache hit; a changed compiler changes these.
  */
-const toolIds = new Map<string, Promise<string>>();
-function toolId(cmd: string): Promise<string> {
-  let p = toolIds.get(cmd);
-  if (!p) {
-    p = which(cmd).then(async (path) => {
-      if (!path) return `${cmd}:missing`;
-      const s = await stat(path).catch(() => undefined);
-      return s ? `${path}:${s.size}:${s.mtimeMs}:${s.ino}` : `${path}:missing`;
-    });
-    toolIds.set(cmd, p);
+const toolIds = new Map<string, string>();
+function toolId(cmd: string): string {
+  let id = toolIds.get(cmd);
+  if (id === undefined) {
+    const path = which(cmd);
+    const s = path ? statSync(path, { throwIfNoEntry: false }) : undefined;
+    id = s ? `${path}:${s.size}:${s.mtimeMs}:${s.ino}` : `${cmd}:missing`;
+    toolIds.set(cmd, id);
   }
-  return p;
+  return id;
 }
 
 const RUNTIME_FILES = ['jw-runtime.c', 'jw-runtime.h', 'jw-glue.h', 'jw-module.h', '../generated/manifest.h'];
-let runtimeHash: Promise<string> | undefined;
-function runtimeSourceHash(): Promise<string> {
-  runtimeHash ??= Promise.all(RUNTIME_FILES.map((f) => readFile(join(runtimeDir(), f)))).then(
+let runtimeHash: string | undefined;
+function runtimeSourceHash(): string {
+  if (runtimeHash === undefined) {
+    let files: Buffer[];
+    try {
+      files = RUNTIME_FILES.map((f) => readFileSync(join(runtimeDir(), f)));
+    } catch {
+      return fail('COMPILE_FAILED', `cannot read the WebAssembly runtime sources in ${runtimeDir()} (is the package complete?)`);
+    }
     // The library path is part of the key: modules find libjwrt.so by rpath.
-    (files) => sha256(...files, nativeLibDir()),
-    () => fail('COMPILE_FAILED', `cannot read the WebAssembly runtime sources in ${runtimeDir()} (is the package complete?)`),
-  );
+    runtimeHash = sha256(...files, nativeLibDir());
+  }
   return runtimeHash;
 }
 
@@ -187,6 +201,9 @@ interface Manifest {
   runtimeVersion: number;
   key: string;
   soSha256: string;
+  exports: string[];
+  imports: string[];
+  memoryBytes: number;
 }
 
 async function cacheOp<T>(what: string, dir: string, op: () => Promise<T>): Promise<T> {
@@ -246,6 +263,36 @@ async function sweepDebris(cacheDir: string): Promise<void> {
       if (!alive) await rm(join(cacheDir, n), { recursive: true, force: true }).catch(() => {});
     }),
   );
+}
+
+/**
+ * Marks the functions no realtime export can reach as cold and compiles them
+ * without optimisation. Rationale: most of a module's code runs once (start
+ * function, jw_init, jw_describe, string handling for aborts); the C compiler
+ * spent half its time optimising it. Hot are jw_process, jw_midi and
+ * jw_param_set, everything they call directly, and every function a table
+ * holds (call_indirect may reach it). A function missed here is still
+ * correct, only slower.
+ */
+function markColdFunctions(c: string): string {
+  const head = /^static [\w ]+? (w2c_\w+)\(\w+_instance_t\* restrict instance[^\n]*\) \{$/gm;
+  const bodies = new Map<string, string>();
+  const starts: { name: string; at: number }[] = [];
+  for (let m = head.exec(c); m; m = head.exec(c)) starts.push({ name: m[1] as string, at: m.index });
+  starts.forEach((s, i) => {
+    const end = c.indexOf('\n}\n', s.at);
+    bodies.set(s.name, c.slice(s.at, end < 0 ? (starts[i + 1]?.at ?? c.length) : end));
+  });
+  const roots = ['w2c_jw_process', 'w2c_jw_midi', 'w2c_jw_param_set', ...[...c.matchAll(/&(w2c_\w+)/g)].map((m) => m[1] as string)];
+  const hot = new Set<string>();
+  const stack = roots.filter((r) => bodies.has(r));
+  while (stack.length) {
+    const f = stack.pop() as string;
+    if (hot.has(f)) continue;
+    hot.add(f);
+    for (const m of (bodies.get(f) as string).matchAll(/\b(w2c_\w+)\(/g)) if (bodies.has(m[1] as string) && !hot.has(m[1] as string)) stack.push(m[1] as string);
+  }
+  return c.replace(head, (line, name: string) => (hot.has(name) ? line : `__attribute__((cold, optimize("O0"))) ${line}`));
 }
 
 /** Largest stack frame in a -fstack-usage report, and whether any is unbounded. */
@@ -317,26 +364,40 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   require_(Number.isFinite(memoryBytes) && memoryBytes >= 32 * 2 ** 20, 'compile: compileMemoryBytes must be at least 32 MiB');
   const limits = resolveLimits(options.limits);
 
-  const iface = checkInterface(wasm, name, { maxMemoryBytes, limits });
   const capPages = Math.floor(maxMemoryBytes / 65536);
-  const key = sha256(wasm, String(RUNTIME_VERSION), await runtimeSourceHash(), await toolId('wasm2c'), await toolId(cc), cc, JSON.stringify(cflags), JSON.stringify(fixedFlags(memoryChecks)), String(capPages));
+  // Everything that decides the build or its validation is in the key, so a
+  // cache hit needs no validation pass (the module was validated, under the
+  // same limits, when it was built).
+  const key = sha256(wasm, String(RUNTIME_VERSION), runtimeSourceHash(), toolId('wasm2c'), toolId(cc), cc, JSON.stringify(cflags), JSON.stringify(fixedFlags(memoryChecks)), String(capPages), JSON.stringify(limits));
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   require_(typeof cacheDir === 'string' && cacheDir.length > 0, 'compile: cacheDir must be a path');
   const dir = join(cacheDir, key.slice(0, 2), key);
   const so = join(dir, 'module.so');
-  const result = (cached: boolean): CompiledModule => ({
+  const result = (cached: boolean, iface: CompiledInterface): CompiledModule => ({
     kind: 'jackwasm.compiled', path: so, key, cached, compileMs: performance.now() - t0, wasm, name, maxMemoryBytes, iface,
   });
 
   // Cache hit: the manifest must match and the shared object must hash to
   // what was recorded (a truncated or corrupted file is rebuilt).
+  // Rationale for synchronous reads: two small files; in a fresh process the
+  // first asynchronous file operations cost more than the reads themselves.
   try {
-    const [manifestText, soBytes] = await Promise.all([readFile(join(dir, 'manifest.json'), 'utf8'), readFile(so)]);
-    const manifest = JSON.parse(manifestText) as Manifest;
-    if (manifest.runtimeVersion === RUNTIME_VERSION && manifest.key === key && manifest.soSha256 === sha256(soBytes)) return result(true);
+    const manifestText = readFileSync(join(dir, 'manifest.json'), 'utf8');
+    const soBytes = readFileSync(so);
+    const m = JSON.parse(manifestText) as Manifest;
+    if (m.runtimeVersion === RUNTIME_VERSION && m.key === key && m.soSha256 === sha256(soBytes) && Array.isArray(m.exports) && Array.isArray(m.imports)) {
+      return result(true, { exports: new Set(m.exports), imports: m.imports, memoryBytes: m.memoryBytes });
+    }
   } catch {
     /* missing, stale or corrupt: rebuild */
   }
+
+  const checked = checkInterface(wasm, name, { maxMemoryBytes, limits });
+  const iface: CompiledInterface = {
+    exports: checked.exports,
+    imports: checked.shape.imports.map((i) => `${i.module}.${i.name}`),
+    memoryBytes: checked.memoryBytes,
+  };
 
   const stepLimits = { timeoutMs, memoryBytes };
   await validateFeatures(wasm, name, timeoutMs);
@@ -374,7 +435,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     // The stack is bounded in bytes, not calls: every function checks the
     // stack pointer on entry (jw-runtime.h: JW_STACK_CHECK).
     if (!tuned.includes('FUNC_PROLOGUE;')) {
-      if (iface.shape.definedFunctions > 0) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no function prologue)`);
+      if (checked.shape.definedFunctions > 0) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no function prologue)`);
     }
     tuned = tuned.replaceAll('FUNC_PROLOGUE;', 'JW_STACK_CHECK(instance);').replaceAll('FUNC_EPILOGUE;', '');
     // Rationale: the initialisation functions run once per instance, and
@@ -382,13 +443,14 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     // made GCC -O2 spend over two minutes on init_func_types alone, -O0 two
     // seconds). Compile them without optimisation.
     tuned = tuned.replace(/^static void (init_\w+)\(/gm, '__attribute__((cold, optimize("O0"))) static void $1(');
+    tuned = markColdFunctions(tuned);
     await writeFile(join(work, 'module.c'), tuned);
     const header = await readFile(join(work, 'module.h'), 'utf8');
     const proto = new RegExp(`void Z_${modName}_instantiate\\(Z_${modName}_instance_t\\*([^)]*)\\);`).exec(header);
     if (!proto) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no instantiate function)`);
     const instantiateArgs = (proto[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const imports = iface.shape.imports.flatMap((i) => (i.desc.kind === 'func' ? [{ module: i.module, name: i.name, type: i.desc.type }] : []));
-    await writeFile(join(work, 'glue.c'), generateGlue({ name: modName, imports, exports: iface.exports, instantiateArgs }));
+    const imports = checked.shape.imports.flatMap((i) => (i.desc.kind === 'func' ? [{ module: i.module, name: i.name, type: i.desc.type }] : []));
+    await writeFile(join(work, 'glue.c'), generateGlue({ name: modName, imports, exports: checked.exports, instantiateArgs }));
     const args = [...cflags, ...fixedFlags(memoryChecks), 'glue.c', '-o', 'module.so', ...linkFlags()];
     const c = await run(cc, args, work, stepLimits);
     if (c.missing) fail('COMPILE_FAILED', `${name}: C compiler "${cc}" not found (install Debian's gcc package)`);
@@ -404,7 +466,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     if (usage.dynamic) fail('MODULE_TOO_LARGE', `${name}: function ${usage.dynamic} has a stack frame of unbounded size`);
     if (usage.max > MAX_FRAME_BYTES) fail('MODULE_TOO_LARGE', `${name}: function ${usage.fn} needs a ${usage.max}-byte stack frame; the limit is ${MAX_FRAME_BYTES} bytes (too many live locals)`);
     const soBytes = await readFile(join(work, 'module.so'));
-    const manifest: Manifest = { runtimeVersion: RUNTIME_VERSION, key, soSha256: sha256(soBytes) };
+    const manifest: Manifest = { runtimeVersion: RUNTIME_VERSION, key, soSha256: sha256(soBytes), exports: [...iface.exports], imports: iface.imports, memoryBytes: iface.memoryBytes };
     await cacheOp('write', cacheDir, () => writeFile(join(work, 'manifest.json'), JSON.stringify(manifest)));
     // Publish atomically: concurrent compiles of the same module both succeed.
     for (const f of ['module.wasm', 'module.c', 'module.h', 'glue.c', 'module.so-glue.su']) await rm(join(work, f), { force: true });
@@ -420,7 +482,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   } finally {
     await rm(work, { recursive: true, force: true }).catch(() => {});
   }
-  return result(false);
+  return result(false, iface);
 }
 
 /** @internal For tests: the package root the pipeline compiles against. */

@@ -160,7 +160,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#given = given;
     this.#registered = ports.registered;
     this.#options = options;
-    if (compiled.iface.shape.imports.some((i) => i.module === 'jw_host' && i.name === 'log')) {
+    if (compiled.iface.imports.includes('jw_host.log')) {
       // Log messages wait in a lock-free ring in the module; fetch them here.
       this.#logTimer = setInterval(() => this.#drainLogs(), 20);
       this.#logTimer.unref();

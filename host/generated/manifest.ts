@@ -6,7 +6,7 @@ export const VERSIONS = {
   /** Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
   moduleApi: 2,
   /** Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-  runtime: 7,
+  runtime: 8,
 } as const;
 
 export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';

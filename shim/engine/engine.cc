@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "clock.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -159,7 +161,14 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     p.budgetShare = policyShare_.load(std::memory_order_relaxed);
     p.silenceAfter = policySilence_.load(std::memory_order_relaxed);
     p.sampleRate = sampleRate;
-    for (Slot* s : rtGraph_->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_);
+    p.tls = jw_tls_self();
+    uint64_t clock = 0;
+    uint64_t* timed = nullptr;
+    if (p.budgetShare > 0 && !rtGraph_->slots.empty()) {
+      clock = NowNs();
+      timed = &clock;
+    }
+    for (Slot* s : rtGraph_->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_, timed);
   }
   // Taps run after the modules, so they see this cycle's module output
   // through connections to the front end's own ports.

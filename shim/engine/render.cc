@@ -87,6 +87,7 @@ JW_WORKER RenderResult Render(RenderJob& job) {
   RunPolicy policy;
   policy.watchdogNs = job.watchdogNs;
   policy.sampleRate = static_cast<uint32_t>(d.options().sampleRate);
+  policy.tls = jw_tls_self();
   size_t ai = 0, mi = 0;
   for (int64_t start = 0; start < job.frames; start += block) {
     const uint32_t n = static_cast<uint32_t>(std::min<int64_t>(block, job.frames - start));
@@ -97,7 +98,7 @@ JW_WORKER RenderResult Render(RenderJob& job) {
     const size_t midiFirst = mi;
     while (mi < job.midi.size() && job.midi[mi].frame < start + n) ++mi;
     io.BeginCycle(start, n, midiFirst, mi);
-    const int trap = RunSlotWatched(slot, io, n, static_cast<uint32_t>(start), &watch.cell, policy, nullptr);
+    const int trap = RunSlotWatched(slot, io, n, static_cast<uint32_t>(start), &watch.cell, policy, nullptr, nullptr);
     if (trap) {
       r.trap = trap;
       r.where = slot.trapWhere.load();

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "../wasm-rt/jw-runtime.h"
+#include "clock.h"
 
 namespace jw {
 
@@ -163,12 +164,20 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
 }
 
 JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell,
-                                   const RunPolicy& policy, Outbox* outbox) {
+                                   const RunPolicy& policy, Outbox* outbox, uint64_t* clock) {
   const bool wasTrapped = s.trap.load(std::memory_order_relaxed) != 0;
-  jw_set_realtime(1);
-  const uint64_t t0 = Watchdog::Begin(cell, policy.watchdogNs);
+  jw_tls* t = policy.tls ? policy.tls : jw_tls_self();
+  t->realtime = 1;
+  Watchdog::Begin(cell, policy.watchdogNs, t);
   const int trap = RunSlot(s, io, nframes, cycleStart);
-  const uint64_t t1 = Watchdog::End(cell);
+  Watchdog::End(cell, t);
+  // Time accounting: one clock read per module; this module's start is the
+  // previous one's end (or the cycle's start).
+  uint64_t t0 = 0, t1 = 0;
+  if (clock) {
+    t0 = *clock;
+    t1 = *clock = NowNs();
+  }
   if (trap) {
     if (outbox) {
       RtEvent ev{};
@@ -180,7 +189,7 @@ JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint3
     }
     return trap;
   }
-  if (wasTrapped || policy.budgetShare <= 0) return 0;
+  if (wasTrapped || policy.budgetShare <= 0 || !clock) return 0;
   const uint64_t ns = t1 - t0;
   s.lastNs.store(ns, std::memory_order_relaxed);
   if (ns > s.maxNs.load(std::memory_order_relaxed)) s.maxNs.store(ns, std::memory_order_relaxed);

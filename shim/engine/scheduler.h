@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "../threads.h"
+#include "../wasm-rt/jw-runtime.h"
 #include "events.h"
 #include "io.h"
 #include "lockfree.h"
@@ -24,6 +25,7 @@ struct RunPolicy {
   double budgetShare = 0;          // overrun when a cycle takes more than this share of the period; 0 = off
   uint32_t silenceAfter = 0;       // consecutive overruns that silence the module; 0 = never
   uint32_t sampleRate = 48000;
+  jw_tls* tls = nullptr;           // the running thread's runtime state, if the caller has it
 };
 
 // Where a run reports traps and overruns ([audio-thread] producer).
@@ -42,8 +44,10 @@ int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart);
 
 // [audio-thread] (or [worker] offline) RunSlot inside a watchdog window on
 // `cell`, with the time accounting of `policy`; traps and overruns go to
-// `outbox` (may be null).
+// `outbox` (may be null). With `clock` (the time this module starts, ns),
+// the module's time is measured against the policy, and *clock becomes the
+// time it ended (the next module's start); null: no time accounting.
 int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell, const RunPolicy& policy,
-                   Outbox* outbox);
+                   Outbox* outbox, uint64_t* clock);
 
 }  // namespace jw

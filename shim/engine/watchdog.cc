@@ -71,8 +71,12 @@ void Watchdog::Check(uint64_t now) {
   for (WatchCell* c : cells_) {
     const uint64_t since = c->since.load(std::memory_order_acquire);
     if (since == 0 || c->target.load(std::memory_order_relaxed) == since) continue;
+    if (since != c->seenToken) {
+      c->seenToken = since;
+      c->seenAt = now;
+    }
     const bool exiting = c->exiting && c->exiting->load(std::memory_order_relaxed);
-    if (!exiting && now - since < c->budgetNs.load(std::memory_order_relaxed)) continue;
+    if (!exiting && now - c->seenAt < c->budgetNs.load(std::memory_order_relaxed)) continue;
     c->target.store(since, std::memory_order_release);
     c->interrupts.fetch_add(1, std::memory_order_relaxed);
     pthread_kill(c->thread.load(std::memory_order_relaxed), kSignal);
@@ -89,28 +93,6 @@ JW_WORKER void Watchdog::Run() {
     nanosleep(&ts, nullptr);
     lock.lock();
   }
-}
-
-JW_ANY_THREAD uint64_t Watchdog::Begin(WatchCell* c, uint64_t budgetNs) {
-  jw_tls* t = jw_tls_self();
-  uint64_t now = NowNs();
-  if (now <= c->lastToken) now = c->lastToken + 1;
-  c->lastToken = now;
-  t->watch_target = &c->target;
-  t->watch_token = now;
-  jw_clear_interrupt();
-  c->thread.store(pthread_self(), std::memory_order_relaxed);
-  c->budgetNs.store(budgetNs, std::memory_order_relaxed);
-  c->since.store(now, std::memory_order_release);
-  // A shutting-down environment runs no module code at all.
-  if (c->exiting && c->exiting->load(std::memory_order_relaxed)) jw_interrupt();
-  return now;
-}
-
-JW_ANY_THREAD uint64_t Watchdog::End(WatchCell* c) {
-  c->since.store(0, std::memory_order_release);
-  jw_tls_self()->watch_token = 0;
-  return NowNs();
 }
 
 }  // namespace jw

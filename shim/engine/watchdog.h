@@ -19,11 +19,12 @@
 #include <vector>
 
 #include "../threads.h"
+#include "../wasm-rt/jw-runtime.h"
 
 namespace jw {
 
 struct WatchCell {
-  std::atomic<uint64_t> since{0};     // token (start ns) of the open window, 0 when none
+  std::atomic<uint64_t> since{0};     // token of the open window (a sequence number), 0 when none
   std::atomic<uint64_t> budgetNs{0};
   std::atomic<uint64_t> target{0};    // token of the window the watchdog interrupted
   std::atomic<pthread_t> thread{};
@@ -32,6 +33,10 @@ struct WatchCell {
   // open or future, is interrupted at once.
   const std::atomic<bool>* exiting = nullptr;
   uint64_t lastToken = 0;             // [the watched thread]
+  const jw_tls* owner = nullptr;      // [the watched thread] the thread that last opened a window
+  // [watchdog thread] The window it last saw open, and when it first saw it.
+  uint64_t seenToken = 0;
+  uint64_t seenAt = 0;
 };
 
 class Watchdog {
@@ -47,11 +52,32 @@ class Watchdog {
   // is set (called right after setting it).
   void Kick();
 
-  // [audio-thread] / [worker] Opens a window on the calling thread; returns
-  // its start time (ns). One window per thread at a time.
-  static uint64_t Begin(WatchCell* c, uint64_t budgetNs);
-  // Closes the window; returns the end time (ns).
-  static uint64_t End(WatchCell* c);
+  // [audio-thread] / [worker] Opens a window on the calling thread, whose
+  // runtime state is `t` (jw_tls_self()). One window per thread at a time.
+  // Rationale: no clock read and no call here; the watchdog thread times a
+  // window from when it first sees it open (within its 1 ms poll), which
+  // keeps the cost of a window to a few stores.
+  static void Begin(WatchCell* c, uint64_t budgetNs, jw_tls* t) {
+    const uint64_t token = ++c->lastToken;
+    t->watch_target = &c->target;
+    t->watch_token = token;
+    t->pending = 0;
+    if (c->owner != t) {
+      c->owner = t;
+      c->thread.store(pthread_self(), std::memory_order_relaxed);
+    }
+    if (c->budgetNs.load(std::memory_order_relaxed) != budgetNs) c->budgetNs.store(budgetNs, std::memory_order_relaxed);
+    c->since.store(token, std::memory_order_release);
+    // A shutting-down environment runs no module code at all.
+    if (c->exiting && c->exiting->load(std::memory_order_relaxed)) jw_interrupt();
+  }
+  static void Begin(WatchCell* c, uint64_t budgetNs) { Begin(c, budgetNs, jw_tls_self()); }
+  // Closes the window.
+  static void End(WatchCell* c, jw_tls* t) {
+    c->since.store(0, std::memory_order_release);
+    t->watch_token = 0;
+  }
+  static void End(WatchCell* c) { End(c, jw_tls_self()); }
 
   // [main-thread] Installs the signal handler (idempotent).
   static void InstallSignal();

@@ -1,0 +1,135 @@
+// Benchmark: DSP throughput of the four kernels in bench/kernels/ (osc+biquad,
+// a 16-voice synth, a delay, an FDN reverb), each run
+//   - by jackwasm's engine (the .wasm compiled by wasm2c + cc; the offline
+//     block loop, with its per-block copies),
+//   - as native C (gcc -O2 -ffp-contract=off; bench/kernels/native.c),
+//   - by V8 (the same .wasm, the same ABI call sequence and copies),
+//   - as plain JavaScript (Math.fround after every operation),
+// in the same run, interleaved, median of `runs`. Outputs are hashed: all
+// four must be bit-identical.
+//
+//   node bench/dsp-throughput.mjs [--seconds 5] [--block 128] [--runs 7] [--json out.json]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compile } from '../dist/host/index.js';
+import { instantiate } from '../dist/host/dsp/instance.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } } });
+const sampleRate = 48000;
+const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
+const block = Number(values.block ?? 128);
+const runs = Number(values.runs ?? 7);
+const root = new URL('..', import.meta.url).pathname;
+const kdir = join(root, 'bench', 'kernels');
+const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-dsp-'));
+const kernels = (values.kernels ?? 'osc-biquad,synth16,delay,fdn').split(',');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function fnv(f32) {
+  const b = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
+  let h = 2166136261;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 16777619) >>> 0;
+  return h;
+}
+
+// The input: deterministic noise, also written for the C harness.
+const noise = new Float32Array(frames);
+for (let i = 0, x = 1; i < frames; i++) {
+  x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+  noise[i] = (x / 2 ** 32) * 2 - 1;
+}
+const noiseFile = join(tmp, 'noise.f32');
+writeFileSync(noiseFile, noise);
+
+async function buildWasm(name) {
+  const asc = (await import('assemblyscript/asc')).default;
+  const out = join(tmp, `${name}.wasm`);
+  const { error, stderr } = await asc.main([join(kdir, `${name}.ts`), '--outFile', out, '--runtime', 'stub', '-O3', '--noAssert']);
+  if (error) throw new Error(`asc ${name}: ${stderr}`);
+  return new Uint8Array(readFileSync(out));
+}
+
+function buildNative(name) {
+  const bin = join(tmp, `${name}-native`);
+  execFileSync('cc', ['-O2', '-ffp-contract=off', '-fno-fast-math', '-o', bin, join(kdir, `${name}.c`), join(kdir, 'native.c')]);
+  return bin;
+}
+
+async function engineRun(compiled, nin) {
+  const { dsp, info } = await instantiate(compiled, sampleRate, block);
+  const outs = Array.from({ length: info.outputs }, () => new Float32Array(frames).fill(0)); // touched: time the kernel, not page faults
+  const r = await dsp.render(nin ? [noise] : [], frames, outs, [], [], [], 60000, null);
+  dsp.dispose();
+  if (r.trap) throw new Error(`trap: ${r.trap.message}`);
+  return { ns: r.elapsedNs, hash: fnv(outs[0]) };
+}
+
+function nativeRun(bin) {
+  return JSON.parse(execFileSync(bin, [String(frames), String(block), noiseFile], { encoding: 'utf8' }));
+}
+
+async function v8Run(bytes) {
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('abort'); }, seed: () => 0x6a77 } });
+  const x = instance.exports;
+  if (x.jw_init(sampleRate, block) !== 0) throw new Error('jw_init failed');
+  const nin = x.jw_inputs();
+  const inOff = nin ? x.jw_input(0) >> 2 : 0;
+  const outOff = x.jw_output(0) >> 2;
+  const out = new Float32Array(frames).fill(0);
+  const t0 = process.hrtime.bigint();
+  const mem = new Float32Array(x.memory.buffer);
+  for (let start = 0; start < frames; start += block) {
+    const n = Math.min(block, frames - start);
+    if (nin) mem.set(noise.subarray(start, start + n), inOff);
+    x.jw_process(n);
+    out.set(mem.subarray(outOff, outOff + n), start);
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  return { ns, hash: fnv(out) };
+}
+
+async function jsRun(name) {
+  const mod = await import(join(kdir, `${name}.js`));
+  const proc = mod.create();
+  const out = new Float32Array(frames).fill(0);
+  const t0 = process.hrtime.bigint();
+  for (let start = 0; start < frames; start += block) {
+    const n = Math.min(block, frames - start);
+    proc(noise.subarray(start, start + n), out.subarray(start, start + n), n);
+  }
+  return { ns: Number(process.hrtime.bigint() - t0), hash: fnv(out) };
+}
+
+const results = [];
+console.log(`DSP throughput: ${frames} frames at ${sampleRate} Hz, block ${block}, median of ${runs} interleaved runs; ns per sample\n`);
+console.log('kernel        engine     C    V8    JS   engine/C  engine/V8  engine/JS  bit-identical');
+for (const name of kernels) {
+  const wasm = await buildWasm(name);
+  const bin = buildNative(name);
+  const compiled = await compile(wasm, { name, cacheDir: join(tmp, 'cache'), ...(values.cflags ? { cflags: values.cflags.split(' ') } : {}) });
+  const nin = (await import(join(kdir, `${name}.js`))).inputs;
+  const t = { engine: [], c: [], v8: [], js: [] };
+  const hashes = { engine: new Set(), c: new Set(), v8: new Set(), js: new Set() };
+  for (let r = 0; r < runs; r++) {
+    for (const [k, run] of [['engine', () => engineRun(compiled, nin)], ['c', async () => nativeRun(bin)], ['v8', () => v8Run(wasm)], ['js', () => jsRun(name)]]) {
+      const { ns, hash } = await run();
+      t[k].push(ns / frames);
+      hashes[k].add(hash);
+    }
+  }
+  const m = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
+  const spread = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, (Math.max(...xs) - Math.min(...xs)) / median(xs)]));
+  const all = new Set([...hashes.engine, ...hashes.c, ...hashes.v8, ...hashes.js]);
+  const identical = all.size === 1;
+  results.push({ kernel: name, nsPerSample: m, spread, ratios: { engineToC: m.engine / m.c, engineToV8: m.engine / m.v8, engineToJs: m.engine / m.js }, bitIdentical: identical, hashes: Object.fromEntries(Object.entries(hashes).map(([k, s]) => [k, [...s]])) });
+  const f = (x) => x.toFixed(2).padStart(6);
+  console.log(`${name.padEnd(12)} ${f(m.engine)} ${f(m.c)} ${f(m.v8)} ${f(m.js)} ${f(m.engine / m.c).padStart(9)} ${f(m.engine / m.v8).padStart(10)} ${f(m.engine / m.js).padStart(10)}  ${identical ? 'yes' : `NO (${[...all].join(', ')})`}`);
+}
+rmSync(tmp, { recursive: true, force: true });
+if (values.json) {
+  mkdirSync(join(values.json, '..'), { recursive: true });
+  writeFileSync(values.json, JSON.stringify({ bench: 'dsp-throughput', date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, frames, block, runs, results }, null, 2));
+}

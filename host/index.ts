@@ -7,6 +7,7 @@ export type {
   ClientEvents,
   ClientOptions,
   CycleTimes,
+  ProcessTime,
   PortFilter,
   PropertyChange,
   Recording,

@@ -174,7 +174,12 @@ export interface NativeClient {
   removeAllProperties(): number | null;
   uuidForClientName(name: string): string | null;
   clientNameByUuid(uuid: string): string | null;
-  stats(): { timebaseCalls: number; rtDropped: number; watchdogInterrupts: number };
+  stats(): {
+    timebaseCalls: number;
+    rtDropped: number;
+    watchdogInterrupts: number;
+    process: { cycles: number; totalNs: number; maxNs: number; histogram: number[] };
+  };
   dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null): number | null;
   dspDetach(id: number): boolean;
   dspReplace(id: number, dsp: NativeDsp): boolean;

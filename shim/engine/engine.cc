@@ -7,7 +7,7 @@
 
 namespace jw {
 
-JW_MAIN_THREAD Engine::Engine(const std::atomic<bool>* exiting) {
+JW_MAIN_THREAD Engine::Engine(const std::atomic<bool>* exiting) : nsPerTick_(1.0 / TicksPerNs()) {
   cell_.exiting = exiting;
   Watchdog::Get().Register(&cell_);
 }
@@ -30,9 +30,19 @@ JW_MAIN_THREAD void Engine::SetRunning(bool on) {
   }
 }
 
+JW_MAIN_THREAD bool Engine::EnsureStack(const Instance& dsp) {
+  const size_t want = dsp.options().stackBytes ? dsp.options().stackBytes : JW_DEFAULT_STACK_BYTES;
+  if (stack_ && stack_->s.bytes >= want + JW_STACK_GUARD + JW_STACK_MARGIN) return true;
+  auto s = std::make_shared<SharedStack>(want);
+  if (!s->ok) return false;
+  stack_ = std::move(s);  // graphs still running the old one keep it alive
+  return true;
+}
+
 JW_MAIN_THREAD bool Engine::Publish() {
   auto* g = new Graph();
   g->seq = ++graphSeq_;
+  g->stack = stack_;
   for (auto& s : slots_) g->slots.push_back(s.get());
   if (running_) {
     if (!graphIn_.push(g)) {
@@ -53,6 +63,7 @@ JW_MAIN_THREAD bool Engine::Publish() {
 }
 
 JW_MAIN_THREAD bool Engine::Attach(std::unique_ptr<Slot> slot) {
+  if (!EnsureStack(*slot->dsp)) return false;
   slots_.push_back(std::move(slot));
   if (Publish()) return true;
   slots_.pop_back();
@@ -78,6 +89,7 @@ JW_MAIN_THREAD bool Engine::Replace(uint32_t id, std::shared_ptr<Instance> dsp) 
   for (auto& slot : slots_) {
     if (slot->id != id) continue;
     if (!dsp || dsp->inputs() != slot->dsp->inputs() || dsp->outputs() != slot->dsp->outputs()) return false;
+    if (!EnsureStack(*dsp)) return false;
     auto fresh = std::make_unique<Slot>(id, std::move(dsp), slot->ports, slot->pending.capacity());
     std::swap(slot, fresh);  // `fresh` now holds the old slot
     if (!Publish()) {
@@ -149,7 +161,17 @@ JW_MAIN_THREAD std::unique_ptr<Tap> Engine::TakeTap(uint32_t id, bool* known) {
   return nullptr;
 }
 
+JW_ANY_THREAD Engine::CycleStats Engine::cycleStats() const {
+  CycleStats s{};
+  s.cycles = statCycles_.load(std::memory_order_relaxed);
+  s.totalNs = static_cast<uint64_t>(static_cast<double>(statTicks_.load(std::memory_order_relaxed)) * nsPerTick_);
+  s.maxNs = static_cast<uint64_t>(static_cast<double>(statMaxTicks_.load(std::memory_order_relaxed)) * nsPerTick_);
+  for (int i = 0; i < kCycleBuckets; ++i) s.buckets[i] = statBuckets_[i].load(std::memory_order_relaxed);
+  return s;
+}
+
 JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t frameTime, uint32_t sampleRate) {
+  const uint64_t start = Ticks();
   cyclesIn_.fetch_add(1, std::memory_order_seq_cst);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   Graph* g;
@@ -162,13 +184,16 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     p.silenceAfter = policySilence_.load(std::memory_order_relaxed);
     p.sampleRate = sampleRate;
     p.tls = jw_tls_self();
+    p.nsPerTick = nsPerTick_;
+    p.tls->stack = rtGraph_->stack ? &rtGraph_->stack->s : nullptr;
     uint64_t clock = 0;
     uint64_t* timed = nullptr;
     if (p.budgetShare > 0 && !rtGraph_->slots.empty()) {
-      clock = NowNs();
+      clock = Ticks();
       timed = &clock;
     }
     for (Slot* s : rtGraph_->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_, timed);
+    p.tls->stack = nullptr;
   }
   // Taps run after the modules, so they see this cycle's module output
   // through connections to the front end's own ports.
@@ -187,6 +212,14 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
       t->done.store(true, std::memory_order_release);
     }
   }
+  // Cycle statistics (one writer: relaxed read-modify-write without a lock prefix).
+  const uint64_t ticks = Ticks() - start;
+  statCycles_.store(statCycles_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  statTicks_.store(statTicks_.load(std::memory_order_relaxed) + ticks, std::memory_order_relaxed);
+  if (ticks > statMaxTicks_.load(std::memory_order_relaxed)) statMaxTicks_.store(ticks, std::memory_order_relaxed);
+  const uint64_t ns = static_cast<uint64_t>(static_cast<double>(ticks) * nsPerTick_);
+  const int bucket = ns ? std::min(kCycleBuckets - 1, 64 - __builtin_clzll(ns)) : 0;
+  statBuckets_[bucket].store(statBuckets_[bucket].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   cyclesOut_.fetch_add(1, std::memory_order_seq_cst);
 }
 

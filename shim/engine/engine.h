@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../threads.h"
+#include "../wasm-rt/jw-runtime.h"
 #include "io.h"
 #include "lockfree.h"
 #include "scheduler.h"
@@ -33,14 +34,28 @@ struct Tap {
   std::atomic<bool> done{false};         // set by the audio thread once it let go
 };
 
+// The stack the audio thread runs every module of a graph on. Rationale:
+// one stack for the cycle keeps its pages hot; a stack per instance was a
+// cold page per module per cycle (measured: most of the per-module cost).
+struct SharedStack {
+  jw_stack s{};
+  bool ok = false;
+  explicit SharedStack(size_t bytes) { ok = jw_stack_alloc(&s, bytes) == 0; }  // [main-thread]
+  ~SharedStack() { jw_stack_free(&s); }                                          // [main-thread]
+  SharedStack(const SharedStack&) = delete;
+  SharedStack& operator=(const SharedStack&) = delete;
+};
+
 // What the audio thread runs. Immutable once published.
 struct Graph {
   uint64_t seq = 0;
   std::vector<Slot*> slots;
+  std::shared_ptr<SharedStack> stack;
 };
 
 class Engine {
  public:
+  static constexpr int kCycleBuckets = 32;
   explicit Engine(const std::atomic<bool>* exiting);
   ~Engine();  // [main-thread] only when the audio thread is gone (Collect(true) first)
   Engine(const Engine&) = delete;
@@ -79,6 +94,15 @@ class Engine {
   // One cycle: every module in order, then the taps.
   void Process(CycleIo& io, uint32_t nframes, uint32_t frameTime, uint32_t sampleRate);
 
+  // [any-thread] Time spent in Process: cycles, total and largest (ns), and
+  // a histogram of cycle times in buckets of powers of two (bucket i: up to
+  // 2^i ns).
+  struct CycleStats {
+    uint64_t cycles, totalNs, maxNs;
+    uint64_t buckets[kCycleBuckets];
+  };
+  CycleStats cycleStats() const;
+
   // --- [worker] (the front end's event drain) ---
   bool PopEvent(RtEvent* ev) { return outbox_.ring.pop(*ev); }
   uint32_t DroppedEvents() const { return outbox_.dropped.load(std::memory_order_relaxed); }
@@ -87,8 +111,11 @@ class Engine {
  private:
   bool Publish();
   bool SafeFor(uint64_t seq) const;
+  // [main-thread] Makes sure the shared stack holds what `dsp` asked for.
+  bool EnsureStack(const Instance& dsp);
 
   std::vector<std::unique_ptr<Slot>> slots_;  // [main-thread]
+  std::shared_ptr<SharedStack> stack_;          // [main-thread] the stack new graphs get
   uint32_t nextSlotId_ = 1;
   uint64_t graphSeq_ = 0;
   Graph* published_ = nullptr;
@@ -110,6 +137,9 @@ class Engine {
   std::atomic<uint64_t> policyWatchdogNs_{50000000};
   std::atomic<double> policyShare_{1.0};
   std::atomic<uint32_t> policySilence_{8};
+  const double nsPerTick_;
+  std::atomic<uint64_t> statCycles_{0}, statTicks_{0}, statMaxTicks_{0};
+  std::atomic<uint64_t> statBuckets_[kCycleBuckets] = {};
 };
 
 }  // namespace jw

@@ -171,12 +171,12 @@ JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint3
   Watchdog::Begin(cell, policy.watchdogNs, t);
   const int trap = RunSlot(s, io, nframes, cycleStart);
   Watchdog::End(cell, t);
-  // Time accounting: one clock read per module; this module's start is the
-  // previous one's end (or the cycle's start).
+  // Time accounting: one counter read per module; this module's start is
+  // the previous one's end (or the cycle's start).
   uint64_t t0 = 0, t1 = 0;
   if (clock) {
     t0 = *clock;
-    t1 = *clock = NowNs();
+    t1 = *clock = Ticks();
   }
   if (trap) {
     if (outbox) {
@@ -190,7 +190,7 @@ JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint3
     return trap;
   }
   if (wasTrapped || policy.budgetShare <= 0 || !clock) return 0;
-  const uint64_t ns = t1 - t0;
+  const uint64_t ns = static_cast<uint64_t>(static_cast<double>(t1 - t0) * policy.nsPerTick);
   s.lastNs.store(ns, std::memory_order_relaxed);
   if (ns > s.maxNs.load(std::memory_order_relaxed)) s.maxNs.store(ns, std::memory_order_relaxed);
   const uint64_t budget = static_cast<uint64_t>(policy.budgetShare * 1e9 * nframes / policy.sampleRate);

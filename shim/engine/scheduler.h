@@ -26,6 +26,7 @@ struct RunPolicy {
   uint32_t silenceAfter = 0;       // consecutive overruns that silence the module; 0 = never
   uint32_t sampleRate = 48000;
   jw_tls* tls = nullptr;           // the running thread's runtime state, if the caller has it
+  double nsPerTick = 1;            // for the clock the caller passes (see Ticks())
 };
 
 // Where a run reports traps and overruns ([audio-thread] producer).
@@ -44,7 +45,7 @@ int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart);
 
 // [audio-thread] (or [worker] offline) RunSlot inside a watchdog window on
 // `cell`, with the time accounting of `policy`; traps and overruns go to
-// `outbox` (may be null). With `clock` (the time this module starts, ns),
+// `outbox` (may be null). With `clock` (the Ticks() this module starts at),
 // the module's time is measured against the policy, and *clock becomes the
 // time it ended (the next module's start); null: no time accounting.
 int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell, const RunPolicy& policy,

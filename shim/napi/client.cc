@@ -386,6 +386,15 @@ JW_MAIN_THREAD Napi::Value ClientWrap::Stats(const Napi::CallbackInfo& info) {
   o.Set("timebaseCalls", Napi::Number::New(info.Env(), static_cast<double>(timebaseCalls_.load())));
   o.Set("rtDropped", Napi::Number::New(info.Env(), rtDropped_.load() + engine_->DroppedEvents()));
   o.Set("watchdogInterrupts", Napi::Number::New(info.Env(), static_cast<double>(engine_->cell()->interrupts.load())));
+  const Engine::CycleStats cs = engine_->cycleStats();
+  Napi::Object c = Napi::Object::New(info.Env());
+  c.Set("cycles", static_cast<double>(cs.cycles));
+  c.Set("totalNs", static_cast<double>(cs.totalNs));
+  c.Set("maxNs", static_cast<double>(cs.maxNs));
+  Napi::Array b = Napi::Array::New(info.Env(), Engine::kCycleBuckets);
+  for (int i = 0; i < Engine::kCycleBuckets; ++i) b.Set(static_cast<uint32_t>(i), static_cast<double>(cs.buckets[i]));
+  c.Set("histogram", b);
+  o.Set("process", c);
   return o;
 }
 

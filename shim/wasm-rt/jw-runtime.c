@@ -68,13 +68,12 @@ void jw_host_leave(void) {
 
 /* --- stacks -------------------------------------------------------------- */
 
-int jw_prefix_init(jw_prefix* pre, size_t stack_bytes, uint32_t cap_pages) {
-  memset(pre, 0, sizeof *pre);
-  pre->cap_pages = cap_pages;
-  if (stack_bytes == 0) stack_bytes = JW_DEFAULT_STACK_BYTES;
+int jw_stack_alloc(jw_stack* s, size_t bytes) {
+  memset(s, 0, sizeof *s);
+  if (bytes == 0) bytes = JW_DEFAULT_STACK_BYTES;
   const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  stack_bytes = (stack_bytes + page - 1) & ~(page - 1);
-  const size_t total = JW_STACK_GUARD + JW_STACK_MARGIN + stack_bytes;
+  bytes = (bytes + page - 1) & ~(page - 1);
+  const size_t total = JW_STACK_GUARD + JW_STACK_MARGIN + bytes;
   uint8_t* base = (uint8_t*)mmap(NULL, total, PROT_READ | PROT_WRITE,
                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
   if (base == MAP_FAILED) return -1;
@@ -82,27 +81,45 @@ int jw_prefix_init(jw_prefix* pre, size_t stack_bytes, uint32_t cap_pages) {
     munmap(base, total);
     return -1;
   }
-  /* Touch the top of the stack now, on this [worker] thread, so the audio
+  /* Touch the top of the stack now, off the audio thread, so the audio
    * thread does not take page faults on a module's first calls. */
   const size_t warm = 64u << 10;
   memset(base + total - warm, 0, warm);
-  pre->stack_base = base;
-  pre->stack_bytes = total;
-  pre->stack_top = ((uintptr_t)(base + total) - 64) & ~(uintptr_t)15;
-  pre->stack_limit = (uintptr_t)base + JW_STACK_GUARD + JW_STACK_MARGIN;
+  s->base = base;
+  s->bytes = total;
+  s->top = ((uintptr_t)(base + total) - 64) & ~(uintptr_t)15;
+  s->limit = (uintptr_t)base + JW_STACK_GUARD + JW_STACK_MARGIN;
   atomic_fetch_add(&jw_live_stacks, 1);
   atomic_fetch_add(&jw_reserved_bytes, total);
   return 0;
 }
 
-void jw_prefix_free(jw_prefix* pre) {
-  if (pre->stack_base) {
-    munmap(pre->stack_base, pre->stack_bytes);
+void jw_stack_free(jw_stack* s) {
+  if (s->base) {
+    munmap(s->base, s->bytes);
     atomic_fetch_sub(&jw_live_stacks, 1);
-    atomic_fetch_sub(&jw_reserved_bytes, pre->stack_bytes);
+    atomic_fetch_sub(&jw_reserved_bytes, s->bytes);
   }
+  memset(s, 0, sizeof *s);
+}
+
+int jw_prefix_init(jw_prefix* pre, size_t stack_bytes, uint32_t cap_pages) {
+  memset(pre, 0, sizeof *pre);
+  pre->cap_pages = cap_pages;
+  jw_stack s;
+  if (jw_stack_alloc(&s, stack_bytes) != 0) return -1;
+  pre->stack_base = s.base;
+  pre->stack_bytes = s.bytes;
+  pre->stack_top = s.top;
+  pre->stack_limit = pre->own_limit = s.limit;
+  return 0;
+}
+
+void jw_prefix_free(jw_prefix* pre) {
+  jw_stack s = {pre->stack_base, pre->stack_bytes, pre->stack_top, pre->own_limit};
+  jw_stack_free(&s);
   pre->stack_base = NULL;
-  pre->stack_limit = UINTPTR_MAX; /* any later call traps at once */
+  pre->stack_limit = pre->own_limit = UINTPTR_MAX; /* any later call traps at once */
 }
 
 /* jw_call_on_stack(arg, fn, top): calls fn(arg) with the stack pointer at
@@ -165,15 +182,23 @@ int jw_invoke(jw_prefix* pre, void (*thunk)(void*), void* args) {
   jw_prefix* volatile prev_cur = t->cur;
   volatile sig_atomic_t prev_in_wasm = t->in_wasm;
   volatile sig_atomic_t prev_in_host = t->in_host;
-  const int nested = (t->cur == pre); /* already on this instance's stack */
+  const int nested = (t->cur == pre); /* already on the stack it runs on */
+  const jw_stack* shared = t->stack;
   int code = sigsetjmp(buf, 0);
   if (code == 0) {
     t->unwind = &buf;
     t->cur = pre;
     t->in_host = 0;
     t->in_wasm = 1;
-    if (nested) thunk(args);
-    else jw_call_on_stack(args, thunk, pre->stack_top);
+    if (nested) {
+      thunk(args);
+    } else if (shared) {
+      pre->stack_limit = shared->limit;
+      jw_call_on_stack(args, thunk, shared->top);
+    } else {
+      pre->stack_limit = pre->own_limit;
+      jw_call_on_stack(args, thunk, pre->stack_top);
+    }
   }
   t->in_wasm = prev_in_wasm;
   t->in_host = prev_in_host;

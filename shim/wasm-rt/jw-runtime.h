@@ -56,14 +56,22 @@ extern "C" {
  * instance struct, so generated code reaches it from its `instance` pointer
  * (JW_PREFIX). The first field is read by every function prologue. */
 typedef struct jw_prefix {
-  uintptr_t stack_limit;   /* lowest stack pointer a wasm function may start at */
+  uintptr_t stack_limit;   /* lowest stack pointer a wasm function may start at (of the stack in use) */
   uintptr_t stack_top;     /* where module calls start (16-byte aligned) */
   uint8_t* stack_base;     /* the mapping, guard region first */
   size_t stack_bytes;      /* size of the mapping */
   wasm_rt_memory_t* mem;   /* the instance's memory (fault handler), NULL before it exists */
   uint32_t cap_pages;      /* memory cap for this instance, in 64 KiB pages */
   uint32_t reserved;
+  uintptr_t own_limit;     /* stack_limit of the instance's own stack */
 } jw_prefix;
+
+/* A stack for module code, owned by whoever allocated it. */
+typedef struct jw_stack {
+  uint8_t* base;
+  size_t bytes;
+  uintptr_t top, limit;
+} jw_stack;
 
 #define JW_PREFIX(instance) (((jw_prefix*)(void*)(instance)) - 1)
 
@@ -80,6 +88,10 @@ typedef struct jw_tls {
    * watchdog writes the token of the window it wants interrupted. */
   uint64_t watch_token;
   void* watch_target;
+  /* A stack this thread runs every module on (instead of each instance's
+   * own), or NULL: the engine's audio thread uses one, so the cycle touches
+   * one stack, not one per module. */
+  const jw_stack* stack;
 } jw_tls;
 
 /* [any-thread] This thread's state (initial-exec TLS: no allocation). */
@@ -90,6 +102,12 @@ jw_tls* jw_tls_self(void);
 int jw_prefix_init(jw_prefix* pre, size_t stack_bytes, uint32_t cap_pages);
 /* [worker] or [main-thread] Releases what jw_prefix_init allocated. */
 void jw_prefix_free(jw_prefix* pre);
+
+/* [main-thread] / [worker] Allocates a module stack of `bytes` (+ margin and
+ * guard); returns 0 or -1. */
+int jw_stack_alloc(jw_stack* s, size_t bytes);
+/* [main-thread] / [worker] Frees it (no thread may be using it). */
+void jw_stack_free(jw_stack* s);
 
 /* [any-thread] Runs thunk(args) on the instance's stack as a guarded call:
  * returns 0, or the trap code if it trapped (the call is unwound). */

@@ -1,0 +1,103 @@
+// Benchmark: what the host costs per cycle on a live (dummy) jackd2, against
+// a native C JACK client doing the same pass-through (bench/peers/passthrough.c).
+// Both run N stages chained input -> output (N = 0, 1, 8, 32) at 64 and 1024
+// frames. jackwasm's stages are modules whose jw_process does nothing (input
+// and output share one buffer), so what is measured is the host: port
+// buffers, the copies into and out of the module, the call, the scheduler.
+//
+// Measured the same way for both: the time of each process callback, with
+// the CPU's cycle counter read at its start and end (the C peer does it in
+// its callback; jackwasm's engine always does, Client.processTime).
+// Reported: the empty cycle (N = 0) and the cost per stage ((t(N) - t(0)) / N).
+//
+//   node bench/host-overhead.mjs [--seconds 3] [--runs 3] [--json out.json]
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Server, compile } from '../dist/host/index.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const seconds = Number(values.seconds ?? 3);
+const runs = Number(values.runs ?? 3);
+const root = new URL('..', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-host-'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const peer = join(tmp, 'passthrough');
+execFileSync('cc', ['-O2', '-o', peer, join(root, 'bench', 'peers', 'passthrough.c'), '-ljack']);
+
+const passWat = join(tmp, 'pass.wat');
+writeFileSync(passWat, `(module (memory (export "memory") 2)
+  (func (export "jw_abi") (result i32) (i32.const 1)) (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 1)) (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 1024)) (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+  (func (export "jw_process") (param i32)))`);
+execFileSync('wat2wasm', [passWat, '-o', join(tmp, 'pass.wasm')]);
+const pass = await compile(new Uint8Array(readFileSync(join(tmp, 'pass.wasm'))), { name: 'pass', cacheDir: join(tmp, 'cache') });
+
+async function cRun(server, period, n) {
+  const child = spawn(peer, [server.name, `peer-${process.pid}-${period}-${n}`, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b) => (out += b));
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('exit', (code) => reject(new Error(`passthrough exited with ${code}`)));
+  });
+  await sleep(seconds * 1000);
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const s = JSON.parse(out.trim().split('\n').pop());
+  return s.totalNs / s.cycles;
+}
+
+let clientSeq = 0;
+async function jwRun(server, period, n) {
+  const client = await Client.open(`jwbench-${process.pid}-${++clientSeq}`, { serverName: server.name });
+  try {
+    client.activate();
+    const mods = [];
+    for (let i = 0; i < n; i++) mods.push(await client.load(pass, { name: `p${i}` }));
+    for (let i = 0; i + 1 < n; i++) client.connect(mods[i].outputs[0], mods[i + 1].inputs[0]);
+    await sleep(300);
+    const a = client.processTime;
+    await sleep(seconds * 1000);
+    const b = client.processTime;
+    return ((b.meanUs * b.cycles - a.meanUs * a.cycles) * 1000) / (b.cycles - a.cycles);
+  } finally {
+    await client.close();
+  }
+}
+
+const results = [];
+console.log(`Host overhead per cycle on a dummy jackd2 at 48 kHz: process callback time, median of ${runs} runs of ${seconds} s\n`);
+console.log('period  stages   C ns/cycle  jackwasm ns/cycle   ratio');
+for (const period of [64, 1024]) {
+  const server = await Server.start({ name: `jwbench-${process.pid}-${period}`, period });
+  try {
+    const row = {};
+    for (const n of [0, 1, 8, 32]) {
+      const c = [], j = [];
+      for (let r = 0; r < runs; r++) {
+        c.push(await cRun(server, period, n));
+        j.push(await jwRun(server, period, n));
+      }
+      row[n] = { c: median(c), jackwasm: median(j), spread: { c: (Math.max(...c) - Math.min(...c)) / median(c), jackwasm: (Math.max(...j) - Math.min(...j)) / median(j) } };
+      console.log(`${String(period).padStart(6)} ${String(n).padStart(7)} ${row[n].c.toFixed(0).padStart(12)} ${row[n].jackwasm.toFixed(0).padStart(19)} ${(row[n].jackwasm / row[n].c).toFixed(2).padStart(7)}`);
+    }
+    const perStage = (k) => Object.fromEntries([1, 8, 32].map((n) => [n, (row[n][k] - row[0][k]) / n]));
+    const pc = perStage('c'), pj = perStage('jackwasm');
+    for (const n of [1, 8, 32]) console.log(`${String(period).padStart(6)}  per stage at N=${String(n).padEnd(2)}  C ${pc[n].toFixed(0).padStart(6)} ns   jackwasm ${pj[n].toFixed(0).padStart(6)} ns   ratio ${(pj[n] / pc[n]).toFixed(2)}`);
+    results.push({ period, rows: row, perStage: { c: pc, jackwasm: pj }, emptyCycleRatio: row[0].jackwasm / row[0].c });
+  } finally {
+    await server.stop();
+  }
+}
+rmSync(tmp, { recursive: true, force: true });
+if (values.json) {
+  mkdirSync(join(values.json, '..'), { recursive: true });
+  writeFileSync(values.json, JSON.stringify({ bench: 'host-overhead', date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, seconds, runs, results }, null, 2));
+}
+process.exit(0);

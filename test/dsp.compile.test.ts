@@ -135,3 +135,20 @@ describe("memoryChecks: 'bounds'", () => {
     expect(a.key).not.toBe(b.key);
   });
 });
+
+describe('AssemblyScript', () => {
+  it('compiles in a worker with a time limit: errors name the file and line, a timeout is COMPILE_LIMIT, and the next compile works', async () => {
+    const { compileAssemblyScript } = await import('../host/dsp/asc.js');
+    const bad = join(tmp.dir, 'bad.ts');
+    writeFileSync(bad, 'export function jw_abi(): i32 { return nope; }\n');
+    const err = await rejection(compileAssemblyScript(bad));
+    expect(err.code).toBe('COMPILE_FAILED');
+    expect(err.message).toMatch(/bad\.ts\(1,40\)/);
+    const sine = join(packageRoot(), 'examples', 'dsp', 'sine.ts');
+    const slow = await rejection(compileAssemblyScript(sine, { timeoutMs: 1 }));
+    expect(slow.code).toBe('COMPILE_LIMIT');
+    expect(slow.message).toMatch(/ran longer than 1 ms and was stopped/);
+    const wasm = await compileAssemblyScript(sine);
+    expect(WebAssembly.validate(wasm)).toBe(true);
+  });
+});

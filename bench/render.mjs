@@ -1,0 +1,120 @@
+// Benchmark: offline rendering, in x realtime (higher is better), of
+//   - the SDK's example synth (MIDI notes) and
+//   - the 16-voice synth kernel (bench/kernels/synth16.ts),
+// by jackwasm's render() (the public API, instantiation included), the
+// engine's own block loop inside it, a direct V8 loop over the same .wasm,
+// and node-web-audio-api's OfflineAudioContext with an AudioWorklet running
+// the same .wasm (bench/peers/wasm-worklet.js). Same run, interleaved,
+// median of `runs`. Targets: render() >= 95% of the engine's throughput,
+// >= 2x OfflineAudioContext.
+//
+//   node bench/render.mjs [--seconds 30] [--runs 5] [--json out.json]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compile, render } from '../dist/host/index.js';
+import { instantiate } from '../dist/host/dsp/instance.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const seconds = Number(values.seconds ?? 30);
+const runs = Number(values.runs ?? 5);
+const sampleRate = 48000;
+const frames = Math.round(seconds * sampleRate) - (Math.round(seconds * sampleRate) % 128);
+const root = new URL('..', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-render-'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { OfflineAudioContext, AudioWorkletNode } = await import('node-web-audio-api');
+
+// Four notes a second.
+const midi = [];
+for (let f = 0; f < frames; f += 12000) midi.push([f, 0x90, 48 + ((f / 12000) % 24), 100], [f + 6000, 0x80, 48 + ((f / 12000) % 24), 0]);
+
+async function kernel(name) {
+  const asc = (await import('assemblyscript/asc')).default;
+  const out = join(tmp, `${name}.wasm`);
+  const { error, stderr } = await asc.main([join(root, 'bench', 'kernels', `${name}.ts`), '--outFile', out, '--runtime', 'stub', '-O3', '--noAssert']);
+  if (error) throw new Error(stderr.toString());
+  return new Uint8Array(readFileSync(out));
+}
+
+const modules = [
+  ['example synth (MIDI)', new Uint8Array(readFileSync(join(root, 'build', 'examples', 'synth.wasm')))],
+  ['synth16 kernel', await kernel('synth16')],
+];
+
+async function publicRender(compiled) {
+  const t0 = performance.now();
+  await render(compiled, { frames, blockSize: 128, sampleRate, midi: midi.map(([frame, ...bytes]) => ({ frame, bytes })) });
+  return performance.now() - t0;
+}
+
+// The declared defaults, which render() (like load()) sets before the first
+// block; every other runner sets them too, so all do the same DSP work.
+let initial = [];
+
+async function engineLoop(compiled) {
+  const { dsp, info } = await instantiate(compiled, sampleRate, 128);
+  const outs = Array.from({ length: info.outputs }, () => new Float32Array(frames));
+  const r = await dsp.render([], frames, outs, initial, midi, [], 60000, null);
+  dsp.dispose();
+  return r.elapsedNs / 1e6;
+}
+
+async function v8Loop(bytes) {
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('abort'); }, seed: () => 0x6a77 }, jw_host: { log: () => {}, midi_out: () => {} } });
+  const x = instance.exports;
+  const t0 = performance.now();
+  x.jw_init(sampleRate, 128);
+  for (const [i, v] of initial) x.jw_param_set(i, v);
+  const outOff = Array.from({ length: x.jw_outputs() }, (_, c) => x.jw_output(c) >> 2);
+  const outs = outOff.map(() => new Float32Array(frames));
+  let mi = 0;
+  for (let s = 0; s < frames; s += 128) {
+    while (mi < midi.length && midi[mi][0] < s + 128) {
+      const [f, st, d1, d2] = midi[mi++];
+      if (x.jw_midi) x.jw_midi(f - s, st, d1, d2);
+    }
+    x.jw_process(128);
+    const mem = new Float32Array(x.memory.buffer);
+    outOff.forEach((o, c) => outs[c].set(mem.subarray(o, o + 128), s));
+  }
+  return performance.now() - t0;
+}
+
+async function webAudio(bytes, channels) {
+  const ctx = new OfflineAudioContext({ numberOfChannels: channels, length: frames, sampleRate });
+  await ctx.audioWorklet.addModule(join(root, 'bench', 'peers', 'wasm-worklet.js'));
+  const node = new AudioWorkletNode(ctx, 'jackwasm-module', { numberOfInputs: 0, outputChannelCount: [channels], processorOptions: { bytes, sampleRate, midi, params: initial } });
+  node.connect(ctx.destination);
+  const t0 = performance.now();
+  await ctx.startRendering();
+  return performance.now() - t0;
+}
+
+const results = [];
+console.log(`Offline render of ${seconds} s at ${sampleRate} Hz, 128-frame blocks, median of ${runs}; x realtime\n`);
+console.log('module                  render()   engine loop   V8 loop   OfflineAudioContext   render/engine   render/OAC');
+for (const [name, bytes] of modules) {
+  const compiled = await compile(bytes, { name, cacheDir: join(tmp, 'cache') });
+  const probe = await instantiate(compiled, sampleRate, 128);
+  const channels = probe.info.outputs;
+  initial = [...probe.declared].sort((a, b) => a - b).map((i) => [i, probe.params[i].default]);
+  probe.dsp.dispose();
+  const t = { render: [], engine: [], v8: [], webAudio: [] };
+  for (let r = 0; r < runs; r++) {
+    t.render.push(await publicRender(compiled));
+    t.engine.push(await engineLoop(compiled));
+    t.v8.push(await v8Loop(bytes));
+    t.webAudio.push(await webAudio(bytes, channels));
+  }
+  const x = Object.fromEntries(Object.entries(t).map(([k, ms]) => [k, seconds / (median(ms) / 1000)]));
+  results.push({ module: name, xRealtime: x, ratios: { renderToEngine: x.render / x.engine, renderToWebAudio: x.render / x.webAudio }, ms: t });
+  console.log(`${name.padEnd(22)} ${x.render.toFixed(0).padStart(9)} ${x.engine.toFixed(0).padStart(13)} ${x.v8.toFixed(0).padStart(9)} ${x.webAudio.toFixed(0).padStart(21)} ${(x.render / x.engine).toFixed(2).padStart(15)} ${(x.render / x.webAudio).toFixed(2).padStart(12)}`);
+}
+rmSync(tmp, { recursive: true, force: true });
+if (values.json) {
+  mkdirSync(join(values.json, '..'), { recursive: true });
+  writeFileSync(values.json, JSON.stringify({ bench: 'render', date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, seconds, runs, results }, null, 2));
+}
+process.exit(0);

@@ -93,7 +93,7 @@ export type JackErrorCode =
   | "SERVER_TIMEOUT"
   /** The embedded server is not running. */
   | "SERVER_NOT_RUNNING"
-  /** The native addon could not be loaded (thrown at import). */
+  /** The native addon could not be loaded (thrown on first use of JACK or the engine). */
   | "NATIVE_LOAD_FAILED"
   /** Not WebAssembly, truncated, or invalid. */
   | "MODULE_INVALID"
@@ -111,7 +111,7 @@ export type JackErrorCode =
   | "MODULE_MEMORY_TOO_LARGE"
   /** The module exceeds a size limit (functions, locals, types, data, stack frame); the message names the limit and the compile option that sets it. */
   | "MODULE_TOO_LARGE"
-  /** jw_init returned an error code or the module trapped while starting. */
+  /** jw_init returned an error code, or the module trapped while starting or being set up. */
   | "MODULE_INIT_FAILED"
   /** A call into the module at load time (start function, jw_init, ...) ran past its time limit; the message names the export. */
   | "MODULE_TIMEOUT"

@@ -15,7 +15,7 @@ const jw_trap_kind kTraps[] = JW_TRAP_KINDS;
 const char* const kExportNames[] = JW_EXPORT_NAMES;
 const char* const kErrorNames[] = JW_ERROR_NAMES;
 
-EngineError Error(int code, std::string message) {
+JW_ANY_THREAD EngineError Error(int code, std::string message) {
   EngineError e;
   e.code = code;
   e.message = std::move(message);
@@ -197,7 +197,7 @@ JW_WORKER int Instance::ApplyParams(const std::vector<std::pair<int32_t, float>>
   return 0;
 }
 
-Instance::~Instance() {
+JW_WORKER Instance::~Instance() {  // or [main-thread], never while another thread may call in
   if (api_ && inst_) api_->destroy(inst_);
   if (dl_) dlclose(dl_);
 }

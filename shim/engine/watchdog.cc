@@ -19,7 +19,7 @@ const int kSignal = SIGRTMIN + 4;
 // this thread's window if it is the one the watchdog targeted. Rationale:
 // the signal can arrive after that window closed; only the window whose
 // token matches is interrupted.
-void OnSignal(int) {
+JW_AUDIO_THREAD void OnSignal(int) {  // also [worker]: whichever thread it interrupts
   jw_tls* t = jw_tls_self();
   auto* target = static_cast<std::atomic<uint64_t>*>(t->watch_target);
   if (target && t->watch_token != 0 && target->load(std::memory_order_acquire) == t->watch_token) jw_interrupt();
@@ -67,7 +67,7 @@ JW_MAIN_THREAD void Watchdog::Kick() {
 }
 
 // Called with mu_ held.
-void Watchdog::Check(uint64_t now) {
+JW_WORKER void Watchdog::Check(uint64_t now) {
   for (WatchCell* c : cells_) {
     const uint64_t since = c->since.load(std::memory_order_acquire);
     if (since == 0 || c->target.load(std::memory_order_relaxed) == since) continue;

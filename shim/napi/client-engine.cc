@@ -23,7 +23,7 @@ namespace {
 
 // The port handles of an array of NativePorts of this client (false if any
 // entry is not a usable NativePort).
-bool PortList(const Napi::Value& v, const Napi::FunctionReference& ctor, std::vector<void*>* out) {
+JW_MAIN_THREAD bool PortList(const Napi::Value& v, const Napi::FunctionReference& ctor, std::vector<void*>* out) {
   if (!v.IsArray()) return false;
   Napi::Array a = v.As<Napi::Array>();
   for (uint32_t i = 0; i < a.Length(); ++i) {
@@ -35,7 +35,7 @@ bool PortList(const Napi::Value& v, const Napi::FunctionReference& ctor, std::ve
 }
 
 // An optional NativePort: null/undefined gives null; anything else must be usable.
-bool OptionalPort(const Napi::Value& v, const Napi::FunctionReference& ctor, void** out) {
+JW_MAIN_THREAD bool OptionalPort(const Napi::Value& v, const Napi::FunctionReference& ctor, void** out) {
   *out = nullptr;
   if (v.IsNull() || v.IsUndefined()) return true;
   PortWrap* p = UnwrapChecked<PortWrap>(v, ctor);

@@ -91,7 +91,7 @@ JW_NOTIFY_THREAD void ClientWrap::OnLatency(jack_latency_callback_mode_t mode, v
 namespace {
 
 // [main-thread] The event as the object JS receives (host/native.ts: NativeEvent).
-Napi::Object EventObject(Napi::Env env, const Event& ev) {
+JW_MAIN_THREAD Napi::Object EventObject(Napi::Env env, const Event& ev) {
   Napi::Object o = Napi::Object::New(env);
   auto num = [&](const char* k, double v) { o.Set(k, Napi::Number::New(env, v)); };
   auto str = [&](const char* k, const std::string& v) { o.Set(k, Napi::String::New(env, v)); };
@@ -130,7 +130,7 @@ Napi::Object EventObject(Napi::Env env, const Event& ev) {
 }
 
 // [main-thread] Runs the JS event callback with the event object.
-void DeliverEvent(Napi::Env env, Napi::Function jsCb, Event* ev) {
+JW_MAIN_THREAD void DeliverEvent(Napi::Env env, Napi::Function jsCb, Event* ev) {
   if (env != nullptr && jsCb != nullptr) {
     jsCb.Call({EventObject(env, *ev)});
     // An exception thrown by a listener must not be swallowed silently; Node
@@ -238,7 +238,7 @@ JW_ANY_THREAD void ClientWrap::StopDrain() {
 namespace {
 // [notify-thread] Name of a port by id; jack_port_by_id reads shared memory
 // only (no server round trip), so it is allowed here.
-std::string PortNameById(jack_client_t* c, jack_port_id_t id) {
+JW_NOTIFY_THREAD std::string PortNameById(jack_client_t* c, jack_port_id_t id) {
   jack_port_t* p = c ? jack_port_by_id(c, id) : nullptr;
   const char* n = p ? jack_port_name(p) : nullptr;
   return n ? n : "";

@@ -34,11 +34,11 @@ JW_MAIN_THREAD Napi::Object PositionToObject(Napi::Env env, const jack_position_
   return o;
 }
 
-static bool Has(const Napi::Object& obj, const char* key) {
+JW_MAIN_THREAD static bool Has(const Napi::Object& obj, const char* key) {
   Napi::Value v = obj.Get(key);
   return !v.IsUndefined() && !v.IsNull();
 }
-static double Num(const Napi::Object& obj, const char* key) {
+JW_MAIN_THREAD static double Num(const Napi::Object& obj, const char* key) {
   return obj.Get(key).ToNumber().DoubleValue();
 }
 

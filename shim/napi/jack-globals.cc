@@ -30,7 +30,7 @@ MessageSink gErrorSink, gInfoSink;
 // The environment that installed each sink: only it may release it.
 napi_env gErrorOwner = nullptr, gInfoOwner = nullptr;
 
-void DeliverMessage(Napi::Env env, Napi::Function fn, std::string* msg) {
+JW_MAIN_THREAD void DeliverMessage(Napi::Env env, Napi::Function fn, std::string* msg) {
   if (env != nullptr && fn != nullptr) {
     fn.Call({Napi::String::New(env, *msg)});
     if (env.IsExceptionPending()) {

@@ -22,7 +22,7 @@ constexpr int kCounters = sizeof(kCounterNames) / sizeof(kCounterNames[0]);
 using SnapshotFn = void (*)(uint64_t* out, int n);
 
 // [main-thread] rtcheck() -> counters, or null when no checker is preloaded.
-Napi::Value RtcheckSnapshot(const Napi::CallbackInfo& info) {
+JW_MAIN_THREAD Napi::Value RtcheckSnapshot(const Napi::CallbackInfo& info) {
   auto fn = reinterpret_cast<SnapshotFn>(dlsym(RTLD_DEFAULT, "jw_rtcheck_snapshot"));
   if (!fn) return info.Env().Null();
   uint64_t counts[kCounters] = {};
@@ -34,7 +34,7 @@ Napi::Value RtcheckSnapshot(const Napi::CallbackInfo& info) {
 
 // [main-thread] rtcheckCanary(kind): does one forbidden thing inside an
 // RtScope, so tests can show the checker really sees each kind.
-Napi::Value RtcheckCanary(const Napi::CallbackInfo& info) {
+JW_MAIN_THREAD Napi::Value RtcheckCanary(const Napi::CallbackInfo& info) {
   std::string kind = info[0].As<Napi::String>().Utf8Value();
   RtScope scope;
   if (kind == "malloc") {

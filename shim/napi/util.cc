@@ -9,7 +9,7 @@ JW_MAIN_THREAD bool TypeErrorFalse(Napi::Env env, const std::string& message) {
   return false;
 }
 
-static bool Bad(const Napi::CallbackInfo& info, size_t i, const char* what) {
+JW_MAIN_THREAD static bool Bad(const Napi::CallbackInfo& info, size_t i, const char* what) {
   return TypeErrorFalse(info.Env(), "argument " + std::to_string(i) + " must be " + what);
 }
 

@@ -149,6 +149,6 @@ describe('AssemblyScript', () => {
     expect(slow.code).toBe('COMPILE_LIMIT');
     expect(slow.message).toMatch(/ran longer than 1 ms and was stopped/);
     const wasm = await compileAssemblyScript(sine);
-    expect(WebAssembly.validate(wasm)).toBe(true);
+    expect(WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)).toBe(true);
   });
 });

@@ -39,7 +39,7 @@ describe('coexistence with V8', () => {
     }
     // The same kind of module in V8.
     const v8 = new WebAssembly.Instance(
-      new WebAssembly.Module(await watText('(module (memory 1) (func (export "f") (result i32) (i32.load (i32.const 200000))) (func $r (export "r") (call $r)))', 'v8')),
+      new WebAssembly.Module((await watText('(module (memory 1) (func (export "f") (result i32) (i32.load (i32.const 200000))) (func $r (export "r") (call $r)))', 'v8')) as Uint8Array<ArrayBuffer>),
     );
     const f = v8.exports.f as () => number;
     const r = v8.exports.r as () => void;

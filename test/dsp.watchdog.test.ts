@@ -183,6 +183,38 @@ describe('load time: every call is bounded and off the main thread', () => {
   });
 });
 
+describe('worker threads', () => {
+  it('renders in a worker_thread, and terminating the worker during a stuck render neither crashes nor hangs', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      (async () => {
+        const { compile, render } = await import(${JSON.stringify(new URL('../dist/host/index.js', import.meta.url).href)});
+        const c = await compile(new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(spin.wasm).toString('base64'))}, 'base64')), { cacheDir: ${JSON.stringify(process.env.JACKWASM_CACHE)} });
+        const [o] = await render(c, { frames: 256 });
+        parentPort.postMessage(o[0]);
+        render(c, { frames: 256, params: { iters: 2e9 }, callTimeoutMs: 600000 }).catch(() => {});
+        setTimeout(() => parentPort.postMessage('stuck'), 200);
+      })();`;
+    const w = new Worker(code, { eval: true });
+    const messages: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      w.on('message', (m) => {
+        messages.push(m);
+        if (m === 'stuck') resolve();
+      });
+      w.on('error', reject);
+    });
+    expect(messages).toEqual([0.5, 'stuck']);
+    const t0 = performance.now();
+    await w.terminate();
+    expect(performance.now() - t0).toBeLessThan(10000);
+    // This process is fine: render still works here.
+    const [out] = await render(spin, { frames: 128 });
+    expect(out![0]).toBe(0.5);
+  });
+});
+
 describe('unload() and close() wait for the audio thread', () => {
   it('unload() of a module stuck in the cycle returns only after the watchdog let the audio thread go', async () => {
     client.watchdogMs = 300;

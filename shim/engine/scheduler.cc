@@ -75,36 +75,39 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     if (pm.timed) s.earlyParams.fetch_add(1, std::memory_order_relaxed);  // applied now instead
     if (int t = d.ParamSet(pm.index, pm.value)) return Trap(s, t, JW_X_PARAM_SET, 0, nframes);
   }
+  const bool hasMidi = d.Has(JW_X_MIDI);
   // MIDI from JS due in this cycle, sorted by offset (stable; late or
-  // untimed events at offset 0); later ones wait in midiPending.
-  MidiMsg mm;
-  while (s.midiJs.pop(mm)) {
-    if (!s.midiPending.push(mm)) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
-  }
+  // untimed events at offset 0); later ones wait in midiPending. Modules
+  // without jw_midi get none (sendMidi refuses them).
   s.midiDue.clear();
   s.midiDueOff.clear();
-  size_t keep = 0;
-  for (size_t k = 0; k < s.midiPending.size(); ++k) {
-    const MidiMsg e = s.midiPending[k];
-    const int64_t off = OffsetOf(e, cycleStart);
-    if (off >= static_cast<int64_t>(nframes)) {
-      s.midiPending[keep++] = e;
-      continue;
+  if (hasMidi) {
+    MidiMsg mm;
+    while (s.midiJs.pop(mm)) {
+      if (!s.midiPending.push(mm)) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
     }
-    const uint32_t o = off < 0 ? 0u : static_cast<uint32_t>(off);
-    s.midiDue.push(e);
-    s.midiDueOff.push(o);
-    for (size_t pos = s.midiDue.size() - 1; pos > 0 && s.midiDueOff[pos - 1] > o; --pos) {  // insertion sort, stable
-      std::swap(s.midiDue[pos], s.midiDue[pos - 1]);
-      std::swap(s.midiDueOff[pos], s.midiDueOff[pos - 1]);
+    size_t keep = 0;
+    for (size_t k = 0; k < s.midiPending.size(); ++k) {
+      const MidiMsg e = s.midiPending[k];
+      const int64_t off = OffsetOf(e, cycleStart);
+      if (off >= static_cast<int64_t>(nframes)) {
+        s.midiPending[keep++] = e;
+        continue;
+      }
+      const uint32_t o = off < 0 ? 0u : static_cast<uint32_t>(off);
+      s.midiDue.push(e);
+      s.midiDueOff.push(o);
+      for (size_t pos = s.midiDue.size() - 1; pos > 0 && s.midiDueOff[pos - 1] > o; --pos) {  // insertion sort, stable
+        std::swap(s.midiDue[pos], s.midiDue[pos - 1]);
+        std::swap(s.midiDueOff[pos], s.midiDueOff[pos - 1]);
+      }
     }
+    s.midiPending.resize_down(keep);
   }
-  s.midiPending.resize_down(keep);
 
   const uint32_t nev = midiIn ? io.MidiCount(midiIn) : 0;
   uint32_t ei = 0, ji = 0;
   const uint32_t block = static_cast<uint32_t>(d.options().maxFrames);
-  const bool hasMidi = d.Has(JW_X_MIDI);
   for (uint32_t start = 0; start < nframes;) {
     // Blocks stay on the maxFrames grid from the cycle start; a timed
     // parameter change splits a block at its frame.
@@ -159,7 +162,8 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     if (int t = d.RunBlock(s.inBlk.data(), s.outBlk.data(), static_cast<int32_t>(n))) return Trap(s, t, JW_X_PROCESS, start, nframes);
     start = end;
   }
-  s.cycles.fetch_add(1, std::memory_order_relaxed);
+  // One writer: a plain store, not a locked read-modify-write.
+  s.cycles.store(s.cycles.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   return 0;
 }
 

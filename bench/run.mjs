@@ -1,5 +1,6 @@
 // Runs every benchmark of bench/ and writes each one's results to
-// bench/results/<name>.json.
+// bench/results/<name>.json (not with --quick: a quick run is a smoke test,
+// not a measurement to keep).
 //   npm run bench [-- --quick] [-- <name> ...]
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,5 +18,5 @@ const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const name of names.length ? names : Object.keys(all)) {
   if (!all[name]) throw new Error(`unknown benchmark "${name}" (known: ${Object.keys(all).join(', ')})`);
   console.log(`\n=== ${name}`);
-  execFileSync(process.execPath, [join(root, 'bench', `${name}.mjs`), ...all[name], ...(name === 'engine-vs-v8' ? [] : ['--json', join(root, 'bench', 'results', `${name}.json`)])], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'bench', `${name}.mjs`), ...all[name], ...(name === 'engine-vs-v8' || quick ? [] : ['--json', join(root, 'bench', 'results', `${name}.json`)])], { stdio: 'inherit' });
 }

@@ -10,10 +10,10 @@ import { ensureServer, isServerRunning, Server } from './server.js';
 import { version, versionString } from './jack.js';
 import type { Port } from './port.js';
 import { runDemo } from './demo.js';
-import { readFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { render } from './dsp/render.js';
-import { compileAssemblyScript } from './dsp/asc.js';
+import { toCompiled } from './dsp/instance.js';
+import type { CompiledModule } from './dsp/compile.js';
 import { readWav, writeWav } from './wav.js';
 
 const HELP = `jackwasm: realtime audio for Node.js on JACK
@@ -239,12 +239,9 @@ function parseParams(list: string[] | undefined): [string, number][] {
   });
 }
 
-/** A .wasm file's bytes, or a .ts file compiled with AssemblyScript. */
-async function moduleSource(file: string): Promise<Uint8Array> {
-  if (file.endsWith('.ts')) return compileAssemblyScript(file);
-  return new Uint8Array(await readFile(file).catch((err: Error) => {
-    throw new Error(`cannot read module "${file}": ${err.message}`);
-  }));
+/** A module path (.wasm, or .ts compiled with AssemblyScript), compiled, so errors name the file. */
+async function moduleSource(file: string): Promise<CompiledModule> {
+  return toCompiled(file);
 }
 
 main(process.argv.slice(2)).then(

@@ -15,13 +15,30 @@ export class JackError extends Error {
   readonly code: JackErrorCode;
   /** The raw status code a JACK function returned, where there was one. */
   readonly jackCode: number | undefined;
+  /** For DSP_TRAP: the trap's kind ('div-by-zero', ...), code, the export it happened in, and the frame of the block. */
+  readonly trap: TrapDetails | undefined;
 
-  constructor(code: JackErrorCode, message: string, options?: { jackCode?: number; cause?: unknown }) {
+  constructor(code: JackErrorCode, message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'JackError';
     this.code = code;
     this.jackCode = options?.jackCode;
+    this.trap = options?.trap;
   }
+}
+
+/** What a DSP_TRAP error says about the trap. */
+export interface TrapDetails {
+  kind: string;
+  code: number;
+  where: string;
+  frame: number;
+}
+
+export interface ErrorOptions {
+  jackCode?: number;
+  cause?: unknown;
+  trap?: TrapDetails;
 }
 
 /** Failure to open a client; `status` says why, bit by bit. */
@@ -38,7 +55,7 @@ export class JackOpenError extends JackError {
 }
 
 /** Throws a {@link JackError}. The one place the library throws. */
-export function fail(code: JackErrorCode, message: string, options?: { jackCode?: number; cause?: unknown }): never {
+export function fail(code: JackErrorCode, message: string, options?: ErrorOptions): never {
   throw new JackError(code, message, options);
 }
 

@@ -215,6 +215,18 @@ describe('worker threads', () => {
   });
 });
 
+/** Resolves once `m` has stopped completing cycles (it is inside a long call). */
+async function stuckInCycle(m: { cycles: number }): Promise<void> {
+  let last = m.cycles;
+  let still = 0;
+  await until(() => {
+    const now = m.cycles;
+    still = now === last ? still + 1 : 0;
+    last = now;
+    return still >= 3; // 3 polls of 10 ms with no cycle: a 5 ms period has passed several times
+  }, 5000, 'the module stuck in a cycle');
+}
+
 describe('unload() and close() wait for the audio thread', () => {
   it('unload() of a module stuck in the cycle returns only after the watchdog let the audio thread go', async () => {
     client.watchdogMs = 300;
@@ -233,12 +245,12 @@ describe('unload() and close() wait for the audio thread', () => {
   });
 
   it('unload({ timeoutMs }) rejects AUDIO_THREAD_STUCK when it cannot wait, and frees the module once the audio thread lets go', async () => {
-    client.watchdogMs = 300;
+    client.watchdogMs = 600;
     const before = native.runtimeStats();
     const m = await client.load(spin, { name: 'stuck2' });
     await until(() => m.cycles > 2, 5000, 'cycles');
     m.setParam('iters', 2e9);
-    await new Promise((r) => setTimeout(r, 50));
+    await stuckInCycle(m);
     const err = await rejection(m.unload({ timeoutMs: 20 }));
     expect(err.code).toBe('AUDIO_THREAD_STUCK');
     expect(native.runtimeStats().memories).toBe(before.memories + 1); // still held

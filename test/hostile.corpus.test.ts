@@ -154,7 +154,10 @@ describe('hostile-module corpus', () => {
       if (re && !o.ok) expect(o.err.message).toMatch(new RegExp(re.slice(1, -1)));
     } else {
       expect(o.ok ? 'resolved' : o.err.code).toBe('DSP_TRAP');
-      if (!o.ok) expect(o.err.message).toMatch(new RegExp(`trapped in ${rest[0]} at frame \\d+: ${trapText(a as string).replace(/[()]/g, '\\$&')}`));
+      if (!o.ok) {
+        expect(o.err.message).toMatch(new RegExp(`trapped in ${rest[0]} at frame \\d+: ${trapText(a as string).replace(/[()]/g, '\\$&')}`));
+        expect({ kind: o.err.trap?.kind, where: o.err.trap?.where }).toEqual({ kind: a, where: rest[0] });
+      }
     }
   });
 

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { fail, require_, type JackErrorCode } from '../errors.js';
 import { ERROR_CODES } from '../generated/manifest.js';
 import { native, type NativeDsp, type NativeDspInfo } from '../native.js';
+import { compileAssemblyScript } from './asc.js';
 import { compile, type CompileOptions, type CompiledModule } from './compile.js';
 
 /** A parameter as the module describes it. */
@@ -31,7 +32,7 @@ export interface ModuleDescription {
   midiOutputs: number;
 }
 
-/** Where a module comes from: a .wasm path, its bytes, or a compiled module. */
+/** Where a module comes from: a .wasm or AssemblyScript .ts path, its bytes, or a compiled module. */
 export type ModuleSource = string | Uint8Array | CompiledModule;
 
 /** Options of every call that creates an instance. */
@@ -48,9 +49,12 @@ export function isCompiled(x: unknown): x is CompiledModule {
   return typeof x === 'object' && x !== null && (x as CompiledModule).kind === 'jackwasm.compiled';
 }
 
-/** Compiles (or takes from the cache) whatever `source` is. */
+/** Compiles (or takes from the cache) whatever `source` is: a compiled module, bytes, a .wasm path or an AssemblyScript .ts path. */
 export async function toCompiled(source: ModuleSource, options: CompileOptions = {}): Promise<CompiledModule> {
   if (isCompiled(source)) return source;
+  if (typeof source === 'string' && source.endsWith('.ts')) {
+    return compile(await compileAssemblyScript(source), { name: basename(source), ...options });
+  }
   if (typeof source === 'string') {
     let bytes: Buffer;
     try {

@@ -48,6 +48,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
   const inputs = options.inputs ?? [];
   require_(Array.isArray(inputs) && inputs.length <= 64 && inputs.every((x) => x instanceof Float32Array), 'render: inputs must be an array of at most 64 Float32Arrays');
   let frames = options.frames;
+  require_(frames === undefined || options.seconds === undefined, 'render: give frames or seconds, not both');
   if (frames === undefined && options.seconds !== undefined) {
     require_(typeof options.seconds === 'number' && options.seconds > 0 && Number.isFinite(options.seconds), `render: seconds must be a positive number, got ${options.seconds}`);
     frames = Math.round(options.seconds * sampleRate);
@@ -99,7 +100,9 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     }
     if (r.trap) {
       const limit = r.trap.kind === 'timeout' ? ` (a block ran longer than ${callTimeoutMs} ms; render option callTimeoutMs)` : '';
-      fail('DSP_TRAP', `${compiled.name} trapped in ${r.trap.where} at frame ${r.trap.frame}: ${r.trap.message}${limit}`);
+      fail('DSP_TRAP', `${compiled.name} trapped in ${r.trap.where} at frame ${r.trap.frame}: ${r.trap.message}${limit}`, {
+        trap: { kind: r.trap.kind, code: r.trap.code, where: r.trap.where, frame: r.trap.frame },
+      });
     }
     options.onProgress?.(frames, frames);
     return outputs;

@@ -65,7 +65,13 @@ JW_WORKER EngineError Instance::TrapError(int trap, const char* what) {
     return Error(JW_E_MODULE_TIMEOUT, std::string(what) + " ran longer than " + std::to_string(opts_.callTimeoutNs / 1000000) +
                                           " ms and was interrupted (load option callTimeoutMs)");
   }
-  return Error(JW_E_MODULE_INIT_FAILED, std::string(what) + " trapped: " + TrapText(trap));
+  std::string m = std::string(what) + " trapped: " + TrapText(trap);
+  // A module that cannot get memory usually fails in some other way: say so.
+  if (jw_tls_self()->cap_refusals) {
+    m += " (memory.grow was refused: the memory cap is " + std::to_string(static_cast<uint64_t>(opts_.capPages) * 65536) +
+         " bytes; raise it with the compile option maxMemoryBytes)";
+  }
+  return Error(JW_E_MODULE_INIT_FAILED, m);
 }
 
 JW_WORKER std::unique_ptr<Instance> Instance::Load(const std::string& path, const InstanceOptions& opts, EngineError* err) {
@@ -87,6 +93,7 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
   if ((api_->exports & JW_REQUIRED_EXPORTS) != JW_REQUIRED_EXPORTS)
     return Error(JW_E_COMPILE_FAILED, "compiled module lacks required exports (recompile it)");
   jw_set_realtime(0);
+  jw_tls_self()->cap_refusals = 0;
 
   // Creation runs the start function: watched like every other call.
   {
@@ -114,7 +121,13 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
     a[0].f32 = opts_.sampleRate;
     a[1].i32 = opts_.maxFrames;
     if ((trap = CallWatched(JW_X_INIT, a, &r))) return TrapError(trap, "jw_init");
-    if (r.i32 != 0) return Error(JW_E_MODULE_INIT_FAILED, "jw_init returned error code " + std::to_string(r.i32));
+    if (r.i32 != 0) {
+    std::string m = "jw_init returned error code " + std::to_string(r.i32);
+    if (jw_tls_self()->cap_refusals)
+      m += " (memory.grow was refused: the memory cap is " + std::to_string(static_cast<uint64_t>(opts_.capPages) * 65536) +
+           " bytes; raise it with the compile option maxMemoryBytes)";
+    return Error(JW_E_MODULE_INIT_FAILED, m);
+  }
   }
   auto callI32 = [&](int which, int32_t arg, int32_t* out, EngineError* e) -> bool {
     jw_val a[1];

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "../engine/clock.h"
 #include "client.h"
 #include "../rtcheck.h"
 #include "common.h"
@@ -163,47 +164,49 @@ JW_WORKER void ClientWrap::DrainOnce() {
     ev->pos = rq.pos;
     Post(ev);
   }
-  // Overruns are coalesced per module: one event per drain with the newest
-  // figures and how many overran since the last one.
-  struct Pending {
-    RtEvent ev;
-    uint32_t n;
-  };
-  Pending overruns[16];
-  size_t nOverruns = 0;
-  auto flush = [&]() {
-    for (size_t k = 0; k < nOverruns; ++k) {
-      Event* e = new Event(Event::kOverrun);
-      e->i1 = overruns[k].ev.slot;
-      e->i2 = overruns[k].ev.code;
-      e->i3 = overruns[k].n;
-      e->u1 = overruns[k].ev.a;
-      e->u2 = overruns[k].ev.b;
-      Post(e);
+  // Overruns are coalesced per module: at most one event per module every
+  // 100 ms (or before a trap it led to), with the newest figures and how many
+  // overran since the last event. Rationale: with silenceAfter 0 a module can
+  // overrun every cycle, hundreds of times a second.
+  const uint64_t now = NowNs();
+  auto flush = [&](bool all) {
+    for (auto it = overruns_.begin(); it != overruns_.end();) {
+      if (it->n && (all || now - it->postedAt >= 100000000ull)) {
+        Event* e = new Event(Event::kOverrun);
+        e->i1 = it->ev.slot;
+        e->i2 = it->ev.code;
+        e->i3 = it->n;
+        e->u1 = it->ev.a;
+        e->u2 = it->ev.b;
+        Post(e);
+        it->n = 0;
+        it->postedAt = now;
+      }
+      // Forget modules quiet for a second (the list stays as short as the graph).
+      if (!it->n && now - it->postedAt > 1000000000ull) it = overruns_.erase(it);
+      else ++it;
     }
-    nOverruns = 0;
   };
   RtEvent rt;
   while (engine_->PopEvent(&rt)) {
     if (rt.kind == RtEvent::kOverrun) {
-      size_t k = 0;
-      while (k < nOverruns && overruns[k].ev.slot != rt.slot) ++k;
-      if (k == nOverruns) {
-        if (nOverruns == 16) flush(), k = 0;
-        overruns[nOverruns++] = Pending{rt, 0};
+      auto it = std::find_if(overruns_.begin(), overruns_.end(), [&](const PendingOverrun& p) { return p.ev.slot == rt.slot; });
+      if (it == overruns_.end()) {
+        overruns_.push_back(PendingOverrun{rt, 0, 0});
+        it = overruns_.end() - 1;
       }
-      overruns[k].ev = rt;
-      overruns[k].n++;
+      it->ev = rt;
+      it->n++;
       continue;
     }
-    flush();  // keep the order: overruns before a trap they led to
+    flush(true);  // keep the order: overruns before a trap they led to
     Event* ev = new Event(Event::kTrap);
     ev->i1 = rt.slot;
     ev->i2 = rt.code;
     ev->i3 = rt.where;
     Post(ev);
   }
-  flush();
+  flush(false);
 }
 
 JW_MAIN_THREAD void ClientWrap::StartDrain() {

@@ -218,6 +218,13 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
 
   std::thread drain_;
   std::atomic<bool> drainRun_{false};
+  // [worker] (the drain thread) Overruns waiting to be reported, per module.
+  struct PendingOverrun {
+    RtEvent ev;
+    uint32_t n;
+    uint64_t postedAt;
+  };
+  std::vector<PendingOverrun> overruns_;
 };
 
 }  // namespace jw

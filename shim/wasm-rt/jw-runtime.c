@@ -442,7 +442,11 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
   /* Rationale: growing is a syscall; never on the audio thread. */
   if (jw_tl.realtime) return (uint32_t)-1;
   const uint64_t pages = (uint64_t)old + delta;
-  if (pages > mem->max_pages || pages > 65536u) return (uint32_t)-1;
+  if (pages > mem->max_pages || pages > 65536u) {
+    const jw_prefix* pre = jw_tl.cur;
+    if (pre && pre->cap_pages && pages > pre->cap_pages) jw_tl.cap_refusals++;
+    return (uint32_t)-1;
+  }
   jw_host_enter();
   const int rc = mprotect(mem->data + (size_t)old * JW_PAGE, (size_t)delta * JW_PAGE, PROT_READ | PROT_WRITE);
   if (rc == 0) {

@@ -92,6 +92,9 @@ typedef struct jw_tls {
    * own), or NULL: the engine's audio thread uses one, so the cycle touches
    * one stack, not one per module. */
   const jw_stack* stack;
+  /* memory.grow calls this thread saw refused by an instance's memory cap
+   * (the engine reads it to explain a failing load). */
+  uint32_t cap_refusals;
 } jw_tls;
 
 /* [any-thread] This thread's state (initial-exec TLS: no allocation). */

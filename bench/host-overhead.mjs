@@ -38,8 +38,8 @@ writeFileSync(passWat, `(module (memory (export "memory") 2)
 execFileSync('wat2wasm', [passWat, '-o', join(tmp, 'pass.wasm')]);
 const pass = await compile(new Uint8Array(readFileSync(join(tmp, 'pass.wasm'))), { name: 'pass', cacheDir: join(tmp, 'cache') });
 
-async function cRun(server, period, n) {
-  const child = spawn(peer, [server.name, `peer-${process.pid}-${period}-${n}`, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function cRun(server, period, n, mode = 'copy') {
+  const child = spawn(peer, [server.name, `peer-${process.pid}-${period}-${n}-${mode}`, String(n), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b) => (out += b));
   await new Promise((resolve, reject) => {
@@ -73,24 +73,34 @@ async function jwRun(server, period, n) {
 
 const results = [];
 console.log(`Host overhead per cycle on a dummy jackd2 at 48 kHz: process callback time, median of ${runs} runs of ${seconds} s\n`);
-console.log('period  stages   C ns/cycle  jackwasm ns/cycle   ratio');
+console.log('C: a native client copying each stage\'s input to its output. C-private: the same with the');
+console.log('copies going through a private wasm-like memory per stage and a call through a pointer');
+console.log('(the floor for any sandboxed engine).\n');
+console.log('period  stages   C ns/cycle  C-private  jackwasm ns/cycle   ratio  vs C-private');
 for (const period of [64, 1024]) {
   const server = await Server.start({ name: `jwbench-${process.pid}-${period}`, period });
   try {
     const row = {};
     for (const n of [0, 1, 8, 32]) {
-      const c = [], j = [];
+      const c = [], p = [], j = [];
       for (let r = 0; r < runs; r++) {
         c.push(await cRun(server, period, n));
+        p.push(await cRun(server, period, n, 'private'));
         j.push(await jwRun(server, period, n));
       }
-      row[n] = { c: median(c), jackwasm: median(j), spread: { c: (Math.max(...c) - Math.min(...c)) / median(c), jackwasm: (Math.max(...j) - Math.min(...j)) / median(j) } };
-      console.log(`${String(period).padStart(6)} ${String(n).padStart(7)} ${row[n].c.toFixed(0).padStart(12)} ${row[n].jackwasm.toFixed(0).padStart(19)} ${(row[n].jackwasm / row[n].c).toFixed(2).padStart(7)}`);
+      const spread = (xs) => (Math.max(...xs) - Math.min(...xs)) / median(xs);
+      row[n] = { c: median(c), cPrivate: median(p), jackwasm: median(j), spread: { c: spread(c), cPrivate: spread(p), jackwasm: spread(j) } };
+      console.log(
+        `${String(period).padStart(6)} ${String(n).padStart(7)} ${row[n].c.toFixed(0).padStart(12)} ${row[n].cPrivate.toFixed(0).padStart(10)} ${row[n].jackwasm.toFixed(0).padStart(18)} ${(row[n].jackwasm / row[n].c).toFixed(2).padStart(7)} ${(row[n].jackwasm / row[n].cPrivate).toFixed(2).padStart(13)}`,
+      );
     }
     const perStage = (k) => Object.fromEntries([1, 8, 32].map((n) => [n, (row[n][k] - row[0][k]) / n]));
-    const pc = perStage('c'), pj = perStage('jackwasm');
-    for (const n of [1, 8, 32]) console.log(`${String(period).padStart(6)}  per stage at N=${String(n).padEnd(2)}  C ${pc[n].toFixed(0).padStart(6)} ns   jackwasm ${pj[n].toFixed(0).padStart(6)} ns   ratio ${(pj[n] / pc[n]).toFixed(2)}`);
-    results.push({ period, rows: row, perStage: { c: pc, jackwasm: pj }, emptyCycleRatio: row[0].jackwasm / row[0].c });
+    const pc = perStage('c'), pp = perStage('cPrivate'), pj = perStage('jackwasm');
+    for (const n of [1, 8, 32])
+      console.log(
+        `${String(period).padStart(6)}  per stage at N=${String(n).padEnd(2)}  C ${pc[n].toFixed(0).padStart(6)} ns   C-private ${pp[n].toFixed(0).padStart(6)} ns   jackwasm ${pj[n].toFixed(0).padStart(6)} ns   ratio ${(pj[n] / pc[n]).toFixed(2)} / ${(pj[n] / pp[n]).toFixed(2)}`,
+      );
+    results.push({ period, rows: row, perStage: { c: pc, cPrivate: pp, jackwasm: pj }, emptyCycleRatio: row[0].jackwasm / row[0].c });
   } finally {
     await server.stop();
   }

@@ -215,18 +215,4 @@ JW_WORKER Instance::~Instance() {  // or [main-thread], never while another thre
   if (dl_) dlclose(dl_);
 }
 
-JW_AUDIO_THREAD int Instance::RunBlock(const float* const* in, float* const* out, int32_t frames) {
-  const size_t bytes = static_cast<size_t>(frames) * sizeof(float);
-  for (int32_t ch = 0; ch < nin_; ++ch) {
-    if (in[ch]) std::memcpy(mem_ + inOff_[ch], in[ch], bytes);
-    else std::memset(mem_ + inOff_[ch], 0, bytes);
-  }
-  jw_val a[1];
-  a[0].i32 = frames;
-  const int trap = api_->call(inst_, JW_X_PROCESS, a, nullptr);
-  if (trap) return trap;
-  for (int32_t ch = 0; ch < nout_; ++ch) std::memcpy(out[ch], mem_ + outOff_[ch], bytes);
-  return 0;
-}
-
 }  // namespace jw

@@ -69,10 +69,13 @@ class Instance {
     a[3].i32 = d2;
     return api_->call(inst_, JW_X_MIDI, a, nullptr);
   }
-  // [audio-thread] (or [worker] offline) Copies `frames` samples of each
-  // input (null: silence) into the module, runs jw_process, copies the
-  // outputs out. Returns 0 or a trap code (outputs untouched then).
-  JW_AUDIO_THREAD int RunBlock(const float* const* in, float* const* out, int32_t frames);
+  // What the scheduler copies into its slot to run the module without
+  // touching this object (see Slot's hot block).
+  const jw_module_api* api() const { return api_; }
+  void* handle() const { return inst_; }
+  uint8_t* memoryBase() const { return mem_; }
+  uint32_t inputOffset(int32_t ch) const { return inOff_[ch]; }
+  uint32_t outputOffset(int32_t ch) const { return outOff_[ch]; }
 
   // [audio-thread] Where jw_host.midi_out writes.
   void SetMidiSink(jw_midi_sink* sink) { api_->set_midi_sink(inst_, sink); }

@@ -9,12 +9,29 @@
 namespace jw {
 
 Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_t pendingCap)
-    : id(id_), dsp(std::move(dsp_)), ports(std::move(ports_)), pending(pendingCap), midiPending(pendingCap),
-      midiDue(pendingCap), midiDueOff(pendingCap) {
-  inCycle.assign(ports.in.size(), nullptr);
-  inBlk.assign(ports.in.size(), nullptr);
-  outCycle.assign(ports.out.size(), nullptr);
-  outBlk.assign(ports.out.size(), nullptr);
+    // The hot block's members come first in declaration order, so they
+    // read dsp_ before it is moved into `dsp`.
+    : api(dsp_->api()),
+      inst(dsp_->handle()),
+      mem(dsp_->memoryBase()),
+      chans(nullptr),
+      nin(static_cast<uint32_t>(dsp_->inputs())),
+      nout(static_cast<uint32_t>(dsp_->outputs())),
+      block(static_cast<uint32_t>(dsp_->options().maxFrames)),
+      hasMidi(dsp_->Has(JW_X_MIDI)),
+      pending(pendingCap),
+      midiInPort(ports_.midiIn),
+      midiOutPort(ports_.midiOut),
+      id(id_),
+      dsp(std::move(dsp_)),
+      ports(std::move(ports_)),
+      midiPending(pendingCap),
+      midiDue(pendingCap),
+      midiDueOff(pendingCap),
+      chanStore(new SlotChan[nin + nout + 1]) {
+  chans = chanStore.get();
+  for (uint32_t ch = 0; ch < nin; ++ch) chans[ch] = SlotChan{ports.in[ch], nullptr, dsp->inputOffset(static_cast<int32_t>(ch))};
+  for (uint32_t ch = 0; ch < nout; ++ch) chans[nin + ch] = SlotChan{ports.out[ch], nullptr, dsp->outputOffset(static_cast<int32_t>(ch))};
   sink.opaque = this;
   sink.write = [](void* opaque, uint32_t frame, const uint8_t* bytes, uint32_t len) JW_AUDIO_THREAD -> int {
     auto* self = static_cast<Slot*>(opaque);
@@ -27,8 +44,25 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
 namespace {
 
 JW_AUDIO_THREAD void Silence(Slot& s, uint32_t nframes) {
-  for (float* o : s.outCycle)
-    if (o) std::memset(o, 0, nframes * sizeof(float));
+  for (uint32_t ch = s.nin; ch < s.nin + s.nout; ++ch)
+    if (float* o = s.chans[ch].cycle) std::memset(o, 0, nframes * sizeof(float));
+}
+
+// Copies `n` frames from `start` of each input (null: silence) into the
+// module, runs jw_process, copies the outputs out. Returns 0 or a trap code
+// (outputs untouched then).
+JW_AUDIO_THREAD int RunBlock(Slot& s, uint32_t start, uint32_t n) {
+  const size_t bytes = static_cast<size_t>(n) * sizeof(float);
+  const SlotChan* c = s.chans;
+  for (uint32_t ch = 0; ch < s.nin; ++ch, ++c) {
+    if (c->cycle) std::memcpy(s.mem + c->memOff, c->cycle + start, bytes);
+    else std::memset(s.mem + c->memOff, 0, bytes);
+  }
+  jw_val a[1];
+  a[0].i32 = static_cast<int32_t>(n);
+  if (const int trap = s.api->call(s.inst, JW_X_PROCESS, a, nullptr)) return trap;
+  for (uint32_t ch = 0; ch < s.nout; ++ch, ++c) std::memcpy(c->cycle + start, s.mem + c->memOff, bytes);
+  return 0;
 }
 
 JW_AUDIO_THREAD int Trap(Slot& s, int code, int where, uint32_t offset, uint32_t nframes) {
@@ -49,8 +83,8 @@ JW_AUDIO_THREAD int64_t OffsetOf(const M& m, uint32_t cycleStart) {
 }  // namespace
 
 JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart) {
-  for (size_t ch = 0; ch < s.ports.out.size(); ++ch) s.outCycle[ch] = io.AudioOut(s.ports.out[ch], nframes);
-  s.midiOutBuf = s.ports.midiOut ? io.MidiOut(s.ports.midiOut, nframes) : nullptr;
+  for (uint32_t ch = s.nin; ch < s.nin + s.nout; ++ch) s.chans[ch].cycle = io.AudioOut(s.chans[ch].port, nframes);
+  s.midiOutBuf = s.midiOutPort ? io.MidiOut(s.midiOutPort, nframes) : nullptr;
   s.io = &io;
   s.cycleFrames = nframes;
   if (s.trap.load(std::memory_order_relaxed)) {
@@ -65,8 +99,9 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     return 0;
   }
   Instance& d = *s.dsp;
-  void* midiIn = s.ports.midiIn ? io.MidiIn(s.ports.midiIn, nframes) : nullptr;
-  for (size_t ch = 0; ch < s.ports.in.size(); ++ch) s.inCycle[ch] = io.AudioIn(s.ports.in[ch], nframes);
+  void* midiIn = s.midiInPort ? io.MidiIn(s.midiInPort, nframes) : nullptr;
+  // Rationale: const_cast only to share SlotChan; input buffers are never written.
+  for (uint32_t ch = 0; ch < s.nin; ++ch) s.chans[ch].cycle = const_cast<float*>(io.AudioIn(s.chans[ch].port, nframes));
 
   // Parameters from JS: untimed ones now, in order; timed ones wait.
   ParamMsg pm;
@@ -75,13 +110,13 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     if (pm.timed) s.earlyParams.fetch_add(1, std::memory_order_relaxed);  // applied now instead
     if (int t = d.ParamSet(pm.index, pm.value)) return Trap(s, t, JW_X_PARAM_SET, 0, nframes);
   }
-  const bool hasMidi = d.Has(JW_X_MIDI);
+  const bool hasMidi = s.hasMidi;
   // MIDI from JS due in this cycle, sorted by offset (stable; late or
   // untimed events at offset 0); later ones wait in midiPending. Modules
   // without jw_midi get none (sendMidi refuses them).
-  s.midiDue.clear();
-  s.midiDueOff.clear();
   if (hasMidi) {
+    s.midiDue.clear();
+    s.midiDueOff.clear();
     MidiMsg mm;
     while (s.midiJs.pop(mm)) {
       if (!s.midiPending.push(mm)) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
@@ -107,7 +142,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
 
   const uint32_t nev = midiIn ? io.MidiCount(midiIn) : 0;
   uint32_t ei = 0, ji = 0;
-  const uint32_t block = static_cast<uint32_t>(d.options().maxFrames);
+  const uint32_t block = s.block;
   for (uint32_t start = 0; start < nframes;) {
     // Blocks stay on the maxFrames grid from the cycle start; a timed
     // parameter change splits a block at its frame.
@@ -138,7 +173,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
         ++ei;
       }
       if (havePort && ev.time >= start + n) havePort = false;
-      const bool haveJs = ji < s.midiDue.size() && s.midiDueOff[ji] < start + n;
+      const bool haveJs = hasMidi && ji < s.midiDue.size() && s.midiDueOff[ji] < start + n;
       if (!havePort && !haveJs) break;
       const uint8_t* b;
       uint32_t size, time;
@@ -157,9 +192,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
       const int32_t d1 = size > 1 ? b[1] : 0, d2 = size > 2 ? b[2] : 0;
       if (int t = d.Midi(static_cast<int32_t>(time - start), b[0], d1, d2)) return Trap(s, t, JW_X_MIDI, start, nframes);
     }
-    for (size_t ch = 0; ch < s.inCycle.size(); ++ch) s.inBlk[ch] = s.inCycle[ch] ? s.inCycle[ch] + start : nullptr;
-    for (size_t ch = 0; ch < s.outCycle.size(); ++ch) s.outBlk[ch] = s.outCycle[ch] + start;
-    if (int t = d.RunBlock(s.inBlk.data(), s.outBlk.data(), static_cast<int32_t>(n))) return Trap(s, t, JW_X_PROCESS, start, nframes);
+    if (int t = RunBlock(s, start, n)) return Trap(s, t, JW_X_PROCESS, start, nframes);
     start = end;
   }
   // One writer: a plain store, not a locked read-modify-write.

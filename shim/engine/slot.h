@@ -37,10 +37,43 @@ struct SlotPorts {
   void* midiOut = nullptr;
 };
 
-struct Slot {
+// One module channel as the audio thread sees it.
+struct SlotChan {
+  void* port;       // the engine front end's port handle
+  float* cycle;     // this cycle's port buffer (inputs: null = silence)
+  uint32_t memOff;  // the channel's buffer in module memory
+};
+
+struct alignas(64) Slot {
   // [main-thread] / [worker] Allocates everything; `pendingCap` bounds the
   // timed events waiting per list.
   Slot(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, size_t pendingCap = 256);
+
+  // Rationale: the hot block. A cycle runs every module once with caches
+  // mostly cold (the period is long next to the work), so what one module
+  // costs is mostly the cache lines it touches. Everything RunSlot needs for
+  // a module without MIDI or queued messages sits in these lines and one
+  // contiguous channel array, copied from the Instance and the ports.
+  const jw_module_api* const api;
+  void* const inst;
+  uint8_t* const mem;
+  SlotChan* chans;  // inputs, then outputs (owned by chanStore)
+  const uint32_t nin, nout;
+  const uint32_t block;  // maxFrames: the block grid
+  const bool hasMidi;    // the module has jw_midi
+  std::atomic<int> trap{0};
+  std::atomic<uint64_t> cycles{0};
+  FixedVec<ParamMsg> pending;  // [audio-thread] timed parameter changes not yet applied
+  void* const midiInPort;      // ports.midiIn, ports.midiOut
+  void* const midiOutPort;
+  // [audio-thread] this cycle's I/O, for the MIDI sink.
+  jw_midi_sink sink{};
+  CycleIo* io = nullptr;
+  void* midiOutBuf = nullptr;
+  uint32_t cycleFrames = 0;
+  // Time accounting ([audio-thread] writes, others read).
+  uint32_t consecutiveOverruns = 0;  // [audio-thread]
+  std::atomic<uint64_t> lastNs{0}, maxNs{0};
 
   const uint32_t id;
   const std::shared_ptr<Instance> dsp;
@@ -50,30 +83,20 @@ struct Slot {
   SpscRing<ParamMsg> params{1024};
   SpscRing<MidiMsg> midiJs{1024};
 
-  // State the audio thread reports.
-  std::atomic<int> trap{0};
+  // State the audio thread reports (besides trap and cycles above).
   std::atomic<int> trapWhere{-1};       // export that trapped (enum jw_export)
   std::atomic<uint32_t> trapOffset{0};  // frame offset in the cycle
-  std::atomic<uint64_t> cycles{0};
   // Overflow of the pending lists: timed parameter changes applied early,
   // MIDI messages from JS dropped.
   std::atomic<uint32_t> earlyParams{0};
   std::atomic<uint32_t> droppedMidiIn{0};
-  // Time accounting ([audio-thread] writes, others read).
-  std::atomic<uint64_t> lastNs{0}, maxNs{0}, overruns{0};
-  uint32_t consecutiveOverruns = 0;  // [audio-thread]
+  std::atomic<uint64_t> overruns{0};
 
   // [audio-thread] scratch.
-  FixedVec<ParamMsg> pending;     // timed parameter changes not yet applied
   FixedVec<MidiMsg> midiPending;  // MIDI from JS not yet due
   FixedVec<MidiMsg> midiDue;      // this cycle's, sorted by offset
   FixedVec<uint32_t> midiDueOff;
-  std::vector<const float*> inCycle, inBlk;
-  std::vector<float*> outCycle, outBlk;
-  jw_midi_sink sink{};
-  CycleIo* io = nullptr;
-  void* midiOutBuf = nullptr;
-  uint32_t cycleFrames = 0;
+  std::unique_ptr<SlotChan[]> chanStore;  // owns `chans`
 };
 
 }  // namespace jw

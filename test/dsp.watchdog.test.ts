@@ -120,12 +120,15 @@ describe('live: the watchdog', () => {
   it('does not silence a module with silenceAfter 0, and rejects bad policies', async () => {
     client.overrunPolicy = { budget: 0.5, silenceAfter: 0 };
     const m = await client.load(spin, { name: 'slow2' });
-    let count = 0;
-    m.on('overrun', (o) => (count += o.count));
-    m.setParam('iters', await itersFor(4)); // ~4 ms: over half the cycle
-    await until(() => count >= 20, 5000, '20 overruns');
-    expect(m.trap).toBeUndefined();
-    await m.unload();
+    try {
+      let count = 0;
+      m.on('overrun', (o) => (count += o.count));
+      m.setParam('iters', await itersFor(4)); // ~4 ms: over half the cycle
+      await until(() => count >= 20, 10000, '20 overruns');
+      expect(m.trap).toBeUndefined();
+    } finally {
+      await m.unload();
+    }
     for (const bad of [{ budget: 0 }, { budget: -1 }, { budget: NaN }, { silenceAfter: 1.5 }, { silenceAfter: -1 }]) {
       expect(() => (client.overrunPolicy = bad)).toThrow(/overrunPolicy/);
     }

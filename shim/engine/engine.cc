@@ -24,9 +24,9 @@ JW_MAIN_THREAD void Engine::SetRunning(bool on) {
   if (!on) {
     // Nothing runs the graph any more: the newest one is current.
     Graph* g;
-    while (graphIn_.pop(g)) rtGraph_ = g;
-    rtGraph_ = published_;
-    if (published_) ackSeq_.store(published_->seq, std::memory_order_release);
+    while (graphIn_.pop(g)) rt_.graph = g;
+    rt_.graph = published_;
+    if (published_) rt_.ackSeq.store(published_->seq, std::memory_order_release);
   }
 }
 
@@ -50,12 +50,13 @@ JW_MAIN_THREAD bool Engine::Publish() {
       --graphSeq_;
       return false;
     }
+    rt_.posted.store(rt_.posted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     // Rationale: pairs with the fence in Process, so that a cycle starting
     // after SafeFor() saw no cycle in progress also sees this graph.
     std::atomic_thread_fence(std::memory_order_seq_cst);
   } else {
-    rtGraph_ = g;
-    ackSeq_.store(g->seq, std::memory_order_release);
+    rt_.graph = g;
+    rt_.ackSeq.store(g->seq, std::memory_order_release);
   }
   if (published_) garbageGraphs_.emplace_back(g->seq, published_);
   published_ = g;
@@ -109,10 +110,10 @@ JW_MAIN_THREAD Slot* Engine::Find(uint32_t id) {
 }
 
 JW_MAIN_THREAD bool Engine::SafeFor(uint64_t seq) const {
-  if (!running_ || seq <= ackSeq_.load(std::memory_order_acquire)) return true;
+  if (!running_ || seq <= rt_.ackSeq.load(std::memory_order_acquire)) return true;
   std::atomic_thread_fence(std::memory_order_seq_cst);
   // Not inside a cycle now: the next one adopts the newest graph first.
-  return cyclesIn_.load(std::memory_order_seq_cst) == cyclesOut_.load(std::memory_order_seq_cst);
+  return rt_.cyclesIn.load(std::memory_order_seq_cst) == rt_.cyclesOut.load(std::memory_order_seq_cst);
 }
 
 JW_MAIN_THREAD size_t Engine::Collect(bool all) {
@@ -136,14 +137,14 @@ JW_MAIN_THREAD void Engine::ReleaseAll() {
   Publish();  // an empty graph; the old one becomes garbage
   Collect(true);
   for (auto& t : taps_) t->done.store(true);
-  rtTap_ = nullptr;
+  rt_.tap = nullptr;
   Tap* pending;
-  while (tapIn_.pop(pending)) {
-  }
+  while (tapIn_.pop(pending)) ++rt_.tapsTaken;  // the audio thread is gone
 }
 
 JW_MAIN_THREAD bool Engine::StartTap(std::unique_ptr<Tap> tap) {
   if (!running_ || !tapIn_.push(tap.get())) return false;
+  rt_.tapsPosted.store(rt_.tapsPosted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
   taps_.push_back(std::move(tap));
   return true;
 }
@@ -172,12 +173,15 @@ JW_ANY_THREAD Engine::CycleStats Engine::cycleStats() const {
 
 JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t frameTime, uint32_t sampleRate) {
   const uint64_t start = Ticks();
-  cyclesIn_.fetch_add(1, std::memory_order_seq_cst);
+  rt_.cyclesIn.fetch_add(1, std::memory_order_seq_cst);
   std::atomic_thread_fence(std::memory_order_seq_cst);
+  const uint32_t posted = rt_.posted.load(std::memory_order_acquire);
+  const bool news = posted != rt_.seen;
+  rt_.seen = posted;
   Graph* g;
-  while (graphIn_.pop(g)) rtGraph_ = g;
-  if (rtGraph_) {
-    ackSeq_.store(rtGraph_->seq, std::memory_order_release);
+  while (news && graphIn_.pop(g)) rt_.graph = g;
+  if (rt_.graph) {
+    rt_.ackSeq.store(rt_.graph->seq, std::memory_order_release);
     RunPolicy p;
     p.watchdogNs = policyWatchdogNs_.load(std::memory_order_relaxed);
     p.budgetShare = policyShare_.load(std::memory_order_relaxed);
@@ -185,21 +189,24 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     p.sampleRate = sampleRate;
     p.tls = jw_tls_self();
     p.nsPerTick = nsPerTick_;
-    p.tls->stack = rtGraph_->stack ? &rtGraph_->stack->s : nullptr;
+    p.tls->stack = rt_.graph->stack ? &rt_.graph->stack->s : nullptr;
     uint64_t clock = 0;
     uint64_t* timed = nullptr;
-    if (p.budgetShare > 0 && !rtGraph_->slots.empty()) {
+    if (p.budgetShare > 0 && !rt_.graph->slots.empty()) {
       clock = Ticks();
       timed = &clock;
     }
-    for (Slot* s : rtGraph_->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_, timed);
+    for (Slot* s : rt_.graph->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_, timed);
     p.tls->stack = nullptr;
   }
   // Taps run after the modules, so they see this cycle's module output
   // through connections to the front end's own ports.
-  if (!rtTap_ && tapIn_.pop(rtTap_)) rtTap_->startFrame = frameTime;
-  if (rtTap_) {
-    Tap* t = rtTap_;
+  if (!rt_.tap && rt_.tapsPosted.load(std::memory_order_acquire) != rt_.tapsTaken && tapIn_.pop(rt_.tap)) {
+    ++rt_.tapsTaken;
+    rt_.tap->startFrame = frameTime;
+  }
+  if (rt_.tap) {
+    Tap* t = rt_.tap;
     const uint64_t n = std::min<uint64_t>(nframes, t->frames - t->pos);
     for (size_t ch = 0; ch < t->ports.size(); ++ch) {
       const float* src = io.AudioIn(t->ports[ch], nframes);
@@ -208,7 +215,7 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     }
     t->pos += n;
     if (t->pos == t->frames) {
-      rtTap_ = nullptr;
+      rt_.tap = nullptr;
       t->done.store(true, std::memory_order_release);
     }
   }
@@ -220,7 +227,7 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
   const uint64_t ns = static_cast<uint64_t>(static_cast<double>(ticks) * nsPerTick_);
   const int bucket = ns ? std::min(kCycleBuckets - 1, 64 - __builtin_clzll(ns)) : 0;
   statBuckets_[bucket].store(statBuckets_[bucket].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  cyclesOut_.fetch_add(1, std::memory_order_seq_cst);
+  rt_.cyclesOut.fetch_add(1, std::memory_order_seq_cst);
 }
 
 }  // namespace jw

@@ -123,13 +123,19 @@ class Engine {
   std::vector<std::pair<uint64_t, Graph*>> garbageGraphs_;
   bool running_ = false;
 
-  SpscRing<Graph*> graphIn_{64};             // main -> audio
-  Graph* rtGraph_ = nullptr;                 // [audio-thread] (main while not running)
-  std::atomic<uint64_t> ackSeq_{0};          // seq of the graph the audio thread runs
-  std::atomic<uint64_t> cyclesIn_{0}, cyclesOut_{0};  // Process entries and exits
-
-  SpscRing<Tap*> tapIn_{16};                 // main -> audio
-  Tap* rtTap_ = nullptr;                     // [audio-thread]
+  // What the audio thread reads every cycle, together (see Slot's hot block).
+  struct alignas(64) {
+    Graph* graph = nullptr;                // [audio-thread] (main while not running)
+    Tap* tap = nullptr;                    // [audio-thread]
+    uint32_t seen = 0;                     // [audio-thread] the last `posted` it drained
+    uint32_t tapsTaken = 0;                // [audio-thread] taps popped from tapIn_
+    std::atomic<uint32_t> posted{0};       // [main-thread] bumped after each push to graphIn_
+    std::atomic<uint32_t> tapsPosted{0};   // [main-thread] bumped after each push to tapIn_
+    std::atomic<uint64_t> ackSeq{0};       // seq of the graph the audio thread runs
+    std::atomic<uint64_t> cyclesIn{0}, cyclesOut{0};  // Process entries and exits
+  } rt_;
+  SpscRing<Graph*> graphIn_{64};  // main -> audio
+  SpscRing<Tap*> tapIn_{16};      // main -> audio
   std::vector<std::unique_ptr<Tap>> taps_;   // [main-thread] owner
 
   WatchCell cell_;

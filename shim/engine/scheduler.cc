@@ -87,14 +87,17 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   s.midiOutBuf = s.midiOutPort ? io.MidiOut(s.midiOutPort, nframes) : nullptr;
   s.io = &io;
   s.cycleFrames = nframes;
+  const uint32_t posted = s.posted.load(std::memory_order_acquire);
+  const bool news = posted != s.seen;
+  s.seen = posted;
   if (s.trap.load(std::memory_order_relaxed)) {
     // Silent until reset(); discard what JS keeps sending so its queues never fill.
     Silence(s, nframes);
     ParamMsg pm;
-    while (s.params.pop(pm)) {
+    while (news && s.params.pop(pm)) {
     }
     MidiMsg mm;
-    while (s.midiJs.pop(mm)) {
+    while (news && s.midiJs.pop(mm)) {
     }
     return 0;
   }
@@ -105,7 +108,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
 
   // Parameters from JS: untimed ones now, in order; timed ones wait.
   ParamMsg pm;
-  while (s.params.pop(pm)) {
+  while (news && s.params.pop(pm)) {
     if (pm.timed && s.pending.push(pm)) continue;
     if (pm.timed) s.earlyParams.fetch_add(1, std::memory_order_relaxed);  // applied now instead
     if (int t = d.ParamSet(pm.index, pm.value)) return Trap(s, t, JW_X_PARAM_SET, 0, nframes);
@@ -118,7 +121,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     s.midiDue.clear();
     s.midiDueOff.clear();
     MidiMsg mm;
-    while (s.midiJs.pop(mm)) {
+    while (news && s.midiJs.pop(mm)) {
       if (!s.midiPending.push(mm)) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
     }
     size_t keep = 0;

@@ -63,6 +63,11 @@ struct alignas(64) Slot {
   const bool hasMidi;    // the module has jw_midi
   std::atomic<int> trap{0};
   std::atomic<uint64_t> cycles{0};
+  // Rationale: messages from JS bump `posted` after their push, so the audio
+  // thread reads one line it already has, not two ring indices per queue,
+  // to learn that nothing came.
+  std::atomic<uint32_t> posted{0};  // [main-thread] writes
+  uint32_t seen = 0;                // [audio-thread] the last `posted` it drained
   FixedVec<ParamMsg> pending;  // [audio-thread] timed parameter changes not yet applied
   void* const midiInPort;      // ports.midiIn, ports.midiOut
   void* const midiOutPort;
@@ -79,9 +84,13 @@ struct alignas(64) Slot {
   const std::shared_ptr<Instance> dsp;
   const SlotPorts ports;
 
-  // From JS ([main-thread] producer, [audio-thread] consumer).
+  // From JS ([main-thread] producer, [audio-thread] consumer): post through
+  // PostParam / PostMidi, which bump `posted`.
   SpscRing<ParamMsg> params{1024};
   SpscRing<MidiMsg> midiJs{1024};
+  // [main-thread] False when the queue is full.
+  bool PostParam(const ParamMsg& m) { return params.push(m) && Posted(); }
+  bool PostMidi(const MidiMsg& m) { return midiJs.push(m) && Posted(); }
 
   // State the audio thread reports (besides trap and cycles above).
   std::atomic<int> trapWhere{-1};       // export that trapped (enum jw_export)
@@ -97,6 +106,12 @@ struct alignas(64) Slot {
   FixedVec<MidiMsg> midiDue;      // this cycle's, sorted by offset
   FixedVec<uint32_t> midiDueOff;
   std::unique_ptr<SlotChan[]> chanStore;  // owns `chans`
+
+ private:
+  bool Posted() {
+    posted.store(posted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+    return true;
+  }
 };
 
 }  // namespace jw

@@ -95,7 +95,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSetParam(const Napi::CallbackInfo& inf
   }
   Slot* s = engine_->Find(id);
   if (!s || index < 0 || index >= s->dsp->paramCount() || !std::isfinite(m.value)) return Napi::Boolean::New(info.Env(), false);
-  return Napi::Boolean::New(info.Env(), s->params.push(m));
+  return Napi::Boolean::New(info.Env(), s->PostParam(m));
 }
 
 // dspSendMidi(id, bytes[], at | undefined) -> bool (false when the queue is full or the id unknown)
@@ -113,7 +113,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSendMidi(const Napi::CallbackInfo& inf
   for (uint8_t k = 0; k < m.len; ++k) m.bytes[k] = static_cast<uint8_t>(bytes.Get(k).ToNumber().Uint32Value());
   Slot* s = engine_->Find(id);
   if (!s) return Napi::Boolean::New(info.Env(), false);
-  return Napi::Boolean::New(info.Env(), s->midiJs.push(m));
+  return Napi::Boolean::New(info.Env(), s->PostMidi(m));
 }
 
 // dspStatus(id) -> { trap, where, cycles, earlyParams, droppedMidiIn, lastNs, maxNs, overruns } | null

@@ -218,6 +218,38 @@ describe('worker threads', () => {
   });
 });
 
+describe('worker threads: the runtime outlives them', () => {
+  it('keeps V8 WebAssembly traps working in a process whose only jackwasm user was a worker that exited', async () => {
+    // Node unloads an addon with the environment that loaded it; the
+    // runtime's signal handlers and watchdog thread must stay mapped.
+    const lib = JSON.stringify(new URL('../dist/host/index.js', import.meta.url).href);
+    const wasm = JSON.stringify(Buffer.from(spin.wasm).toString('base64'));
+    const script = `
+      import { Worker } from 'node:worker_threads';
+      const w = new Worker(\`
+        (async () => {
+          const { render } = await import(${lib});
+          const [o] = await render(new Uint8Array(Buffer.from(${wasm}, 'base64')), { frames: 64, compile: { cacheDir: ${JSON.stringify(process.env.JACKWASM_CACHE)} } });
+          if (o[0] !== 0.5) throw new Error('bad output ' + o[0]);
+        })();\`, { eval: true });
+      const code = await new Promise((r) => w.on('exit', r));
+      // (module (memory 1) (func (export "f") (param i32) (result i32) local.get 0 i32.load))
+      const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,6,1,96,1,127,1,127,3,2,1,0,5,3,1,0,1,7,5,1,1,102,0,0,10,9,1,7,0,32,0,40,2,0,11]);
+      const { instance } = await WebAssembly.instantiate(bytes);
+      await new Promise((r) => setTimeout(r, 100)); // the watchdog thread keeps polling meanwhile
+      try { instance.exports.f(0x7fff0000); console.log('worker', code, 'no trap'); }
+      catch (e) { console.log('worker', code, e.constructor.name, e.message); }`;
+    const r = await new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
+      const child = execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 30000 }, (err, out) =>
+        resolve({ code: child.exitCode, signal: child.signalCode, out }),
+      );
+    });
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe('worker 0 RuntimeError memory access out of bounds');
+  });
+});
+
 /** Resolves once `m` has stopped completing cycles (it is inside a long call). */
 async function stuckInCycle(m: { cycles: number }): Promise<void> {
   let last = m.cycles;

@@ -13,7 +13,6 @@
  * attacker who can write the user's files. Builds happen in a private
  * temporary directory inside the cache and are renamed into place atomically.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -23,6 +22,7 @@ import { fail, require_ } from '../errors.js';
 import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
 import { generateGlue } from './glue.js';
+import { run } from './limited-run.js';
 import { checkInterface, resolveLimits, validateFeatures, DEFAULT_MAX_MEMORY, MAX_MEMORY_BYTES, type ModuleLimits } from './validate.js';
 
 /** Bump when the runtime, glue or flags change meaning: old cache entries are then ignored. */
@@ -91,53 +91,6 @@ export function defaultCacheDir(): string {
   if (process.env.JACKWASM_CACHE) return process.env.JACKWASM_CACHE;
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'jackwasm');
-}
-
-interface RunResult {
-  ok: boolean;
-  output: string;
-  missing: boolean;
-  /** Stopped by the time limit. */
-  timedOut: boolean;
-  /** Ended by a signal (a crash, or the memory limit). */
-  signal: string | null;
-}
-
-/**
- * Runs `cmd` in its own process group under `ulimit -v` (address space), with
- * a time limit after which the whole group (cc's cc1, as, ld too) is killed.
- */
-function run(cmd: string, args: string[], cwd: string, limits: { timeoutMs: number; memoryBytes: number }): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const kb = Math.max(65536, Math.floor(limits.memoryBytes / 1024));
-    const child = spawn('/bin/sh', ['-c', `ulimit -v ${kb} 2>/dev/null; exec "$0" "$@"`, cmd, ...args], {
-      cwd,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const take = (b: Buffer) => {
-      if (output.length < 1 << 20) output += b.toString();
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
-    }, limits.timeoutMs);
-    child.on('error', () => {
-      /* reported through 'close' with code 127 by the shell */
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ ok: code === 0 && !timedOut, output: output.trim(), missing: code === 127, timedOut, signal });
-    });
-  });
 }
 
 function sha256(...parts: (string | Uint8Array)[]): string {
@@ -400,7 +353,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   };
 
   const stepLimits = { timeoutMs, memoryBytes };
-  await validateFeatures(wasm, name, timeoutMs);
+  await validateFeatures(wasm, name, stepLimits);
   await cacheOp('create the directory', cacheDir, () => ensureDir(cacheDir));
   await sweepDebris(cacheDir);
   const work = join(cacheDir, `build-${process.pid}-${randomBytes(6).toString('hex')}`);

@@ -37,7 +37,7 @@ export type ModuleSource = string | Uint8Array | CompiledModule;
 
 /** Options of every call that creates an instance. */
 export interface InstanceOptions {
-  /** Time limit of each call into the module while loading (start function, jw_init, ...), ms. Default 5000. */
+  /** Time limit of all the calls into the module while loading together (start function, jw_init, layout, describe, ...), and of the initial parameter calls together; in render(), of each block. ms. Default 5000. */
   callTimeoutMs?: number;
   /** Size of the module's own stack, bytes. Default 1 MiB. Deep recursion traps 'stack-exhausted' when it runs out. */
   stackBytes?: number;

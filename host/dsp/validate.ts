@@ -4,12 +4,12 @@
  * the size limits that keep compilation bounded. Every failure is a
  * JackError naming the problem.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fail, require_ } from '../errors.js';
 import { ABI_EXPORTS, ABI_IMPORTS, MATH_BINARY, MATH_UNARY, VERSIONS } from '../generated/manifest.js';
+import { run, type StepLimits } from './limited-run.js';
 import { formatType, parseWasm, type FuncType, type ValType, type WasmModuleShape } from './wasm-binary.js';
 
 export const ABI_VERSION = VERSIONS.abi;
@@ -70,8 +70,12 @@ export interface ModuleLimits {
   maxGlobals: number;
   /** Exports (each becomes a C function). Default 2000. */
   maxExports: number;
-  /** Table entries (initial size). Default 1000000. */
+  /** Table entries, all tables' initial sizes together. Default 1000000 (the runtime also caps growth at this many per instance). */
   maxTableEntries: number;
+  /** Tables. Default 16. */
+  maxTables: number;
+  /** Element section, bytes (table contents). Default 1 MiB. */
+  maxElemBytes: number;
   /** Data segment contents, bytes in all. Default 4 MiB (sample data goes in at run time). */
   maxDataBytes: number;
 }
@@ -87,6 +91,8 @@ export const DEFAULT_LIMITS: ModuleLimits = {
   maxGlobals: 20000,
   maxExports: 2000,
   maxTableEntries: 1000000,
+  maxTables: 16,
+  maxElemBytes: 1 << 20,
   maxDataBytes: 4 << 20,
 };
 
@@ -150,8 +156,10 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
   if (shape.maxBodyBytes > limits.maxFunctionBytes) tooLarge(what, `has a function body of ${shape.maxBodyBytes} bytes`, 'maxFunctionBytes', limits.maxFunctionBytes);
   if (shape.globals > limits.maxGlobals) tooLarge(what, `defines ${shape.globals} globals`, 'maxGlobals', limits.maxGlobals);
   if (shape.exports.length > limits.maxExports) tooLarge(what, `has ${shape.exports.length} exports`, 'maxExports', limits.maxExports);
-  const tableMin = shape.tables.reduce((m, t) => Math.max(m, t.min), 0);
-  if (tableMin > limits.maxTableEntries) tooLarge(what, `has a table of ${tableMin} entries`, 'maxTableEntries', limits.maxTableEntries);
+  if (shape.tables.length > limits.maxTables) tooLarge(what, `defines ${shape.tables.length} tables`, 'maxTables', limits.maxTables);
+  const tableMin = shape.tables.reduce((n, t) => n + t.min, 0);
+  if (tableMin > limits.maxTableEntries) tooLarge(what, `has tables of ${tableMin} entries in all`, 'maxTableEntries', limits.maxTableEntries);
+  if (shape.elemBytes > limits.maxElemBytes) tooLarge(what, `has a ${shape.elemBytes}-byte element section`, 'maxElemBytes', limits.maxElemBytes);
   if (shape.dataBytes > limits.maxDataBytes) tooLarge(what, `has ${shape.dataBytes} bytes of data segments`, 'maxDataBytes', limits.maxDataBytes);
   if (shape.hasTags) fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses exception handling (a tag section), which jackwasm does not support`);
 
@@ -207,25 +215,12 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
   return { shape, exports: present, optional, memoryBytes };
 }
 
-/** Runs wasm-validate (bounded); resolves with its complaint, or null when valid. */
-function runValidator(file: string, timeoutMs: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    execFile('wasm-validate', ['--disable-simd', file], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (!err) return resolve(null);
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string };
-      if (e.code === 'ENOENT') return reject(new Error('wasm-validate not found'));
-      if (e.killed) return resolve(`error: validation took longer than ${timeoutMs} ms`);
-      resolve(`${stdout}${stderr}` || `error: wasm-validate ended with ${e.signal ?? `code ${String(e.code)}`}`);
-    });
-  });
-}
-
 /**
  * Full validation with wabt's wasm-validate, with SIMD disabled (wasm2c
  * aborts on SIMD) and the other post-MVP features off that our runtime does
  * not implement (threads, exceptions, tail calls, memory64 are off by default).
  */
-export async function validateFeatures(bytes: Uint8Array, what: string, timeoutMs = 30000): Promise<void> {
+export async function validateFeatures(bytes: Uint8Array, what: string, limits: StepLimits = { timeoutMs: 30000, memoryBytes: 4 * 2 ** 30 }): Promise<void> {
   let dir: string;
   try {
     dir = await mkdtemp(join(tmpdir(), 'jackwasm-validate-'));
@@ -235,13 +230,16 @@ export async function validateFeatures(bytes: Uint8Array, what: string, timeoutM
   try {
     const file = join(dir, 'module.wasm');
     await writeFile(file, bytes);
-    const out = await runValidator(file, timeoutMs).catch((err: Error) =>
-      fail('COMPILE_FAILED', `${what}: cannot run wasm-validate (install Debian's wabt package): ${err.message}`),
-    );
-    if (out === null) return;
+    const r = await run('wasm-validate', ['--disable-simd', file], dir, limits);
+    if (r.ok) return;
+    if (r.missing) fail('COMPILE_FAILED', `${what}: cannot run wasm-validate (install Debian's wabt package)`);
+    if (r.timedOut) fail('COMPILE_LIMIT', `${what}: wasm-validate ran longer than ${limits.timeoutMs} ms and was stopped (compile option compileTimeoutMs)`);
+    if (r.signal === 'SIGKILL' || /bad_alloc|out of memory/i.test(r.output)) {
+      fail('COMPILE_LIMIT', `${what}: wasm-validate ran out of memory (limit ${limits.memoryBytes} bytes, compile option compileMemoryBytes)`);
+    }
+    const out = r.output || `error: wasm-validate ended with ${r.signal ?? 'an error'}`;
     const first = out.split('\n').find((l) => l.includes('error')) ?? out.trim();
     const detail = first.replace(/^.*?:\s*error:\s*/, '').replace(/^error:\s*/, '');
-    if (/took longer than/.test(out)) fail('COMPILE_LIMIT', `${what}: ${detail}`);
     if (/opcode: 0xfd/.test(out) || /v128/.test(out)) {
       fail('MODULE_UNSUPPORTED_FEATURE', `${what}: uses SIMD instructions (${detail}), which jackwasm does not support; build without SIMD`);
     }

@@ -70,6 +70,8 @@ export interface WasmModuleShape {
   /** Data and element segments. */
   dataSegments: number;
   elemSegments: number;
+  /** Size of the element section, bytes. */
+  elemBytes: number;
 }
 
 const VALTYPES: Record<number, ValType> = {
@@ -181,7 +183,7 @@ export function parseWasm(bytes: Uint8Array, what = 'module'): WasmModuleShape {
   }
   const shape: WasmModuleShape = {
     types: [], imports: [], functions: [], definedFunctions: 0, tables: [], memories: [], globals: 0, exports: [],
-    hasStart: false, hasTags: false, maxLocals: 0, maxBodyBytes: 0, codeBytes: 0, dataBytes: 0, dataSegments: 0, elemSegments: 0,
+    hasStart: false, hasTags: false, maxLocals: 0, maxBodyBytes: 0, codeBytes: 0, dataBytes: 0, dataSegments: 0, elemSegments: 0, elemBytes: 0,
   };
   const top = new Reader(bytes, bytes.length, what);
   top.pos = 8;
@@ -294,6 +296,7 @@ export function parseWasm(bytes: Uint8Array, what = 'module'): WasmModuleShape {
         break;
       case 9:
         shape.elemSegments = r.count('element segment', 2);
+        shape.elemBytes = size;
         r.pos = start + size; // contents are checked by wasm-validate
         break;
       case 10: {

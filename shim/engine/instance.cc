@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "../wasm-rt/jw-runtime.h"
@@ -52,9 +53,24 @@ JW_ANY_THREAD std::string Instance::TrapText(int code) const {
   return s;
 }
 
+namespace {
+JW_WORKER uint64_t SteadyNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+}  // namespace
+
+JW_WORKER void Instance::StartBudget() { deadlineNs_ = SteadyNs() + opts_.callTimeoutNs; }
+
+JW_WORKER uint64_t Instance::BudgetLeftNs() const {
+  const uint64_t now = SteadyNs();
+  return now < deadlineNs_ ? deadlineNs_ - now : 0;
+}
+
 JW_WORKER int Instance::CallWatched(int which, const jw_val* args, jw_val* ret) {
+  const uint64_t left = BudgetLeftNs();
+  if (!left) return JW_TRAP_TIMEOUT;
   WorkerWatch w(opts_.exiting);
-  Watchdog::Begin(&w.cell, opts_.callTimeoutNs);
+  Watchdog::Begin(&w.cell, left);
   const int trap = api_->call(inst_, which, args, ret);
   Watchdog::End(&w.cell);
   return trap;
@@ -62,7 +78,7 @@ JW_WORKER int Instance::CallWatched(int which, const jw_val* args, jw_val* ret) 
 
 JW_WORKER EngineError Instance::TrapError(int trap, const char* what) {
   if (trap == JW_TRAP_TIMEOUT) {
-    return Error(JW_E_MODULE_TIMEOUT, std::string(what) + " ran longer than " + std::to_string(opts_.callTimeoutNs / 1000000) +
+    return Error(JW_E_MODULE_TIMEOUT, std::string(what) + " ran past the load's time limit of " + std::to_string(opts_.callTimeoutNs / 1000000) +
                                           " ms and was interrupted (load option callTimeoutMs)");
   }
   std::string m = std::string(what) + " trapped: " + TrapText(trap);
@@ -94,6 +110,7 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
     return Error(JW_E_COMPILE_FAILED, "compiled module lacks required exports (recompile it)");
   jw_set_realtime(0);
   jw_tls_self()->cap_refusals = 0;
+  StartBudget();
 
   // Creation runs the start function: watched like every other call.
   {
@@ -101,7 +118,7 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
     co.cap_pages = opts_.capPages;
     co.stack_bytes = opts_.stackBytes;
     WorkerWatch w(opts_.exiting);
-    Watchdog::Begin(&w.cell, opts_.callTimeoutNs);
+    Watchdog::Begin(&w.cell, BudgetLeftNs());
     const int rc = api_->create(&co, &inst_);
     Watchdog::End(&w.cell);
     if (rc == JW_CREATE_NOMEM) return Error(JW_E_OUT_OF_MEMORY, "cannot reserve memory or address space for the instance (each instance reserves 8 GiB of address space)");
@@ -194,14 +211,12 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
 
 JW_WORKER int Instance::ApplyParams(const std::vector<std::pair<int32_t, float>>& params, size_t* failed) {
   if (!Has(JW_X_PARAM_SET)) return params.empty() ? 0 : JW_TRAP_BAD_CALL;
-  WorkerWatch w(opts_.exiting);
+  StartBudget();
   for (size_t k = 0; k < params.size(); ++k) {
     jw_val a[2];
     a[0].i32 = params[k].first;
     a[1].f32 = params[k].second;
-    Watchdog::Begin(&w.cell, opts_.callTimeoutNs);
-    const int trap = api_->call(inst_, JW_X_PARAM_SET, a, nullptr);
-    Watchdog::End(&w.cell);
+    const int trap = CallWatched(JW_X_PARAM_SET, a, nullptr);
     if (trap) {
       *failed = k;
       return trap;

@@ -19,7 +19,7 @@ struct InstanceOptions {
   int32_t maxFrames = 256;
   uint32_t capPages = 1024;           // memory cap, 64 KiB pages
   size_t stackBytes = 0;              // module stack; 0 = runtime default
-  uint64_t callTimeoutNs = 5000000000ull;  // budget of each load-time call
+  uint64_t callTimeoutNs = 5000000000ull;  // budget of all load-time calls together (and of each ApplyParams)
   const std::atomic<bool>* exiting = nullptr;  // the owning environment is shutting down
 };
 
@@ -41,8 +41,9 @@ class Instance {
 
   bool Has(int which) const { return (api_->exports >> which) & 1u; }
 
-  // [worker] Calls export `which` under the watchdog with the load-time
-  // budget; returns 0 or a trap code (JW_TRAP_TIMEOUT when interrupted).
+  // [worker] Calls export `which` under the watchdog with what is left of
+  // the current budget (see StartBudget); returns 0 or a trap code
+  // (JW_TRAP_TIMEOUT when interrupted or when nothing is left).
   int CallWatched(int which, const jw_val* args, jw_val* ret);
   // [worker] Sets parameters before the instance runs (watched). Returns 0,
   // or the trap code with the failing index in *failed.
@@ -107,7 +108,15 @@ class Instance {
   EngineError LoadSteps(const std::string& path);
   EngineError TrapError(int trap, const char* what);
 
+  // [worker] One budget of callTimeoutNs for a series of calls (a whole
+  // load, a whole ApplyParams). Rationale: a module declaring 1024
+  // parameters whose jw_param_get each take just under a per-call limit
+  // would hold a worker for over an hour.
+  void StartBudget();
+  uint64_t BudgetLeftNs() const;
+
   InstanceOptions opts_;
+  uint64_t deadlineNs_ = 0;  // steady clock
   void* dl_ = nullptr;
   const jw_module_api* api_ = nullptr;
   void* inst_ = nullptr;

@@ -470,14 +470,24 @@ void wasm_rt_free_memory(wasm_rt_memory_t* mem) {
 
 /* --- tables -------------------------------------------------------------------------- */
 
+/* Entries of all of an instance's tables together (24 MB of funcrefs). */
 #define JW_TABLE_CAP 1000000u
+
+/* Counts `n` more table entries against the running instance's cap. */
+static int jw_table_take(uint64_t n) {
+  jw_prefix* pre = jw_tl.cur;
+  if (!pre) return n <= JW_TABLE_CAP;
+  if ((uint64_t)pre->table_entries + n > JW_TABLE_CAP) return 0;
+  pre->table_entries += (uint32_t)n;
+  return 1;
+}
 
 #define JW_DEFINE_TABLE(type, elem)                                                         \
   void wasm_rt_allocate_##type##_table(wasm_rt_##type##_table_t* t, uint32_t n, uint32_t max) { \
     t->data = NULL;                                                                         \
     t->size = 0;                                                                            \
     t->max_size = max < JW_TABLE_CAP ? max : JW_TABLE_CAP;                                  \
-    if (n > JW_TABLE_CAP) wasm_rt_trap(WASM_RT_TRAP_OOB);                                   \
+    if (!jw_table_take(n)) wasm_rt_trap(WASM_RT_TRAP_OOB);                                 \
     jw_host_enter();                                                                        \
     t->data = (elem*)calloc(n ? n : 1, sizeof(elem));                                       \
     jw_host_leave();                                                                        \
@@ -495,8 +505,10 @@ void wasm_rt_free_memory(wasm_rt_memory_t* mem) {
     if (jw_tl.realtime) return (uint32_t)-1;                                                \
     uint64_t n = (uint64_t)old + delta;                                                     \
     if (n > t->max_size || n > JW_TABLE_CAP) return (uint32_t)-1;                           \
+    if (!jw_table_take(delta)) return (uint32_t)-1;                                         \
     jw_host_enter();                                                                        \
     elem* data = (elem*)realloc(t->data, (size_t)n * sizeof(elem));                         \
+    if (!data && jw_tl.cur) jw_tl.cur->table_entries -= delta;                             \
     if (data) {                                                                             \
       for (uint64_t i = old; i < n; i++) data[i] = init;                                    \
       t->data = data;                                                                       \

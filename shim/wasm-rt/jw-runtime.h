@@ -62,7 +62,7 @@ typedef struct jw_prefix {
   size_t stack_bytes;      /* size of the mapping */
   wasm_rt_memory_t* mem;   /* the instance's memory (fault handler), NULL before it exists */
   uint32_t cap_pages;      /* memory cap for this instance, in 64 KiB pages */
-  uint32_t reserved;
+  uint32_t table_entries;  /* entries of all its tables together (capped: JW_TABLE_CAP) */
   uintptr_t own_limit;     /* stack_limit of the instance's own stack */
 } jw_prefix;
 

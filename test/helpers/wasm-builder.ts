@@ -65,6 +65,8 @@ export class ModuleBuilder {
   readonly exports: number[][] = [];
   readonly globals: number[][] = [];
   readonly data: number[][] = [];
+  /** Element segments (their encoded bodies). */
+  readonly elems: number[][] = [];
   memoryPages = 1;
   tableSize: number | undefined;
   custom: Uint8Array | undefined;
@@ -91,6 +93,7 @@ export class ModuleBuilder {
     append(out, section(5, [1, 0, ...uleb(this.memoryPages)]));
     if (this.globals.length) append(out, section(6, vec(this.globals)));
     append(out, section(7, vec([[...name('memory'), 2, 0], ...this.exports])));
+    if (this.elems.length) append(out, section(9, vec(this.elems)));
     const bodies = this.funcs.map((f) => {
       const locals = f.locals ?? [];
       const inner = uleb(locals.length);

@@ -1,5 +1,5 @@
 ;; timeout trap in jw_input.
-;; expect: error MODULE_TIMEOUT /jw_input ran longer than 300 ms/
+;; expect: error MODULE_TIMEOUT /jw_input ran past the load's time limit of 300 ms/
 ;; options: {"callTimeoutMs":300}
 (module
   (import "env" "abort" (func $abort (param i32 i32 i32 i32)))

@@ -1,5 +1,5 @@
 ;; timeout trap in jw_outputs.
-;; expect: error MODULE_TIMEOUT /jw_outputs ran longer than 300 ms/
+;; expect: error MODULE_TIMEOUT /jw_outputs ran past the load's time limit of 300 ms/
 ;; options: {"callTimeoutMs":300}
 (module
   (import "env" "abort" (func $abort (param i32 i32 i32 i32)))

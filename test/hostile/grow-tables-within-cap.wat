@@ -1,0 +1,25 @@
+;; Growing a second table while the instance's tables stay within the
+;; cap works (999,998 + 1 + 1 entries).
+;; expect: ok
+;; output: 0
+(module
+  (memory (export "memory") 1)
+  (table $a 1 funcref)
+  (table $b 0 funcref)
+  (global $r (mut i32) (i32.const -7))
+  (func $value (result f32) (f32.convert_i32_s (global.get $r)))
+  (func (export "jw_abi") (result i32) (i32.const 1))
+  (func (export "jw_init") (param f32 i32) (result i32)
+    (drop (table.grow $a (ref.null func) (i32.const 999998)))
+    (global.set $r (table.grow $b (ref.null func) (i32.const 1)))
+    (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 0))
+  (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 0))
+  (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+  (func (export "jw_process") (param $n i32) (local $i i32)
+    (loop $l
+      (f32.store offset=1024 (i32.shl (local.get $i) (i32.const 2)) (call $value))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n)))))
+)

@@ -95,6 +95,23 @@ describe('the cache', () => {
     }
   });
 
+  it('refuses a cache directory other users can write to, before trusting anything in it', async () => {
+    const { chmodSync, mkdirSync } = await import('node:fs');
+    const wasm = await watText(MOD('(f32.const 0.25)'), 'm');
+    const dir = join(tmp.dir, 'shared-cache');
+    mkdirSync(dir, { mode: 0o700 });
+    const ok = await compile(wasm, { cacheDir: dir });
+    for (const mode of [0o1777, 0o770, 0o702]) {
+      chmodSync(dir, mode);
+      const err = await rejection(compile(wasm, { cacheDir: dir })); // a hit would load its module.so
+      expect(err.code).toBe('CACHE_FAILED');
+      expect(err.message).toContain(`compile cache ${dir} is writable by other users (mode ${mode.toString(8)})`);
+      expect((await rejection(render(ok.wasm, { frames: 1, compile: { cacheDir: dir } }))).code).toBe('CACHE_FAILED');
+    }
+    chmodSync(dir, 0o755); // readable by others is fine
+    expect((await compile(wasm, { cacheDir: dir })).cached).toBe(true);
+  });
+
   it('creates the cache private to the user (0700)', async () => {
     const { statSync } = await import('node:fs');
     const dir = join(tmp.dir, 'c5', 'nested');

@@ -9,6 +9,7 @@
  * counter + two parameters), stereo.wat (2-channel copy), traps.wat (has
  * jw_midi), midisrc.wat (MIDI output), log.wat.
  */
+import { statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -524,6 +525,23 @@ describe('compile cache', () => {
     expect(a.path).toBe(b.path);
     const c = await compile(bytes);
     expect(c.cached).toBe(true);
+  });
+
+  it('never removes a published entry under a concurrent compile: each result stays loadable', async () => {
+    const bytes = variant(await wat('gain'), 'cache-race-load');
+    // Each compile loads its result the moment it resolves; a later
+    // compile of the same key must not have replaced the entry meanwhile.
+    const results = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const m = await compile(bytes);
+        const ino = statSync(m.path).ino;
+        const [out] = await render(m, { frames: 64 });
+        return { ino, path: m.path, sample: out![0], inoAfter: statSync(m.path).ino };
+      }),
+    );
+    expect(new Set(results.map((r) => r.path)).size).toBe(1);
+    expect(results.every((r) => r.ino === r.inoAfter && r.ino === results[0]!.ino)).toBe(true);
+    expect(results.map((r) => r.sample)).toEqual(Array(6).fill(results[0]!.sample));
   });
 });
 

@@ -7,6 +7,7 @@
  *
  * The modules are hand-written WAT in test/abi/ (see the header of each).
  */
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,34 @@ describe('not WebAssembly', () => {
   it('refuses a path that does not exist as INVALID_ARGUMENT naming it', async () => {
     const path = join(work.dir, 'missing.wasm');
     expectError(await loadError(path), 'INVALID_ARGUMENT', path);
+  });
+
+  it('refuses a device, a FIFO and a directory as INVALID_ARGUMENT without reading them', async () => {
+    const fifo = join(work.dir, 'pipe.wasm');
+    execFileSync('mkfifo', [fifo]);
+    for (const path of ['/dev/zero', fifo, work.dir]) {
+      const t0 = performance.now();
+      expectError(await rejection(render(path, { frames: 16 })), 'INVALID_ARGUMENT', path, 'is not a regular file');
+      expect(performance.now() - t0).toBeLessThan(2000); // not reading /dev/zero, not waiting for a writer
+    }
+  });
+
+  it('refuses a file larger than maxModuleBytes before reading it', async () => {
+    const path = join(work.dir, 'big.wasm');
+    await writeFile(path, new Uint8Array(4096));
+    const err = await rejection(render(path, { frames: 16, compile: { limits: { maxModuleBytes: 4095 } } }));
+    expectError(err, 'MODULE_TOO_LARGE', 'big.wasm', 'the module is 4096 bytes (limit 4095');
+  });
+
+  it('refuses a look-alike or altered compiled module (only compile() makes them)', async () => {
+    const real = await compile(await abi('gain'), { name: 'gain' });
+    expect(Object.isFrozen(real)).toBe(true);
+    const forged = { ...real, path: '/tmp/evil.so' };
+    expectError(await rejection(render(forged, { frames: 16 })), 'INVALID_ARGUMENT', 'not made by compile() in this process');
+    expectError(await loadError(forged), 'INVALID_ARGUMENT', 'not made by compile() in this process');
+    expect(() => ((real as { path: string }).path = '/tmp/evil.so')).toThrow(TypeError);
+    const [out] = await render(real, { frames: 16 });
+    expect(out!.length).toBe(16);
   });
 
   it.each([

@@ -5,6 +5,7 @@
  * worker stays alive between compiles (the compiler stays warm) and is
  * replaced after a timeout.
  */
+import { isAbsolute, normalize } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fail, require_ } from '../errors.js';
 
@@ -100,7 +101,10 @@ export async function compileAssemblyScript(path: string, options: AscOptions = 
       resolve(m);
     });
     w.ref();
-    w.postMessage({ id, path, ascUrl: import.meta.resolve('assemblyscript/asc') });
+    // Rationale: asc takes its arguments as a command line; a file named
+    // "--x.ts" must stay a file name.
+    const file = isAbsolute(path) ? path : `./${normalize(path)}`;
+    w.postMessage({ id, path: file, ascUrl: import.meta.resolve('assemblyscript/asc') });
   }).finally(() => {
     if (pending.size === 0) w.unref();
   });

@@ -191,6 +191,31 @@ async function ensureDir(dir: string): Promise<void> {
   if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
 }
 
+/**
+ * Refuses a cache directory other users could write to: the shared objects
+ * in it are loaded into this process (docs/engine.md, "The compile cache").
+ * A missing directory is fine (it is created with mode 0700).
+ */
+function checkCacheTrust(cacheDir: string): void {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(cacheDir);
+  } catch {
+    return;
+  }
+  const uid = process.getuid?.();
+  const why = !st.isDirectory()
+    ? 'is not a directory'
+    : uid !== undefined && st.uid !== uid
+      ? `belongs to another user (uid ${st.uid})`
+      : st.mode & 0o022
+        ? `is writable by other users (mode ${(st.mode & 0o7777).toString(8)})`
+        : undefined;
+  if (why) {
+    fail('CACHE_FAILED', `compile cache ${cacheDir} ${why}: shared objects loaded from it could be replaced by someone else's code; use a private directory (set cacheDir or $JACKWASM_CACHE; it is created with mode 0700)`);
+  }
+}
+
 /** Removes build directories left by processes that no longer exist (killed mid-build). */
 async function sweepDebris(cacheDir: string): Promise<void> {
   let names: string[];
@@ -290,6 +315,56 @@ function linkFlags(): string[] {
   return ['-Wl,-Bsymbolic', `-L${nativeLibDir()}`, '-ljwrt', `-Wl,-rpath,${nativeLibDir()}`, '-lm', '-lpthread'];
 }
 
+/**
+ * The cache entry in `dir` if it is complete and intact: its manifest matches
+ * the key and its shared object hashes to what the manifest recorded.
+ * Rationale for synchronous reads: two small files; in a fresh process the
+ * first asynchronous file operations cost more than the reads themselves.
+ */
+function readEntry(dir: string, key: string): CompiledInterface | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+    if (m.runtimeVersion !== RUNTIME_VERSION || m.key !== key || !Array.isArray(m.exports) || !Array.isArray(m.imports)) return undefined;
+    if (m.soSha256 !== sha256(readFileSync(join(dir, 'module.so')))) return undefined;
+    return { exports: new Set(m.exports), imports: m.imports, memoryBytes: m.memoryBytes };
+  } catch {
+    return undefined; // missing, stale or corrupt
+  }
+}
+
+/**
+ * Moves the finished build `work` to `dir`. Never removes an intact entry
+ * (another process may have just published it and be loading it): when one
+ * is there, the new build is dropped; a broken one is moved aside first.
+ */
+async function publish(work: string, dir: string, key: string, cacheDir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(work, dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || attempt === 3) return cacheOp('publish the build', cacheDir, () => Promise.reject(err));
+    }
+    if (readEntry(dir, key)) return; // published meanwhile: use that one (work is removed by the caller)
+    const aside = join(cacheDir, `build-${process.pid}-${randomBytes(6).toString('hex')}`); // swept as debris if we die here
+    await rename(dir, aside).catch(() => {});
+    await rm(aside, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/**
+ * The compiled modules this process's compile() returned.
+ * Rationale: load() and render() dlopen a compiled module's path; a
+ * look-alike object must not make them load an arbitrary shared object.
+ */
+const issued = new WeakSet<object>();
+
+/** Whether `x` is a compiled module returned by compile() in this process (frozen, so never altered). */
+export function isCompiled(x: unknown): x is CompiledModule {
+  return typeof x === 'object' && x !== null && issued.has(x);
+}
+
 /** Validates and compiles `wasm` (or returns the cached build). */
 export async function compile(wasm: Uint8Array, options: CompileOptions = {}): Promise<CompiledModule> {
   require_(wasm instanceof Uint8Array, 'compile: expected the module bytes as a Uint8Array');
@@ -326,24 +401,19 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   require_(typeof cacheDir === 'string' && cacheDir.length > 0, 'compile: cacheDir must be a path');
   const dir = join(cacheDir, key.slice(0, 2), key);
   const so = join(dir, 'module.so');
-  const result = (cached: boolean, iface: CompiledInterface): CompiledModule => ({
-    kind: 'jackwasm.compiled', path: so, key, cached, compileMs: performance.now() - t0, wasm, name, maxMemoryBytes, iface,
-  });
+  const result = (cached: boolean, iface: CompiledInterface): CompiledModule => {
+    const m: CompiledModule = Object.freeze({
+      kind: 'jackwasm.compiled', path: so, key, cached, compileMs: performance.now() - t0, wasm, name, maxMemoryBytes, iface,
+    } as const);
+    issued.add(m);
+    return m;
+  };
 
   // Cache hit: the manifest must match and the shared object must hash to
   // what was recorded (a truncated or corrupted file is rebuilt).
-  // Rationale for synchronous reads: two small files; in a fresh process the
-  // first asynchronous file operations cost more than the reads themselves.
-  try {
-    const manifestText = readFileSync(join(dir, 'manifest.json'), 'utf8');
-    const soBytes = readFileSync(so);
-    const m = JSON.parse(manifestText) as Manifest;
-    if (m.runtimeVersion === RUNTIME_VERSION && m.key === key && m.soSha256 === sha256(soBytes) && Array.isArray(m.exports) && Array.isArray(m.imports)) {
-      return result(true, { exports: new Set(m.exports), imports: m.imports, memoryBytes: m.memoryBytes });
-    }
-  } catch {
-    /* missing, stale or corrupt: rebuild */
-  }
+  checkCacheTrust(cacheDir);
+  const hit = readEntry(dir, key);
+  if (hit) return result(true, hit);
 
   const checked = checkInterface(wasm, name, { maxMemoryBytes, limits });
   const iface: CompiledInterface = {
@@ -424,13 +494,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     // Publish atomically: concurrent compiles of the same module both succeed.
     for (const f of ['module.wasm', 'module.c', 'module.h', 'glue.c', 'module.so-glue.su']) await rm(join(work, f), { force: true });
     await cacheOp('create a directory', cacheDir, () => ensureDir(join(cacheDir, key.slice(0, 2))));
-    await rm(dir, { recursive: true, force: true }).catch(() => {});
-    try {
-      await rename(work, dir);
-    } catch (err) {
-      const s = await stat(so).catch(() => undefined);
-      if (!s) await cacheOp('publish the build', cacheDir, () => Promise.reject(err));
-    }
+    await publish(work, dir, key, cacheDir);
     await chmod(dir, 0o700).catch(() => {});
   } finally {
     await rm(work, { recursive: true, force: true }).catch(() => {});

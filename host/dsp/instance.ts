@@ -3,13 +3,17 @@
  * itself (channels, parameters, jw_describe). Every call into the module
  * happens on a worker thread under the watchdog (shim/engine/instance.cc).
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { fail, require_, type JackErrorCode } from '../errors.js';
+import { fail, JackError, require_, type JackErrorCode } from '../errors.js';
 import { ERROR_CODES } from '../generated/manifest.js';
 import { native, type NativeDsp, type NativeDspInfo } from '../native.js';
 import { compileAssemblyScript } from './asc.js';
-import { compile, type CompileOptions, type CompiledModule } from './compile.js';
+import { compile, isCompiled, type CompileOptions, type CompiledModule } from './compile.js';
+import { DEFAULT_LIMITS } from './validate.js';
+
+export { isCompiled };
 
 /** A parameter as the module describes it. */
 export interface ParamInfo {
@@ -45,26 +49,52 @@ export interface InstanceOptions {
 
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
-export function isCompiled(x: unknown): x is CompiledModule {
-  return typeof x === 'object' && x !== null && (x as CompiledModule).kind === 'jackwasm.compiled';
+/**
+ * Reads a module file: a regular file of at most `maxBytes` (a FIFO, a
+ * device such as /dev/zero or a huge file is refused, not read).
+ */
+async function readModuleFile(path: string, maxBytes: number): Promise<Uint8Array> {
+  let fh: FileHandle | undefined;
+  try {
+    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const st = await fh.stat();
+    if (!st.isFile()) return fail('INVALID_ARGUMENT', `module "${path}" is not a regular file`);
+    if (st.size > maxBytes) return fail('MODULE_TOO_LARGE', `${basename(path)}: the module is ${st.size} bytes (limit ${maxBytes}; raise it with the compile option limits.maxModuleBytes)`);
+    const buf = new Uint8Array(st.size + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > st.size) return fail('MODULE_TOO_LARGE', `${basename(path)}: the module grew past ${st.size} bytes while being read`);
+    }
+    return buf.subarray(0, n);
+  } catch (err) {
+    if (err instanceof JackError) throw err;
+    return fail('INVALID_ARGUMENT', `cannot read module "${path}": ${(err as Error).message}`);
+  } finally {
+    await fh?.close().catch(() => {});
+  }
 }
 
 /** Compiles (or takes from the cache) whatever `source` is: a compiled module, bytes, a .wasm path or an AssemblyScript .ts path. */
 export async function toCompiled(source: ModuleSource, options: CompileOptions = {}): Promise<CompiledModule> {
+  require_(typeof options === 'object' && options !== null, 'the compile options must be an object');
   if (isCompiled(source)) return source;
   if (typeof source === 'string' && source.endsWith('.ts')) {
     return compile(await compileAssemblyScript(source), { name: basename(source), ...options });
   }
   if (typeof source === 'string') {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(source);
-    } catch (err) {
-      return fail('INVALID_ARGUMENT', `cannot read module "${source}": ${(err as Error).message}`);
-    }
-    return compile(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: basename(source), ...options });
+    const bytes = await readModuleFile(source, options.limits?.maxModuleBytes ?? DEFAULT_LIMITS.maxModuleBytes);
+    return compile(bytes, { name: basename(source), ...options });
   }
-  require_(source instanceof Uint8Array, 'expected a module path, its bytes (Uint8Array) or a compiled module');
+  require_(
+    source instanceof Uint8Array,
+    typeof source === 'object' && source !== null && (source as { kind?: unknown }).kind === 'jackwasm.compiled'
+      ? 'this compiled module was not made by compile() in this process (compiled modules cannot be copied or built by hand; pass the path or bytes instead)'
+      : 'expected a module path, its bytes (Uint8Array) or a compiled module',
+  );
   return compile(source, options);
 }
 

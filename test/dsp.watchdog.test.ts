@@ -187,7 +187,7 @@ describe('load time: every call is bounded and off the main thread', () => {
 });
 
 describe('worker threads', () => {
-  it('renders in a worker_thread, and terminating the worker during a stuck render neither crashes nor hangs', async () => {
+  it('renders in a worker_thread, and terminating the worker during a stuck load returns within the load time limit, without a crash', async () => {
     const { Worker } = await import('node:worker_threads');
     const code = `
       const { parentPort } = require('node:worker_threads');
@@ -196,7 +196,8 @@ describe('worker threads', () => {
         const c = await compile(new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(spin.wasm).toString('base64'))}, 'base64')), { cacheDir: ${JSON.stringify(process.env.JACKWASM_CACHE)} });
         const [o] = await render(c, { frames: 256 });
         parentPort.postMessage(o[0]);
-        render(c, { frames: 256, params: { iters: 2e9 }, callTimeoutMs: 600000 }).catch(() => {});
+        // A load that never ends by itself (jw_init loops forever).
+        render(new Uint8Array(Buffer.from(${JSON.stringify(Buffer.from(hang.wasm).toString('base64'))}, 'base64')), { frames: 1, callTimeoutMs: 1500, compile: { cacheDir: ${JSON.stringify(process.env.JACKWASM_CACHE)} } }).catch(() => {});
         setTimeout(() => parentPort.postMessage('stuck'), 200);
       })();`;
     const w = new Worker(code, { eval: true });
@@ -209,9 +210,11 @@ describe('worker threads', () => {
       w.on('error', reject);
     });
     expect(messages).toEqual([0.5, 'stuck']);
+    // Node waits for the stuck call before the addon's cleanup runs: the
+    // call's time limit is what bounds terminate() (docs/engine.md).
     const t0 = performance.now();
     await w.terminate();
-    expect(performance.now() - t0).toBeLessThan(10000);
+    expect(performance.now() - t0).toBeLessThan(1500 + 2000);
     // This process is fine: render still works here.
     const [out] = await render(spin, { frames: 128 });
     expect(out![0]).toBe(0.5);

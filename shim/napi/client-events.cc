@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "no-cancel.h"
 #include "../engine/clock.h"
 #include "client.h"
 #include "../rtcheck.h"
@@ -61,6 +62,7 @@ JW_MAIN_THREAD void ClientWrap::SetLatencyOverride(jack_port_t* p, bool capture,
 // ranges, as jackd2 does without a callback), then the user's own ranges.
 JW_NOTIFY_THREAD void ClientWrap::OnLatency(jack_latency_callback_mode_t mode, void* arg) {
   auto* self = static_cast<ClientWrap*>(arg);
+  NoCancel noCancel;  // see no-cancel.h
   std::lock_guard<std::mutex> lock(self->latMu_);
   const bool capture = mode == JackCaptureLatency;
   const int from = capture ? JackPortIsInput : JackPortIsOutput;

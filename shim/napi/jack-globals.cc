@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "no-cancel.h"
 #include "../rtcheck.h"
 #include "../threads.h"
 
@@ -42,6 +43,7 @@ JW_MAIN_THREAD void DeliverMessage(Napi::Env env, Napi::Function fn, std::string
 }
 
 JW_ANY_THREAD void Forward(MessageSink& sink, const char* msg) {
+  NoCancel noCancel;  // libjack threads call this and may be cancelled
   std::lock_guard<std::mutex> lock(sink.mu);
   if (!sink.live) {
     std::fprintf(stderr, "%s\n", msg);

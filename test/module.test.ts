@@ -22,7 +22,7 @@ import {
   version,
   versionString,
 } from '../host/index.js';
-import { startServer, uniqueName, until } from './helpers/jack.js';
+import { serverPrefix, startServer, uniqueName, until } from './helpers/jack.js';
 import { killChild, runChild } from './helpers/child.js';
 
 /** A name of exactly `bytes` bytes that starts with a unique prefix. */
@@ -195,7 +195,7 @@ describe('setInfoFunction', () => {
     // libjack's client side only emits info messages (its jack_log trace) when
     // the server runs verbose (jackd -v); that switches the whole process to
     // verbose, so this runs in a child process with its own verbose server.
-    const serverName = `jwtest-verbose-${process.pid}-${uniqueName('s')}`;
+    const serverName = `${serverPrefix()}verbose-${uniqueName('s')}`;
     const a = uniqueName('modinfoa');
     const b = uniqueName('modinfob');
     const child = runChild(

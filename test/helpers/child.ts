@@ -12,7 +12,7 @@ export interface Child {
 }
 
 /** Runs an ES module snippet in a child Node process; `JW` is the library. */
-export function runChild(code: string, env: Record<string, string> = {}): Child {
+export function runChild(code: string, env: Record<string, string> = {}, deadlineMs = 25000): Child {
   const script = `import * as JW from ${JSON.stringify(pathToFileURL(distIndex).href)};\n${code}`;
   const proc = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: { ...process.env, ...env },
@@ -22,7 +22,20 @@ export function runChild(code: string, env: Record<string, string> = {}): Child 
   const stderr: string[] = [];
   proc.stdout?.on('data', (d: Buffer) => stdout.push(d.toString()));
   proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // Rationale: a hung child must not outlive its test (vitest abandons a
+  // test at its timeout without running its finally blocks): past the
+  // deadline it is killed, with a note on stderr, and exits with null.
+  const deadline = setTimeout(() => {
+    stderr.push(`\n[test helper: child still running after ${deadlineMs} ms; killed]\n`);
+    proc.kill('SIGKILL');
+  }, deadlineMs);
+  deadline.unref();
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code) => {
+      clearTimeout(deadline);
+      resolve(code);
+    }),
+  );
   return { proc, stdout, stderr, exited };
 }
 

@@ -441,6 +441,12 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
       if (w2c.signal) fail('COMPILE_FAILED', `${name}: wasm2c crashed (${w2c.signal}) on this module (deeply nested code overflows its stack)`);
       fail('COMPILE_FAILED', `${name}: wasm2c failed: ${w2c.output.slice(0, 2000) || 'no output'}`);
     }
+    // Rationale: some constructs expand a lot (a br_table of 2M targets in a
+    // 2 MB module: 62 MB of C, which cc would chew on until its time limit).
+    const cBytes = (await stat(join(work, 'module.c'))).size;
+    if (cBytes > limits.maxGeneratedBytes) {
+      fail('MODULE_TOO_LARGE', `${name}: wasm2c generated ${cBytes} bytes of C (limit ${limits.maxGeneratedBytes}; raise it with the compile option limits.maxGeneratedBytes)`);
+    }
     const generated = await readFile(join(work, 'module.c'), 'utf8');
     // Rationale: wasm2c puts an empty asm barrier after every load; it blocks
     // optimisation (measured 1.85x slower on a memory-heavy reverb) and is

@@ -78,6 +78,8 @@ export interface ModuleLimits {
   maxElemBytes: number;
   /** Data segment contents, bytes in all. Default 4 MiB (sample data goes in at run time). */
   maxDataBytes: number;
+  /** C that wasm2c may generate for the module, bytes (checked before cc runs). Default 48 MiB; the examples generate 0.2-0.3 MiB. */
+  maxGeneratedBytes: number;
 }
 
 export const DEFAULT_LIMITS: ModuleLimits = {
@@ -94,6 +96,7 @@ export const DEFAULT_LIMITS: ModuleLimits = {
   maxTables: 16,
   maxElemBytes: 1 << 20,
   maxDataBytes: 4 << 20,
+  maxGeneratedBytes: 48 << 20,
 };
 
 export interface ValidateOptions {

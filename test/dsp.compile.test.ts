@@ -95,6 +95,23 @@ describe('the cache', () => {
     }
   });
 
+  it('builds the bytes as they were when compile() was called, whatever the caller does with its array next', async () => {
+    const quarter = await watText(MOD('(f32.const 0.25)'), 'm');
+    const threeQuarters = await watText(MOD('(f32.const 0.75)'), 'm');
+    expect(threeQuarters.length).toBe(quarter.length);
+    const buf = quarter.slice();
+    const pending = compile(buf, { cacheDir: join(tmp.dir, 'c-mutate') });
+    buf.set(threeQuarters); // refilled while the compile runs
+    const c = await pending;
+    expect(c.wasm).toEqual(quarter);
+    const [out] = await render(c, { frames: 8 });
+    expect([...out!]).toEqual(Array(8).fill(0.25));
+    // The cache entry under quarter's key holds quarter's build.
+    const again = await compile(quarter, { cacheDir: join(tmp.dir, 'c-mutate') });
+    expect(again.cached).toBe(true);
+    expect([...(await render(again, { frames: 8 }))[0]!]).toEqual(Array(8).fill(0.25));
+  });
+
   it('refuses a cache directory other users can write to, before trusting anything in it', async () => {
     const { chmodSync, mkdirSync } = await import('node:fs');
     const wasm = await watText(MOD('(f32.const 0.25)'), 'm');
@@ -105,11 +122,21 @@ describe('the cache', () => {
       chmodSync(dir, mode);
       const err = await rejection(compile(wasm, { cacheDir: dir })); // a hit would load its module.so
       expect(err.code).toBe('CACHE_FAILED');
-      expect(err.message).toContain(`compile cache ${dir} is writable by other users (mode ${mode.toString(8)})`);
+      expect(err.message).toContain(`compile cache ${dir}: the directory is writable by other users (mode ${mode.toString(8)})`);
       expect((await rejection(render(ok.wasm, { frames: 1, compile: { cacheDir: dir } }))).code).toBe('CACHE_FAILED');
     }
     chmodSync(dir, 0o755); // readable by others is fine
     expect((await compile(wasm, { cacheDir: dir })).cached).toBe(true);
+    // A private cache in a parent others can write to (and rename the
+    // cache in) is refused too; a sticky parent, like /tmp, is fine.
+    const parent = join(tmp.dir, 'open-parent');
+    mkdirSync(join(parent, 'cache'), { recursive: true, mode: 0o700 });
+    chmodSync(parent, 0o777);
+    const err = await rejection(compile(wasm, { cacheDir: join(parent, 'cache') }));
+    expect(err.code).toBe('CACHE_FAILED');
+    expect(err.message).toContain(`its parent ${parent} is writable by other users and not sticky (mode 777)`);
+    chmodSync(parent, 0o1777);
+    expect((await compile(wasm, { cacheDir: join(parent, 'cache') })).cached).toBe(false);
   });
 
   it('creates the cache private to the user (0700)', async () => {

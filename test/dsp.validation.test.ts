@@ -115,7 +115,9 @@ describe('not WebAssembly', () => {
   it('refuses a device, a FIFO and a directory as INVALID_ARGUMENT without reading them', async () => {
     const fifo = join(work.dir, 'pipe.wasm');
     execFileSync('mkfifo', [fifo]);
-    for (const path of ['/dev/zero', fifo, work.dir]) {
+    const fifoTs = join(work.dir, 'pipe.ts');
+    execFileSync('mkfifo', [fifoTs]);
+    for (const path of ['/dev/zero', fifo, work.dir, fifoTs]) {
       const t0 = performance.now();
       expectError(await rejection(render(path, { frames: 16 })), 'INVALID_ARGUMENT', path, 'is not a regular file');
       expect(performance.now() - t0).toBeLessThan(2000); // not reading /dev/zero, not waiting for a writer

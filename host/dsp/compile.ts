@@ -14,10 +14,10 @@
  * temporary directory inside the cache and are renamed into place atomically.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fail, require_ } from '../errors.js';
 import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
@@ -197,22 +197,30 @@ async function ensureDir(dir: string): Promise<void> {
  * A missing directory is fine (it is created with mode 0700).
  */
 function checkCacheTrust(cacheDir: string): void {
-  let st: ReturnType<typeof statSync>;
+  let real: string;
   try {
-    st = statSync(cacheDir);
+    real = realpathSync(cacheDir);
   } catch {
     return;
   }
   const uid = process.getuid?.();
-  const why = !st.isDirectory()
-    ? 'is not a directory'
-    : uid !== undefined && st.uid !== uid
-      ? `belongs to another user (uid ${st.uid})`
-      : st.mode & 0o022
-        ? `is writable by other users (mode ${(st.mode & 0o7777).toString(8)})`
-        : undefined;
-  if (why) {
-    fail('CACHE_FAILED', `compile cache ${cacheDir} ${why}: shared objects loaded from it could be replaced by someone else's code; use a private directory (set cacheDir or $JACKWASM_CACHE; it is created with mode 0700)`);
+  const refuse = (dir: string, why: string): never =>
+    fail('CACHE_FAILED', `compile cache ${cacheDir}: ${dir === real ? 'the directory' : `its parent ${dir}`} ${why}: shared objects loaded from it could be replaced by someone else's code; use a private directory (set cacheDir or $JACKWASM_CACHE; it is created with mode 0700)`);
+  const st = statSync(real);
+  if (!st.isDirectory()) refuse(real, 'is not a directory');
+  if (uid !== undefined && st.uid !== uid) refuse(real, `belongs to another user (uid ${st.uid})`);
+  if (st.mode & 0o022) refuse(real, `is writable by other users (mode ${(st.mode & 0o7777).toString(8)})`);
+  // Rationale (as ssh's StrictModes): whoever can rename entries of a parent
+  // can swap the whole cache after it was checked. A parent must belong to
+  // root or the user and be writable by no one else, unless sticky (/tmp).
+  // The same for the parents of the path as given (a symlink could be swapped).
+  for (const start of new Set([dirname(real), dirname(resolve(cacheDir))])) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      const p = statSync(dir);
+      if (uid !== undefined && p.uid !== uid && p.uid !== 0) refuse(dir, `belongs to another user (uid ${p.uid})`);
+      if (p.mode & 0o022 && !(p.mode & 0o1000)) refuse(dir, `is writable by other users and not sticky (mode ${(p.mode & 0o7777).toString(8)})`);
+      if (dir === dirname(dir)) break;
+    }
   }
 }
 
@@ -368,6 +376,9 @@ export function isCompiled(x: unknown): x is CompiledModule {
 /** Validates and compiles `wasm` (or returns the cached build). */
 export async function compile(wasm: Uint8Array, options: CompileOptions = {}): Promise<CompiledModule> {
   require_(wasm instanceof Uint8Array, 'compile: expected the module bytes as a Uint8Array');
+  // Rationale: compiling is asynchronous; a caller refilling its array
+  // meanwhile must not get one module validated and another built.
+  wasm = wasm.slice();
   require_(typeof options === 'object' && options !== null, 'compile: options must be an object');
   const t0 = performance.now();
   const name = options.name ?? 'module';

@@ -53,14 +53,18 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5000;
  * Reads a module file: a regular file of at most `maxBytes` (a FIFO, a
  * device such as /dev/zero or a huge file is refused, not read).
  */
-async function readModuleFile(path: string, maxBytes: number): Promise<Uint8Array> {
+async function readModuleFile(path: string, maxBytes: number, what: 'module' | 'source' = 'module'): Promise<Uint8Array> {
   let fh: FileHandle | undefined;
   try {
     // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
     fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const st = await fh.stat();
-    if (!st.isFile()) return fail('INVALID_ARGUMENT', `module "${path}" is not a regular file`);
-    if (st.size > maxBytes) return fail('MODULE_TOO_LARGE', `${basename(path)}: the module is ${st.size} bytes (limit ${maxBytes}; raise it with the compile option limits.maxModuleBytes)`);
+    if (!st.isFile()) return fail('INVALID_ARGUMENT', `${what} "${path}" is not a regular file`);
+    if (st.size > maxBytes) {
+      return fail('MODULE_TOO_LARGE', what === 'module'
+        ? `${basename(path)}: the module is ${st.size} bytes (limit ${maxBytes}; raise it with the compile option limits.maxModuleBytes)`
+        : `${basename(path)}: the source is ${st.size} bytes (limit ${maxBytes})`);
+    }
     const buf = new Uint8Array(st.size + 1);
     let n = 0;
     for (;;) {
@@ -72,7 +76,7 @@ async function readModuleFile(path: string, maxBytes: number): Promise<Uint8Arra
     return buf.subarray(0, n);
   } catch (err) {
     if (err instanceof JackError) throw err;
-    return fail('INVALID_ARGUMENT', `cannot read module "${path}": ${(err as Error).message}`);
+    return fail('INVALID_ARGUMENT', `cannot read ${what} "${path}": ${(err as Error).message}`);
   } finally {
     await fh?.close().catch(() => {});
   }
@@ -83,6 +87,8 @@ export async function toCompiled(source: ModuleSource, options: CompileOptions =
   require_(typeof options === 'object' && options !== null, 'the compile options must be an object');
   if (isCompiled(source)) return source;
   if (typeof source === 'string' && source.endsWith('.ts')) {
+    // The compiler reads the file itself; refuse what it would block on.
+    await readModuleFile(source, 64 << 20, 'source');
     return compile(await compileAssemblyScript(source), { name: basename(source), ...options });
   }
   if (typeof source === 'string') {

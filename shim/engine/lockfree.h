@@ -95,7 +95,8 @@ class TripleBuffer {
 };
 
 // A fixed-capacity list: storage is allocated once at construction and
-// never again, so push/erase are realtime-safe. push fails when full.
+// never again, so it is realtime-safe. push fails when full; removal is by
+// compacting in place and resize_down.
 template <typename T>
 class FixedVec {
   static_assert(std::is_trivially_copyable<T>::value, "FixedVec holds PODs");
@@ -107,11 +108,6 @@ class FixedVec {
     if (n_ == cap_) return false;
     data_[n_++] = v;
     return true;
-  }
-  // Removes element i, keeping the order of the rest.
-  void erase(size_t i) {
-    for (size_t j = i + 1; j < n_; ++j) data_[j - 1] = data_[j];
-    --n_;
   }
   void clear() { n_ = 0; }
   void resize_down(size_t n) { if (n < n_) n_ = n; }

@@ -150,16 +150,20 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     // Blocks stay on the maxFrames grid from the cycle start; a timed
     // parameter change splits a block at its frame.
     uint32_t end = std::min<uint32_t>(nframes, (start / block + 1) * block);
-    for (size_t k = 0; k < s.pending.size();) {
-      const int64_t off = OffsetOf(s.pending[k], cycleStart);
+    // Due changes are applied in the order they were set; the rest keep
+    // that order (one compacting pass: linear however many are due).
+    size_t keep = 0;
+    for (size_t k = 0; k < s.pending.size(); ++k) {
+      const ParamMsg m = s.pending[k];
+      const int64_t off = OffsetOf(m, cycleStart);
       if (off <= static_cast<int64_t>(start)) {
-        if (int t = d.ParamSet(s.pending[k].index, s.pending[k].value)) return Trap(s, t, JW_X_PARAM_SET, start, nframes);
-        s.pending.erase(k);  // keeps the order in which they were set
+        if (int t = d.ParamSet(m.index, m.value)) return Trap(s, t, JW_X_PARAM_SET, start, nframes);
         continue;
       }
       if (off < static_cast<int64_t>(end)) end = static_cast<uint32_t>(off);
-      ++k;
+      s.pending[keep++] = m;
     }
+    s.pending.resize_down(keep);
     const uint32_t n = end - start;
     // jw_host.midi_out counts from this block's start, also while jw_midi runs.
     s.sink.block_offset = start;

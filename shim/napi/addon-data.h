@@ -5,7 +5,10 @@
 #include <napi.h>
 
 #include <atomic>
+#include <memory>
 #include <set>
+
+#include "jobs.h"
 
 #include "../threads.h"
 
@@ -21,6 +24,7 @@ struct AddonData {
   // on a module.
   std::atomic<bool> exiting{false};
   napi_env env = nullptr;
+  std::unique_ptr<JobThreads> jobs;  // [main-thread] created on the first job
 
   // [main-thread]
   static AddonData* Of(Napi::Env env) { return env.GetInstanceData<AddonData>(); }

@@ -59,6 +59,7 @@ JW_MAIN_THREAD void AtExit(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
   data->exiting.store(true);
   Watchdog::Get().Kick();
+  if (data->jobs) data->jobs->Shutdown();
   ClientWrap::CloseAllAtExit(data);
   ReleaseJackGlobals(data->env);
 }

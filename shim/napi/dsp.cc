@@ -1,6 +1,7 @@
 #include "dsp.h"
 
 #include "addon-data.h"
+#include "jobs.h"
 #include "util.h"
 
 namespace jw {
@@ -90,10 +91,10 @@ JW_MAIN_THREAD bool ReadParamPairs(const Napi::Value& v, std::vector<std::pair<i
 
 // --- loading and initial parameters ([worker]) ----------------------------------
 
-class LoadWorker : public Napi::AsyncWorker {
+class LoadWorker : public Job {
  public:
   LoadWorker(Napi::Env env, std::string path, InstanceOptions opts)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), opts_(opts) {}
+      : Job(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)), opts_(opts) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   JW_WORKER void Execute() override { dsp_ = Instance::Load(path_, opts_, &err_); }
   JW_MAIN_THREAD void OnOK() override {
@@ -140,11 +141,11 @@ JW_MAIN_THREAD Napi::Value DspLoad(const Napi::CallbackInfo& info) {
   return p;
 }
 
-class ParamsWorker : public Napi::AsyncWorker {
+class ParamsWorker : public Job {
  public:
   ParamsWorker(Napi::Env env, DspWrap* wrap, Napi::Object wrapObj, std::shared_ptr<Instance> dsp,
                std::vector<std::pair<int32_t, float>> params)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), wrap_(wrap), dsp_(std::move(dsp)),
+      : Job(env), deferred_(Napi::Promise::Deferred::New(env)), wrap_(wrap), dsp_(std::move(dsp)),
         params_(std::move(params)) {
     wrapRef_ = Napi::Persistent(wrapObj);
   }

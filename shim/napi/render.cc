@@ -4,15 +4,16 @@
 
 #include "../engine/render.h"
 #include "addon-data.h"
+#include "jobs.h"
 #include "dsp.h"
 #include "util.h"
 
 namespace jw {
 
-class RenderWorker : public Napi::AsyncWorker {
+class RenderWorker : public Job {
  public:
   RenderWorker(Napi::Env env, DspWrap* wrap, Napi::Object wrapObj)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), wrap_(wrap) {
+      : Job(env), deferred_(Napi::Promise::Deferred::New(env)), wrap_(wrap) {
     wrapRef_ = Napi::Persistent(wrapObj);
   }
   Napi::Promise Promise() { return deferred_.Promise(); }

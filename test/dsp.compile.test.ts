@@ -189,10 +189,48 @@ describe('AssemblyScript', () => {
     expect(err.code).toBe('COMPILE_FAILED');
     expect(err.message).toMatch(/bad\.ts\(1,40\)/);
     const sine = join(packageRoot(), 'examples', 'dsp', 'sine.ts');
-    const slow = await rejection(compileAssemblyScript(sine, { timeoutMs: 1 }));
+    const slow = await rejection(compileAssemblyScript(sine, { timeoutMs: 1, cacheDir: false }));
     expect(slow.code).toBe('COMPILE_LIMIT');
     expect(slow.message).toMatch(/ran longer than 1 ms and was stopped/);
     const wasm = await compileAssemblyScript(sine);
     expect(WebAssembly.validate(wasm as Uint8Array<ArrayBuffer>)).toBe(true);
+  });
+
+  it('caches a compile by the content of every file the compiler read, and by the files it looked for and missed', async () => {
+    const { compileAssemblyScript, ascStats } = await import('../host/dsp/asc.js');
+    const dir = join(tmp.dir, 'asc-src');
+    const cacheDir = join(tmp.dir, 'asc-cache');
+    mkdirSync(join(dir, 'value'), { recursive: true });
+    const main = join(dir, 'main.ts');
+    writeFileSync(
+      main,
+      `import { VALUE } from "./value";
+export function jw_abi(): i32 { return 1; }
+export function jw_init(sampleRate: f32, maxFrames: i32): i32 { if (memory.size() == 0) memory.grow(1); return 0; }
+export function jw_inputs(): i32 { return 0; }
+export function jw_outputs(): i32 { return 1; }
+export function jw_input(ch: i32): i32 { return 0; }
+export function jw_output(ch: i32): i32 { return 1024; }
+export function jw_process(n: i32): void { for (let i = 0; i < n; i++) store<f32>(1024 + (i << 2), VALUE); }
+`,
+    );
+    writeFileSync(join(dir, 'value', 'index.ts'), 'export const VALUE: f32 = 0.25;\n');
+    const first = async () => (await render(await compileAssemblyScript(main, { cacheDir }), { frames: 4 }))[0]![0];
+    const before = { ...ascStats };
+    expect(await first()).toBe(0.25); // compiled
+    expect(await first()).toBe(0.25); // from the cache
+    expect([ascStats.misses - before.misses, ascStats.hits - before.hits]).toEqual([1, 1]);
+    writeFileSync(join(dir, 'value', 'index.ts'), 'export const VALUE: f32 = 0.5;\n'); // an import changed
+    expect(await first()).toBe(0.5);
+    expect(ascStats.misses - before.misses).toBe(2);
+    // A file now exists where the compiler looked first and found nothing
+    // ("./value" resolves to value.ts before value/index.ts).
+    writeFileSync(join(dir, 'value.ts'), 'export const VALUE: f32 = 0.75;\n');
+    expect(await first()).toBe(0.75);
+    expect(await first()).toBe(0.75);
+    expect([ascStats.misses - before.misses, ascStats.hits - before.hits]).toEqual([3, 2]);
+    // load() and render() of the .ts path use the same cache.
+    expect((await render(main, { frames: 4, compile: { cacheDir } }))[0]![0]).toBe(0.75);
+    expect(ascStats.hits - before.hits).toBe(3);
   });
 });

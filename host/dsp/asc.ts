@@ -3,40 +3,61 @@
  * worker thread: off the main thread, with a time limit and a heap limit, so
  * a pathological source can neither freeze nor exhaust the process. The
  * worker stays alive between compiles (the compiler stays warm) and is
- * replaced after a timeout.
+ * replaced after a timeout. Results are cached by the content of every file
+ * the compiler read (the source and everything it imports).
  */
-import { isAbsolute, normalize } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fail, require_ } from '../errors.js';
+import { defaultCacheDir } from './compile.js';
 
 export interface AscOptions {
   /** Time limit, ms. Default 120000. */
   timeoutMs?: number;
   /** Heap limit of the compiler worker, MiB. Default 2048. */
   heapMb?: number;
+  /** Where compiled sources are cached (in its asc/ folder); false: no cache. Default: the compile cache. */
+  cacheDir?: string | false;
 }
+
+/** @internal For tests: how compiles were served. */
+export const ascStats = { hits: 0, misses: 0 };
 
 // The worker: compiles one file per message with asc's API, in memory.
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
+const { readFileSync } = require('node:fs');
+const { resolve } = require('node:path');
+const { createHash } = require('node:crypto');
 let ascP;
-parentPort.on('message', async ({ id, path, ascUrl }) => {
+parentPort.on('message', async ({ id, path, ascUrl, flags }) => {
   try {
     ascP ??= import(ascUrl);
     const asc = (await ascP).default;
     let binary;
-    const { error, stderr } = await asc.main(
-      [path, '--outFile', 'module.wasm', '--runtime', 'stub', '-O3', '--noAssert'],
-      { writeFile(name, contents) { if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents; } },
-    );
+    // Every file the compiler asks for, found or not: the cache key.
+    const files = [];
+    const { error, stderr } = await asc.main([path, '--outFile', 'module.wasm', ...flags], {
+      readFile(name, baseDir) {
+        const p = resolve(baseDir, name);
+        let text = null;
+        try { text = readFileSync(p, 'utf8'); } catch {}
+        files.push([p, text === null ? null : createHash('sha256').update(text).digest('hex')]);
+        return text;
+      },
+      writeFile(name, contents) { if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents; },
+    });
     if (error || !binary) parentPort.postMessage({ id, error: stderr.toString().trim() || (error && error.message) || 'no output' });
-    else parentPort.postMessage({ id, binary }, [binary.buffer]);
+    else parentPort.postMessage({ id, binary, files }, [binary.buffer]);
   } catch (err) {
     parentPort.postMessage({ id, error: String(err && err.stack || err) });
   }
 });`;
 
-type Reply = { binary?: Uint8Array; error?: string; crashed?: string };
+type Reply = { binary?: Uint8Array; files?: [string, string | null][]; error?: string; crashed?: string };
 interface CompilerWorker {
   w: Worker;
   heapMb: number;
@@ -84,6 +105,15 @@ export async function compileAssemblyScript(path: string, options: AscOptions = 
   const heapMb = options.heapMb ?? 2048;
   require_(Number.isFinite(timeoutMs) && timeoutMs > 0, 'compileAssemblyScript: timeoutMs must be a positive number');
   require_(Number.isInteger(heapMb) && heapMb >= 64, 'compileAssemblyScript: heapMb must be an integer >= 64');
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  require_(cacheDir === false || (typeof cacheDir === 'string' && cacheDir.length > 0), 'compileAssemblyScript: cacheDir must be a path or false');
+  const entry = resolve(path);
+  const cached = cacheDir === false ? undefined : ascCacheGet(cacheDir, entry);
+  if (cached) {
+    ascStats.hits++;
+    return cached;
+  }
+  ascStats.misses++;
   const cw = getWorker(heapMb);
   const { w, pending } = cw;
   const id = ++seq;
@@ -104,7 +134,7 @@ export async function compileAssemblyScript(path: string, options: AscOptions = 
     // Rationale: asc takes its arguments as a command line; a file named
     // "--x.ts" must stay a file name.
     const file = isAbsolute(path) ? path : `./${normalize(path)}`;
-    w.postMessage({ id, path: file, ascUrl: import.meta.resolve('assemblyscript/asc') });
+    w.postMessage({ id, path: file, ascUrl: ASC_URL, flags: ASC_FLAGS });
   }).finally(() => {
     if (pending.size === 0) w.unref();
   });
@@ -113,5 +143,65 @@ export async function compileAssemblyScript(path: string, options: AscOptions = 
     fail(limit ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `AssemblyScript compilation of "${path}" ${r.crashed}`);
   }
   if (r.error !== undefined || !r.binary) return fail('COMPILE_FAILED', `AssemblyScript compilation of "${path}" failed:\n${r.error ?? 'no output'}`);
+  if (cacheDir !== false && r.files) ascCachePut(cacheDir, entry, r.files, r.binary);
   return r.binary;
+}
+
+// --- the source cache ----------------------------------------------------------
+
+const ASC_URL = import.meta.resolve('assemblyscript/asc');
+const ASC_FLAGS = ['--runtime', 'stub', '-O3', '--noAssert'];
+let ascVersion: string | undefined;
+
+interface AscCacheEntry {
+  compiler: string;
+  entry: string;
+  /** Every file the compiler read or looked for: [absolute path, sha256 of its text, or null if missing]. */
+  files: [string, string | null][];
+  wasmSha256: string;
+}
+
+const sha256 = (x: string | Uint8Array) => createHash('sha256').update(x).digest('hex');
+
+/** The compiler's identity: its version and our flags. */
+function compilerId(): string {
+  ascVersion ??= (JSON.parse(readFileSync(join(dirname(fileURLToPath(ASC_URL)), '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return `asc ${ascVersion} ${ASC_FLAGS.join(' ')}`;
+}
+
+function ascCachePaths(cacheDir: string, entry: string): { json: string; wasm: string } {
+  const base = join(cacheDir, 'asc', sha256(`${compilerId()}\0${entry}`));
+  return { json: `${base}.json`, wasm: `${base}.wasm` };
+}
+
+/** The cached binary if every file the compiler read last time is unchanged (and every file it missed is still missing). */
+function ascCacheGet(cacheDir: string, entry: string): Uint8Array | undefined {
+  try {
+    const { json, wasm } = ascCachePaths(cacheDir, entry);
+    const e = JSON.parse(readFileSync(json, 'utf8')) as AscCacheEntry;
+    if (e.compiler !== compilerId() || e.entry !== entry || !Array.isArray(e.files)) return undefined;
+    for (const [file, hash] of e.files) {
+      const st = statSync(file, { throwIfNoEntry: false });
+      if (hash === null ? st !== undefined : !st?.isFile() || sha256(readFileSync(file, 'utf8')) !== hash) return undefined;
+    }
+    const bytes = new Uint8Array(readFileSync(wasm));
+    return sha256(bytes) === e.wasmSha256 ? bytes : undefined;
+  } catch {
+    return undefined; // missing or unreadable: compile
+  }
+}
+
+function ascCachePut(cacheDir: string, entry: string, files: [string, string | null][], binary: Uint8Array): void {
+  try {
+    const { json, wasm } = ascCachePaths(cacheDir, entry);
+    mkdirSync(dirname(json), { recursive: true, mode: 0o700 });
+    const tmp = `${json}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(`${tmp}.wasm`, binary, { mode: 0o600 });
+    renameSync(`${tmp}.wasm`, wasm);
+    const e: AscCacheEntry = { compiler: compilerId(), entry, files, wasmSha256: sha256(binary) };
+    writeFileSync(tmp, JSON.stringify(e), { mode: 0o600 });
+    renameSync(tmp, json);
+  } catch {
+    /* a cache that cannot be written only costs time */
+  }
 }

@@ -89,7 +89,7 @@ export async function toCompiled(source: ModuleSource, options: CompileOptions =
   if (typeof source === 'string' && source.endsWith('.ts')) {
     // The compiler reads the file itself; refuse what it would block on.
     await readModuleFile(source, 64 << 20, 'source');
-    return compile(await compileAssemblyScript(source), { name: basename(source), ...options });
+    return compile(await compileAssemblyScript(source, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) }), { name: basename(source), ...options });
   }
   if (typeof source === 'string') {
     const bytes = await readModuleFile(source, options.limits?.maxModuleBytes ?? DEFAULT_LIMITS.maxModuleBytes);

@@ -74,3 +74,13 @@ export function check(rc: number | null, what: string): void {
 export function require_(ok: boolean, message: string): asserts ok {
   if (!ok) fail('INVALID_ARGUMENT', message);
 }
+
+/**
+ * Refuses option keys `who` does not know (a misspelt option would
+ * otherwise be ignored without a word). @throws INVALID_ARGUMENT
+ */
+export function checkOptionKeys(options: object, known: readonly string[], who: string): void {
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) fail('INVALID_ARGUMENT', `${who}: unknown option "${k}" (known: ${known.join(', ')})`);
+  }
+}

@@ -299,6 +299,15 @@ describe('compile options', () => {
       expectError(await rejection(render(bytes, { frames: 16, compile: { cflags: [flag] } })), 'INVALID_ARGUMENT', flag);
     },
   );
+
+  it('refuses a misspelt option in render(), load() and compile() instead of ignoring it', async () => {
+    const bytes = await abi('gain');
+    const opts = (o: object) => o as Record<string, never>;
+    expectError(await rejection(render(bytes, opts({ frames: 16, sampelRate: 44100 }))), 'INVALID_ARGUMENT', 'render: unknown option "sampelRate" (known: sampleRate, blockSize');
+    expectError(await loadError(bytes, opts({ maxframes: 64 })), 'INVALID_ARGUMENT', 'load: unknown option "maxframes"');
+    expectError(await rejection(compile(bytes, opts({ cacheDirectory: '/tmp/x' }))), 'INVALID_ARGUMENT', 'compile: unknown option "cacheDirectory"');
+    expectError(await rejection(render(bytes, { frames: 16, compile: opts({ cflag: ['-O1'] }) })), 'INVALID_ARGUMENT', 'compile: unknown option "cflag"');
+  });
 });
 
 describe('a failed load leaves nothing behind', () => {

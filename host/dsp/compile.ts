@@ -18,7 +18,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { fail, require_ } from '../errors.js';
+import { checkOptionKeys, fail, require_ } from '../errors.js';
 import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
 import { generateGlue } from './glue.js';
@@ -380,6 +380,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   // meanwhile must not get one module validated and another built.
   wasm = wasm.slice();
   require_(typeof options === 'object' && options !== null, 'compile: options must be an object');
+  checkOptionKeys(options, ['cc', 'cflags', 'memoryChecks', 'cacheDir', 'maxMemoryBytes', 'limits', 'compileTimeoutMs', 'compileMemoryBytes', 'name'], 'compile');
   const t0 = performance.now();
   const name = options.name ?? 'module';
   require_(typeof name === 'string', 'compile: name must be a string');

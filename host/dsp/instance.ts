@@ -49,6 +49,9 @@ export interface InstanceOptions {
 
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
+/** The keys of InstanceOptions (for the option checks of load() and render()). */
+export const INSTANCE_OPTION_KEYS = ['callTimeoutMs', 'stackBytes'] as const;
+
 /**
  * Reads a module file: a regular file of at most `maxBytes` (a FIFO, a
  * device such as /dev/zero or a huge file is refused, not read).

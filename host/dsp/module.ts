@@ -3,7 +3,7 @@
  * callback.
  */
 import { EventEmitter } from 'node:events';
-import { fail, require_ } from '../errors.js';
+import { checkOptionKeys, fail, require_ } from '../errors.js';
 import { ABI_EXPORTS } from '../generated/manifest.js';
 import { kNative, native, type NativeDsp, type NativePort } from '../native.js';
 import type { OwnPort } from '../port.js';
@@ -12,6 +12,7 @@ import {
   applyParams,
   clampParam,
   findParam,
+  INSTANCE_OPTION_KEYS,
   instantiate,
   resolveParams,
   toCompiled,
@@ -360,6 +361,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 /** @internal Implements Client.load. */
 export async function loadModule(host: DspHost, source: ModuleSource, options: LoadOptions = {}): Promise<DspModule> {
   require_(typeof options === 'object' && options !== null, 'load: options must be an object');
+  checkOptionKeys(options, ['name', 'inputs', 'outputs', 'params', 'maxFrames', 'compile', ...INSTANCE_OPTION_KEYS], 'load');
   host.assertUsable('Client.load');
   const maxFrames = options.maxFrames ?? host.blockSize;
   require_(Number.isInteger(maxFrames) && maxFrames >= 1 && maxFrames <= 16384, `load: maxFrames must be an integer in [1, 16384], got ${maxFrames}`);

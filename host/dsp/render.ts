@@ -3,9 +3,9 @@
  * process callback runs), without JACK, on a worker thread, into output
  * arrays allocated once.
  */
-import { fail, require_ } from '../errors.js';
+import { checkOptionKeys, fail, require_ } from '../errors.js';
 import type { CompileOptions } from './compile.js';
-import { checkInstanceOptions, findParam, clampParam, instantiate, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
+import { checkInstanceOptions, findParam, clampParam, INSTANCE_OPTION_KEYS, instantiate, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
 
 /** A MIDI event at an absolute frame of the render. */
 export interface MidiEventAt {
@@ -39,8 +39,13 @@ export interface RenderOptions extends InstanceOptions {
 const MAX_FRAMES = 2 ** 31 - 1;
 
 /** Renders `module` offline and returns one Float32Array per output channel. */
+const RENDER_OPTION_KEYS = [
+  'sampleRate', 'blockSize', 'frames', 'seconds', 'inputs', 'params', 'midi', 'automation', 'compile', 'onProgress', ...INSTANCE_OPTION_KEYS,
+] as const;
+
 export async function render(module: ModuleSource, options: RenderOptions = {}): Promise<Float32Array[]> {
   require_(typeof options === 'object' && options !== null, 'render: options must be an object');
+  checkOptionKeys(options, RENDER_OPTION_KEYS, 'render');
   const sampleRate = options.sampleRate ?? 48000;
   const blockSize = options.blockSize ?? 256;
   require_(Number.isInteger(sampleRate) && sampleRate >= 1000 && sampleRate <= 768000, `render: sampleRate must be an integer in [1000, 768000], got ${sampleRate}`);

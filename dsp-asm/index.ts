@@ -10,3 +10,4 @@ export * from "./smoother";
 export * from "./adsr";
 export * from "./delay";
 export * from "./mix";
+export * from "./voices";

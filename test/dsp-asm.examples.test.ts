@@ -151,6 +151,70 @@ describe('examples/dsp/synth.ts', () => {
   });
 });
 
+describe('examples/dsp/poly.ts', () => {
+  const sr = 48000;
+  const on = (frame: number, note: number, vel = 100) => ({ frame, bytes: [0x90, note, vel] });
+  const off = (frame: number, note: number) => ({ frame, bytes: [0x80, note, 0] });
+  // Sine, filter wide open, no attack, full sustain, 50 ms release: each voice a plain sine.
+  const plain: [number, number][] = [[0, 3], [1, 20000], [3, 0], [5, 1], [6, 50]];
+  const hz = (n: number) => 440 * 2 ** ((n - 69) / 12);
+
+  it('sums its voices: a chord is the sum of its notes played alone', () => {
+    const frames = 9600;
+    const chord = render('poly', { sampleRate: sr, blockSize: 128, frames, params: plain, midi: [on(100, 60), on(100, 64), on(100, 67)] }).outputs[0]!;
+    const alone = [60, 64, 67].map((n) => render('poly', { sampleRate: sr, blockSize: 128, frames, params: plain, midi: [on(100, n)] }).outputs[0]!);
+    let worst = 0;
+    for (let i = 0; i < frames; i++) worst = Math.max(worst, Math.abs(chord[i]! - (alone[0]![i]! + alone[1]![i]! + alone[2]![i]!)));
+    expect(worst).toBeLessThan(1e-6); // only the order of the f32 additions differs
+    for (const n of [60, 64, 67]) expect(amplitudeAt(chord.subarray(4800), hz(n), sr, 4800)).toBeGreaterThan(0.02);
+    expect(chord.subarray(0, 100).every((v) => v === 0)).toBe(true);
+  });
+
+  it('steals the oldest voice for a ninth note, holds notes with the sustain pedal and releases them to silence', () => {
+    const notes = [48, 53, 58, 63, 68, 73, 78, 83]; // 8 voices, far apart in frequency
+    const y = render('poly', {
+      sampleRate: sr, blockSize: 256, frames: 4 * 9600, params: plain,
+      midi: [
+        ...notes.map((n) => on(0, n)),
+        on(9600, 88), // ninth note: 48 (the oldest) is stolen
+        { frame: 19200, bytes: [0xb0, 64, 127] }, // pedal down
+        ...notes.slice(1).map((n) => off(19200, n)),
+        off(19200, 88),
+        { frame: 28800, bytes: [0xb0, 64, 0] }, // pedal up: everything releases (50 ms)
+      ],
+    }).outputs[0]!;
+    const win = (k: number) => y.subarray(k * 9600 + 4800, (k + 1) * 9600);
+    const before = amplitudeAt(win(0), hz(48), sr, 4800);
+    expect(before).toBeGreaterThan(0.02);
+    // Gone (what remains is the other notes' leakage into a 0.1-s window).
+    expect(amplitudeAt(win(1), hz(48), sr, 4800)).toBeLessThan(before / 5);
+    expect(amplitudeAt(win(1), hz(88), sr, 4800)).toBeGreaterThan(0.02);
+    expect(amplitudeAt(win(2), hz(88), sr, 4800)).toBeGreaterThan(0.02); // keys up, pedal down: still sounding
+    expect(amplitudeAt(win(2), hz(53), sr, 4800)).toBeGreaterThan(0.02);
+    expect(y.subarray(28800 + 2400 + 1).every((v) => v === 0)).toBe(true); // released 50 ms after the pedal
+  });
+
+  it('bends every sounding voice and stops all on all notes off', () => {
+    const y = render('poly', {
+      sampleRate: sr, blockSize: 128, frames: 3 * 9600, params: [...plain, [8, 12]], // bend range 12
+      midi: [on(0, 57), { frame: 9600, bytes: [0xe0, 0x7f, 0x7f] }, { frame: 19200, bytes: [0xb0, 123, 0] }],
+    }).outputs[0]!;
+    expect(amplitudeAt(y.subarray(4800, 9600), hz(57), sr, 4800)).toBeGreaterThan(0.02);
+    expect(amplitudeAt(y.subarray(14400, 19200), hz(57) * 2 ** (f32(f32(12 * 8191) / 8192) / 12), sr, 4800)).toBeGreaterThan(0.02);
+    expect(amplitudeAt(y.subarray(14400, 19200), hz(57), sr, 4800)).toBeLessThan(0.005);
+    expect(y.subarray(19200 + 2400 + 1).every((v) => v === 0)).toBe(true);
+  });
+
+  it('renders the same samples for every block size (events are sample-accurate)', () => {
+    const opts = { sampleRate: sr, frames: 24000, midi: [on(10, 48), on(10, 52), on(3000, 55, 64), off(3001, 48), { frame: 5000, bytes: [0xe0, 0, 0x50] }, off(15000, 55), on(15000, 60)] };
+    const a = render('poly', { ...opts, blockSize: 64 }).outputs[0]!;
+    expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(0.01);
+    for (const blockSize of [1, 100, 1024, 24000]) {
+      expect(countDiffering(render('poly', { ...opts, blockSize }).outputs[0]!, a), `block ${blockSize}`).toBe(0);
+    }
+  });
+});
+
 describe('V8 reference host', () => {
   it('is deterministic and reports the describe JSON', () => {
     const opts = { sampleRate: 44100, blockSize: 100, frames: 3000, midi: [{ frame: 50, bytes: [0x90, 60, 90] }] };

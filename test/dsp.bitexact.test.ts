@@ -77,6 +77,19 @@ const cases: [string, Case][] = [
     module: 'synth', sampleRate: 48000, blockSize: 64, frames: 30000, params: [[0, 1], [3, 200], [6, 50]],
     midi: [{ frame: 10, bytes: [0x90, 57, 110] }, { frame: 20000, bytes: [0x80, 57, 0] }],
   }],
+  ['poly synth: chords, a stolen voice, sustain pedal, pitch bend', {
+    module: 'poly', sampleRate: 48000, blockSize: 128, frames: 72000, params: [[1, 1500], [2, 4], [6, 120]],
+    midi: [
+      ...[48, 55, 60, 64, 67, 71, 74, 76].map((n, k) => ({ frame: k * 300, bytes: [0x90, n, 70 + k * 5] })),
+      { frame: 12000, bytes: [0x90, 79, 127] },
+      { frame: 20000, bytes: [0xb0, 64, 127] },
+      ...[55, 60, 64].map((n) => ({ frame: 20001, bytes: [0x80, n, 0] })),
+      { frame: 30000, bytes: [0xe0, 0x00, 0x60] },
+      { frame: 40000, bytes: [0xb0, 64, 0] },
+      { frame: 50000, bytes: [0xb0, 123, 0] },
+      { frame: 60000, bytes: [0x90, 62, 100] },
+    ],
+  }],
 ];
 
 describe('engine vs V8, bit for bit', () => {

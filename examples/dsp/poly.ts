@@ -1,0 +1,171 @@
+// poly: an 8-voice polyphonic MIDI synthesizer (0 in, 1 out, one MIDI input).
+// Shows the SDK's voice allocator (Voices: stealing, sustain pedal, pitch
+// bend, all notes off) driving per-voice oscillator -> resonant lowpass ->
+// linear ADSR, summed and scaled by a smoothed level. Every MIDI message is
+// queued with its frame and applied at that frame, so the output does not
+// depend on the block size.
+import {
+  Processor,
+  register,
+  Adsr,
+  ADSR_IDLE,
+  Biquad,
+  LOWPASS,
+  Oscillator,
+  Smoother,
+  Voices,
+  VOICES_POLY,
+  STEAL_OLDEST,
+  dbToGain,
+  velocityToGain,
+} from "../../dsp-asm";
+
+const WAVEFORM = 0;
+const CUTOFF = 1;
+const RESONANCE = 2;
+const ATTACK = 3;
+const DECAY = 4;
+const SUSTAIN = 5;
+const RELEASE = 6;
+const LEVEL = 7;
+const BEND_RANGE = 8;
+
+const VOICES = 8;
+const MAX_EVENTS = 256;
+
+class Poly extends Processor {
+  voices: Voices = new Voices(VOICES, VOICES_POLY, STEAL_OLDEST);
+  osc: StaticArray<Oscillator> = new StaticArray<Oscillator>(VOICES);
+  filter: StaticArray<Biquad> = new StaticArray<Biquad>(VOICES);
+  env: StaticArray<Adsr> = new StaticArray<Adsr>(VOICES);
+  gain: StaticArray<f32> = new StaticArray<f32>(VOICES);
+  level: Smoother = new Smoother(0);
+
+  // MIDI messages of the next block, with their frames.
+  evFrame: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
+  evStatus: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
+  evData1: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
+  evData2: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
+  evCount: i32 = 0;
+
+  constructor() {
+    super("poly", 0, 1);
+    this.midiInputs = 1;
+    for (let v = 0; v < VOICES; v++) {
+      unchecked((this.osc[v] = new Oscillator()));
+      unchecked((this.filter[v] = new Biquad()));
+      unchecked((this.env[v] = new Adsr()));
+    }
+    this.addParam("waveform", "Waveform", 0, 3, 0); // 0 saw, 1 square, 2 triangle, 3 sine
+    this.addParam("cutoff", "Cutoff", 20, 20000, 3000, "Hz");
+    this.addParam("resonance", "Resonance", 0.5, 20, 1, "Q");
+    this.addParam("attack", "Attack", 0, 5000, 5, "ms");
+    this.addParam("decay", "Decay", 0, 5000, 300, "ms");
+    this.addParam("sustain", "Sustain", 0, 1, 0.6);
+    this.addParam("release", "Release", 0, 10000, 400, "ms");
+    this.addParam("level", "Level", -60, 0, -18, "dB");
+    this.addParam("bendRange", "Bend range", 0, 24, 2, "semitones");
+  }
+
+  init(sampleRate: f32, maxFrames: i32): void {
+    this.level.setTime(0.005, sampleRate);
+  }
+
+  paramChanged(index: i32, value: f32): void {
+    const sr = this.sampleRate;
+    for (let v = 0; v < VOICES; v++) {
+      const env = unchecked(this.env[v]);
+      switch (index) {
+        case WAVEFORM:
+          unchecked(this.osc[v]).shape = <i32>Mathf.round(value);
+          break;
+        case CUTOFF:
+        case RESONANCE:
+          unchecked(this.filter[v]).set(LOWPASS, this.param(CUTOFF), this.param(RESONANCE), 0, sr);
+          break;
+        case ATTACK:
+          env.attackSamples = Adsr.samples(value / 1000, sr);
+          break;
+        case DECAY:
+          env.decaySamples = Adsr.samples(value / 1000, sr);
+          break;
+        case SUSTAIN:
+          env.setSustain(value);
+          break;
+        case RELEASE:
+          env.releaseSamples = Adsr.samples(value / 1000, sr);
+          break;
+      }
+    }
+    if (index == LEVEL) {
+      const g = dbToGain(value);
+      if (this.started) this.level.setTarget(g);
+      else this.level.reset(g);
+    } else if (index == BEND_RANGE) {
+      this.voices.bendRange = value;
+    }
+  }
+
+  midi(status: i32, data1: i32, data2: i32): void {
+    const n = this.evCount;
+    if (n >= MAX_EVENTS) return; // more than MAX_EVENTS in one block: dropped
+    unchecked((this.evFrame[n] = this.midiFrame));
+    unchecked((this.evStatus[n] = status));
+    unchecked((this.evData1[n] = data1));
+    unchecked((this.evData2[n] = data2));
+    this.evCount = n + 1;
+  }
+
+  apply(e: i32): void {
+    const voices = this.voices;
+    voices.midi(unchecked(this.evStatus[e]), unchecked(this.evData1[e]), unchecked(this.evData2[e]));
+    const sr = this.sampleRate;
+    for (let v = 0; v < VOICES; v++) {
+      if (unchecked(voices.note[v]) < 0) continue;
+      if (unchecked(voices.started[v])) {
+        unchecked((voices.started[v] = 0));
+        unchecked((this.gain[v] = velocityToGain(<i32>Mathf.round(unchecked(voices.velocity[v]) * 127))));
+        unchecked(this.env[v]).gateOn();
+      }
+      if (unchecked(voices.stopped[v])) {
+        unchecked((voices.stopped[v] = 0));
+        unchecked(this.env[v]).gateOff();
+      }
+      // Note changes and pitch bend.
+      unchecked(this.osc[v]).setFrequency(voices.frequency(v), sr);
+    }
+  }
+
+  process(frames: i32): void {
+    const out = this.output(0);
+    const voices = this.voices;
+    const count = this.evCount;
+    let e = 0;
+    let i = 0;
+    while (i < frames) {
+      while (e < count && unchecked(this.evFrame[e]) <= i) this.apply(e++);
+      const end = e < count && unchecked(this.evFrame[e]) < frames ? unchecked(this.evFrame[e]) : frames;
+      for (let k = i; k < end; k++) unchecked((out[k] = 0));
+      for (let v = 0; v < VOICES; v++) {
+        if (unchecked(voices.note[v]) < 0) continue;
+        const osc = unchecked(this.osc[v]), filter = unchecked(this.filter[v]), env = unchecked(this.env[v]);
+        const g = unchecked(this.gain[v]);
+        for (let k = i; k < end; k++) unchecked((out[k] += filter.process(osc.next()) * env.next() * g));
+        unchecked((voices.level[v] = env.level));
+        if (env.stage == ADSR_IDLE && !unchecked(voices.gate[v])) {
+          voices.free(v); // released and silent
+          filter.reset();
+        }
+      }
+      const level = this.level;
+      for (let k = i; k < end; k++) unchecked((out[k] *= level.next()));
+      i = end;
+    }
+    while (e < count) this.apply(e++); // frame offsets past the block (not sent by the host)
+    this.evCount = 0;
+    for (let v = 0; v < VOICES; v++) unchecked(this.filter[v]).flush();
+  }
+}
+
+register(new Poly());
+export * from "../../dsp-asm/abi-midi";

@@ -37,7 +37,7 @@ export type { JackVersion } from './jack.js';
 export { Server, ensureServer, isServerRunning, listServerNames } from './server.js';
 export type { EnsuredServer, ServerOptions } from './server.js';
 export { DspModule } from './dsp/module.js';
-export type { DspModuleEvents, LoadOptions, OverrunInfo, TrapInfo } from './dsp/module.js';
+export type { DspModuleEvents, LoadOptions, ModuleParam, OverrunInfo, TrapInfo } from './dsp/module.js';
 export { compile, defaultCacheDir } from './dsp/compile.js';
 export type { CompileOptions, CompiledModule } from './dsp/compile.js';
 export type { ModuleLimits } from './dsp/validate.js';

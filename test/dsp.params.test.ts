@@ -74,6 +74,19 @@ describe('sample-accurate parameters', () => {
     await m.unload();
   });
 
+  it('lists its parameters with their current values', async () => {
+    const m = await client.load(probe, { name: 'probe5' });
+    const before = m.params.map((p) => ({ id: p.id, value: p.value, default: p.default }));
+    expect(before.every((p) => p.value === p.default)).toBe(true);
+    m.setParam('value', 0.75);
+    const p = m.params.find((x) => x.id === 'value')!;
+    expect(p.value).toBe(0.75);
+    expect(p.value).toBe(m.getParam('value'));
+    expect(JSON.parse(JSON.stringify(p))).toMatchObject({ id: 'value', value: 0.75 });
+    expect(Object.isFrozen(p)).toBe(true);
+    await m.unload();
+  });
+
   it('rejects a frame that is not a JACK frame time', async () => {
     const m = await client.load(probe, { name: 'probe4' });
     for (const frame of [-1, 1.5, 2 ** 32]) {

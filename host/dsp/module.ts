@@ -110,6 +110,11 @@ async function waitLetGo(host: DspHost, timeoutMs = LET_GO_TIMEOUT_MS): Promise<
   }
 }
 
+/** A parameter of a loaded module: its descriptor and the value last set (or the default). */
+export interface ModuleParam extends ParamInfo {
+  readonly value: number;
+}
+
 /** A DSP module running in a client. Created by `client.load()`. */
 export class DspModule extends EventEmitter<DspModuleEvents> {
   /** Name (prefix of its port names). */
@@ -122,8 +127,8 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   readonly midiInput: OwnPort | undefined;
   /** MIDI output port, when jw_describe declares midiOutputs. */
   readonly midiOutput: OwnPort | undefined;
-  /** Parameters from jw_param_count / jw_describe. */
-  readonly params: readonly ParamInfo[];
+  /** Parameters from jw_param_count / jw_describe, each with its current `value` (what getParam returns). */
+  readonly params: readonly ModuleParam[];
   /** What jw_describe said. */
   readonly description: ModuleDescription;
   /** The compiled module (reusable for render() or another load()). */
@@ -155,7 +160,9 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.outputs = ports.outputs;
     this.midiInput = ports.midiInput;
     this.midiOutput = ports.midiOutput;
-    this.params = loaded.params;
+    this.params = loaded.params.map((p) =>
+      Object.freeze(Object.defineProperty({ ...p }, 'value', { get: () => this.#values[p.index] as number, enumerable: true }) as ModuleParam),
+    );
     this.description = loaded.description;
     this.#values = values;
     this.#given = given;

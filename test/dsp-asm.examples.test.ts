@@ -215,6 +215,46 @@ describe('examples/dsp/poly.ts', () => {
   });
 });
 
+describe('examples/dsp/drums.ts', () => {
+  const sr = 48000;
+  const hitAt = (frame: number, note: number, vel = 127) => ({ frame, bytes: [0x90, note, vel] });
+  const rms = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / x.length);
+
+  it('is silent until a hit, starts at its frame, ignores notes it has no drum for, and decays to exact silence', () => {
+    const y = render('drums', { sampleRate: sr, blockSize: 256, frames: 4 * sr, midi: [hitAt(500, 60), hitAt(1000, 36)] }).outputs[0]!;
+    expect(y.subarray(0, 1001).every((v) => v === 0)).toBe(true); // a kick starts at sine phase 0
+    expect(y[1001]).not.toBe(0);
+    expect(rms(y.subarray(1000, 1000 + 4800))).toBeGreaterThan(0.05);
+    expect(y.subarray(3 * sr).every((v) => v === 0)).toBe(true); // 300 ms decay: below -140 dB long before 3 s
+  });
+
+  it('kick: the pitch falls from two octaves up to the tuned pitch', () => {
+    const y = render('drums', { sampleRate: sr, blockSize: 128, frames: sr / 2, params: [[5, 60]], midi: [hitAt(0, 36)] }).outputs[0]!;
+    const late = y.subarray(9600, 19200); // 200-400 ms: settled at 60 Hz
+    expect(amplitudeAt(late, 60, sr, late.length)).toBeGreaterThan(4 * amplitudeAt(late, 120, sr, late.length));
+    let crossings = 0; // the first 10 ms: well above 60 Hz
+    for (let i = 1; i < 480; i++) if (Math.sign(y[i]!) !== Math.sign(y[i - 1]!) && y[i] !== 0) crossings++;
+    expect(crossings).toBeGreaterThan(2 * 2 * 60 * 0.01);
+  });
+
+  it('a closed hi-hat chokes a ringing open one', () => {
+    const open = render('drums', { sampleRate: sr, blockSize: 128, frames: sr / 2, midi: [hitAt(0, 46)] }).outputs[0]!;
+    const choked = render('drums', { sampleRate: sr, blockSize: 128, frames: sr / 2, midi: [hitAt(0, 46), hitAt(4800, 42)] }).outputs[0]!;
+    expect(countDiffering(open.subarray(0, 4800), choked.subarray(0, 4800))).toBe(0);
+    const tail = (x: Float32Array) => rms(x.subarray(7200, 12000)); // 150-250 ms
+    expect(tail(open)).toBeGreaterThan(0.001);
+    expect(tail(choked)).toBeLessThan(tail(open) / 100);
+  });
+
+  it('renders the same samples for every block size (hits are sample-accurate)', () => {
+    const opts = { sampleRate: sr, frames: 24000, midi: [hitAt(7, 36), hitAt(3001, 38, 90), hitAt(3001, 42), hitAt(9000, 46, 64), hitAt(12345, 42)] };
+    const a = render('drums', { ...opts, blockSize: 64 }).outputs[0]!;
+    for (const blockSize of [1, 100, 1024, 24000]) {
+      expect(countDiffering(render('drums', { ...opts, blockSize }).outputs[0]!, a), `block ${blockSize}`).toBe(0);
+    }
+  });
+});
+
 describe('V8 reference host', () => {
   it('is deterministic and reports the describe JSON', () => {
     const opts = { sampleRate: 44100, blockSize: 100, frames: 3000, midi: [{ frame: 50, bytes: [0x90, 60, 90] }] };

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { f32, noise, wasmBytes } from './helpers/asm.js';
 import { renderV8 } from './helpers/v8-render.js';
 
-const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly'];
+const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums'];
 const REQUIRED = ['memory', 'jw_abi', 'jw_init', 'jw_inputs', 'jw_outputs', 'jw_input', 'jw_output', 'jw_process'];
 const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi'];
 
@@ -41,7 +41,7 @@ const exportNames = (dir: 'dsp' | 'examples', name: string) =>
 describe('dsp-asm module shape', () => {
   it('examples export exactly the ABI (jw_midi only with a MIDI input) and import only env.abort', () => {
     for (const name of EXAMPLES) {
-      const midi = name === 'synth' || name === 'poly';
+      const midi = name === 'synth' || name === 'poly' || name === 'drums';
       const expected = [...REQUIRED, ...OPTIONAL.filter((e) => midi || e !== 'jw_midi')].sort();
       expect(exportNames('examples', name), name).toEqual(expected);
       expect(imports('examples', name), name).toEqual(['env.abort']);

@@ -77,6 +77,14 @@ const cases: [string, Case][] = [
     module: 'synth', sampleRate: 48000, blockSize: 64, frames: 30000, params: [[0, 1], [3, 200], [6, 50]],
     midi: [{ frame: 10, bytes: [0x90, 57, 110] }, { frame: 20000, bytes: [0x80, 57, 0] }],
   }],
+  ['drum machine: kick, snare, hats with a choke', {
+    module: 'drums', sampleRate: 44100, blockSize: 100, frames: 44100, params: [[1, 500], [5, 45]],
+    midi: [0, 11025, 22050, 33075].flatMap((f, k) => [
+      { frame: f, bytes: [0x90, 36, 127] },
+      { frame: f + 5512, bytes: [0x90, 38, 100 - k * 10] },
+      { frame: f + 2756, bytes: [0x90, k % 2 ? 46 : 42, 90] },
+    ]),
+  }],
   ['poly synth: chords, a stolen voice, sustain pedal, pitch bend', {
     module: 'poly', sampleRate: 48000, blockSize: 128, frames: 72000, params: [[1, 1500], [2, 4], [6, 120]],
     midi: [

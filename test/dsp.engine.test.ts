@@ -237,8 +237,8 @@ describe('parameters', () => {
   it('lists the parameters jw_describe declares, with defaults', async () => {
     await withModule(mods.probe, { name: 'plist' }, async (m) => {
       expect(m.params).toEqual([
-        { index: 0, id: 'value', name: 'Level', min: -10, max: 10, default: 0.25, unit: 'dB' },
-        { index: 1, id: 'free', name: 'free', min: undefined, max: undefined, default: 0, unit: '' },
+        { index: 0, id: 'value', name: 'Level', min: -10, max: 10, default: 0.25, unit: 'dB', value: 0.25 },
+        { index: 1, id: 'free', name: 'free', min: undefined, max: undefined, default: 0, unit: '', value: 0 },
       ]);
       expect(m.getParam('value')).toBe(0.25);
       expect(m.getParam('free')).toBe(0);

@@ -15,6 +15,7 @@ import { render } from './dsp/render.js';
 import { toCompiled } from './dsp/instance.js';
 import type { CompiledModule } from './dsp/compile.js';
 import { readWav, writeWav } from './wav.js';
+import { startModuleCommands } from './cli-module-commands.js';
 
 const HELP = `jackwasm: realtime audio for Node.js on JACK
 
@@ -34,7 +35,9 @@ Commands:
                                   Render a DSP module offline to a 32-bit float WAV
   run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
       [--param name=value ...] [--seconds N]
-                                  Run a DSP module in a new client until Ctrl-C
+                                  Run a DSP module in a new client until Ctrl-C;
+                                  reads commands (set, note, params, stats, ...;
+                                  "help") from standard input
 
 Options for every command:
   --server NAME                   JACK server name (default: $JACK_DEFAULT_SERVER or "default")
@@ -191,13 +194,24 @@ async function main(argv: string[]): Promise<number> {
         if (m.params.length) console.log(`params: ${m.params.map((p) => `${p.id}=${m.getParam(p.index).toFixed(3)}${p.unit ? ` ${p.unit}` : ''}`).join(', ')}`);
         let xruns = 0;
         client.on('xrun', () => xruns++);
+        let quit = () => {};
+        let deadline: NodeJS.Timeout | undefined;
         const stop = new Promise<void>((resolve) => {
+          quit = resolve;
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
-          if (seconds !== undefined) setTimeout(resolve, seconds * 1000);
+          if (seconds !== undefined) deadline = setTimeout(resolve, seconds * 1000);
         });
-        const timer = setInterval(() => console.log(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);
+        // Commands on standard input (a terminal or a pipe); its end does not stop the module.
+        const closeCommands = startModuleCommands(process.stdin, { client, module: m, xruns: () => xruns, print: (l) => console.log(l), quit: () => quit() });
+        if (process.stdin.isTTY) console.log(color('dim', 'type "help" for commands'));
+        const timer = process.stdin.isTTY
+          ? undefined
+          : setInterval(() => console.log(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);
         await stop;
+        clearTimeout(deadline);
+        closeCommands();
+        process.stdin.pause();
         clearInterval(timer);
         console.log(`stopped after ${m.cycles} cycles, ${xruns} xruns`);
         await m.unload();

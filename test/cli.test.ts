@@ -181,4 +181,30 @@ describe('jackwasm render / run', () => {
     // 1 s at 48 kHz / 256 frames is ~187 cycles.
     expect(Number(m![1])).toBeGreaterThan(100);
   });
+
+  it('takes commands on standard input while it runs: set, params, notes, stats, errors, quit', async () => {
+    const child = spawn(process.execPath, [cli, 'run', example('synth'), '--server', server.name, '--seconds', '20'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 500 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(out).toMatch(re);
+    };
+    await waitFor(/running "synth"/);
+    const t0 = performance.now();
+    child.stdin.write('set cutoff 800\nparams\nnote 60 90\noff 60\nset cutoff loud\nset nope 1\nnote 200\nfrobnicate\nstats\nhelp\n');
+    await waitFor(/commands:/);
+    child.stdin.write('quit\n');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(0);
+    expect(performance.now() - t0).toBeLessThan(10000); // quit, not the 20 s
+    expect(out).toContain('cutoff = 800\n');
+    expect(out).toMatch(/^cutoff = 800 Hz \(20\.\.20000\) "Cutoff"$/m);
+    expect(out).toContain('error: value must be a number, got loud');
+    expect(out).toContain('error: setParam(synth): no parameter "nope" (parameters: waveform, cutoff,');
+    expect(out).toContain('error: note must be an integer in [0, 127], got 200');
+    expect(out).toContain('error: unknown command "frobnicate" (help lists them)');
+    expect(out).toMatch(/cycles \d+, xruns \d+, DSP load [\d.]+%, module [\d.]+ µs last \/ [\d.]+ µs max, overruns 0, trap none/);
+    expect(out).toMatch(/stopped after \d+ cycles/);
+  });
 });

@@ -3,6 +3,7 @@
  * runs: set parameters, play notes, show parameters and statistics, reset.
  * One command per line; `help` lists them. Errors are printed, never fatal.
  */
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Client } from './client.js';
 import type { DspModule } from './dsp/module.js';
@@ -94,8 +95,13 @@ export async function runModuleCommand(line: string, ctx: ModuleCommandsContext)
 }
 
 /** Reads commands from `input` until it ends or the returned function is called. */
-export function startModuleCommands(input: NodeJS.ReadableStream, ctx: ModuleCommandsContext): () => void {
+export function startModuleCommands(input: NodeJS.ReadableStream & { isTTY?: boolean }, ctx: ModuleCommandsContext): () => void {
+  // Rationale: started in the background of a shell (`jackwasm run x.wasm &`),
+  // reading the terminal would stop the process (SIGTTIN): no commands then.
+  if (input.isTTY && !inForeground()) return () => {};
   const rl = createInterface({ input, terminal: false });
+  const onError = () => rl.close();
+  input.on('error', onError);
   let chain = Promise.resolve();
   rl.on('line', (line) => {
     // One at a time, in order (reset is asynchronous).
@@ -103,5 +109,19 @@ export function startModuleCommands(input: NodeJS.ReadableStream, ctx: ModuleCom
       runModuleCommand(line, ctx).catch((err: unknown) => ctx.print(`error: ${err instanceof JackError || err instanceof Error ? err.message : String(err)}`)),
     );
   });
-  return () => rl.close();
+  return () => {
+    rl.close();
+    input.off('error', onError);
+  };
+}
+
+/** Whether this process is in its terminal's foreground process group (Linux /proc; true if unknown). */
+export function inForeground(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return f[2] === f[5]; // pgrp, tpgid
+  } catch {
+    return true;
+  }
 }

@@ -15,7 +15,7 @@ import { render } from './dsp/render.js';
 import { toCompiled } from './dsp/instance.js';
 import type { CompiledModule } from './dsp/compile.js';
 import { readWav, writeWav } from './wav.js';
-import { startModuleCommands } from './cli-module-commands.js';
+import { inForeground, startModuleCommands } from './cli-module-commands.js';
 
 const HELP = `jackwasm: realtime audio for Node.js on JACK
 
@@ -204,7 +204,7 @@ async function main(argv: string[]): Promise<number> {
         });
         // Commands on standard input (a terminal or a pipe); its end does not stop the module.
         const closeCommands = startModuleCommands(process.stdin, { client, module: m, xruns: () => xruns, print: (l) => console.log(l), quit: () => quit() });
-        if (process.stdin.isTTY) console.log(color('dim', 'type "help" for commands'));
+        if (process.stdin.isTTY && inForeground()) console.log(color('dim', 'type "help" for commands'));
         const timer = process.stdin.isTTY
           ? undefined
           : setInterval(() => console.log(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);

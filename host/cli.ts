@@ -160,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
       const frames = seconds !== undefined ? Math.round(seconds * sampleRate) : input ? Math.max(...input.channels.map((c) => c.length)) : sampleRate;
       if (input && input.sampleRate !== sampleRate) say(`note: ${values.in} is ${input.sampleRate} Hz; rendering at ${sampleRate} Hz without resampling`);
       const source = await moduleSource(file);
+      if (source.iface.exports.has('jw_midi')) say(`note: ${file} plays MIDI, and render sends it none (use render() from the library with { midi }): the output is what it makes without notes`);
       const bar = frames > 4 * sampleRate && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} frames', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
       bar?.start(frames, 0);
       const t0 = performance.now();

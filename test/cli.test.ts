@@ -192,13 +192,19 @@ describe('jackwasm render / run', () => {
     };
     await waitFor(/running "synth"/);
     const t0 = performance.now();
-    child.stdin.write('set cutoff 800\nparams\nnote 60 90\noff 60\nset cutoff loud\nset nope 1\nnote 200\nfrobnicate\nstats\nhelp\n');
+    child.stdin.write('set cutoff 800\nset Resonance 2\nparams\nnote 60 90\nwait 0.2\noff 60\nset cutoff loud\nset nope 1\nnote 200\nnote 0x3c\nfrobnicate\nstats extra\nstats\nhelp\n');
     await waitFor(/commands:/);
-    child.stdin.write('quit\n');
+    child.stdin.write('quit\nset cutoff 500\n');
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     expect(code).toBe(0);
     expect(performance.now() - t0).toBeLessThan(10000); // quit, not the 20 s
     expect(out).toContain('cutoff = 800\n');
+    expect(out).toContain('resonance = 2\n'); // by its name
+    expect(out).toMatch(/^sustain = 0\.7 /m); // f32 shown as its shortest decimal
+    expect(out).toContain('note on 60 velocity 90\nnote off 60\n');
+    expect(out).toContain('error: note must be an integer in [0, 127], got 0x3c');
+    expect(out).toContain('error: stats takes no arguments');
+    expect(out).not.toContain('cutoff = 500'); // after quit: ignored
     expect(out).toMatch(/^cutoff = 800 Hz \(20\.\.20000\) "Cutoff"$/m);
     expect(out).toContain('error: value must be a number, got loud');
     expect(out).toContain('error: setParam(synth): no parameter "nope" (parameters: waveform, cutoff,');

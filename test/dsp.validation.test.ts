@@ -300,6 +300,11 @@ describe('compile options', () => {
     },
   );
 
+  it('refuses MIDI events for a module that takes no MIDI, as sendMidi does live', async () => {
+    const err = await rejection(render(await abi('gain'), { frames: 16, midi: [{ frame: 0, bytes: [0x90, 60, 100] }] }));
+    expectError(err, 'INVALID_ARGUMENT', 'the module takes no MIDI (it does not export jw_midi)');
+  });
+
   it('refuses a misspelt option in render(), load() and compile() instead of ignoring it', async () => {
     const bytes = await abi('gain');
     const opts = (o: object) => o as Record<string, never>;

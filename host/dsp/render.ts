@@ -82,6 +82,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     const who = `render(${compiled.name})`;
     const explicit = resolveParams(loaded.params, options.params, who);
     if (explicit.length && !info.hasParamSet) fail('INVALID_ARGUMENT', `${who}: the module has no parameters`);
+    if (events.length && !compiled.iface.exports.has('jw_midi')) fail('INVALID_ARGUMENT', `${who}: the module takes no MIDI (it does not export jw_midi)`);
     // The declared defaults first, then the requested values (as load() does).
     const params: [number, number][] = [...loaded.declared].sort((a, b) => a - b).map((i) => [i, loaded.params[i]!.default]);
     params.push(...explicit);

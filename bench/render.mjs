@@ -45,7 +45,8 @@ const modules = [
 
 async function publicRender(compiled) {
   const t0 = performance.now();
-  await render(compiled, { frames, blockSize: 128, sampleRate, midi: midi.map(([frame, ...bytes]) => ({ frame, bytes })) });
+  const withMidi = compiled.iface.exports.has('jw_midi');
+  await render(compiled, { frames, blockSize: 128, sampleRate, ...(withMidi ? { midi: midi.map(([frame, ...bytes]) => ({ frame, bytes })) } : {}) });
   return performance.now() - t0;
 }
 

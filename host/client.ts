@@ -19,31 +19,25 @@ import {
   type RegisterOptions,
 } from './port.js';
 import {
+  checkTimebase,
+  DEFAULT_TIMEBASE,
   transportStateName,
   type Position,
   type RepositionTarget,
   type TimebaseSettings,
   type TransportStateName,
 } from './transport.js';
-import { subjectUuid, type Subject } from './metadata.js';
+import type { Subject } from './metadata.js';
+import * as meta from './client-metadata.js';
+import { recordPorts } from './client-record.js';
+import { compilePortFilter } from './port-filter.js';
+import { clientExists } from './client-exists.js';
+import { processTimeOf } from './process-time.js';
 import { DspModule, loadModule, type DspHost, type LoadOptions } from './dsp/module.js';
 import type { ModuleSource } from './dsp/instance.js';
 
-export type {
-  ClientEvents,
-  ClientOptions,
-  CycleTimes,
-  PortFilter,
-  ProcessTime,
-  PropertyChange,
-  Recording,
-  SyncHandler,
-  TransportQuery,
-} from './client-types.js';
 import type { ClientEvents, ClientOptions, CycleTimes, PortFilter, ProcessTime, PropertyChange, Recording, SyncHandler, TransportQuery } from './client-types.js';
 
-let recordSeq = 0;
-const DEFAULT_TIMEBASE: Required<TimebaseSettings> = { bpm: 120, beatsPerBar: 4, beatType: 4, ticksPerBeat: 1920 };
 const CHANGES: PropertyChange[] = ['created', 'changed', 'deleted'];
 const EBUSY = 16;
 const EINVAL = 22;
@@ -365,47 +359,13 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   /** Ports matching all given filters, in JACK's order. */
   getPorts(filter: PortFilter = {}): Port[] {
     this.assertUsable('Client.getPorts');
-    require_(typeof filter === 'object' && filter !== null, 'getPorts: filter must be an object');
-    let re: RegExp | undefined;
-    if (filter.namePattern !== undefined) {
-      if (filter.namePattern instanceof RegExp) re = filter.namePattern;
-      else {
-        require_(typeof filter.namePattern === 'string', 'getPorts: namePattern must be a RegExp or a string');
-        try {
-          re = new RegExp(filter.namePattern);
-        } catch (err) {
-          fail('INVALID_ARGUMENT', `getPorts: invalid namePattern ${JSON.stringify(filter.namePattern)}: ${(err as Error).message}`);
-        }
-      }
-    }
-    require_(!(filter.isAudio && filter.isMidi), 'getPorts: a port cannot be both audio and MIDI');
-    let type: string | null = filter.type ?? null;
-    if (filter.isAudio) type = C.DEFAULT_AUDIO_TYPE;
-    if (filter.isMidi) type = C.DEFAULT_MIDI_TYPE;
-    const flagFilters: [boolean | undefined, number][] = [
-      [filter.isInput, C.PortIsInput],
-      [filter.isOutput, C.PortIsOutput],
-      [filter.isPhysical, C.PortIsPhysical],
-      [filter.canMonitor, C.PortCanMonitor],
-      [filter.isTerminal, C.PortIsTerminal],
-    ];
-    let required = 0;
-    for (const [want, bit] of flagFilters) if (want === true) required |= bit;
-    // JACK anchors nothing: match it by escaping the type for its POSIX regex.
-    const typeRe = type === null ? null : `^${type.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-    const names = (this.n.getPorts(typeRe, required) ?? []).filter((n) => {
-      if (!re) return true;
-      re.lastIndex = 0;
-      return re.test(n);
-    });
+    const f = compilePortFilter(filter);
     const out: Port[] = [];
-    for (const name of names) {
+    for (const name of this.n.getPorts(f.typeRe, f.required) ?? []) {
+      if (!f.nameMatches(name)) continue;
       const p = this.n.portByName(name);
       if (!p) continue; // unregistered meanwhile
-      const flags = p.flags() as number;
-      if (flagFilters.some(([want, bit]) => want === false && (flags & bit) !== 0)) continue;
-      if (filter.isAudio === false && p.type() === C.DEFAULT_AUDIO_TYPE) continue;
-      if (filter.isMidi === false && p.type() === C.DEFAULT_MIDI_TYPE) continue;
+      if (f.excludes(p.flags() as number, p.type() as string)) continue;
       out.push(this.#wrap(p, name));
     }
     return out;
@@ -608,28 +568,17 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   /** Sets a metadata property on a subject (Port, Client, client or port name, or UUID). */
   setProperty(subject: Subject, key: string, value: string, type?: string): void {
     this.assertUsable('Client.setProperty');
-    require_(typeof key === 'string' && key.length > 0, 'setProperty: key must be a non-empty string');
-    require_(typeof value === 'string', 'setProperty: value must be a string');
-    require_(type === undefined || typeof type === 'string', 'setProperty: type must be a string');
-    const uuid = this.#subject(subject, 'setProperty');
-    check(this.n.setProperty(uuid, key, value, type ?? null), `setProperty ${key} on ${uuid}`);
+    meta.setProperty(this.n, this.#subject(subject, 'setProperty'), key, value, type);
   }
   /** Removes one property. Returns false if it did not exist. */
   removeProperty(subject: Subject, key: string): boolean {
     this.assertUsable('Client.removeProperty');
-    require_(typeof key === 'string' && key.length > 0, 'removeProperty: key must be a non-empty string');
-    const uuid = this.#subject(subject, 'removeProperty');
-    if (native.getProperty(uuid, key) === null) return false;
-    check(this.n.removeProperty(uuid, key), `removeProperty ${key} on ${uuid}`);
-    return true;
+    return meta.removeProperty(this.n, this.#subject(subject, 'removeProperty'), key);
   }
   /** Removes all properties of a subject; returns how many were removed. */
   removeProperties(subject: Subject): number {
     this.assertUsable('Client.removeProperties');
-    const uuid = this.#subject(subject, 'removeProperties');
-    const n = this.n.removeProperties(uuid) as number;
-    if (n < 0) fail('JACK_FAILED', `removeProperties on ${uuid} failed (JACK error ${n})`, { jackCode: n });
-    return n;
+    return meta.removeProperties(this.n, this.#subject(subject, 'removeProperties'));
   }
   /** Removes every property of every subject (on this server's metadata store). */
   removeAllProperties(): void {
@@ -638,33 +587,18 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   }
 
   #subject(subject: Subject, what: string): string {
-    if (subject instanceof Client) return subject.uuid;
-    if (typeof subject === 'string' && !/^\d+$/.test(subject)) {
-      // A port name, else a client name.
-      const p = this.n.portByName(subject);
-      if (p) return p.uuid() as string;
-      const u = this.n.uuidForClientName(subject);
-      if (u) return u;
-      fail('NO_SUCH_PORT', `${what}: no port or client named "${subject}"`);
-    }
-    return subjectUuid(subject, what);
+    return subject instanceof Client ? subject.uuid : meta.subjectOn(this.n, subject, what);
   }
 
   /** UUID of the client with this name. @throws NO_SUCH_CLIENT */
   getUuidForClientName(name: string): string {
     this.assertUsable('Client.getUuidForClientName');
-    require_(typeof name === 'string' && name.length > 0, 'getUuidForClientName: name must be a non-empty string');
-    const u = this.n.uuidForClientName(name);
-    if (u === null) fail('NO_SUCH_CLIENT', `no client named "${name}"`);
-    return u;
+    return meta.uuidForClientName(this.n, name);
   }
   /** Name of the client with this UUID. @throws NO_SUCH_CLIENT */
   getClientNameByUuid(uuid: string | bigint | number): string {
     this.assertUsable('Client.getClientNameByUuid');
-    const u = subjectUuid(uuid, 'getClientNameByUuid');
-    const n = this.n.clientNameByUuid(u);
-    if (n === null) fail('NO_SUCH_CLIENT', `no client with UUID ${u}`);
-    return n;
+    return meta.clientNameByUuid(this.n, uuid);
   }
 
   // --- DSP modules ------------------------------------------------------------------
@@ -732,37 +666,8 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
    */
   async record(sources: (Port | string)[], options: { frames?: number; seconds?: number } = {}): Promise<Recording> {
     this.assertUsable('Client.record');
-    require_(Array.isArray(sources) && sources.length > 0 && sources.length <= 64, 'record: sources must be an array of 1 to 64 ports');
-    if (!this.active) fail('INVALID_ARGUMENT', `record: client "${this.#name}" must be active to record`);
-    const rate = this.sampleRate;
-    const frames = options.frames ?? (options.seconds !== undefined ? Math.round(options.seconds * rate) : undefined);
-    require_(frames !== undefined && Number.isInteger(frames) && frames > 0 && frames <= 2 ** 28, `record: frames must be a positive integer (or give seconds), got ${String(frames)}`);
-    const srcs = sources.map((s) => this.#resolve(s, 'record'));
-    for (const s of srcs) {
-      if (!s.isAudio) fail('TYPE_MISMATCH', `record: "${s.name}" is not an audio port`);
-      if (!s.isOutput) fail('DIRECTION_MISMATCH', `record: "${s.name}" is an input port; record from output ports`);
-    }
-    const tag = `record_${++recordSeq}`;
-    const ports = srcs.map((_, i) => this.inports.register(`${tag}_${i + 1}`));
-    try {
-      srcs.forEach((s, i) => this.connect(s, ports[i] as OwnPort));
-      // New connections take effect at the next cycle.
-      const cycleMs = (1000 * this.blockSize) / rate;
-      await new Promise((r) => setTimeout(r, 2 * cycleMs + 5));
-      this.assertUsable('Client.record');
-      const id = this.n.recStart(ports.map((p) => p[kNative] as NativePort), frames);
-      if (!id) fail('QUEUE_FULL', 'record: too many recordings waiting');
-      const deadline = Date.now() + (1000 * frames) / rate + 10000;
-      for (;;) {
-        this.assertUsable('Client.record');
-        const r = this.n.recPoll(id);
-        if (r) return { channels: r.data, startFrame: r.startFrame, sampleRate: rate };
-        if (Date.now() > deadline) fail('JACK_FAILED', `record: no audio cycles arrived for ${(1000 * frames) / rate + 10000} ms (is the server running?)`);
-        await new Promise((r2) => setTimeout(r2, Math.max(2, Math.min(50, cycleMs))));
-      }
-    } finally {
-      if (!this.#closed) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
-    }
+    require_(Array.isArray(sources), 'record: sources must be an array of 1 to 64 ports');
+    return recordPorts(this, sources.map((x) => this.#resolve(x, 'record')), options, () => this.#closed);
   }
 
   /** @internal */
@@ -871,24 +776,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
    */
   get processTime(): ProcessTime {
     this.assertUsable('Client.processTime');
-    const p = this[kNative].stats().process;
-    const histogram = p.histogram;
-    return {
-      cycles: p.cycles,
-      meanUs: p.cycles ? p.totalNs / p.cycles / 1000 : 0,
-      maxUs: p.maxNs / 1000,
-      histogram,
-      percentileUs(q: number): number {
-        require_(typeof q === 'number' && q >= 0 && q <= 100, `percentileUs: p must be in [0, 100], got ${q}`);
-        const total = histogram.reduce((a, b) => a + b, 0);
-        let seen = 0;
-        for (let i = 0; i < histogram.length; i++) {
-          seen += histogram[i] as number;
-          if (total && seen >= (q / 100) * total) return 2 ** i / 1000;
-        }
-        return 0;
-      },
-    };
+    return processTimeOf(this[kNative].stats().process);
   }
 
   /** @internal */
@@ -897,25 +785,6 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   }
 }
 
-/** True if a client with this name is registered on the server. */
-async function clientExists(name: string, serverName: string | undefined): Promise<boolean> {
-  const n = new native.NativeClient(() => {});
-  const r = await n.open(`jwprobe-${process.pid}-${Date.now() % 1e6}`, C.NoStartServer, serverName ?? null, null);
-  if (!r.ok) return false;
-  try {
-    return n.uuidForClientName(name) !== null;
-  } finally {
-    await n.close();
-  }
-}
-
 function isU32(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n < 2 ** 32;
-}
-
-function checkTimebase(s: Required<TimebaseSettings>): Required<TimebaseSettings> {
-  for (const k of ['bpm', 'beatsPerBar', 'beatType', 'ticksPerBeat'] as const) {
-    require_(typeof s[k] === 'number' && Number.isFinite(s[k]) && s[k] > 0, `setTimebase: ${k} must be a positive finite number, got ${String(s[k])}`);
-  }
-  return { bpm: s.bpm, beatsPerBar: s.beatsPerBar, beatType: s.beatType, ticksPerBeat: s.ticksPerBeat };
 }

@@ -13,7 +13,7 @@ export type {
   Recording,
   SyncHandler,
   TransportQuery,
-} from './client.js';
+} from './client-types.js';
 export { Port, OwnPort, Ports, maxPortNameBytes } from './port.js';
 export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';
 export { Status } from './status.js';

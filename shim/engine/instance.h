@@ -51,11 +51,6 @@ class Instance {
 
   // [audio-thread] (or [worker] offline) Unwatched calls: the caller holds a
   // watchdog window. Each returns 0 or a trap code.
-  int Process(int32_t frames) {
-    jw_val a[1];
-    a[0].i32 = frames;
-    return api_->call(inst_, JW_X_PROCESS, a, nullptr);
-  }
   int ParamSet(int32_t index, float value) {
     jw_val a[2];
     a[0].i32 = index;

@@ -1,0 +1,47 @@
+/**
+ * Client.record: audio from output ports (of any client) into JS, through
+ * temporary input ports the audio thread records from into preallocated
+ * buffers.
+ */
+import type { Client } from './client.js';
+import type { Recording } from './client-types.js';
+import { fail, require_ } from './errors.js';
+import { kNative, type NativeClient, type NativePort } from './native.js';
+import type { OwnPort, Port } from './port.js';
+
+let recordSeq = 0;
+
+/** Records `srcs` (resolved ports) for `frames` or `seconds`; `closed` tells whether the client closed meanwhile. */
+export async function recordPorts(client: Client, srcs: Port[], options: { frames?: number; seconds?: number }, closed: () => boolean): Promise<Recording> {
+  require_(srcs.length > 0 && srcs.length <= 64, 'record: sources must be an array of 1 to 64 ports');
+  const n = client[kNative] as NativeClient;
+  if (!client.active) fail('INVALID_ARGUMENT', `record: client "${client.name}" must be active to record`);
+  const rate = client.sampleRate;
+  const frames = options.frames ?? (options.seconds !== undefined ? Math.round(options.seconds * rate) : undefined);
+  require_(frames !== undefined && Number.isInteger(frames) && frames > 0 && frames <= 2 ** 28, `record: frames must be a positive integer (or give seconds), got ${String(frames)}`);
+  for (const s of srcs) {
+    if (!s.isAudio) fail('TYPE_MISMATCH', `record: "${s.name}" is not an audio port`);
+    if (!s.isOutput) fail('DIRECTION_MISMATCH', `record: "${s.name}" is an input port; record from output ports`);
+  }
+  const tag = `record_${++recordSeq}`;
+  const ports = srcs.map((_, i) => client.inports.register(`${tag}_${i + 1}`));
+  try {
+    srcs.forEach((s, i) => client.connect(s, ports[i] as OwnPort));
+    // New connections take effect at the next cycle.
+    const cycleMs = (1000 * client.blockSize) / rate;
+    await new Promise((r) => setTimeout(r, 2 * cycleMs + 5));
+    client.assertUsable('Client.record');
+    const id = n.recStart(ports.map((p) => p[kNative] as NativePort), frames);
+    if (!id) fail('QUEUE_FULL', 'record: too many recordings waiting');
+    const deadline = Date.now() + (1000 * frames) / rate + 10000;
+    for (;;) {
+      client.assertUsable('Client.record');
+      const r = n.recPoll(id);
+      if (r) return { channels: r.data, startFrame: r.startFrame, sampleRate: rate };
+      if (Date.now() > deadline) fail('JACK_FAILED', `record: no audio cycles arrived for ${(1000 * frames) / rate + 10000} ms (is the server running?)`);
+      await new Promise((r2) => setTimeout(r2, Math.max(2, Math.min(50, cycleMs))));
+    }
+  } finally {
+    if (!closed()) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+  }
+}

@@ -11,3 +11,4 @@ export * from "./adsr";
 export * from "./delay";
 export * from "./mix";
 export * from "./voices";
+export * from "./events";

@@ -6,7 +6,7 @@
 // the hats high-passed noise; each decay parameter is the time to fall by
 // 60 dB. Noise comes from a xorshift generator, so renders are deterministic. Hits are sample-accurate: each MIDI message is
 // applied at its frame.
-import { Processor, register, Biquad, BANDPASS, HIGHPASS, SineOsc, Smoother, dbToGain, velocityToGain } from "../../dsp-asm";
+import { EventQueue, Processor, register, Biquad, BANDPASS, HIGHPASS, SineOsc, Smoother, dbToGain, velocityToGain } from "../../dsp-asm";
 
 const LEVEL = 0;
 const KICK_DECAY = 1;
@@ -51,10 +51,7 @@ class Drums extends Processor {
   noise: u32 = 0x6a77;
   level: Smoother = new Smoother(0);
 
-  evFrame: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evNote: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evVel: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evCount: i32 = 0;
+  hits: EventQueue = new EventQueue(MAX_EVENTS); // note, velocity
 
   constructor() {
     super("drums", 0, 1);
@@ -101,17 +98,12 @@ class Drums extends Processor {
   }
 
   noteOn(note: i32, velocity: i32): void {
-    const n = this.evCount;
-    if (n >= MAX_EVENTS) return; // more than MAX_EVENTS in one block: dropped
-    unchecked((this.evFrame[n] = this.midiFrame));
-    unchecked((this.evNote[n] = note));
-    unchecked((this.evVel[n] = velocity));
-    this.evCount = n + 1;
+    this.hits.push(this.midiFrame, note, velocity, 0); // more than MAX_EVENTS in one block: dropped
   }
 
   hit(e: i32): void {
-    const g = velocityToGain(unchecked(this.evVel[e]));
-    switch (unchecked(this.evNote[e])) {
+    const g = velocityToGain(unchecked(this.hits.b[e]));
+    switch (unchecked(this.hits.a[e])) {
       case KICK:
         this.kick.reset(0);
         this.kickAmp = g;
@@ -147,10 +139,10 @@ class Drums extends Processor {
     const out = this.output(0);
     const sr = this.sampleRate;
     const base = this.param(TUNE);
-    const count = this.evCount;
+    const hits = this.hits;
     let e = 0;
     for (let i = 0; i < frames; i++) {
-      while (e < count && unchecked(this.evFrame[e]) <= i) this.hit(e++);
+      while (hits.due(e, i)) this.hit(e++);
       // Kick.
       this.kick.setFrequency(base + this.kickPitch, sr);
       let y = this.kick.next() * this.kickAmp;
@@ -171,8 +163,8 @@ class Drums extends Processor {
       if (this.snareNoiseAmp < 1e-7) this.snareNoiseAmp = 0;
       if (this.hatAmp < 1e-7) this.hatAmp = 0;
     }
-    while (e < count) this.hit(e++); // frame offsets past the block (not sent by the host)
-    this.evCount = 0;
+    while (e < hits.count) this.hit(e++); // frame offsets past the block (not sent by the host)
+    hits.clear();
     this.snareFilter.flush();
     this.hatFilter.flush();
   }

@@ -5,6 +5,7 @@
 // queued with its frame and applied at that frame, so the output does not
 // depend on the block size.
 import {
+  EventQueue,
   Processor,
   register,
   Adsr,
@@ -41,12 +42,8 @@ class Poly extends Processor {
   gain: StaticArray<f32> = new StaticArray<f32>(VOICES);
   level: Smoother = new Smoother(0);
 
-  // MIDI messages of the next block, with their frames.
-  evFrame: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evStatus: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evData1: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evData2: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evCount: i32 = 0;
+  // MIDI messages of the next block (status, data1, data2), with their frames.
+  events: EventQueue = new EventQueue(MAX_EVENTS);
 
   constructor() {
     super("poly", 0, 1);
@@ -107,18 +104,13 @@ class Poly extends Processor {
   }
 
   midi(status: i32, data1: i32, data2: i32): void {
-    const n = this.evCount;
-    if (n >= MAX_EVENTS) return; // more than MAX_EVENTS in one block: dropped
-    unchecked((this.evFrame[n] = this.midiFrame));
-    unchecked((this.evStatus[n] = status));
-    unchecked((this.evData1[n] = data1));
-    unchecked((this.evData2[n] = data2));
-    this.evCount = n + 1;
+    this.events.push(this.midiFrame, status, data1, data2); // more than MAX_EVENTS in one block: dropped
   }
 
   apply(e: i32): void {
     const voices = this.voices;
-    voices.midi(unchecked(this.evStatus[e]), unchecked(this.evData1[e]), unchecked(this.evData2[e]));
+    const ev = this.events;
+    voices.midi(unchecked(ev.a[e]), unchecked(ev.b[e]), unchecked(ev.c[e]));
     const sr = this.sampleRate;
     for (let v = 0; v < VOICES; v++) {
       if (unchecked(voices.note[v]) < 0) continue;
@@ -139,12 +131,13 @@ class Poly extends Processor {
   process(frames: i32): void {
     const out = this.output(0);
     const voices = this.voices;
-    const count = this.evCount;
+    const events = this.events;
     let e = 0;
     let i = 0;
     while (i < frames) {
-      while (e < count && unchecked(this.evFrame[e]) <= i) this.apply(e++);
-      const end = e < count && unchecked(this.evFrame[e]) < frames ? unchecked(this.evFrame[e]) : frames;
+      while (events.due(e, i)) this.apply(e++);
+      // Up to the next event's frame (or the block end).
+      const end = e < events.count && unchecked(events.frame[e]) < frames ? unchecked(events.frame[e]) : frames;
       for (let k = i; k < end; k++) unchecked((out[k] = 0));
       for (let v = 0; v < VOICES; v++) {
         if (unchecked(voices.note[v]) < 0) continue;
@@ -161,8 +154,8 @@ class Poly extends Processor {
       for (let k = i; k < end; k++) unchecked((out[k] *= level.next()));
       i = end;
     }
-    while (e < count) this.apply(e++); // frame offsets past the block (not sent by the host)
-    this.evCount = 0;
+    while (e < events.count) this.apply(e++); // frame offsets past the block (not sent by the host)
+    events.clear();
     for (let v = 0; v < VOICES; v++) unchecked(this.filter[v]).flush();
   }
 }

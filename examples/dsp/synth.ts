@@ -7,6 +7,7 @@
 // sounding note while others are held returns to the latest held note
 // without retriggering the envelope.
 import {
+  EventQueue,
   Processor,
   register,
   Adsr,
@@ -40,11 +41,8 @@ class Synth extends Processor {
   level: Smoother = new Smoother(0);
   velocity: f32 = 0;
 
-  // MIDI events of the next block: frame, note, velocity (0 = note off).
-  evFrame: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evNote: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evVel: StaticArray<i32> = new StaticArray<i32>(MAX_EVENTS);
-  evCount: i32 = 0;
+  // MIDI events of the next block: note, velocity (0 = note off).
+  events: EventQueue = new EventQueue(MAX_EVENTS);
   // Held notes, oldest first; the last one sounds.
   held: StaticArray<i32> = new StaticArray<i32>(128);
   heldCount: i32 = 0;
@@ -115,12 +113,7 @@ class Synth extends Processor {
   }
 
   queue(note: i32, velocity: i32): void {
-    const n = this.evCount;
-    if (n >= MAX_EVENTS) return; // more than MAX_EVENTS in one block: drop
-    unchecked((this.evFrame[n] = this.midiFrame));
-    unchecked((this.evNote[n] = note));
-    unchecked((this.evVel[n] = velocity));
-    this.evCount = n + 1;
+    this.events.push(this.midiFrame, note, velocity, 0); // more than MAX_EVENTS in one block: dropped
   }
 
   removeHeld(note: i32): void {
@@ -134,8 +127,8 @@ class Synth extends Processor {
   }
 
   apply(e: i32): void {
-    const note = unchecked(this.evNote[e]);
-    const vel = unchecked(this.evVel[e]);
+    const note = unchecked(this.events.a[e]);
+    const vel = unchecked(this.events.b[e]);
     const wasSounding = this.heldCount > 0 && unchecked(this.held[this.heldCount - 1]) == note;
     this.removeHeld(note);
     if (vel > 0) {
@@ -155,10 +148,10 @@ class Synth extends Processor {
   process(frames: i32): void {
     const out = this.output(0);
     const osc = this.osc, filter = this.filter, env = this.env, level = this.level, cutoff = this.cutoff;
+    const events = this.events;
     let e = 0;
-    const count = this.evCount;
     for (let i = 0; i < frames; i++) {
-      while (e < count && unchecked(this.evFrame[e]) <= i) this.apply(e++);
+      while (events.due(e, i)) this.apply(e++);
       if (i % CONTROL == 0 && !cutoff.settled) {
         cutoff.next();
         this.design();
@@ -166,8 +159,8 @@ class Synth extends Processor {
       const y = filter.process(osc.next()) * env.next();
       unchecked((out[i] = y * this.velocity * level.next()));
     }
-    while (e < count) this.apply(e++); // frame offsets past the block (not sent by the host)
-    this.evCount = 0;
+    while (e < events.count) this.apply(e++); // frame offsets past the block (not sent by the host)
+    events.clear();
     filter.flush();
   }
 }

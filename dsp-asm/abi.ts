@@ -19,6 +19,7 @@ import {
   JW_OK,
 } from "./processor";
 import { describeJson } from "./describe";
+import { stateCount, stateTable } from "./state";
 
 let initialized: bool = false;
 let describePtr: usize = 0;
@@ -117,4 +118,14 @@ export function jw_param_get(index: i32): f32 {
 /** [worker] Byte offset of the NUL-terminated UTF-8 describe JSON (built in jw_init). */
 export function jw_describe(): usize {
   return describePtr;
+}
+
+/** [worker] Number of declared state entries (Processor.keep), read after jw_init. */
+export function jw_state_count(): i32 {
+  return stateCount();
+}
+
+/** [worker] Byte offset of the declared-state table: jw_state_count() records {keyOffset, keyLength, offset, length}. */
+export function jw_state_table(): usize {
+  return stateTable();
 }

@@ -11,6 +11,7 @@
 // next() advances one sample and returns the new level, so after gateOn()
 // with attack a samples and decay d samples, sample a−1 (0-based) is 1.0 and
 // sample a+d−1 is exactly the sustain level.
+import { keepField } from "./state";
 
 export const ADSR_IDLE: i32 = 0;
 export const ADSR_ATTACK: i32 = 1;
@@ -31,6 +32,12 @@ export class Adsr {
   private target: f32 = 0;
   private count: i32 = 0;
   private length: i32 = 1;
+
+  /** Declared state (Processor.keep): the stage, level and position in it; not the times or sustain. */
+  keepState(key: string): void {
+    const from = offsetof<Adsr>("stage");
+    keepField(key + ".segment", this, from, offsetof<Adsr>() - from);
+  }
 
   @inline static samples(seconds: f32, sampleRate: f32): i32 {
     const n = Mathf.round(seconds * sampleRate);

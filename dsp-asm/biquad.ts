@@ -6,6 +6,7 @@
 // A = 10^(gainDb/40) (peaking and shelves only); the shelves also take their
 // slope from q (alpha = sin(w0)/(2q); q = 1/√2 is the cookbook's S = 1).
 // Bandpass is the "constant 0 dB peak gain" variant.
+import { keepField } from "./state";
 
 export const LOWPASS: i32 = 0;
 export const HIGHPASS: i32 = 1;
@@ -25,6 +26,11 @@ export class Biquad {
   // TDF-II state.
   z1: f32 = 0;
   z2: f32 = 0;
+
+  /** Declared state (Processor.keep): z1 and z2, not the coefficients. */
+  keepState(key: string): void {
+    keepField(key + ".z", this, offsetof<Biquad>("z1"), 8);
+  }
 
   /**
    * Designs the filter. `freq` is clamped to [1e-5, 0.4999]·sampleRate and

@@ -6,6 +6,7 @@
 // before the sample the next write() stores, so `y = line.read(d);
 // line.write(x)` (= tick(x, d)) gives y[n] = x[n − d]. That order also makes
 // feedback natural: `y = line.read(d); line.write(x + fb * y)`.
+import { keepBytes, keepField } from "./state";
 
 export class DelayLine {
   private data: Float32Array;
@@ -13,6 +14,12 @@ export class DelayLine {
   private w: i32 = 0;
   /** Longest delay read() accepts, in samples. */
   readonly maxDelay: i32;
+
+  /** Declared state (Processor.keep): the samples and the write position. */
+  keepState(key: string): void {
+    keepBytes(key + ".data", this.data.dataStart, <usize>this.data.byteLength);
+    keepField(key + ".w", this, offsetof<DelayLine>("w"), 4);
+  }
 
   /** A line for delays of 1..maxDelay samples. */
   constructor(maxDelay: i32) {

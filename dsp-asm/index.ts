@@ -12,3 +12,4 @@ export * from "./delay";
 export * from "./mix";
 export * from "./voices";
 export * from "./events";
+export * from "./state";

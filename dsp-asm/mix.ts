@@ -18,6 +18,11 @@ export function mixInto(dst: Float32Array, src: Float32Array, frames: i32, gain:
 export class Gain {
   smoother: Smoother = new Smoother(1);
 
+  /** Declared state (Processor.keep): the smoothed gain. */
+  keepState(key: string): void {
+    this.smoother.keepState(key);
+  }
+
   /** Smoothing time constant in seconds. */
   setTime(seconds: f32, sampleRate: f32): void {
     this.smoother.setTime(seconds, sampleRate);

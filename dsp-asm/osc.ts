@@ -7,6 +7,7 @@
 // band-limited square done analytically: a naive triangle plus PolyBLAMP (the
 // integrated PolyBLEP residual) at both corners, so it has no integrator
 // leak or DC drift.
+import { keepField } from "./state";
 
 /** 2π rounded to f32. */
 export const TWO_PI: f32 = 6.283185307179586;
@@ -41,6 +42,14 @@ export const TWO_PI: f32 = 6.283185307179586;
 export class Phasor {
   phase: f32 = 0;
   inc: f32 = 0;
+
+  /**
+   * Declared state (Processor.keep): the phase and its increment (the
+   * frequency: a voice keeps its pitch until the new code sets one).
+   */
+  keepState(key: string): void {
+    keepField(key + ".phase", this, offsetof<Phasor>("phase"), 8);
+  }
 
   /** Sets the frequency; clamped to 0..sampleRate/2. */
   setFrequency(hz: f32, sampleRate: f32): void {

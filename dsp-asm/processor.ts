@@ -15,6 +15,8 @@
 //                     Never allocate here (the stub runtime never frees, and
 //                     memory.grow fails on the audio thread).
 
+import { keepArrayBytes, keepBytes } from "./state";
+
 /** One parameter, as declared with `Processor.addParam`. */
 export class Param {
   /** Current value, always within [min, max]. */
@@ -110,6 +112,36 @@ export abstract class Processor {
 
   /** Note off (or note on with velocity 0), any channel. */
   noteOff(note: i32): void {}
+
+  // ---- declared state (hot-swap) -----------------------------------------
+
+  /**
+   * Declares `obj` (an SDK building block: an oscillator, Biquad, Smoother,
+   * Adsr, DelayLine, Voices, ...) as state named `key`, so that swap()
+   * carries it to the next version of this module. Call in init(), after
+   * creating it. Keys are unique and contain no '.'.
+   */
+  keep<T>(key: string, obj: T): void {
+    if (isDefined(obj.keepState)) obj.keepState(key);
+    else ERROR("keep(): this type does not declare its state (use keepArray or keepTyped for plain data)");
+  }
+
+  /**
+   * Declares a StaticArray as state: its numbers, or for an array of SDK
+   * building blocks each element as "<key>.<index>".
+   */
+  keepArray<T>(key: string, a: StaticArray<T>): void {
+    if (isReference<T>()) {
+      for (let i = 0; i < a.length; i++) this.keep(key + "." + i.toString(), unchecked(a[i]));
+    } else {
+      keepArrayBytes(key, a);
+    }
+  }
+
+  /** Declares the data of a typed array (Float32Array, ...) as state. */
+  keepTyped(key: string, a: ArrayBufferView): void {
+    keepBytes(key, a.dataStart, <usize>a.byteLength);
+  }
 
   // ---- accessors for process() --------------------------------------------
 

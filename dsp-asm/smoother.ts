@@ -2,11 +2,17 @@
 // coef = 1 − exp(−1/(time·sampleRate)), so v covers 63% of a step in `time`
 // seconds (99% in about 4.6·time). When a step no longer changes v (the
 // remaining difference is below v's precision), v snaps to the target.
+import { keepField } from "./state";
 
 export class Smoother {
   value: f32;
   target: f32;
   coef: f32 = 1;
+
+  /** Declared state (Processor.keep): the current value (the target is the new code's). */
+  keepState(key: string): void {
+    keepField(key + ".value", this, offsetof<Smoother>("value"), 4);
+  }
 
   constructor(initial: f32 = 0) {
     this.value = initial;

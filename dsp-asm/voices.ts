@@ -24,6 +24,7 @@
 // releases every voice), all sound off (CC 120, frees every voice at once),
 // pitch bend (bend in semitones = bendRange * (value - 8192) / 8192).
 // MIDI channels are ignored (omni).
+import { keepArrayBytes, keepField } from "./state";
 
 export const VOICES_POLY: i32 = 0;
 export const VOICES_MONO: i32 = 1;
@@ -58,6 +59,24 @@ export class Voices {
   private held: StaticArray<i32> = new StaticArray<i32>(128);
   private heldCount: i32 = 0;
   private clock: u32 = 0;
+
+  /** Declared state (Processor.keep): every voice, the keys held and the controllers; not the mode or bend range. */
+  keepState(key: string): void {
+    keepArrayBytes(key + ".note", this.note);
+    keepArrayBytes(key + ".velocity", this.velocity);
+    keepArrayBytes(key + ".gate", this.gate);
+    keepArrayBytes(key + ".sustained", this.sustained);
+    keepArrayBytes(key + ".started", this.started);
+    keepArrayBytes(key + ".stopped", this.stopped);
+    keepArrayBytes(key + ".age", this.age);
+    keepArrayBytes(key + ".level", this.level);
+    keepArrayBytes(key + ".held", this.held);
+    keepField(key + ".bend", this, offsetof<Voices>("bend"), 4);
+    keepField(key + ".modWheel", this, offsetof<Voices>("modWheel"), 4);
+    keepField(key + ".pedal", this, offsetof<Voices>("pedal"), 1);
+    keepField(key + ".heldCount", this, offsetof<Voices>("heldCount"), 4);
+    keepField(key + ".clock", this, offsetof<Voices>("clock"), 4);
+  }
 
   /** `count` voices (mono and legato use voice 0 only). */
   constructor(count: i32, mode: i32 = VOICES_POLY, steal: i32 = STEAL_OLDEST) {

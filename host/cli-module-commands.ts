@@ -15,7 +15,8 @@ export const MODULE_COMMANDS_HELP = `commands:
   note <n> [velocity]       note on (0-127, velocity 1-127, default 100)
   off <n>                   note off
   panic                     all notes off
-  stats                     cycles, xruns, DSP load, time per cycle, trap
+  meters                    peak and RMS level of each output over 100 ms
+  stats                     cycles, xruns, DSP load, time per cycle, swaps, trap
   reset                     a fresh instance (brings back a trapped module)
   wait <seconds>            pause before the next command (for scripts)
   quit                      stop (later input is ignored)
@@ -96,12 +97,32 @@ export async function runModuleCommand(line: string, ctx: ModuleCommandsContext)
       await new Promise((r) => setTimeout(r, sec * 1000));
       return;
     }
+    case 'meters': {
+      noArgs();
+      if (m.outputs.length === 0) {
+        ctx.print('no audio outputs');
+        return;
+      }
+      const rec = await ctx.client.record([...m.outputs], { seconds: 0.1 });
+      const db = (x: number) => (x > 0 ? `${(20 * Math.log10(x)).toFixed(1)} dBFS` : '-inf');
+      rec.channels.forEach((c, i) => {
+        let peak = 0;
+        let sum = 0;
+        for (const x of c) {
+          peak = Math.max(peak, Math.abs(x));
+          sum += x * x;
+        }
+        const name = m.outputs[i]?.name ?? `output ${i + 1}`;
+        ctx.print(`${name}: peak ${db(peak)}, rms ${db(Math.sqrt(sum / c.length))}`);
+      });
+      return;
+    }
     case 'stats': {
       noArgs();
       const t = m.timing;
       ctx.print(
         `cycles ${m.cycles}, xruns ${ctx.xruns()}, DSP load ${ctx.client.cpuLoad().toFixed(1)}%, ` +
-          `module ${t.lastUs.toFixed(1)} µs last / ${t.maxUs.toFixed(1)} µs max, overruns ${t.overruns}, ` +
+          `module ${t.lastUs.toFixed(1)} µs last / ${t.maxUs.toFixed(1)} µs max, overruns ${t.overruns}, swaps ${m.swaps}, ` +
           `trap ${m.trap ? `${m.trap.kind} in ${m.trap.where}` : 'none'}`,
       );
       return;

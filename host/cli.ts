@@ -12,10 +12,11 @@ import type { Port } from './port.js';
 import { runDemo } from './demo.js';
 import cliProgress from 'cli-progress';
 import { render } from './dsp/render.js';
-import { toCompiled } from './dsp/instance.js';
+import { compileFile, toCompiled } from './dsp/instance.js';
+import { DEV_ASC_OPTIMIZE } from './dsp/watch.js';
 import type { CompiledModule } from './dsp/compile.js';
 import { readWav, writeWav } from './wav.js';
-import { inForeground, startModuleCommands } from './cli-module-commands.js';
+import { runModule } from './cli-run.js';
 
 const HELP = `jackwasm: realtime audio for Node.js on JACK
 
@@ -34,10 +35,15 @@ Commands:
          [--sample-rate R] [--block B] [--param name=value ...]
                                   Render a DSP module offline to a 32-bit float WAV
   run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
-      [--param name=value ...] [--seconds N]
+      [--connect-midi PORT ...] [--param name=value ...] [--seconds N]
                                   Run a DSP module in a new client until Ctrl-C;
-                                  reads commands (set, note, params, stats, ...;
-                                  "help") from standard input
+                                  reads commands (set, note, params, meters,
+                                  stats, ...; "help") from standard input
+  dev <module.ts|.wasm> [run's options] [--crossfade MS]
+                                  Like run, and on every save of the module or
+                                  a file it imports, recompile and hot-swap it
+                                  (state and parameters kept, 10 ms crossfade);
+                                  compile errors are printed, the audio goes on
 
 Options for every command:
   --server NAME                   JACK server name (default: $JACK_DEFAULT_SERVER or "default")
@@ -85,6 +91,8 @@ async function main(argv: string[]): Promise<number> {
       param: { type: 'string', multiple: true, short: 'p' },
       'connect-in': { type: 'string', multiple: true },
       'connect-out': { type: 'string', multiple: true },
+      'connect-midi': { type: 'string', multiple: true },
+      crossfade: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -172,52 +180,32 @@ async function main(argv: string[]): Promise<number> {
       console.log(`wrote ${values.out}: ${outputs.length} channel(s), ${frames} frames at ${sampleRate} Hz (${(frames / sampleRate).toFixed(2)} s audio in ${ms.toFixed(0)} ms)`);
       return 0;
     }
-    case 'run': {
-      const [file] = rest;
-      if (!file) throw new Error('usage: jackwasm run <module.wasm|module.ts> [--connect-in PORT ...] [--connect-out PORT ...] [--param name=value ...] [--seconds N]');
+    case 'run':
+    case 'dev': {
+      const [file, extra] = rest;
+      if (!file || extra !== undefined) throw new Error(`usage: jackwasm ${command} <module.wasm|module.ts> [--connect-in PORT ...] [--connect-out PORT ...] [--connect-midi PORT ...] [--param name=value ...] [--seconds N]${command === 'dev' ? ' [--crossfade MS]' : ''}`);
       const seconds = values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds');
-      const source = await moduleSource(file);
-      return withServer(values.server, say, async (serverName) => {
-        await using client = await Client.open(`jackwasm-run-${process.pid}`, { serverName });
-        client.activate();
-        const m = await client.load(source, { params: Object.fromEntries(parseParams(values.param)) });
-        m.on('trap', (t) => console.log(color('red', `trap: ${t.message} (the module is silent; Ctrl-C to quit)`)));
-        m.on('log', (msg) => console.log(`${m.name}: ${msg}`));
-        // The i-th --connect-in feeds input i (wrapping around), likewise outputs.
-        const wire = (ports: readonly Port[], list: string[] | undefined, kind: string, connect: (own: Port, other: string) => void) => {
-          if (list?.length && ports.length === 0) throw new Error(`module "${m.name}" has no audio ${kind}s to connect`);
-          (list ?? []).forEach((other, i) => connect(ports[i % ports.length] as Port, other));
-        };
-        wire(m.inputs, values['connect-in'], 'input', (own, src) => client.connect(src, own));
-        wire(m.outputs, values['connect-out'], 'output', (own, dst) => client.connect(own, dst));
-        const describe = (ports: readonly { name: string }[]) => ports.map((p) => p.name).join(', ') || 'none';
-        console.log(`running "${m.name}" in client "${client.name}": inputs ${describe(m.inputs)}; outputs ${describe(m.outputs)}${m.midiInput ? `; MIDI ${m.midiInput.name}` : ''}`);
-        if (m.params.length) console.log(`params: ${m.params.map((p) => `${p.id}=${m.getParam(p.index).toFixed(3)}${p.unit ? ` ${p.unit}` : ''}`).join(', ')}`);
-        let xruns = 0;
-        client.on('xrun', () => xruns++);
-        let quit = () => {};
-        let deadline: NodeJS.Timeout | undefined;
-        const stop = new Promise<void>((resolve) => {
-          quit = resolve;
-          process.once('SIGINT', resolve);
-          process.once('SIGTERM', resolve);
-          if (seconds !== undefined) deadline = setTimeout(resolve, seconds * 1000);
-        });
-        // Commands on standard input (a terminal or a pipe); its end does not stop the module.
-        const closeCommands = startModuleCommands(process.stdin, { client, module: m, xruns: () => xruns, print: (l) => console.log(l), quit: () => quit() });
-        if (process.stdin.isTTY && inForeground()) console.log(color('dim', 'type "help" for commands'));
-        const timer = process.stdin.isTTY
-          ? undefined
-          : setInterval(() => console.log(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);
-        await stop;
-        clearTimeout(deadline);
-        closeCommands();
-        process.stdin.pause();
-        clearInterval(timer);
-        console.log(`stopped after ${m.cycles} cycles, ${xruns} xruns`);
-        await m.unload();
-        return 0;
-      });
+      if (values.crossfade !== undefined && command !== 'dev') throw new Error('--crossfade is an option of jackwasm dev');
+      const crossfadeMs = values.crossfade === undefined ? 10 : Number(values.crossfade);
+      if (!(crossfadeMs >= 0 && crossfadeMs <= 10000)) throw new Error(`--crossfade must be a number of milliseconds in [0, 10000], got "${values.crossfade}"`);
+      const params = parseParams(values.param);
+      // dev builds as the watcher will (asc -O1), so a save without edits is no change.
+      const compiled = command === 'dev' ? (await compileFile(file, {}, { optimize: DEV_ASC_OPTIMIZE })).compiled : await moduleSource(file);
+      return withServer(values.server, say, (serverName) =>
+        runModule({
+          file,
+          serverName,
+          compiled,
+          connectIn: values['connect-in'],
+          connectOut: values['connect-out'],
+          connectMidi: values['connect-midi'],
+          params,
+          seconds,
+          dev: command === 'dev' ? { crossfadeMs } : undefined,
+          print: (l) => console.log(l),
+          color,
+        }),
+      );
     }
     case 'info': {
       const v = version();

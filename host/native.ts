@@ -81,7 +81,7 @@ export interface NativeDsp {
     outputs: Float32Array[],
     params: [number, number][],
     midi: number[][],
-    automation: [number, number, number][],
+    automation: number[][],
     callTimeoutMs: number,
     progress: BigInt64Array | null,
   ): Promise<{ trap?: NativeTrap; elapsedNs: number }>;
@@ -126,6 +126,23 @@ export interface NativeDspStatus {
   lastNs: number;
   maxNs: number;
   overruns: number;
+  /** A swap's predecessor still crossfading. */
+  fading: boolean;
+  /** Swap state copies: 0 none or not yet, 1 made, 2 skipped (the predecessor had trapped). */
+  stateTaken: number;
+  /** The audio thread has begun running this slot. */
+  adopted: boolean;
+  /** The JACK frame time of that first cycle. */
+  adoptedFrame: number;
+}
+
+/** What dspSwap did, and the state plan it handed over. */
+export interface NativeSwapResult {
+  result: 'ok' | 'unknown' | 'busy' | 'queue-full' | 'no-memory';
+  carried: string[];
+  fresh: string[];
+  dropped: string[];
+  stateBytes: number;
 }
 
 export type NativeEventCallback = (event: NativeEvent) => void;
@@ -180,10 +197,11 @@ export interface NativeClient {
     watchdogInterrupts: number;
     process: { cycles: number; totalNs: number; maxNs: number; histogram: number[] };
   };
-  dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null): number | null;
+  dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null, queueSize: number): number | null;
   dspDetach(id: number): boolean;
-  dspReplace(id: number, dsp: NativeDsp): boolean;
-  dspSetParam(id: number, index: number, value: number, at?: number): boolean;
+  dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
+          fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean): NativeSwapResult;
+  dspSetParam(id: number, index: number, value: number, at?: number, rampFrames?: number, from?: number): boolean;
   dspSendMidi(id: number, bytes: number[], at?: number): boolean;
   dspStatus(id: number): NativeDspStatus | null;
   dspCollect(): number;

@@ -210,7 +210,7 @@ describe('jackwasm render / run', () => {
     expect(out).toContain('error: setParam(synth): no parameter "nope" (parameters: waveform, cutoff,');
     expect(out).toContain('error: note must be an integer in [0, 127], got 200');
     expect(out).toContain('error: unknown command "frobnicate" (help lists them)');
-    expect(out).toMatch(/cycles \d+, xruns \d+, DSP load [\d.]+%, module [\d.]+ µs last \/ [\d.]+ µs max, overruns 0, trap none/);
+    expect(out).toMatch(/cycles \d+, xruns \d+, DSP load [\d.]+%, module [\d.]+ µs last \/ [\d.]+ µs max, overruns 0, swaps 0, trap none/);
     expect(out).toMatch(/stopped after \d+ cycles/);
   });
 });

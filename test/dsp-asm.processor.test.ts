@@ -11,7 +11,7 @@ import { renderV8 } from './helpers/v8-render.js';
 
 const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums'];
 const REQUIRED = ['memory', 'jw_abi', 'jw_init', 'jw_inputs', 'jw_outputs', 'jw_input', 'jw_output', 'jw_process'];
-const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi'];
+const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi', 'jw_state_count', 'jw_state_table'];
 
 interface Abi {
   memory: WebAssembly.Memory;
@@ -21,6 +21,21 @@ interface Abi {
   jw_param_set(i: number, v: number): void;
   jw_param_get(i: number): number;
   jw_describe(): number;
+  jw_state_count(): number;
+  jw_state_table(): number;
+}
+
+/** The declared state of an initialised instance: key -> bytes. */
+function stateOf(a: Abi): Record<string, number> {
+  const n = a.jw_state_count();
+  const view = new DataView(a.memory.buffer);
+  const t = a.jw_state_table();
+  const out: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    const [ko, kl, , len] = [0, 4, 8, 12].map((o) => view.getUint32(t + 16 * i + o, true)) as [number, number, number, number];
+    out[new TextDecoder().decode(new Uint8Array(a.memory.buffer, ko, kl))] = len;
+  }
+  return out;
 }
 
 /** Instantiates with stubs for every host import (no call sequence). */
@@ -37,6 +52,31 @@ const imports = (dir: 'dsp' | 'examples', name: string) =>
   WebAssembly.Module.imports(new WebAssembly.Module(wasmBytes(dir, name))).map((i) => `${i.module}.${i.name}`).sort();
 const exportNames = (dir: 'dsp' | 'examples', name: string) =>
   WebAssembly.Module.exports(new WebAssembly.Module(wasmBytes(dir, name))).map((e) => e.name).sort();
+
+describe('declared state (Processor.keep)', () => {
+  it('the examples declare what moves, by key and size', () => {
+    const at = (name: string) => {
+      const a = instantiate('examples', name);
+      expect(a.jw_init(48000, 128)).toBe(0);
+      return stateOf(a);
+    };
+    expect(at('sine')).toEqual({ 'osc.phase': 8, 'level.value': 4 });
+    expect(at('gain')).toEqual({ 'gain.value': 4 });
+    expect(at('biquad')).toEqual({ 'left.z': 8, 'right.z': 8 });
+    // 2 s at 48 kHz + 2 rounds up to 2^17 samples per line.
+    expect(at('delay')).toEqual({
+      'lineL.data': 4 << 17, 'lineL.w': 4, 'lineR.data': 4 << 17, 'lineR.w': 4,
+      'time.value': 4, 'feedback.value': 4, 'mix.value': 4,
+    });
+    const poly = at('poly');
+    expect(Object.keys(poly).filter((k) => k.startsWith('osc.'))).toHaveLength(8);
+    expect(poly['voices.note']).toBe(8 * 4);
+    expect(poly['voices.held']).toBe(128 * 4);
+    expect(poly['env.7.segment']).toBe(24);
+    expect(poly.gain).toBe(8 * 4);
+    for (const name of ['synth', 'drums']) expect(Object.keys(at(name)).length, name).toBeGreaterThan(5);
+  });
+});
 
 describe('dsp-asm module shape', () => {
   it('examples export exactly the ABI (jw_midi only with a MIDI input) and import only env.abort', () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, render, type Server } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
-import { startServer, uniqueName } from './helpers/jack.js';
+import { startServer, uniqueName, until } from './helpers/jack.js';
 import { useTempCache } from './helpers/temp.js';
 import { wat } from './helpers/wat.js';
 
@@ -165,5 +165,48 @@ describe('offline MIDI', () => {
     });
     expect([note![69], note![70], note![299], note![300]]).toEqual([0, 62, 62, 63]);
     expect([count![69], count![70], count![300]]).toEqual([0, 2, 3]);
+  });
+});
+
+describe('queue sizes', () => {
+  it('delivers every one of 3000 timed messages with queueSize 4096, and none is dropped', async () => {
+    const m = await client.load(probe, { name: 'many', queueSize: 4096 });
+    try {
+      const t0 = client.lastFrameTime + 10 * client.blockSize;
+      for (let i = 0; i < 3000; i++) m.sendMidi([0x90, i % 128, 100], { frame: t0 + 8 * i });
+      const end = t0 + 8 * 3000;
+      await until(() => client.lastFrameTime > end + 2 * client.blockSize, 10000, 'the last message is past');
+      const rec = await client.record([m.outputs[1]!], { frames: 256 });
+      expect(rec.channels[0]![0]).toBe(3000);
+      expect(m.overflow).toEqual({ midiIn: 0, earlyParams: 0 });
+    } finally {
+      await m.unload();
+    }
+  });
+
+  it('refuses the message past queueSize with QUEUE_FULL, and takes more once earlier ones are due', async () => {
+    const m = await client.load(probe, { name: 'full', queueSize: 16 });
+    try {
+      const t0 = client.lastFrameTime + 20 * client.blockSize;
+      for (let i = 0; i < 16; i++) m.sendMidi([0x90, 60, 100], { frame: t0 + i });
+      const e = errorOf(() => m.sendMidi([0x90, 61, 100], { frame: t0 + 100 }));
+      expect(e.code).toBe('QUEUE_FULL');
+      expect(e.message).toBe('sendMidi(full): 16 MIDI messages are already waiting for their frames (load option queueSize)');
+      expect(() => m.sendMidi([0x90, 62, 100])).toThrow(/16 MIDI messages are already waiting/); // untimed ones count too
+      await until(() => client.lastFrameTime > t0 + 16, 10000, 'the queued messages are due');
+      m.sendMidi([0x90, 63, 100]);
+      await new Promise((r) => setTimeout(r, 60));
+      const rec = await client.record([m.outputs[1]!], { frames: 128 });
+      expect(rec.channels[0]![0]).toBe(17);
+      expect(m.overflow.midiIn).toBe(0);
+    } finally {
+      await m.unload();
+    }
+  });
+
+  it('rejects a queueSize out of range', async () => {
+    for (const queueSize of [0, 15, 65537, 1.5]) {
+      await expect(client.load(probe, { name: 'qs', queueSize })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    }
   });
 });

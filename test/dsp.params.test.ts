@@ -1,7 +1,8 @@
 /**
  * Sample-accurate parameters: setParam(id, value, { frame }) takes effect at
  * exactly that JACK frame (the engine splits the block there), and
- * render({ automation }) does the same offline, bit for bit.
+ * render({ automation }) does the same offline, bit for bit; with
+ * { rampMs } the value ramps linearly from that frame.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, render, type Server } from '../host/index.js';
@@ -157,5 +158,112 @@ describe('automation in offline rendering', () => {
     expect(Array.from(offline[0]!.subarray(first))).toEqual(Array.from(pos));
     expect(Array.from(offline[1]!.subarray(first))).toEqual(Array.from(val));
     await m.unload();
+  });
+});
+
+/** The value a ramp from `from` to `to` over `frames` gives `done` frames in, as the engine computes it (f32). */
+function rampAt(from: number, to: number, done: number, frames: number): number {
+  const f = Math.fround;
+  return done >= frames ? f(to) : f(f(from) + f(f(f(to) - f(from)) * f(done / frames)));
+}
+
+/** What the module sees per frame for a ramp starting at `at`: `before`, then the value every 16 frames, then `to`. */
+function expectedRamp(length: number, at: number, before: number, to: number, frames: number): number[] {
+  return Array.from({ length }, (_, i) => (i < at ? before : rampAt(before, to, i - at >= frames ? frames : Math.floor((i - at) / 16) * 16, frames)));
+}
+
+/** Index of the first difference (-1: none). */
+const firstDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).findIndex((v, i) => !Object.is(v, b[i]));
+
+describe('queue size', () => {
+  it('refuses the timed change past queueSize with QUEUE_FULL; all the others land on their frames', async () => {
+    const m = await client.load(probe, { name: 'qfull', maxFrames: 128, queueSize: 16 });
+    try {
+      const recording = client.record([m.outputs[1]!], { frames: 24000 });
+      await new Promise((r) => setTimeout(r, 20));
+      const t1 = client.lastFrameTime + 20 * 128;
+      for (let i = 0; i < 16; i++) m.setParam('value', i - 8, { frame: t1 + 10 * i });
+      expect(errorOf(() => m.setParam('value', 9, { frame: t1 + 500 })).message).toBe(
+        'setParam(qfull): 16 timed parameter changes are already waiting for their frames (load option queueSize)',
+      );
+      const { channels, startFrame } = await recording;
+      const x = channels[0]!;
+      for (let i = 0; i < 16; i++) expect(x[t1 + 10 * i - startFrame], `change ${i}`).toBe(i - 8);
+      expect(m.overflow.earlyParams).toBe(0);
+    } finally {
+      await m.unload();
+    }
+  });
+});
+
+describe('parameter ramps', () => {
+  it('moves a parameter linearly from its frame, in 16-frame steps, exactly to the target at the end', async () => {
+    const m = await client.load(probe, { name: 'ramp', maxFrames: 128 });
+    try {
+      const recording = client.record([m.outputs[1]!], { frames: 24000 });
+      await new Promise((r) => setTimeout(r, 20));
+      const at = client.lastFrameTime + 12 * 128 + 37;
+      m.setParam('value', 8.25, { frame: at, rampMs: 2.5 }); // 120 frames at 48 kHz
+      expect(m.getParam('value')).toBe(8.25);
+      const { channels, startFrame } = await recording;
+      const x = channels[0]!;
+      const k = at - startFrame;
+      expect(k).toBeGreaterThan(0);
+      const want = expectedRamp(x.length, k, 0.25, 8.25, 120);
+      expect(firstDiff(x, want)).toBe(-1);
+      expect(x[k + 119]).toBeLessThan(8.25);
+      expect(x[k + 120]).toBe(8.25);
+    } finally {
+      await m.unload();
+    }
+  });
+
+  it('renders the same ramp offline, bit for bit, beside other changes in the same block', async () => {
+    const [, value, free] = (await render(probe, {
+      frames: 1024,
+      blockSize: 128,
+      automation: [
+        { frame: 300, param: 'value', value: -4, rampMs: 2.5 },
+        { frame: 301, param: 'free', value: 7 },
+        { frame: 333, param: 'free', value: 8 },
+      ],
+    })) as Float32Array[];
+    expect(firstDiff(value!, expectedRamp(1024, 300, 0.25, -4, 120))).toBe(-1);
+    expect(Array.from(free!.subarray(299, 302))).toEqual([0, 0, 7]);
+    expect(free![333]).toBe(8);
+  });
+
+  it('starts a new ramp from where a running one is, and a plain set ends a ramp', async () => {
+    const [, value] = (await render(probe, {
+      frames: 1024,
+      blockSize: 128,
+      automation: [
+        { frame: 100, param: 'value', value: 10, rampMs: 10 }, // 480 frames
+        { frame: 180, param: 'value', value: 0, rampMs: 1 }, // 48 frames from where the first is at 80 frames in
+        { frame: 400, param: 'value', value: 5, rampMs: 10 },
+        { frame: 450, param: 'value', value: 2 }, // ends that ramp
+      ],
+    })) as Float32Array[];
+    const mid = rampAt(0.25, 10, 80, 480);
+    expect(value![179]).toBe(rampAt(0.25, 10, 64, 480));
+    expect(value![180]).toBe(mid);
+    expect(value![196]).toBe(rampAt(mid, 0, 16, 48));
+    expect(value![228]).toBe(0);
+    expect(value![449]).toBe(rampAt(0, 5, 48, 480));
+    expect(Array.from(new Set(value!.subarray(450)))).toEqual([2]);
+  });
+
+  it('rejects a ramp that is not a number of milliseconds', async () => {
+    const m = await client.load(probe, { name: 'rampbad' });
+    try {
+      for (const rampMs of [-1, Number.NaN, 1e9, '5']) {
+        const e = errorOf(() => m.setParam('value', 1, { rampMs } as never), String(rampMs));
+        expect(e.code).toBe('INVALID_ARGUMENT');
+        expect(e.message).toMatch(/rampMs must be a number of milliseconds in \[0, 600000\]/);
+      }
+      expect(errorOf(() => m.setParam('value', 1, { ramp: 5 } as never)).message).toMatch(/unknown option "ramp"/);
+    } finally {
+      await m.unload();
+    }
   });
 });

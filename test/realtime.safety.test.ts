@@ -26,6 +26,7 @@ interface Result {
   overruns: number;
   recordedPeaks: number[];
   recordedFrames: number[];
+  swaps: number[];
 }
 
 let server: Server;
@@ -67,6 +68,9 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
     // A guard-page fault, a stack overflow and a watchdog interrupt, each on the audio thread.
     expect(result.faultKinds).toEqual(['oob', 'stack-exhausted', 'timeout']);
     expect(result.overruns).toBeGreaterThan(50);
+    // Three swaps each of the synth and the gain, every one carrying declared state.
+    expect(result.swaps).toHaveLength(6);
+    expect(result.swaps.every((bytes) => bytes > 0)).toBe(true);
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
     expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);

@@ -18,6 +18,8 @@ class StereoBiquad extends Processor {
     this.addParam("cutoff", "Cutoff", 20, 20000, 1000, "Hz");
     this.addParam("q", "Q", 0.1, 20, 0.7071, "");
     this.addParam("gain", "Gain", -24, 24, 0, "dB");
+    this.keep("left", this.left); // a hot-swap carries the filter memory over
+    this.keep("right", this.right);
   }
 
   paramChanged(index: i32, value: f32): void {

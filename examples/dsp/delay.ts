@@ -31,6 +31,12 @@ class Delay extends Processor {
     this.time.setTime(0.05, sampleRate);
     this.feedback.setTime(0.01, sampleRate);
     this.mix.setTime(0.01, sampleRate);
+    // A hot-swap keeps the echoes that are under way.
+    this.keep("lineL", this.lineL);
+    this.keep("lineR", this.lineR);
+    this.keep("time", this.time);
+    this.keep("feedback", this.feedback);
+    this.keep("mix", this.mix);
   }
 
   paramChanged(index: i32, value: f32): void {

@@ -6,7 +6,7 @@
 // the hats high-passed noise; each decay parameter is the time to fall by
 // 60 dB. Noise comes from a xorshift generator, so renders are deterministic. Hits are sample-accurate: each MIDI message is
 // applied at its frame.
-import { EventQueue, Processor, register, Biquad, BANDPASS, HIGHPASS, SineOsc, Smoother, dbToGain, velocityToGain } from "../../dsp-asm";
+import { EventQueue, Processor, register, Biquad, BANDPASS, HIGHPASS, SineOsc, Smoother, dbToGain, velocityToGain, keepField } from "../../dsp-asm";
 
 const LEVEL = 0;
 const KICK_DECAY = 1;
@@ -71,6 +71,18 @@ class Drums extends Processor {
     this.kickPitchCoef = decayCoef(0.03, sampleRate);
     this.snareToneCoef = decayCoef(0.05, sampleRate);
     this.snareTone.setFrequency(190, sampleRate);
+    // A hot-swap lets the hits under way ring on.
+    this.keep("kick", this.kick);
+    this.keep("snareTone", this.snareTone);
+    this.keep("snareFilter", this.snareFilter);
+    this.keep("hatFilter", this.hatFilter);
+    this.keep("level", this.level);
+    keepField("kickAmp", this, offsetof<Drums>("kickAmp"), 4);
+    keepField("kickPitch", this, offsetof<Drums>("kickPitch"), 4);
+    keepField("snareToneAmp", this, offsetof<Drums>("snareToneAmp"), 4);
+    keepField("snareNoiseAmp", this, offsetof<Drums>("snareNoiseAmp"), 4);
+    keepField("hatAmp", this, offsetof<Drums>("hatAmp"), 4);
+    keepField("noise", this, offsetof<Drums>("noise"), 4);
   }
 
   paramChanged(index: i32, value: f32): void {

@@ -14,6 +14,7 @@ class GainProcessor extends Processor {
 
   init(sampleRate: f32, maxFrames: i32): void {
     this.gain.setTime(0.01, sampleRate);
+    this.keep("gain", this.gain); // a hot-swap carries the smoothed gain over
   }
 
   paramChanged(index: i32, value: f32): void {

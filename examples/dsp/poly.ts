@@ -66,6 +66,13 @@ class Poly extends Processor {
 
   init(sampleRate: f32, maxFrames: i32): void {
     this.level.setTime(0.005, sampleRate);
+    // A hot-swap keeps the sounding voices: allocation, oscillators, filters, envelopes.
+    this.keep("voices", this.voices);
+    this.keepArray("osc", this.osc);
+    this.keepArray("filter", this.filter);
+    this.keepArray("env", this.env);
+    this.keepArray("gain", this.gain);
+    this.keep("level", this.level);
   }
 
   paramChanged(index: i32, value: f32): void {

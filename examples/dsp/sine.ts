@@ -19,6 +19,9 @@ class Sine extends Processor {
 
   init(sampleRate: f32, maxFrames: i32): void {
     this.level.setTime(0.005, sampleRate);
+    // State a hot-swap carries to the next version: the tone goes on without a jump.
+    this.keep("osc", this.osc);
+    this.keep("level", this.level);
   }
 
   paramChanged(index: i32, value: f32): void {

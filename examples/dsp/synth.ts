@@ -18,6 +18,7 @@ import {
   dbToGain,
   midiToHz,
   velocityToGain,
+  keepField,
 } from "../../dsp-asm";
 
 const WAVEFORM = 0;
@@ -63,6 +64,15 @@ class Synth extends Processor {
   init(sampleRate: f32, maxFrames: i32): void {
     this.cutoff.setTime(0.02, sampleRate / <f32>CONTROL); // advanced once per CONTROL samples
     this.level.setTime(0.005, sampleRate);
+    // A hot-swap keeps the note sounding: oscillator, filter, envelope, keys held.
+    this.keep("osc", this.osc);
+    this.keep("filter", this.filter);
+    this.keep("env", this.env);
+    this.keep("cutoff", this.cutoff);
+    this.keep("level", this.level);
+    this.keepArray("held", this.held);
+    keepField("heldCount", this, offsetof<Synth>("heldCount"), 4);
+    keepField("velocity", this, offsetof<Synth>("velocity"), 4);
   }
 
   paramChanged(index: i32, value: f32): void {

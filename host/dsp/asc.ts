@@ -21,6 +21,13 @@ export interface AscOptions {
   heapMb?: number;
   /** Where compiled sources are cached (in its asc/ folder); false: no cache. Default: the compile cache. */
   cacheDir?: string | false;
+  /**
+   * asc's optimisation level (-O0 .. -O3). Default 3. Rationale: the C
+   * compiler optimises the generated code again, so lower levels run as
+   * fast (measured: the example synth renders as fast from -O1 as from
+   * -O3) and compile in half the time; the live-coding loop uses 1.
+   */
+  optimize?: 0 | 1 | 2 | 3;
 }
 
 /** @internal For tests: how compiles were served. */
@@ -100,6 +107,18 @@ function getWorker(heapMb: number): CompilerWorker {
  * package.json names dsp-asm/index.ts as "ascMain").
  */
 export async function compileAssemblyScript(path: string, options: AscOptions = {}): Promise<Uint8Array> {
+  return (await compileAssemblyScriptWithFiles(path, options)).binary;
+}
+
+/** What {@link compileAssemblyScriptWithFiles} returns. */
+export interface AscResult {
+  binary: Uint8Array;
+  /** Absolute paths of every file the compiler read, and of those it looked for and did not find (a watcher's list). */
+  files: string[];
+}
+
+/** compileAssemblyScript, also telling which files the result depends on. */
+export async function compileAssemblyScriptWithFiles(path: string, options: AscOptions = {}): Promise<AscResult> {
   require_(typeof path === 'string' && path.length > 0, 'compileAssemblyScript: path must be a file name');
   const timeoutMs = options.timeoutMs ?? 120000;
   const heapMb = options.heapMb ?? 2048;
@@ -108,7 +127,10 @@ export async function compileAssemblyScript(path: string, options: AscOptions = 
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   require_(cacheDir === false || (typeof cacheDir === 'string' && cacheDir.length > 0), 'compileAssemblyScript: cacheDir must be a path or false');
   const entry = resolve(path);
-  const cached = cacheDir === false ? undefined : ascCacheGet(cacheDir, entry);
+  const optimize = options.optimize ?? 3;
+  require_([0, 1, 2, 3].includes(optimize), `compileAssemblyScript: optimize must be 0, 1, 2 or 3, got ${String(optimize)}`);
+  const flags = ascFlags(optimize);
+  const cached = cacheDir === false ? undefined : ascCacheGet(cacheDir, entry, flags);
   if (cached) {
     ascStats.hits++;
     return cached;
@@ -134,7 +156,7 @@ export async function compileAssemblyScript(path: string, options: AscOptions = 
     // Rationale: asc takes its arguments as a command line; a file named
     // "--x.ts" must stay a file name.
     const file = isAbsolute(path) ? path : `./${normalize(path)}`;
-    w.postMessage({ id, path: file, ascUrl: ASC_URL, flags: ASC_FLAGS });
+    w.postMessage({ id, path: file, ascUrl: ASC_URL, flags });
   }).finally(() => {
     if (pending.size === 0) w.unref();
   });
@@ -143,14 +165,14 @@ export async function compileAssemblyScript(path: string, options: AscOptions = 
     fail(limit ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `AssemblyScript compilation of "${path}" ${r.crashed}`);
   }
   if (r.error !== undefined || !r.binary) return fail('COMPILE_FAILED', `AssemblyScript compilation of "${path}" failed:\n${r.error ?? 'no output'}`);
-  if (cacheDir !== false && r.files) ascCachePut(cacheDir, entry, r.files, r.binary);
-  return r.binary;
+  if (cacheDir !== false && r.files) ascCachePut(cacheDir, entry, flags, r.files, r.binary);
+  return { binary: r.binary, files: (r.files ?? []).map(([f]) => f) };
 }
 
 // --- the source cache ----------------------------------------------------------
 
 const ASC_URL = import.meta.resolve('assemblyscript/asc');
-const ASC_FLAGS = ['--runtime', 'stub', '-O3', '--noAssert'];
+const ascFlags = (optimize: number) => ['--runtime', 'stub', `-O${optimize}`, '--noAssert'];
 let ascVersion: string | undefined;
 
 interface AscCacheEntry {
@@ -164,41 +186,41 @@ interface AscCacheEntry {
 const sha256 = (x: string | Uint8Array) => createHash('sha256').update(x).digest('hex');
 
 /** The compiler's identity: its version and our flags. */
-function compilerId(): string {
+function compilerId(flags: string[]): string {
   ascVersion ??= (JSON.parse(readFileSync(join(dirname(fileURLToPath(ASC_URL)), '..', 'package.json'), 'utf8')) as { version: string }).version;
-  return `asc ${ascVersion} ${ASC_FLAGS.join(' ')}`;
+  return `asc ${ascVersion} ${flags.join(' ')}`;
 }
 
-function ascCachePaths(cacheDir: string, entry: string): { json: string; wasm: string } {
-  const base = join(cacheDir, 'asc', sha256(`${compilerId()}\0${entry}`));
+function ascCachePaths(cacheDir: string, entry: string, flags: string[]): { json: string; wasm: string } {
+  const base = join(cacheDir, 'asc', sha256(`${compilerId(flags)}\0${entry}`));
   return { json: `${base}.json`, wasm: `${base}.wasm` };
 }
 
 /** The cached binary if every file the compiler read last time is unchanged (and every file it missed is still missing). */
-function ascCacheGet(cacheDir: string, entry: string): Uint8Array | undefined {
+function ascCacheGet(cacheDir: string, entry: string, flags: string[]): AscResult | undefined {
   try {
-    const { json, wasm } = ascCachePaths(cacheDir, entry);
+    const { json, wasm } = ascCachePaths(cacheDir, entry, flags);
     const e = JSON.parse(readFileSync(json, 'utf8')) as AscCacheEntry;
-    if (e.compiler !== compilerId() || e.entry !== entry || !Array.isArray(e.files)) return undefined;
+    if (e.compiler !== compilerId(flags) || e.entry !== entry || !Array.isArray(e.files)) return undefined;
     for (const [file, hash] of e.files) {
       const st = statSync(file, { throwIfNoEntry: false });
       if (hash === null ? st !== undefined : !st?.isFile() || sha256(readFileSync(file, 'utf8')) !== hash) return undefined;
     }
     const bytes = new Uint8Array(readFileSync(wasm));
-    return sha256(bytes) === e.wasmSha256 ? bytes : undefined;
+    return sha256(bytes) === e.wasmSha256 ? { binary: bytes, files: e.files.map(([f]) => f) } : undefined;
   } catch {
     return undefined; // missing or unreadable: compile
   }
 }
 
-function ascCachePut(cacheDir: string, entry: string, files: [string, string | null][], binary: Uint8Array): void {
+function ascCachePut(cacheDir: string, entry: string, flags: string[], files: [string, string | null][], binary: Uint8Array): void {
   try {
-    const { json, wasm } = ascCachePaths(cacheDir, entry);
+    const { json, wasm } = ascCachePaths(cacheDir, entry, flags);
     mkdirSync(dirname(json), { recursive: true, mode: 0o700 });
     const tmp = `${json}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(`${tmp}.wasm`, binary, { mode: 0o600 });
     renameSync(`${tmp}.wasm`, wasm);
-    const e: AscCacheEntry = { compiler: compilerId(), entry, files, wasmSha256: sha256(binary) };
+    const e: AscCacheEntry = { compiler: compilerId(flags), entry, files, wasmSha256: sha256(binary) };
     writeFileSync(tmp, JSON.stringify(e), { mode: 0o600 });
     renameSync(tmp, json);
   } catch {

@@ -5,11 +5,11 @@
  */
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { fail, JackError, require_, type JackErrorCode } from '../errors.js';
 import { ERROR_CODES } from '../generated/manifest.js';
 import { native, type NativeDsp, type NativeDspInfo } from '../native.js';
-import { compileAssemblyScript } from './asc.js';
+import { compileAssemblyScript, compileAssemblyScriptWithFiles, type AscOptions } from './asc.js';
 import { compile, isCompiled, type CompileOptions, type CompiledModule } from './compile.js';
 import { DEFAULT_LIMITS } from './validate.js';
 
@@ -83,6 +83,21 @@ async function readModuleFile(path: string, maxBytes: number, what: 'module' | '
   } finally {
     await fh?.close().catch(() => {});
   }
+}
+
+/**
+ * Compiles the module file at `path` (.wasm, or AssemblyScript .ts) and
+ * tells which files the result depends on (for a .ts, every file the
+ * compiler read or looked for; for a .wasm, the file itself).
+ */
+export async function compileFile(path: string, options: CompileOptions = {}, asc: Pick<AscOptions, 'optimize'> = {}): Promise<{ compiled: CompiledModule; files: string[] }> {
+  require_(typeof path === 'string' && path.length > 0, 'expected a module path');
+  if (path.endsWith('.ts')) {
+    await readModuleFile(path, 64 << 20, 'source');
+    const { binary, files } = await compileAssemblyScriptWithFiles(path, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}), ...asc });
+    return { compiled: await compile(binary, { name: basename(path), ...options }), files };
+  }
+  return { compiled: await toCompiled(path, options), files: [resolve(path)] };
 }
 
 /** Compiles (or takes from the cache) whatever `source` is: a compiled module, bytes, a .wasm path or an AssemblyScript .ts path. */
@@ -256,4 +271,14 @@ export function resolveParams(params: LoadedInstance['params'], given: Record<st
     const p = findParam(params, e[0], who);
     return [p.index, clampParam(p, e[1], who)];
   });
+}
+
+/** Longest parameter ramp, ms. */
+export const MAX_RAMP_MS = 600000;
+
+/** A ramp length in ms as frames (0: none). @throws INVALID_ARGUMENT */
+export function rampFrames(rampMs: unknown, sampleRate: number, who: string): number {
+  if (rampMs === undefined) return 0;
+  require_(typeof rampMs === 'number' && Number.isFinite(rampMs) && rampMs >= 0 && rampMs <= MAX_RAMP_MS, `${who} must be a number of milliseconds in [0, ${MAX_RAMP_MS}], got ${String(rampMs)}`);
+  return Math.round((rampMs * sampleRate) / 1000);
 }

@@ -5,15 +5,18 @@
 import { EventEmitter } from 'node:events';
 import { checkOptionKeys, fail, require_ } from '../errors.js';
 import { ABI_EXPORTS } from '../generated/manifest.js';
-import { kNative, native, type NativeDsp, type NativePort } from '../native.js';
+import { kNative, native, type NativeDsp, type NativePort, type NativeSwapResult } from '../native.js';
 import type { OwnPort } from '../port.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
+import { QueueBudget } from './queue-budget.js';
+import { planPorts, sameLayout, type ModulePorts, type PortPlan, type SwapOptions, type SwapReport } from './swap.js';
 import {
   applyParams,
   clampParam,
   findParam,
   INSTANCE_OPTION_KEYS,
   instantiate,
+  rampFrames,
   resolveParams,
   toCompiled,
   type InstanceOptions,
@@ -37,7 +40,16 @@ export interface LoadOptions extends InstanceOptions {
   maxFrames?: number;
   /** Compilation options when `source` is not compiled yet. */
   compile?: CompileOptions;
+  /**
+   * How many MIDI messages, and how many timed parameter changes, may wait
+   * for their frame at once (each; default 1024, 16..65536). A call past it
+   * throws QUEUE_FULL; nothing is dropped on the audio thread.
+   */
+  queueSize?: number;
 }
+
+/** LoadOptions.queueSize by default. */
+export const DEFAULT_QUEUE_SIZE = 1024;
 
 /** A trap reported by a running module. */
 export interface TrapInfo {
@@ -75,6 +87,7 @@ export interface DspHost {
   readonly blockSize: number;
   readonly sampleRate: number;
   readonly active: boolean;
+  readonly lastFrameTime: number;
   assertUsable(what: string): void;
   [kNative]: import('../native.js').NativeClient;
   readonly inports: import('../port.js').Ports;
@@ -93,8 +106,11 @@ function describeTrap(code: number, where: number, dsp: NativeDsp): TrapInfo {
   return { kind, code, message: abort ? `${text}: ${abort}` : text, where: ABI_EXPORTS[where]?.name ?? 'jw_process' };
 }
 
-/** How long unload() and reset() wait for the audio thread to let go. */
+/** How long unload(), reset() and swap() wait for the audio thread to let go. */
 const LET_GO_TIMEOUT_MS = 5000;
+
+/** swap()'s crossfade by default, ms. */
+export const DEFAULT_CROSSFADE_MS = 10;
 
 /**
  * Waits until the audio thread can no longer be using what was detached or
@@ -110,6 +126,8 @@ async function waitLetGo(host: DspHost, timeoutMs = LET_GO_TIMEOUT_MS): Promise<
   }
 }
 
+export type { SwapOptions, SwapReport } from './swap.js';
+
 /** A parameter of a loaded module: its descriptor and the value last set (or the default). */
 export interface ModuleParam extends ParamInfo {
   readonly value: number;
@@ -119,60 +137,112 @@ export interface ModuleParam extends ParamInfo {
 export class DspModule extends EventEmitter<DspModuleEvents> {
   /** Name (prefix of its port names). */
   readonly name: string;
-  /** Audio input ports, one per module input channel. */
-  readonly inputs: readonly OwnPort[];
-  /** Audio output ports, one per module output channel. */
-  readonly outputs: readonly OwnPort[];
-  /** MIDI input port, when the module exports jw_midi. */
-  readonly midiInput: OwnPort | undefined;
-  /** MIDI output port, when jw_describe declares midiOutputs. */
-  readonly midiOutput: OwnPort | undefined;
-  /** Parameters from jw_param_count / jw_describe, each with its current `value` (what getParam returns). */
-  readonly params: readonly ModuleParam[];
-  /** What jw_describe said. */
-  readonly description: ModuleDescription;
-  /** The compiled module (reusable for render() or another load()). */
-  readonly compiled: CompiledModule;
 
   #host: DspHost;
   #id: number;
   #dsp: NativeDsp;
+  #compiled: CompiledModule;
+  #description: ModuleDescription;
+  #params: readonly ModuleParam[];
+  #inputs: readonly OwnPort[];
+  #outputs: readonly OwnPort[];
+  #midiInput: OwnPort | undefined;
+  #midiOutput: OwnPort | undefined;
   #values: number[];
-  /** Parameters the module has been given a value for (re-applied on reset). */
+  /** Parameters the module has been given a value for (re-applied on reset, carried by swap). */
   #given: Set<number>;
+  /** Ports this module registered (unregistered with it). */
   #registered: OwnPort[];
   #unloaded = false;
   #trap: TrapInfo | undefined;
   #logTimer: NodeJS.Timeout | undefined;
   #options: LoadOptions;
+  /** swap() and reset() run one at a time, in call order. */
+  #chain: Promise<unknown> = Promise.resolve();
+  /** Timed parameter changes and MIDI messages that may still wait on the audio thread. */
+  #paramBudget: QueueBudget;
+  #midiBudget: QueueBudget;
+  #swaps = 0;
 
   /** @internal */
   constructor(host: DspHost, id: number, compiled: CompiledModule, name: string, loaded: LoadedInstance,
-              ports: { inputs: OwnPort[]; outputs: OwnPort[]; midiInput?: OwnPort; midiOutput?: OwnPort; registered: OwnPort[] },
-              values: number[], given: Set<number>, options: LoadOptions) {
+              ports: ModulePorts & { registered: OwnPort[] }, values: number[], given: Set<number>, options: LoadOptions) {
     super();
     this.#host = host;
     this.#id = id;
-    this.#dsp = loaded.dsp;
-    this.compiled = compiled;
     this.name = name;
-    this.inputs = ports.inputs;
-    this.outputs = ports.outputs;
-    this.midiInput = ports.midiInput;
-    this.midiOutput = ports.midiOutput;
-    this.params = loaded.params.map((p) =>
-      Object.freeze(Object.defineProperty({ ...p }, 'value', { get: () => this.#values[p.index] as number, enumerable: true }) as ModuleParam),
-    );
-    this.description = loaded.description;
-    this.#values = values;
-    this.#given = given;
     this.#registered = ports.registered;
     this.#options = options;
-    if (compiled.iface.imports.includes('jw_host.log')) {
+    const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+    this.#paramBudget = new QueueBudget(queueSize);
+    this.#midiBudget = new QueueBudget(queueSize);
+    this.#dsp = loaded.dsp;
+    this.#compiled = compiled;
+    this.#description = loaded.description;
+    this.#params = [];
+    this.#values = values;
+    this.#given = given;
+    this.#inputs = ports.inputs;
+    this.#outputs = ports.outputs;
+    this.#adopt(compiled, loaded, ports, values, given);
+  }
+
+  /** Takes over what describes the running instance (at load, and at each swap). */
+  #adopt(compiled: CompiledModule, loaded: LoadedInstance, ports: ModulePorts, values: number[], given: Set<number>): void {
+    this.#dsp = loaded.dsp;
+    this.#compiled = compiled;
+    this.#description = loaded.description;
+    this.#values = values;
+    this.#given = given;
+    this.#inputs = Object.freeze(ports.inputs.slice());
+    this.#outputs = Object.freeze(ports.outputs.slice());
+    this.#midiInput = ports.midiInput;
+    this.#midiOutput = ports.midiOutput;
+    this.#params = Object.freeze(loaded.params.map((p) =>
+      Object.freeze(Object.defineProperty({ ...p }, 'value', { get: () => values[p.index] as number, enumerable: true }) as ModuleParam),
+    ));
+    const logs = compiled.iface.imports.includes('jw_host.log');
+    if (logs && !this.#logTimer) {
       // Log messages wait in a lock-free ring in the module; fetch them here.
       this.#logTimer = setInterval(() => this.#drainLogs(), 20);
       this.#logTimer.unref();
+    } else if (!logs && this.#logTimer) {
+      clearInterval(this.#logTimer);
+      this.#logTimer = undefined;
     }
+  }
+
+  /** Audio input ports, one per module input channel. */
+  get inputs(): readonly OwnPort[] {
+    return this.#inputs;
+  }
+  /** Audio output ports, one per module output channel. */
+  get outputs(): readonly OwnPort[] {
+    return this.#outputs;
+  }
+  /** MIDI input port, when the module exports jw_midi. */
+  get midiInput(): OwnPort | undefined {
+    return this.#midiInput;
+  }
+  /** MIDI output port, when jw_describe declares midiOutputs. */
+  get midiOutput(): OwnPort | undefined {
+    return this.#midiOutput;
+  }
+  /** Parameters from jw_param_count / jw_describe, each with its current `value` (what getParam returns). */
+  get params(): readonly ModuleParam[] {
+    return this.#params;
+  }
+  /** What jw_describe said. */
+  get description(): ModuleDescription {
+    return this.#description;
+  }
+  /** The compiled module running now (reusable for render() or another load()). */
+  get compiled(): CompiledModule {
+    return this.#compiled;
+  }
+  /** Swaps completed so far. */
+  get swaps(): number {
+    return this.#swaps;
   }
 
   #assertLoaded(what: string): void {
@@ -218,9 +288,10 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   }
 
   /**
-   * Overflow of the audio thread's wait lists (256 entries each): MIDI
-   * messages from sendMidi dropped, and timed parameter changes applied
-   * early instead of at their frame.
+   * Overflow of the audio thread's wait lists: MIDI messages from sendMidi
+   * dropped, and timed parameter changes applied early instead of at their
+   * frame. The host keeps what it sends within `queueSize` (a call past it
+   * throws QUEUE_FULL), so these stay 0 unless a swap meets full lists.
    */
   get overflow(): { midiIn: number; earlyParams: number } {
     const s = this.#host[kNative].dspStatus(this.#id);
@@ -232,16 +303,29 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
    * the audio thread at the start of the next block, in order; with
    * `{ frame }` (a JACK frame time, e.g. `client.lastFrameTime + 2 *
    * client.blockSize`) it takes effect exactly at that frame: the engine
-   * splits the block there (a frame already past applies at once).
+   * splits the block there (a frame already past applies at once). With
+   * `{ rampMs }` the value moves linearly, on the audio thread, from the
+   * value set last (or from where a running ramp of it is) to `value` over
+   * that time from that frame: the module gets the value on the line every
+   * 16 frames and exactly `value` at the end.
    */
-  setParam(idOrIndex: string | number, value: number, options: { frame?: number } = {}): void {
+  setParam(idOrIndex: string | number, value: number, options: { frame?: number; rampMs?: number } = {}): void {
     this.#assertLoaded('DspModule.setParam');
-    const p = findParam(this.params, idOrIndex, `setParam(${this.name})`);
-    const v = clampParam(p, value, `setParam(${this.name})`);
-    require_(typeof options === 'object' && options !== null, `setParam(${this.name}): options must be an object`);
+    const who = `setParam(${this.name})`;
+    const p = findParam(this.params, idOrIndex, who);
+    const v = clampParam(p, value, who);
+    require_(typeof options === 'object' && options !== null, `${who}: options must be an object`);
+    checkOptionKeys(options, ['frame', 'rampMs'], who);
     const at = options.frame;
-    require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `setParam(${this.name}): frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
-    if (!this.#host[kNative].dspSetParam(this.#id, p.index, v, at)) {
+    require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `${who}: frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
+    const ramp = rampFrames(options.rampMs, this.#host.sampleRate, `${who}: rampMs`);
+    if (at !== undefined && !this.#budget(this.#paramBudget, at)) {
+      fail('QUEUE_FULL', `${who}: ${this.#paramBudget.capacity} timed parameter changes are already waiting for their frames (load option queueSize)`);
+    }
+    const ok = ramp
+      ? this.#host[kNative].dspSetParam(this.#id, p.index, v, at, ramp, this.#values[p.index] as number)
+      : this.#host[kNative].dspSetParam(this.#id, p.index, v, at);
+    if (!ok) {
       fail('QUEUE_FULL', `setParam(${this.name}): the parameter queue is full (1024 changes waiting for the audio thread)`);
     }
     this.#values[p.index] = v;
@@ -268,9 +352,19 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     require_(typeof options === 'object' && options !== null, `sendMidi(${this.name}): options must be an object`);
     const at = options.frame;
     require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `sendMidi(${this.name}): frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
+    if (!this.#budget(this.#midiBudget, at)) {
+      fail('QUEUE_FULL', `sendMidi(${this.name}): ${this.#midiBudget.capacity} MIDI messages are already waiting for their frames (load option queueSize)`);
+    }
     if (!this.#host[kNative].dspSendMidi(this.#id, b, at)) {
       fail('QUEUE_FULL', `sendMidi(${this.name}): the MIDI queue is full (1024 events waiting for the audio thread)`);
     }
+  }
+
+  /** Counts a message due at `at` (or at the next cycle) in `budget`; false when it is full. */
+  #budget(budget: QueueBudget, at: number | undefined): boolean {
+    const now = this.#host.lastFrameTime;
+    budget.advance(now);
+    return budget.add(at, (now + this.#host.blockSize) >>> 0);
   }
 
   /** The last value set (or the default), as the module will see it (clamped, f32). */
@@ -280,30 +374,168 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   }
 
   /**
-   * Re-initialises the module: a fresh instance is created off the audio
-   * thread, given the parameter values set so far (and the declared
-   * defaults), and swapped in at the next cycle; the old one is freed after
-   * the audio thread lets go of it. Brings back a trapped or silenced module.
+   * Re-initialises the module: a fresh instance of the same code is created
+   * off the audio thread, given the parameter values set so far (and the
+   * declared defaults), and takes over at the next cycle with fresh state
+   * and no crossfade; the old one is freed after the audio thread lets go
+   * of it. Brings back a trapped or silenced module.
    */
   async reset(): Promise<void> {
     this.#assertLoaded('DspModule.reset');
-    const loaded = await instantiate(this.compiled, this.#host.sampleRate, this.#maxFrames(), this.#options);
+    await this.#serial(() => this.#install('reset', this.#compiled, { crossfadeFrames: 0, keepParams: true, keepState: false, instance: this.#options }, performance.now()));
+  }
+
+  /**
+   * Replaces the module's code while it runs (hot-swap). `source` is a
+   * .wasm or AssemblyScript .ts path, bytes or a compiled module; it is
+   * compiled, validated and initialised off the audio thread. At a cycle
+   * start the new instance takes over the declared state of the old one
+   * (`keepState`, see docs/abi.md "State carry-over"), then both run for
+   * `crossfadeMs` while their outputs crossfade, and the old one is retired
+   * off the audio thread. The module object, its ports and their
+   * connections stay; parameter values set so far carry over by id
+   * (`keepParams`), others take the new code's defaults; a changed channel
+   * count registers or unregisters only the ports that changed.
+   *
+   * Resolves when the old instance is retired, with what carried over. A
+   * source that fails to compile, validate or initialise rejects with that
+   * error and leaves the running module untouched. Swaps (and resets) of one
+   * module run one after another, in call order.
+   */
+  async swap(source: ModuleSource, options: SwapOptions = {}): Promise<SwapReport> {
+    const t0 = performance.now();
+    require_(typeof options === 'object' && options !== null, `swap(${this.name}): options must be an object`);
+    checkOptionKeys(options, ['crossfadeMs', 'keepParams', 'keepState', 'compile', ...INSTANCE_OPTION_KEYS], `swap(${this.name})`);
+    const { crossfadeMs = DEFAULT_CROSSFADE_MS, keepParams = true, keepState = true } = options;
+    require_(typeof crossfadeMs === 'number' && Number.isFinite(crossfadeMs) && crossfadeMs >= 0 && crossfadeMs <= 10000,
+      `swap(${this.name}): crossfadeMs must be a number of milliseconds in [0, 10000], got ${String(crossfadeMs)}`);
+    require_(typeof keepParams === 'boolean', `swap(${this.name}): keepParams must be a boolean`);
+    require_(typeof keepState === 'boolean', `swap(${this.name}): keepState must be a boolean`);
+    this.#assertLoaded('DspModule.swap');
+    const crossfadeFrames = Math.round((crossfadeMs * this.#host.sampleRate) / 1000);
+    const instance: InstanceOptions = {
+      ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : this.#options.callTimeoutMs !== undefined ? { callTimeoutMs: this.#options.callTimeoutMs } : {}),
+      ...(options.stackBytes !== undefined ? { stackBytes: options.stackBytes } : this.#options.stackBytes !== undefined ? { stackBytes: this.#options.stackBytes } : {}),
+    };
+    return this.#serial(async () => {
+      this.#assertLoaded('DspModule.swap');
+      const compiled = await toCompiled(source, { ...options.compile });
+      return this.#install('swap', compiled, { crossfadeFrames, keepParams, keepState, instance }, t0);
+    });
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn);
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  /** Creates an instance of `compiled` and hands it to the audio thread in place of the running one. */
+  async #install(what: 'swap' | 'reset', compiled: CompiledModule, o: { crossfadeFrames: number; keepParams: boolean; keepState: boolean; instance: InstanceOptions }, t0: number): Promise<SwapReport> {
+    const who = `${what}(${this.name})`;
+    this.#assertLoaded(`DspModule.${what}`);
+    const loaded = await instantiate(compiled, this.#host.sampleRate, this.#maxFrames(), o.instance);
+    let plan: PortPlan | undefined;
+    let r: NativeSwapResult;
+    const values = loaded.params.map((p) => p.default);
+    const given = new Set(loaded.declared);
+    const kept: string[] = [];
     try {
-      this.#assertLoaded('DspModule.reset');
-      await applyParams(loaded, [...this.#given].sort((a, b) => a - b).map((i) => [i, this.#values[i] as number]), this.name);
-      this.#assertLoaded('DspModule.reset');
-      if (!this.#host[kNative].dspReplace(this.#id, loaded.dsp)) {
-        fail('QUEUE_FULL', `reset(${this.name}): could not hand the new instance to the audio thread`);
+      this.#assertLoaded(`DspModule.${what}`);
+      // Values set so far carry over by id, clamped to the new range.
+      if (o.keepParams) {
+        for (const p of loaded.params) {
+          const q = this.#params.find((x) => x.id === p.id);
+          if (!q || !this.#given.has(q.index)) continue;
+          values[p.index] = clampParam(p, this.#values[q.index] as number, who);
+          given.add(p.index);
+          kept.push(p.id);
+        }
       }
+      await applyParams(loaded, [...given].sort((a, b) => a - b).map((i) => [i, values[i] as number]), this.name);
+      this.#assertLoaded(`DspModule.${what}`);
+      plan = planPorts(this.#host, this.name, { inputs: this.#inputs, outputs: this.#outputs, midiInput: this.#midiInput, midiOutput: this.#midiOutput },
+        { inputs: loaded.info.inputs, outputs: loaded.info.outputs, midiIn: loaded.info.hasMidi, midiOut: loaded.description.midiOutputs > 0 });
+      const np = (p: OwnPort) => p[kNative] as NativePort;
+      const next = plan.next;
+      const maxCycle = Math.max(this.#host.blockSize, 8192);
+      const res = this.#host[kNative].dspSwap(this.#id, loaded.dsp, next.inputs.map(np), next.outputs.map(np),
+        next.midiInput ? np(next.midiInput) : null, next.midiOutput ? np(next.midiOutput) : null, o.crossfadeFrames, maxCycle, o.keepState,
+        sameLayout(this.#params, loaded.params));
+      if (!res) this.#host.assertUsable(`DspModule.${what}`);
+      r = res as NativeSwapResult;
+      if (r.result === 'queue-full') fail('QUEUE_FULL', `${who}: could not hand the new instance to the audio thread`);
+      if (r.result === 'no-memory') fail('OUT_OF_MEMORY', `${who}: cannot allocate the new instance's stack`);
+      if (r.result !== 'ok') fail('MODULE_UNLOADED', `${who}: module "${this.name}" is no longer running`);
     } catch (err) {
+      if (plan) for (const p of plan.added) if (p[kNative]?.isValid()) p.unregister();
       loaded.dsp.dispose();
       throw err;
     }
+    const readyMs = performance.now() - t0;
     const old = this.#dsp;
-    this.#dsp = loaded.dsp;
+    this.#drainLogs();
+    this.#registered.push(...plan.added);
+    this.#adopt(compiled, loaded, plan.next, values, given);
     this.#trap = undefined;
-    if (!(await waitLetGo(this.#host))) this.#disposeLater(old);
-    else old.dispose();
+    // Wait until the audio thread runs the new instance, then until it let go of the old one.
+    let audibleMs: number | undefined;
+    let frame: number | undefined;
+    const host = this.#host;
+    const client = host[kNative];
+    const deadline = Date.now() + LET_GO_TIMEOUT_MS + (o.crossfadeFrames / host.sampleRate) * 1000;
+    let released = false;
+    for (;;) {
+      const st = client.isOpen() ? client.dspStatus(this.#id) : null;
+      if (audibleMs === undefined && (!st || st.adopted)) {
+        audibleMs = performance.now() - t0;
+        frame = st?.adoptedFrame;
+      }
+      if (client.dspCollect() === 0 || !client.isOpen()) {
+        released = true;
+        break;
+      }
+      if (Date.now() > deadline) break;
+      await new Promise((res) => setTimeout(res, 1));
+    }
+    if (audibleMs === undefined) {
+      // The whole crossfade fitted in one cycle, between two polls.
+      audibleMs = performance.now() - t0;
+      frame = client.isOpen() ? client.dspStatus(this.#id)?.adoptedFrame : undefined;
+    }
+    const stateTaken = client.isOpen() ? (client.dspStatus(this.#id)?.stateTaken ?? 0) : 0;
+    const retire = () => {
+      const live = client.isOpen() && !client.isServerGone();
+      for (const p of plan.removed) {
+        const i = this.#registered.indexOf(p);
+        if (i < 0) continue;
+        this.#registered.splice(i, 1);
+        if (live && p[kNative]?.isValid()) p.unregister();
+      }
+    };
+    if (released) {
+      old.dispose();
+      retire();
+    } else {
+      this.#disposeLater(old, retire);
+    }
+    this.#swaps++;
+    return {
+      frame: this.#host.active ? frame : undefined,
+      crossfadeFrames: o.crossfadeFrames,
+      state: {
+        carried: r.carried,
+        fresh: r.fresh,
+        dropped: r.dropped,
+        bytes: r.stateBytes,
+        skipped: stateTaken === 2 ? 'the old instance had trapped; the new one starts from fresh state' : undefined,
+      },
+      params: { kept, reset: loaded.params.filter((p) => !kept.includes(p.id)).map((p) => p.id) },
+      ports: { added: plan.added.map((p) => p.name), removed: plan.removed.map((p) => p.name) },
+      readyMs,
+      audibleMs: audibleMs ?? readyMs,
+      totalMs: performance.now() - t0,
+    };
   }
 
   #maxFrames(): number {
@@ -368,10 +600,12 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 /** @internal Implements Client.load. */
 export async function loadModule(host: DspHost, source: ModuleSource, options: LoadOptions = {}): Promise<DspModule> {
   require_(typeof options === 'object' && options !== null, 'load: options must be an object');
-  checkOptionKeys(options, ['name', 'inputs', 'outputs', 'params', 'maxFrames', 'compile', ...INSTANCE_OPTION_KEYS], 'load');
+  checkOptionKeys(options, ['name', 'inputs', 'outputs', 'params', 'maxFrames', 'compile', 'queueSize', ...INSTANCE_OPTION_KEYS], 'load');
   host.assertUsable('Client.load');
   const maxFrames = options.maxFrames ?? host.blockSize;
   require_(Number.isInteger(maxFrames) && maxFrames >= 1 && maxFrames <= 16384, `load: maxFrames must be an integer in [1, 16384], got ${maxFrames}`);
+  const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+  require_(Number.isInteger(queueSize) && queueSize >= 16 && queueSize <= 65536, `load: queueSize must be an integer in [16, 65536], got ${String(queueSize)}`);
   require_(options.name === undefined || (typeof options.name === 'string' && /^[^:\0]{1,200}$/.test(options.name)), `load: module name ${JSON.stringify(options.name)} must be a non-empty string that does not contain ':'`);
   const compiled = await toCompiled(source, { ...(options.name ? { name: options.name } : {}), ...options.compile });
   host.assertUsable('Client.load');
@@ -419,7 +653,7 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     if (loaded.description.midiOutputs > 0) registered.push((midiOutput = host.midiOutports.register(`${name}_midi_out`)));
 
     const np = (p: OwnPort) => p[kNative] as NativePort;
-    const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null);
+    const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null, queueSize);
     if (id === null) host.assertUsable('Client.load');
     if (!id) fail('QUEUE_FULL', `load(${name}): could not hand the module to the audio thread`);
     const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values, given, options);

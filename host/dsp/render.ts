@@ -5,7 +5,7 @@
  */
 import { checkOptionKeys, fail, require_ } from '../errors.js';
 import type { CompileOptions } from './compile.js';
-import { checkInstanceOptions, findParam, clampParam, INSTANCE_OPTION_KEYS, instantiate, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
+import { checkInstanceOptions, findParam, clampParam, INSTANCE_OPTION_KEYS, instantiate, rampFrames, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
 
 /** A MIDI event at an absolute frame of the render. */
 export interface MidiEventAt {
@@ -28,7 +28,7 @@ export interface RenderOptions extends InstanceOptions {
   /** MIDI events, delivered to jw_midi before the block that contains them. */
   midi?: MidiEventAt[];
   /** Parameter changes at exact frames (the block is split there), as live `setParam(id, v, { frame })` does. */
-  automation?: { frame: number; param: string | number; value: number }[];
+  automation?: { frame: number; param: string | number; value: number; rampMs?: number }[];
   /** Compilation options when `module` is not compiled yet. */
   compile?: CompileOptions;
   /** Called about every 50 ms, and at the end, with (framesDone, framesTotal). */
@@ -71,7 +71,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     return [e.frame, ...b];
   });
   const automationIn = options.automation ?? [];
-  require_(Array.isArray(automationIn), 'render: automation must be an array of { frame, param, value }');
+  require_(Array.isArray(automationIn), 'render: automation must be an array of { frame, param, value, rampMs? }');
   const { callTimeoutMs } = checkInstanceOptions(options, 'render');
   require_(options.onProgress === undefined || typeof options.onProgress === 'function', 'render: onProgress must be a function');
 
@@ -86,11 +86,21 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     // The declared defaults first, then the requested values (as load() does).
     const params: [number, number][] = [...loaded.declared].sort((a, b) => a - b).map((i) => [i, loaded.params[i]!.default]);
     params.push(...explicit);
-    const automation = automationIn.map((a, i): [number, number, number] => {
-      require_(typeof a === 'object' && a !== null && Number.isInteger(a.frame) && a.frame >= 0 && a.frame <= MAX_FRAMES, `render: automation[${i}] needs an integer frame in [0, ${MAX_FRAMES}]`);
-      const p = findParam(loaded.params, a.param, who);
-      return [a.frame, p.index, clampParam(p, a.value, who)];
-    });
+    // A ramp starts from the value set last before it (as setParam's does).
+    const current = loaded.params.map((p) => p.default);
+    for (const [i, v] of params) current[i] = v;
+    const automation = automationIn
+      .map((a, i) => {
+        require_(typeof a === 'object' && a !== null && Number.isInteger(a.frame) && a.frame >= 0 && a.frame <= MAX_FRAMES, `render: automation[${i}] needs an integer frame in [0, ${MAX_FRAMES}]`);
+        const p = findParam(loaded.params, a.param, who);
+        return { frame: a.frame, index: p.index, value: clampParam(p, a.value, who), ramp: rampFrames(a.rampMs, sampleRate, `${who}: automation[${i}].rampMs`) };
+      })
+      .sort((a, b) => a.frame - b.frame) // stable, as the engine orders them
+      .map((a): number[] => {
+        const from = current[a.index] as number;
+        current[a.index] = a.value;
+        return a.ramp ? [a.frame, a.index, a.value, a.ramp, from] : [a.frame, a.index, a.value];
+      });
     const outputs = Array.from({ length: info.outputs }, () => new Float32Array(frames as number));
     const progress = options.onProgress ? new BigInt64Array(new SharedArrayBuffer(8)) : null;
     let timer: NodeJS.Timeout | undefined;

@@ -215,6 +215,9 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
   if (optional.has('jw_param_set') !== optional.has('jw_param_count')) {
     fail('MODULE_BAD_EXPORT', `${what}: jw_param_set and jw_param_count must be exported together`);
   }
+  if (optional.has('jw_state_count') !== optional.has('jw_state_table')) {
+    fail('MODULE_BAD_EXPORT', `${what}: jw_state_count and jw_state_table must be exported together`);
+  }
   return { shape, exports: present, optional, memoryBytes };
 }
 

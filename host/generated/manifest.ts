@@ -4,9 +4,9 @@ export const VERSIONS = {
   /** Major version of the DSP module ABI (what jw_abi() returns). */
   abi: 1,
   /** Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
-  moduleApi: 2,
+  moduleApi: 3,
   /** Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-  runtime: 8,
+  runtime: 9,
 } as const;
 
 export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
@@ -28,6 +28,8 @@ export const ABI_EXPORTS: readonly AbiExport[] = [
   { index: 9, name: "jw_param_get", params: ["i32"], results: ["f32"], required: false, thread: "worker", when: "load" },
   { index: 10, name: "jw_describe", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
   { index: 11, name: "jw_midi", params: ["i32","i32","i32","i32"], results: [], required: false, thread: "audio-thread", when: "run" },
+  { index: 12, name: "jw_state_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
+  { index: 13, name: "jw_state_table", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
 ];
 
 /** Imports the host provides, besides the math functions. */

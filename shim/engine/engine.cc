@@ -86,21 +86,36 @@ JW_MAIN_THREAD bool Engine::Detach(uint32_t id) {
   return false;
 }
 
-JW_MAIN_THREAD bool Engine::Replace(uint32_t id, std::shared_ptr<Instance> dsp) {
+JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames,
+                                               uint32_t maxCycleFrames, std::vector<StateCopy> copies, bool sameParams) {
+  Collect();  // lets go of a finished earlier swap's predecessor
   for (auto& slot : slots_) {
     if (slot->id != id) continue;
-    if (!dsp || dsp->inputs() != slot->dsp->inputs() || dsp->outputs() != slot->dsp->outputs()) return false;
-    if (!EnsureStack(*dsp)) return false;
-    auto fresh = std::make_unique<Slot>(id, std::move(dsp), slot->ports, slot->pending.capacity());
-    std::swap(slot, fresh);  // `fresh` now holds the old slot
-    if (!Publish()) {
-      std::swap(slot, fresh);
-      return false;
+    if (slot->prev) return SwapResult::kBusy;
+    if (!dsp || !EnsureStack(*dsp)) return SwapResult::kNoMemory;
+    auto fresh = std::make_unique<Slot>(id, std::move(dsp), std::move(ports), slot->pending.capacity());
+    fresh->cycles.store(slot->cycles.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    fresh->stateCopies = std::move(copies);
+    fresh->sameParams = sameParams;
+    if (fadeFrames && maxCycleFrames) {
+      fresh->fadeFrames = fadeFrames;
+      fresh->fadeCap = maxCycleFrames;
+      fresh->fadeBuf.assign(static_cast<size_t>(slot->nout) * maxCycleFrames, 0.0f);
+      fresh->fadeFrom = slot.get();
     }
-    garbageSlots_.emplace_back(graphSeq_, std::move(fresh));
-    return true;
+    slot->retiring.store(fresh->fadeFrom != nullptr, std::memory_order_relaxed);
+    fresh->prev = std::move(slot);
+    slot = std::move(fresh);
+    if (!Publish()) {
+      std::unique_ptr<Slot> back = std::move(slot->prev);
+      back->retiring.store(false, std::memory_order_relaxed);
+      slot = std::move(back);
+      return SwapResult::kQueueFull;
+    }
+    if (!running_) Collect();  // nothing runs: take the state and let go now
+    return SwapResult::kOk;
   }
-  return false;
+  return SwapResult::kUnknown;
 }
 
 JW_MAIN_THREAD Slot* Engine::Find(uint32_t id) {
@@ -117,6 +132,18 @@ JW_MAIN_THREAD bool Engine::SafeFor(uint64_t seq) const {
 }
 
 JW_MAIN_THREAD size_t Engine::Collect(bool all) {
+  size_t fading = 0;
+  for (auto& s : slots_) {
+    if (!s->prev) continue;
+    // Without an audio thread, the main thread does what its first cycle would.
+    if (!running_ && !s->adopted.load(std::memory_order_relaxed)) AdoptSlot(*s);
+    if (!running_) {
+      s->fadeFrom = nullptr;
+      s->prevReleased.store(true, std::memory_order_release);
+    }
+    if (all || s->prevReleased.load(std::memory_order_acquire)) s->prev.reset();
+    else ++fading;
+  }
   for (auto it = garbageGraphs_.begin(); it != garbageGraphs_.end();) {
     if (all || SafeFor(it->first)) {
       delete it->second;
@@ -128,7 +155,7 @@ JW_MAIN_THREAD size_t Engine::Collect(bool all) {
   for (auto it = garbageSlots_.begin(); it != garbageSlots_.end();) {
     it = all || SafeFor(it->first) ? garbageSlots_.erase(it) : it + 1;
   }
-  return garbageGraphs_.size() + garbageSlots_.size();
+  return garbageGraphs_.size() + garbageSlots_.size() + fading;
 }
 
 JW_MAIN_THREAD void Engine::ReleaseAll() {

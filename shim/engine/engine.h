@@ -67,9 +67,14 @@ class Engine {
   bool Attach(std::unique_ptr<Slot> slot);
   // Removes a slot; false if unknown or the queue is full.
   bool Detach(uint32_t id);
-  // Replaces a slot's instance, keeping its ports; false if unknown,
-  // the channel counts differ, or the queue is full.
-  bool Replace(uint32_t id, std::shared_ptr<Instance> dsp);
+  enum class SwapResult { kOk, kUnknown, kBusy, kQueueFull, kNoMemory };
+  // Replaces slot `id` by a new slot (same id) running `dsp` on `ports`. At
+  // its first cycle the new slot takes `copies` of the old one's state; for
+  // `fadeFrames` frames both run and their outputs crossfade (0: cut over at
+  // once). `maxCycleFrames` sizes the crossfade buffer. kBusy while the
+  // slot's previous swap is still fading.
+  SwapResult Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames, uint32_t maxCycleFrames,
+                  std::vector<StateCopy> copies, bool sameParams);
   Slot* Find(uint32_t id);
   // Frees what the audio thread let go of; returns the items still waiting.
   // With `all`, frees everything (the audio thread is known to be gone).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <unordered_set>
 
 #include "../wasm-rt/jw-runtime.h"
 #include "watchdog.h"
@@ -12,6 +13,7 @@
 namespace jw {
 
 namespace {
+constexpr int32_t kMaxStateEntries = 4096;
 const jw_trap_kind kTraps[] = JW_TRAP_KINDS;
 const char* const kExportNames[] = JW_EXPORT_NAMES;
 const char* const kErrorNames[] = JW_ERROR_NAMES;
@@ -205,6 +207,42 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
     const auto* end = static_cast<const uint8_t*>(std::memchr(mem + start, 0, std::min<uint32_t>(memSize - start, 65536)));
     if (!end) return Error(JW_E_MODULE_BAD_LAYOUT, "jw_describe() text is not NUL-terminated within 64 KiB");
     describe_.assign(reinterpret_cast<const char*>(mem + start), end - (mem + start));
+  }
+  return ReadStateTable();
+}
+
+// Rationale: the table is read once, here, because the audio thread copies
+// state from an instance while it runs; no other thread may call into it then.
+JW_WORKER EngineError Instance::ReadStateTable() {
+  if (!Has(JW_X_STATE_COUNT) || !Has(JW_X_STATE_TABLE)) return EngineError();
+  jw_val r{};
+  int trap = CallWatched(JW_X_STATE_COUNT, nullptr, &r);
+  if (trap) return TrapError(trap, "jw_state_count");
+  const int32_t count = r.i32;
+  if (count < 0 || count > kMaxStateEntries)
+    return Error(JW_E_MODULE_BAD_LAYOUT, "jw_state_count() returned " + std::to_string(count) + " (must be 0..4096)");
+  if (count == 0) return EngineError();
+  if ((trap = CallWatched(JW_X_STATE_TABLE, nullptr, &r))) return TrapError(trap, "jw_state_table");
+  uint32_t memSize = 0;
+  const uint8_t* mem = api_->memory(inst_, &memSize);
+  const uint64_t table = static_cast<uint32_t>(r.i32);
+  auto bad = [&](const std::string& what) { return Error(JW_E_MODULE_BAD_LAYOUT, "jw_state_table(): " + what + " (memory is " + std::to_string(memSize) + " bytes)"); };
+  if (table + 16ull * count > memSize) return bad("the table at " + std::to_string(table) + " of " + std::to_string(count) + " entries is outside memory");
+  auto u32 = [&](uint64_t at) {
+    uint32_t v;
+    std::memcpy(&v, mem + at, 4);
+    return v;
+  };
+  std::unordered_set<std::string> keys;
+  for (int32_t i = 0; i < count; ++i) {
+    const uint64_t rec = table + 16ull * i;
+    const uint64_t keyOff = u32(rec), keyLen = u32(rec + 4), off = u32(rec + 8), len = u32(rec + 12);
+    const std::string which = "entry " + std::to_string(i);
+    if (keyLen < 1 || keyLen > 256 || keyOff + keyLen > memSize) return bad(which + ": its key must be 1-256 bytes inside memory");
+    std::string key(reinterpret_cast<const char*>(mem + keyOff), keyLen);
+    if (off + len > memSize) return bad(which + " (\"" + key + "\"): " + std::to_string(len) + " bytes at " + std::to_string(off) + " are outside memory");
+    if (!keys.insert(key).second) return bad("two entries are named \"" + key + "\"");
+    state_.push_back(StateEntry{std::move(key), static_cast<uint32_t>(off), static_cast<uint32_t>(len)});
   }
   return EngineError();
 }

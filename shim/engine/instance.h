@@ -31,6 +31,13 @@ struct EngineError {
   explicit operator bool() const { return code != JW_OK; }
 };
 
+// One entry of the state a module declares (jw_state_table): `len` bytes
+// at `off` in its memory, named `key`.
+struct StateEntry {
+  std::string key;
+  uint32_t off, len;
+};
+
 class Instance {
  public:
   // [worker] Loads and initialises: dlopen, create (start function), jw_abi,
@@ -97,11 +104,14 @@ class Instance {
   const std::vector<float>& paramDefaults() const { return paramDefaults_; }
   bool hasDescribe() const { return Has(JW_X_DESCRIBE); }
   const std::string& describe() const { return describe_; }
+  // The declared state (empty without jw_state_table), checked to lie in memory.
+  const std::vector<StateEntry>& state() const { return state_; }
 
  private:
   Instance() = default;
   EngineError LoadSteps(const std::string& path);
   EngineError TrapError(int trap, const char* what);
+  EngineError ReadStateTable();
 
   // [worker] One budget of callTimeoutNs for a series of calls (a whole
   // load, a whole ApplyParams). Rationale: a module declaring 1024
@@ -120,6 +130,7 @@ class Instance {
   std::vector<uint32_t> inOff_, outOff_;
   std::vector<float> paramDefaults_;
   std::string describe_;
+  std::vector<StateEntry> state_;
 };
 
 // [any-thread] The short id ("oob") and text of a trap code.

@@ -93,7 +93,7 @@ JW_WORKER RenderResult Render(RenderJob& job) {
     const uint32_t n = static_cast<uint32_t>(std::min<int64_t>(block, job.frames - start));
     while (ai < job.automation.size() && job.automation[ai].frame < start + n) {
       const RenderJob::Automation& a = job.automation[ai++];
-      slot.pending.push(ParamMsg{a.index, a.value, static_cast<uint32_t>(a.frame), 1});
+      slot.pending.push(ParamMsg{a.index, a.value, static_cast<uint32_t>(a.frame), 1, a.ramp, a.from});
     }
     const size_t midiFirst = mi;
     while (mi < job.midi.size() && job.midi[mi].frame < start + n) ++mi;

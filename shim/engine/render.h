@@ -25,6 +25,8 @@ struct RenderJob {
     int64_t frame;
     int32_t index;
     float value;
+    uint32_t ramp = 0;  // frames (ParamMsg.ramp)
+    float from = 0;
   };
   std::vector<Automation> automation;  // sorted by frame (stable)
   struct Midi {

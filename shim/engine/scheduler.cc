@@ -20,11 +20,14 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
       block(static_cast<uint32_t>(dsp_->options().maxFrames)),
       hasMidi(dsp_->Has(JW_X_MIDI)),
       pending(pendingCap),
+      ramps(static_cast<size_t>(std::max(1, dsp_->paramCount()))),
       midiInPort(ports_.midiIn),
       midiOutPort(ports_.midiOut),
       id(id_),
       dsp(std::move(dsp_)),
       ports(std::move(ports_)),
+      params(pendingCap),
+      midiJs(pendingCap),
       midiPending(pendingCap),
       midiDue(pendingCap),
       midiDueOff(pendingCap),
@@ -74,6 +77,54 @@ JW_AUDIO_THREAD int Trap(Slot& s, int code, int where, uint32_t offset, uint32_t
   return code;
 }
 
+// Applies a parameter change at frame `at` (a JACK frame time): a plain set
+// ends any ramp of the parameter; a ramped one starts a ramp from where the
+// running one is (else from the message's `from`). Returns 0 or a trap code.
+JW_AUDIO_THREAD int ApplyParam(Slot& s, const ParamMsg& m, uint32_t at) {
+  float from = m.from;
+  for (size_t k = 0; k < s.ramps.size(); ++k) {
+    const Ramp r = s.ramps[k];
+    if (r.index != m.index) continue;
+    const uint32_t done = std::min(at - r.start, r.frames);
+    from = r.from + (r.to - r.from) * static_cast<float>(static_cast<double>(done) / r.frames);
+    s.ramps[k] = s.ramps[s.ramps.size() - 1];
+    s.ramps.resize_down(s.ramps.size() - 1);
+    break;
+  }
+  if (!m.ramp || !s.ramps.push(Ramp{m.index, from, m.value, at, m.ramp, at + std::min(kRampStep, m.ramp)})) {
+    return s.dsp->ParamSet(m.index, m.value);
+  }
+  return s.dsp->ParamSet(m.index, from);
+}
+
+// The ramp steps due at `start` (a frame offset in the cycle); lowers *end
+// to the next one. Returns 0 or a trap code.
+JW_AUDIO_THREAD int StepRamps(Slot& s, uint32_t cycleStart, uint32_t start, uint32_t* end) {
+  for (size_t k = 0; k < s.ramps.size();) {
+    Ramp& r = s.ramps[k];
+    int64_t off = static_cast<int32_t>(r.next - cycleStart);
+    if (off <= static_cast<int64_t>(start)) {
+      const uint32_t at = r.next;
+      const uint32_t done = at - r.start;
+      const bool last = done >= r.frames;
+      const float v = last ? r.to : r.from + (r.to - r.from) * static_cast<float>(static_cast<double>(done) / r.frames);
+      const int32_t index = r.index;
+      if (last) {
+        s.ramps[k] = s.ramps[s.ramps.size() - 1];
+        s.ramps.resize_down(s.ramps.size() - 1);
+      } else {
+        r.next = at + std::min(kRampStep, r.frames - done);
+        off = static_cast<int32_t>(r.next - cycleStart);
+      }
+      if (const int t = s.dsp->ParamSet(index, v)) return t;
+      if (last) continue;
+    }
+    if (off < static_cast<int64_t>(*end)) *end = static_cast<uint32_t>(off);
+    ++k;
+  }
+  return 0;
+}
+
 // Offset of a timed message in the cycle (negative: late, apply at once).
 template <typename M>
 JW_AUDIO_THREAD int64_t OffsetOf(const M& m, uint32_t cycleStart) {
@@ -84,7 +135,9 @@ JW_AUDIO_THREAD int64_t OffsetOf(const M& m, uint32_t cycleStart) {
 
 JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart) {
   for (uint32_t ch = s.nin; ch < s.nin + s.nout; ++ch) s.chans[ch].cycle = io.AudioOut(s.chans[ch].port, nframes);
+  // (A retiring slot's MIDI output is dropped: its successor speaks now.)
   s.midiOutBuf = s.midiOutPort ? io.MidiOut(s.midiOutPort, nframes) : nullptr;
+  if (s.retiring.load(std::memory_order_relaxed)) s.midiOutBuf = nullptr;
   s.io = &io;
   s.cycleFrames = nframes;
   const uint32_t posted = s.posted.load(std::memory_order_acquire);
@@ -111,7 +164,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   while (news && s.params.pop(pm)) {
     if (pm.timed && s.pending.push(pm)) continue;
     if (pm.timed) s.earlyParams.fetch_add(1, std::memory_order_relaxed);  // applied now instead
-    if (int t = d.ParamSet(pm.index, pm.value)) return Trap(s, t, JW_X_PARAM_SET, 0, nframes);
+    if (int t = ApplyParam(s, pm, cycleStart)) return Trap(s, t, JW_X_PARAM_SET, 0, nframes);
   }
   const bool hasMidi = s.hasMidi;
   // MIDI from JS due in this cycle, sorted by offset (stable; late or
@@ -157,13 +210,16 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
       const ParamMsg m = s.pending[k];
       const int64_t off = OffsetOf(m, cycleStart);
       if (off <= static_cast<int64_t>(start)) {
-        if (int t = d.ParamSet(m.index, m.value)) return Trap(s, t, JW_X_PARAM_SET, start, nframes);
+        if (int t = ApplyParam(s, m, cycleStart + start)) return Trap(s, t, JW_X_PARAM_SET, start, nframes);
         continue;
       }
       if (off < static_cast<int64_t>(end)) end = static_cast<uint32_t>(off);
       s.pending[keep++] = m;
     }
     s.pending.resize_down(keep);
+    if (s.ramps.size()) {
+      if (int t = StepRamps(s, cycleStart, start, &end)) return Trap(s, t, JW_X_PARAM_SET, start, nframes);
+    }
     const uint32_t n = end - start;
     // jw_host.midi_out counts from this block's start, also while jw_midi runs.
     s.sink.block_offset = start;
@@ -207,8 +263,9 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   return 0;
 }
 
-JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell,
-                                   const RunPolicy& policy, Outbox* outbox, uint64_t* clock) {
+namespace {
+JW_AUDIO_THREAD int RunWatchedOne(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell,
+                                  const RunPolicy& policy, Outbox* outbox, uint64_t* clock) {
   const bool wasTrapped = s.trap.load(std::memory_order_relaxed) != 0;
   jw_tls* t = policy.tls ? policy.tls : jw_tls_self();
   t->realtime = 1;
@@ -261,6 +318,115 @@ JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint3
     return JW_TRAP_OVERRUN;
   }
   return 0;
+}
+
+}  // namespace
+
+JW_ANY_THREAD void AdoptSlot(Slot& s) {
+  s.adopted.store(true, std::memory_order_release);
+  Slot* p = s.prev.get();
+  if (!p) return;
+  const bool trapped = p->trap.load(std::memory_order_acquire) != 0;
+  // What JS sent the predecessor and it has not applied yet goes to the
+  // successor too (and stays with the predecessor for the crossfade): no
+  // timed change or note is lost by a swap. Queue sizes are equal.
+  ParamMsg pm;
+  while (p->params.pop(pm)) {
+    if (!p->pending.push(pm)) p->earlyParams.fetch_add(1, std::memory_order_relaxed);
+  }
+  MidiMsg mm;
+  while (p->midiJs.pop(mm)) {
+    if (!p->midiPending.push(mm)) p->droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
+  }
+  // Parameter indices mean the same only if the layout is the same;
+  // otherwise the host already gave the new instance the latest values.
+  for (size_t k = 0; s.sameParams && k < p->pending.size(); ++k) {
+    if (!s.pending.push(p->pending[k])) s.earlyParams.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (size_t k = 0; k < p->midiPending.size(); ++k) {
+    if (s.hasMidi && !s.midiPending.push(p->midiPending[k])) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
+  }
+  // A trapped predecessor stopped mid-block: its state is not worth taking,
+  // nor its (silent) output fading.
+  if (!s.stateCopies.empty()) {
+    if (trapped) {
+      s.stateTaken.store(2, std::memory_order_relaxed);
+    } else {
+      ApplyState(s.stateCopies, p->mem, s.mem);
+      s.stateTaken.store(1, std::memory_order_relaxed);
+    }
+  }
+  if (trapped) s.fadeFrom = nullptr;
+  if (!s.fadeFrom) s.prevReleased.store(true, std::memory_order_release);
+}
+
+namespace {
+JW_AUDIO_THREAD void EndFade(Slot& s) {
+  s.fadeFrom = nullptr;
+  s.prevReleased.store(true, std::memory_order_release);
+}
+
+// Mixes this cycle's outputs of `old` (saved in s.fadeBuf) into those of `s`
+// along a linear crossfade. Channels on the same port mix as
+// old + g * (new - old), so identical outputs stay identical to the bit;
+// a port only the old one has fades out, one only the new one has fades in.
+JW_AUDIO_THREAD void MixFade(Slot& s, const Slot& old, uint32_t nframes) {
+  const float inv = 1.0f / static_cast<float>(s.fadeFrames);
+  auto gain = [&](uint32_t i) {
+    const uint32_t k = s.fadePos + i + 1;
+    return k >= s.fadeFrames ? 1.0f : static_cast<float>(k) * inv;
+  };
+  for (uint32_t k = 0; k < old.nout; ++k) {
+    const SlotChan& oc = old.chans[old.nin + k];
+    const float* saved = s.fadeBuf.data() + static_cast<size_t>(k) * s.fadeCap;
+    float* out = nullptr;
+    for (uint32_t j = 0; j < s.nout && !out; ++j)
+      if (s.chans[s.nin + j].port == oc.port) out = s.chans[s.nin + j].cycle;
+    if (out) {
+      for (uint32_t i = 0; i < nframes; ++i) {
+        const float g = gain(i);
+        if (g < 1.0f) out[i] = saved[i] + g * (out[i] - saved[i]);
+      }
+    } else if (oc.cycle) {
+      for (uint32_t i = 0; i < nframes; ++i) oc.cycle[i] = saved[i] * (1.0f - gain(i));
+    }
+  }
+  for (uint32_t j = 0; j < s.nout; ++j) {
+    const SlotChan& nc = s.chans[s.nin + j];
+    bool shared = false;
+    for (uint32_t k = 0; k < old.nout && !shared; ++k) shared = old.chans[old.nin + k].port == nc.port;
+    if (shared || !nc.cycle) continue;
+    for (uint32_t i = 0; i < nframes; ++i) nc.cycle[i] *= gain(i);
+  }
+}
+}  // namespace
+
+JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell,
+                                   const RunPolicy& policy, Outbox* outbox, uint64_t* clock) {
+  if (!s.adopted.load(std::memory_order_relaxed)) {
+    s.adoptedFrame.store(cycleStart, std::memory_order_relaxed);
+    AdoptSlot(s);
+  }
+  Slot* old = s.fadeFrom;
+  if (old && nframes > s.fadeCap) {
+    EndFade(s);  // a cycle longer than the buffer (the block size grew): cut over
+    old = nullptr;
+  }
+  if (!old) return RunWatchedOne(s, io, nframes, cycleStart, cell, policy, outbox, clock);
+  // The predecessor first, reporting nothing (its traps and overruns are
+  // no longer the module's); its outputs are kept aside.
+  RunWatchedOne(*old, io, nframes, cycleStart, cell, policy, nullptr, nullptr);
+  for (uint32_t k = 0; k < old->nout; ++k) {
+    float* dst = s.fadeBuf.data() + static_cast<size_t>(k) * s.fadeCap;
+    const float* src = old->chans[old->nin + k].cycle;
+    if (src) std::memcpy(dst, src, nframes * sizeof(float));
+    else std::memset(dst, 0, nframes * sizeof(float));
+  }
+  const int trap = RunWatchedOne(s, io, nframes, cycleStart, cell, policy, outbox, clock);
+  MixFade(s, *old, nframes);
+  s.fadePos += nframes;
+  if (s.fadePos >= s.fadeFrames) EndFade(s);
+  return trap;
 }
 
 }  // namespace jw

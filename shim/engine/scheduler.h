@@ -48,7 +48,16 @@ int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart);
 // `outbox` (may be null). With `clock` (the Ticks() this module starts at),
 // the module's time is measured against the policy, and *clock becomes the
 // time it ended (the next module's start); null: no time accounting.
+//
+// A slot that replaced another (Engine::Swap) first takes the declared state
+// of its predecessor, then for its crossfade runs the predecessor beside
+// itself and mixes their outputs; then it lets the predecessor go.
 int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, WatchCell* cell, const RunPolicy& policy,
                    Outbox* outbox, uint64_t* clock);
+
+// [audio-thread] before a slot's first cycle, or [main-thread] when no audio
+// thread runs: takes the predecessor's state and, without a crossfade (or
+// when the predecessor trapped), lets it go.
+void AdoptSlot(Slot& s);
 
 }  // namespace jw

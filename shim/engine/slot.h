@@ -11,17 +11,36 @@
 #include "instance.h"
 #include "io.h"
 #include "lockfree.h"
+#include "state.h"
 
 namespace jw {
 
 // A parameter change on its way to the audio thread. Timed changes take
-// effect at frame `at` (the engine splits the block there).
+// effect at frame `at` (the engine splits the block there). With `ramp`
+// frames, the value moves linearly from `from` (or from where a running ramp
+// of the parameter is) to `value` (see Ramp).
 struct ParamMsg {
   int32_t index;
   float value;
   uint32_t at;
   uint32_t timed;
+  uint32_t ramp = 0;
+  float from = 0;
 };
+
+// A parameter ramp in progress ([audio-thread]): the module gets the value
+// on the line from (start, from) to (start + frames, to) every kRampStep
+// frames, and exactly `to` at the end. Frames are JACK frame times.
+struct Ramp {
+  int32_t index;
+  float from, to;
+  uint32_t start, frames;
+  uint32_t next;  // frame of the next step
+};
+// Rationale: a jw_param_set per sample would split every block into
+// one-frame calls; 16 frames (0.33 ms at 48 kHz) is finer than any
+// smoother an SDK module puts behind it.
+constexpr uint32_t kRampStep = 16;
 
 // A short MIDI message from JS to a module (timed like ParamMsg).
 struct MidiMsg {
@@ -46,7 +65,8 @@ struct SlotChan {
 
 struct alignas(64) Slot {
   // [main-thread] / [worker] Allocates everything; `pendingCap` bounds the
-  // timed events waiting per list.
+  // messages waiting in each queue from JS and the timed events waiting per
+  // list (the host keeps what it sends within it: DspModule's queue budget).
   Slot(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, size_t pendingCap = 256);
 
   // Rationale: the hot block. A cycle runs every module once with caches
@@ -69,6 +89,7 @@ struct alignas(64) Slot {
   std::atomic<uint32_t> posted{0};  // [main-thread] writes
   uint32_t seen = 0;                // [audio-thread] the last `posted` it drained
   FixedVec<ParamMsg> pending;  // [audio-thread] timed parameter changes not yet applied
+  FixedVec<Ramp> ramps;        // [audio-thread] at most one per parameter
   void* const midiInPort;      // ports.midiIn, ports.midiOut
   void* const midiOutPort;
   // [audio-thread] this cycle's I/O, for the MIDI sink.
@@ -86,8 +107,8 @@ struct alignas(64) Slot {
 
   // From JS ([main-thread] producer, [audio-thread] consumer): post through
   // PostParam / PostMidi, which bump `posted`.
-  SpscRing<ParamMsg> params{1024};
-  SpscRing<MidiMsg> midiJs{1024};
+  SpscRing<ParamMsg> params;
+  SpscRing<MidiMsg> midiJs;
   // [main-thread] False when the queue is full.
   bool PostParam(const ParamMsg& m) { return params.push(m) && Posted(); }
   bool PostMidi(const MidiMsg& m) { return midiJs.push(m) && Posted(); }
@@ -106,6 +127,23 @@ struct alignas(64) Slot {
   FixedVec<MidiMsg> midiDue;      // this cycle's, sorted by offset
   FixedVec<uint32_t> midiDueOff;
   std::unique_ptr<SlotChan[]> chanStore;  // owns `chans`
+
+  // Hot-swap (Engine::Swap). The slot this one replaced keeps running
+  // beside it until the crossfade is over; the main thread owns it and
+  // frees it once the audio thread has set `prevReleased`.
+  std::unique_ptr<Slot> prev;          // [main-thread] owner
+  Slot* fadeFrom = nullptr;            // [audio-thread] `prev` while crossfading, then null
+  uint32_t fadeFrames = 0;             // crossfade length (0: instant)
+  uint32_t fadePos = 0;                // [audio-thread] frames of it done
+  std::vector<StateCopy> stateCopies;  // state taken from `prev` before the first cycle
+  bool sameParams = false;             // `prev` has the same parameter layout: its pending changes carry over
+  std::vector<float> fadeBuf;          // prev's outputs during a cycle: prev->nout x fadeCap
+  uint32_t fadeCap = 0;                // frames per channel in fadeBuf (a longer cycle ends the fade)
+  std::atomic<bool> adopted{false};    // [audio-thread] its first cycle began (state taken)
+  std::atomic<uint32_t> adoptedFrame{0};  // the frame time that cycle started at
+  std::atomic<bool> retiring{false};   // runs as someone's `prev`: its MIDI output is dropped
+  std::atomic<bool> prevReleased{false};  // [audio-thread] sets when it will not touch `prev` again
+  std::atomic<uint32_t> stateTaken{0};    // 1 when the state copies were made, 2 when skipped (prev trapped)
 
  private:
   bool Posted() {

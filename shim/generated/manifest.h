@@ -5,9 +5,9 @@
 /* Major version of the DSP module ABI (what jw_abi() returns). */
 #define JW_ABI_VERSION 1
 /* Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
-#define JW_MODULE_API_VERSION 2
+#define JW_MODULE_API_VERSION 3
 /* Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-#define JW_RUNTIME_VERSION 8
+#define JW_RUNTIME_VERSION 9
 
 /* ABI exports, by index (bit i of jw_module_api.exports). */
 enum jw_export {
@@ -23,12 +23,14 @@ enum jw_export {
   JW_X_PARAM_GET = 9, /* [worker] optional */
   JW_X_DESCRIBE = 10, /* [worker] optional */
   JW_X_MIDI = 11, /* [audio-thread] optional */
-  JW_X_COUNT = 12
+  JW_X_STATE_COUNT = 12, /* [worker] optional */
+  JW_X_STATE_TABLE = 13, /* [worker] optional */
+  JW_X_COUNT = 14
 };
 
 #define JW_REQUIRED_EXPORTS 127u
 /* Export names, by index. */
-#define JW_EXPORT_NAMES { "jw_abi", "jw_init", "jw_inputs", "jw_outputs", "jw_input", "jw_output", "jw_process", "jw_param_count", "jw_param_set", "jw_param_get", "jw_describe", "jw_midi" }
+#define JW_EXPORT_NAMES { "jw_abi", "jw_init", "jw_inputs", "jw_outputs", "jw_input", "jw_output", "jw_process", "jw_param_count", "jw_param_set", "jw_param_get", "jw_describe", "jw_midi", "jw_state_count", "jw_state_table" }
 
 /* Trap codes: 1..8 are wasm_rt_trap_t values; 0 means no trap. */
 #define JW_TRAP_OOB 1

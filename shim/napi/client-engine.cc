@@ -46,7 +46,7 @@ JW_MAIN_THREAD bool OptionalPort(const Napi::Value& v, const Napi::FunctionRefer
 
 }  // namespace
 
-// dspAttach(nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null) -> slot id (0: queue full), or null when closed
+// dspAttach(nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, queueSize) -> slot id (0: queue full), or null when closed
 JW_MAIN_THREAD Napi::Value ClientWrap::DspAttach(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!client_) return env.Null();
@@ -59,8 +59,10 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspAttach(const Napi::CallbackInfo& info)
   auto dsp = w->instance();
   if (static_cast<int32_t>(ports.in.size()) != dsp->inputs() || static_cast<int32_t>(ports.out.size()) != dsp->outputs())
     return TypeErrorFalse(env, "dspAttach: port counts differ from the module's channels"), env.Undefined();
+  JW_ARG_U32(queueSize, 5);
+  if (queueSize < 16 || queueSize > 65536) return TypeErrorFalse(env, "dspAttach: queueSize out of range"), env.Undefined();
   const uint32_t id = engine_->NextSlotId();
-  if (!engine_->Attach(std::make_unique<Slot>(id, dsp, std::move(ports)))) return Napi::Number::New(env, 0);
+  if (!engine_->Attach(std::make_unique<Slot>(id, dsp, std::move(ports), queueSize))) return Napi::Number::New(env, 0);
   w->SetAttached();
   return Napi::Number::New(env, id);
 }
@@ -71,18 +73,45 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspDetach(const Napi::CallbackInfo& info)
   return Napi::Boolean::New(info.Env(), engine_->Detach(id));
 }
 
-// dspReplace(id, nativeDsp) -> bool: swaps the instance, keeping the ports.
-JW_MAIN_THREAD Napi::Value ClientWrap::DspReplace(const Napi::CallbackInfo& info) {
+// dspSwap(id, nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, fadeFrames, maxCycleFrames, keepState, sameParams)
+//   -> { result: 'ok' | 'unknown' | 'busy' | 'queue-full' | 'no-memory', carried, fresh, dropped, stateBytes }
+// Replaces the slot's instance (and ports); see Engine::Swap.
+JW_MAIN_THREAD Napi::Value ClientWrap::DspSwap(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   JW_ARG_U32(id, 0);
   DspWrap* w = UnwrapChecked<DspWrap>(info[1], data_->dspCtor);
-  if (!w || !w->instance() || w->attached() || w->busy()) return TypeErrorFalse(env, "dspReplace: not a free NativeDsp"), env.Undefined();
-  if (!engine_->Replace(id, w->instance())) return Napi::Boolean::New(env, false);
-  w->SetAttached();
-  return Napi::Boolean::New(env, true);
+  if (!w || !w->instance() || w->attached() || w->busy()) return TypeErrorFalse(env, "dspSwap: not a free NativeDsp"), env.Undefined();
+  SlotPorts ports;
+  if (!PortList(info[2], data_->portCtor, &ports.in) || !PortList(info[3], data_->portCtor, &ports.out) ||
+      !OptionalPort(info[4], data_->portCtor, &ports.midiIn) || !OptionalPort(info[5], data_->portCtor, &ports.midiOut))
+    return TypeErrorFalse(env, "dspSwap: ports must be NativePorts of an open client"), env.Undefined();
+  JW_ARG_U32(fadeFrames, 6);
+  JW_ARG_U32(maxCycleFrames, 7);
+  auto dsp = w->instance();
+  if (static_cast<int32_t>(ports.in.size()) != dsp->inputs() || static_cast<int32_t>(ports.out.size()) != dsp->outputs())
+    return TypeErrorFalse(env, "dspSwap: port counts differ from the module's channels"), env.Undefined();
+  if (maxCycleFrames > 65536) return TypeErrorFalse(env, "dspSwap: maxCycleFrames out of range"), env.Undefined();
+  Slot* old = engine_->Find(id);
+  StatePlan plan;
+  if (old && info[8].ToBoolean()) plan = PlanState(*old->dsp, *dsp);
+  const auto r = engine_->Swap(id, dsp, std::move(ports), fadeFrames, maxCycleFrames, plan.copies, info[9].ToBoolean());
+  static const char* const kResults[] = {"ok", "unknown", "busy", "queue-full", "no-memory"};
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("result", kResults[static_cast<int>(r)]);
+  auto list = [&](const std::vector<std::string>& v) {
+    Napi::Array a = Napi::Array::New(env, v.size());
+    for (size_t i = 0; i < v.size(); ++i) a.Set(static_cast<uint32_t>(i), v[i]);
+    return a;
+  };
+  o.Set("carried", list(plan.carried));
+  o.Set("fresh", list(plan.fresh));
+  o.Set("dropped", list(plan.dropped));
+  o.Set("stateBytes", static_cast<double>(plan.bytes));
+  if (r == Engine::SwapResult::kOk) w->SetAttached();
+  return o;
 }
 
-// dspSetParam(id, index, value, at | undefined) -> bool (false when the queue is full or the id unknown)
+// dspSetParam(id, index, value, at | undefined, rampFrames, from) -> bool (false when the queue is full or the id unknown)
 JW_MAIN_THREAD Napi::Value ClientWrap::DspSetParam(const Napi::CallbackInfo& info) {
   JW_ARG_U32(id, 0);
   JW_ARG_I32(index, 1);
@@ -92,6 +121,13 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSetParam(const Napi::CallbackInfo& inf
     JW_ARG_U32(at, 3);
     m.at = at;
     m.timed = 1;
+  }
+  if (info[4].IsNumber()) {
+    JW_ARG_U32(ramp, 4);
+    JW_ARG_NUM(from, 5);
+    m.ramp = ramp;
+    m.from = static_cast<float>(from);
+    if (!std::isfinite(m.from)) return Napi::Boolean::New(info.Env(), false);
   }
   Slot* s = engine_->Find(id);
   if (!s || index < 0 || index >= s->dsp->paramCount() || !std::isfinite(m.value)) return Napi::Boolean::New(info.Env(), false);
@@ -116,7 +152,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSendMidi(const Napi::CallbackInfo& inf
   return Napi::Boolean::New(info.Env(), s->PostMidi(m));
 }
 
-// dspStatus(id) -> { trap, where, cycles, earlyParams, droppedMidiIn, lastNs, maxNs, overruns } | null
+// dspStatus(id) -> { trap, where, cycles, earlyParams, droppedMidiIn, lastNs, maxNs, overruns, fading, stateTaken } | null
 JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info) {
   JW_ARG_U32(id, 0);
   Slot* s = engine_->Find(id);
@@ -130,6 +166,11 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info)
   o.Set("lastNs", static_cast<double>(s->lastNs.load()));
   o.Set("maxNs", static_cast<double>(s->maxNs.load()));
   o.Set("overruns", static_cast<double>(s->overruns.load()));
+  // A swap still crossfading; whether its state copies were made (1) or skipped (2: the predecessor had trapped).
+  o.Set("fading", s->prev != nullptr && !s->prevReleased.load(std::memory_order_acquire));
+  o.Set("stateTaken", s->stateTaken.load(std::memory_order_relaxed));
+  o.Set("adopted", s->adopted.load(std::memory_order_acquire));
+  o.Set("adoptedFrame", static_cast<double>(s->adoptedFrame.load(std::memory_order_relaxed)));
   return o;
 }
 

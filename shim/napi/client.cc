@@ -61,7 +61,7 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("stats", &ClientWrap::Stats),
       InstanceMethod("dspAttach", &ClientWrap::DspAttach),
       InstanceMethod("dspDetach", &ClientWrap::DspDetach),
-      InstanceMethod("dspReplace", &ClientWrap::DspReplace),
+      InstanceMethod("dspSwap", &ClientWrap::DspSwap),
       InstanceMethod("dspSetParam", &ClientWrap::DspSetParam),
       InstanceMethod("dspSendMidi", &ClientWrap::DspSendMidi),
       InstanceMethod("dspStatus", &ClientWrap::DspStatus),

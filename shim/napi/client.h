@@ -134,7 +134,7 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   // client-engine.cc:
   Napi::Value DspAttach(const Napi::CallbackInfo& info);
   Napi::Value DspDetach(const Napi::CallbackInfo& info);
-  Napi::Value DspReplace(const Napi::CallbackInfo& info);
+  Napi::Value DspSwap(const Napi::CallbackInfo& info);
   Napi::Value DspSetParam(const Napi::CallbackInfo& info);
   Napi::Value DspSendMidi(const Napi::CallbackInfo& info);
   Napi::Value DspStatus(const Napi::CallbackInfo& info);

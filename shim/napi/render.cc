@@ -1,6 +1,7 @@
 // NativeDsp.render: offline rendering on a [worker], through the engine's
 // scheduler (engine/render.h), into output arrays JS allocated once.
 #include <algorithm>
+#include <cmath>
 
 #include "../engine/render.h"
 #include "addon-data.h"
@@ -61,7 +62,7 @@ class RenderWorker : public Job {
 
 // render(inputs: Float32Array[], frames, outputs: Float32Array[] (frames
 // long, one per module output), params: [index, value][], midi: [frame, b0,
-// b1?, b2?][], automation: [frame, index, value][], callTimeoutMs,
+// b1?, b2?][], automation: [frame, index, value, rampFrames?, from?][], callTimeoutMs,
 // progress: Float64Array(1) | null) -> Promise<{ elapsedNs, trap? }>.
 // The instance must be unattached and idle.
 JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
@@ -125,7 +126,14 @@ JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
     Napi::Array a = v.As<Napi::Array>();
     const int32_t index = a.Get(1u).ToNumber().Int32Value();
     if (index < 0 || index >= dsp_->paramCount()) return bad("automation parameter index out of range");
-    job.automation.push_back({static_cast<int64_t>(a.Get(0u).ToNumber().DoubleValue()), index, a.Get(2u).ToNumber().FloatValue()});
+    RenderJob::Automation au{static_cast<int64_t>(a.Get(0u).ToNumber().DoubleValue()), index, a.Get(2u).ToNumber().FloatValue()};
+    if (a.Length() >= 5) {
+      const double ramp = a.Get(3u).ToNumber().DoubleValue(), from = a.Get(4u).ToNumber().DoubleValue();
+      if (!(ramp >= 0 && ramp <= 4294967295.0) || !std::isfinite(from)) return bad("automation ramp out of range");
+      au.ramp = static_cast<uint32_t>(ramp);
+      au.from = static_cast<float>(from);
+    }
+    job.automation.push_back(au);
   }
   std::stable_sort(job.automation.begin(), job.automation.end(),
                    [](const RenderJob::Automation& a, const RenderJob::Automation& b) { return a.frame < b.frame; });

@@ -1,6 +1,7 @@
 ;; Realtime-safety workload: emits a note-on/note-off pair every block through
-;; jw_host.midi_out, logs every 64th block, and traps (unreachable) on block 300
-;; when its only parameter is 1.
+;; jw_host.midi_out, logs every 64th block, and traps (unreachable) 128 blocks
+;; after its only parameter was set to 1 (so the logs and the trap both fall
+;; in the measured window however long the setup took).
 (module
   (import "jw_host" "midi_out" (func $midi_out (param i32 i32 i32 i32)))
   (import "jw_host" "log" (func $log (param i32 i32)))
@@ -9,6 +10,7 @@
   (data (i32.const 64) "{\22params\22:[{\22id\22:\22trap\22,\22min\22:0,\22max\22:1}],\22midiOutputs\22:1}\00")
   (global $n (mut i32) (i32.const 0))
   (global $trap (mut f32) (f32.const 0))
+  (global $armed (mut i32) (i32.const 0))
   (func (export "jw_abi") (result i32) i32.const 1)
   (func (export "jw_init") (param f32 i32) (result i32) i32.const 0)
   (func (export "jw_inputs") (result i32) i32.const 0)
@@ -16,7 +18,9 @@
   (func (export "jw_input") (param i32) (result i32) i32.const 0)
   (func (export "jw_output") (param i32) (result i32) i32.const 0)
   (func (export "jw_param_count") (result i32) i32.const 1)
-  (func (export "jw_param_set") (param i32 f32) (global.set $trap (local.get 1)))
+  (func (export "jw_param_set") (param i32 f32)
+    (global.set $trap (local.get 1))
+    (global.set $armed (i32.add (global.get $n) (i32.const 128))))
   (func (export "jw_param_get") (param i32) (result f32) (global.get $trap))
   (func (export "jw_describe") (result i32) i32.const 64)
   (func (export "jw_process") (param $frames i32)
@@ -24,4 +28,4 @@
     (call $midi_out (i32.const 0) (i32.const 0x90) (i32.add (i32.const 48) (i32.and (global.get $n) (i32.const 15))) (i32.const 100))
     (call $midi_out (i32.sub (local.get $frames) (i32.const 1)) (i32.const 0x80) (i32.add (i32.const 48) (i32.and (global.get $n) (i32.const 15))) (i32.const 0))
     (if (i32.eqz (i32.and (global.get $n) (i32.const 63))) (then (call $log (i32.const 16) (i32.const 4))))
-    (if (i32.and (f32.eq (global.get $trap) (f32.const 1)) (i32.eq (global.get $n) (i32.const 300))) (then unreachable))))
+    (if (i32.and (f32.eq (global.get $trap) (f32.const 1)) (i32.eq (global.get $n) (global.get $armed))) (then unreachable))))

@@ -3,7 +3,7 @@
 // slow-sync callbacks, DSP modules (parameters, MIDI in and out through JACK,
 // module-to-module audio, logging, traps of every mechanism: a trap
 // instruction, a guard-page fault, stack exhaustion, a watchdog interrupt;
-// overrun accounting, a hot-swap by reset()) and recording into JS. Prints
+// overrun accounting, reset() and swap() with crossfade and state) and recording into JS. Prints
 // the checker's counts as JSON.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -85,6 +85,12 @@ faults.forEach((f, i) => f.setParam('mode', i + 1));
 const recording = client.record([gain.outputs[0], synth.outputs[0]], { frames: 24000 });
 await exercise(Number(process.env.JW_SECONDS ?? 1.5) * 1000);
 await synth.reset();
+// Hot-swaps with crossfade and state carried over (synth mid-note, gain).
+result.swaps = [];
+for (let i = 0; i < 3; i++) {
+  const [a, b] = await Promise.all([synth.swap(synth.compiled, { crossfadeMs: 20 }), gain.swap(gain.compiled, { crossfadeMs: 5 }), exercise(60)]);
+  result.swaps.push(a.state.bytes, b.state.bytes);
+}
 await exercise(300);
 const rec = await recording;
 result.steady = diff(before, native.rtcheck());

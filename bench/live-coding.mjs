@@ -1,0 +1,101 @@
+// Benchmark: edit-to-audible time of the live-coding loop (watchModule, the
+// loop of `jackwasm dev`) for the SDK's example synth (examples/dsp/synth.ts),
+// with the compiler warm, on an embedded dummy server. Each edit changes a
+// constant in a copy of the synth and saves it; the time runs from the
+// file's modification time until the audio thread runs the new code.
+//   miss: new code each time (AssemblyScript, wasm2c and the C compiler run)
+//   hit:  alternating between two versions already built (AssemblyScript
+//         runs; the compiled module comes from the cache)
+// Also reported: the compile part, and a swap of an already compiled module
+// (the hand-over alone). Target: median edit-to-audible under 500 ms with a
+// warm compiler.
+//
+//   node bench/live-coding.mjs [--runs 9] [--json out.json]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Server, watchModule } from '../dist/host/index.js';
+import { DEV_ASC_OPTIMIZE } from '../dist/host/dsp/watch.js';
+import { compileFile } from '../dist/host/dsp/instance.js';
+
+const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
+const runs = Number(values.runs ?? 9);
+const root = new URL('..', import.meta.url).pathname;
+// Two levels below the root, like examples/dsp/, so its SDK imports resolve.
+const dir = join(root, 'build', `bench-live-${process.pid}`);
+mkdirSync(dir, { recursive: true });
+const cacheDir = mkdtempSync(join(tmpdir(), 'jw-bench-live-'));
+const file = join(dir, 'synth.ts');
+const original = readFileSync(join(root, 'examples', 'dsp', 'synth.ts'), 'utf8');
+const CUTOFF = 'this.addParam("cutoff", "Cutoff", 20, 20000, ';
+if (!original.includes(CUTOFF)) throw new Error('examples/dsp/synth.ts: the cutoff parameter line changed; update bench/live-coding.mjs');
+// A version of the synth whose cutoff default is `hz` (a real code change: new wasm bytes).
+const version = (hz) => original.replace(/this\.addParam\("cutoff", "Cutoff", 20, 20000, \d+/, `${CUTOFF}${hz}`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const server = await Server.start({ name: `bench-live-${process.pid}`, period: 256 });
+const client = await Client.open(`bench-live-${process.pid}`, { serverName: server.name });
+client.activate();
+writeFileSync(file, version(1000));
+const m = await client.load((await compileFile(file, { cacheDir }, { optimize: DEV_ASC_OPTIMIZE })).compiled);
+let waiting;
+const watcher = await watchModule(m, file, {
+  compile: { cacheDir },
+  onEvent: (e) => {
+    if (e.kind === 'error') throw e.error;
+    waiting?.(e);
+  },
+});
+
+/** Saves `text` and waits for the swap it causes. */
+async function edit(text) {
+  const done = new Promise((r) => (waiting = r));
+  await sleep(50); // a save some time after the previous one, as a person makes them
+  writeFileSync(file, text);
+  const e = await done;
+  if (e.kind !== 'swap') throw new Error(`expected a swap, got ${e.kind}`);
+  return e;
+}
+
+const miss = [], missCompile = [], hit = [], hitCompile = [], handOver = [];
+await edit(version(1001)); // warm-up: the compiler worker and the C compiler's files
+await edit(version(1000));
+let hz = 2000;
+for (let i = 0; i < runs; i++) {
+  const e = await edit(version(hz++));
+  miss.push(e.editToAudibleMs);
+  missCompile.push(e.compileMs);
+  handOver.push(e.report.audibleMs);
+}
+// Alternating between two built versions: the compile cache serves each.
+for (let i = 0; i < runs; i++) {
+  const e = await edit(version(i % 2 ? 1000 : 1001));
+  hit.push(e.editToAudibleMs);
+  hitCompile.push(e.compileMs);
+}
+watcher.close();
+await m.unload();
+await client.close();
+await server.stop();
+rmSync(dir, { recursive: true, force: true });
+rmSync(cacheDir, { recursive: true, force: true });
+
+const f = (x) => `${x.toFixed(0)} ms`;
+const spread = (xs) => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
+console.log(`Live coding: edit-to-audible of examples/dsp/synth.ts (warm compiler), median of ${runs} edits each\n`);
+console.log(`  cache miss (new code):        ${f(median(miss))}  (range ${spread(miss)}; compile ${f(median(missCompile))})`);
+console.log(`  cache hit (a built version):  ${f(median(hit))}  (range ${spread(hit)}; compile ${f(median(hitCompile))})`);
+console.log(`  load and hand-over alone:     ${f(median(handOver))}`);
+const met = median(miss) < 500;
+console.log(`\n  target: under 500 ms with a warm compiler: ${met ? 'met' : 'NOT met'} (cache miss ${f(median(miss))}, hit ${f(median(hit))})`);
+if (values.json) {
+  writeFileSync(values.json, JSON.stringify({
+    benchmark: 'live-coding', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
+    runs, module: 'examples/dsp/synth.ts',
+    editToAudibleMs: { miss: { median: median(miss), all: miss }, hit: { median: median(hit), all: hit } },
+    compileMs: { miss: median(missCompile), hit: median(hitCompile) }, handOverMs: median(handOver),
+    target: { editToAudibleMs: 500, met },
+  }, null, 2) + '\n');
+}

@@ -1,0 +1,114 @@
+/**
+ * `jackwasm run` and `jackwasm dev`: a module in a client of its own, wired
+ * to the given ports, with commands on standard input; `dev` also watches
+ * the source and hot-swaps every saved change (host/dsp/watch.ts).
+ */
+import { Client } from './client.js';
+import type { CompiledModule } from './dsp/compile.js';
+import { compileFile } from './dsp/instance.js';
+import { watchModule, type WatchEvent } from './dsp/watch.js';
+import type { Port } from './port.js';
+import { inForeground, startModuleCommands } from './cli-module-commands.js';
+
+export interface RunModuleOptions {
+  file: string;
+  serverName: string;
+  connectIn: string[] | undefined;
+  connectOut: string[] | undefined;
+  connectMidi: string[] | undefined;
+  params: [string, number][];
+  seconds: number | undefined;
+  /** dev mode: watch and hot-swap, with this crossfade (ms). */
+  dev: { crossfadeMs: number } | undefined;
+  compiled?: CompiledModule;
+  print: (line: string) => void;
+  color: (style: 'dim' | 'red' | 'green' | 'bold', text: string) => string;
+}
+
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+
+/** One line about a handled change in dev mode. */
+export function describeWatchEvent(e: WatchEvent, file: string): string {
+  const what = e.changed.length === 1 && e.changed[0]?.endsWith(file.replace(/^\.\//, '')) ? file : e.changed.join(', ');
+  if (e.kind === 'unchanged') return `${what} saved: no change in the compiled module`;
+  if (e.kind === 'error') return `${what}: not swapped, the module keeps playing the last good version:\n${e.error.message}`;
+  const r = e.report;
+  const state = r.state.skipped
+    ? `state: fresh (${r.state.skipped})`
+    : [r.state.carried.length && `state carried: ${r.state.carried.join(', ')}`, r.state.fresh.length && `fresh: ${r.state.fresh.join(', ')}`]
+        .filter(Boolean)
+        .join('; ') || 'no declared state';
+  const ports = [...r.ports.added.map((p) => `+${p}`), ...r.ports.removed.map((p) => `-${p}`)].join(' ');
+  return `swapped ${what}: audible ${ms(e.editToAudibleMs)} after the save (compile ${ms(e.compileMs)}, load and hand-over ${ms(r.audibleMs)}), crossfade ${r.crossfadeFrames} frames; ${state}${ports ? `; ports ${ports}` : ''}`;
+}
+
+export async function runModule(o: RunModuleOptions): Promise<number> {
+  const { print, color } = o;
+  const compiled = o.compiled ?? (await compileFile(o.file)).compiled;
+  await using client = await Client.open(`jackwasm-${o.dev ? 'dev' : 'run'}-${process.pid}`, { serverName: o.serverName });
+  client.activate();
+  const m = await client.load(compiled, { params: Object.fromEntries(o.params) });
+  m.on('trap', (t) => print(color('red', `trap: ${t.message} (the module is silent${o.dev ? ' until the next good save' : ''}; "reset" brings it back)`)));
+  m.on('log', (msg) => print(`${m.name}: ${msg}`));
+  // The i-th --connect-in feeds input i (wrapping around), likewise outputs;
+  // MIDI sources all feed the MIDI input. Run again after each swap (a swap
+  // may add ports); connecting what is connected is no change.
+  const wire = () => {
+    const each = (ports: readonly Port[], list: string[] | undefined, kind: string, connect: (own: Port, other: string) => void) => {
+      if (!list?.length) return;
+      if (ports.length === 0) throw new Error(`module "${m.name}" has no ${kind}s to connect`);
+      list.forEach((other, i) => connect(ports[i % ports.length] as Port, other));
+    };
+    each(m.inputs, o.connectIn, 'audio input', (own, src) => client.connect(src, own));
+    each(m.outputs, o.connectOut, 'audio output', (own, dst) => client.connect(own, dst));
+    each(m.midiInput ? [m.midiInput] : [], o.connectMidi, 'MIDI input', (own, src) => client.connect(src, own));
+  };
+  wire();
+  const describe = (ports: readonly { name: string }[]) => ports.map((p) => p.name).join(', ') || 'none';
+  const announce = () => {
+    print(`running "${m.name}" in client "${client.name}": inputs ${describe(m.inputs)}; outputs ${describe(m.outputs)}${m.midiInput ? `; MIDI ${m.midiInput.name}` : ''}`);
+    if (m.params.length) print(`params: ${m.params.map((p) => `${p.id}=${p.value.toFixed(3)}${p.unit ? ` ${p.unit}` : ''}`).join(', ')}`);
+  };
+  announce();
+  let xruns = 0;
+  client.on('xrun', () => xruns++);
+  const watcher = o.dev
+    ? await watchModule(m, o.file, {
+        crossfadeMs: o.dev.crossfadeMs,
+        onEvent: (e) => {
+          print(e.kind === 'error' ? color('red', describeWatchEvent(e, o.file)) : e.kind === 'swap' ? color('green', describeWatchEvent(e, o.file)) : color('dim', describeWatchEvent(e, o.file)));
+          if (e.kind === 'swap') {
+            try {
+              wire();
+            } catch (err) {
+              print(color('red', (err as Error).message));
+            }
+          }
+        },
+      })
+    : undefined;
+  if (watcher) print(color('dim', `watching ${watcher.files.length} file(s): edit and save ${o.file} to hear the change`));
+  let quit = () => {};
+  let deadline: NodeJS.Timeout | undefined;
+  const stop = new Promise<void>((resolve) => {
+    quit = resolve;
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+    if (o.seconds !== undefined) deadline = setTimeout(resolve, o.seconds * 1000);
+  });
+  // Commands on standard input (a terminal or a pipe); its end does not stop the module.
+  const closeCommands = startModuleCommands(process.stdin, { client, module: m, xruns: () => xruns, print, quit: () => quit() });
+  if (process.stdin.isTTY && inForeground()) print(color('dim', 'type "help" for commands'));
+  const timer = process.stdin.isTTY
+    ? undefined
+    : setInterval(() => print(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);
+  await stop;
+  clearTimeout(deadline);
+  watcher?.close();
+  closeCommands();
+  process.stdin.pause();
+  clearInterval(timer);
+  print(`stopped after ${m.cycles} cycles, ${xruns} xruns${o.dev ? `, ${m.swaps} swaps` : ''}`);
+  await m.unload();
+  return 0;
+}

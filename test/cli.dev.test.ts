@@ -1,0 +1,115 @@
+/**
+ * `jackwasm dev`: the live-coding loop as a user drives it. A module source
+ * is edited while the CLI plays it; every save is recompiled and hot-swapped
+ * (the new output is heard, the edit-to-audible time printed), a save that
+ * does not compile is reported with file:line:column while the last good
+ * version keeps playing, and the terminal commands work meanwhile.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, type Server } from '../host/index.js';
+import { startServer, uniqueName } from './helpers/jack.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = `${root}dist/host/cli.js`;
+// Inside the repository, so that the module imports the SDK as the examples do.
+const dir = `${root}build/test-dev-${process.pid}`;
+const file = `${dir}/dc.ts`;
+let server: Server;
+let client: Client;
+
+/** A module whose one output is the constant `value`; `extra` lands in process() (to break it). */
+function source(value: number, extra = ''): string {
+  return `// dc: a constant (test module)
+import { Processor, register } from "../../dsp-asm";
+
+class Dc extends Processor {
+  constructor() {
+    super("dc", 0, 1);
+  }
+  process(frames: i32): void {
+    const out = this.output(0);
+    ${extra}
+    for (let i = 0; i < frames; i++) unchecked((out[i] = ${value.toFixed(3)}));
+  }
+}
+
+register(new Dc());
+export * from "../../dsp-asm/abi";
+`;
+}
+
+beforeAll(async () => {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, source(0.25));
+  server = await startServer('dev');
+  client = await Client.open(uniqueName('dev-listener'), { serverName: server.name });
+  client.activate();
+});
+
+afterAll(async () => {
+  await client?.close();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('jackwasm dev', () => {
+  it('hot-swaps each saved edit, reports compile errors while the audio goes on, and takes commands', async () => {
+    const child = spawn(process.execPath, [cli, 'dev', file, '--server', server.name, '--seconds', '120', '--crossfade', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    const waitFor = async (re: RegExp, from = 0) => {
+      for (let i = 0; i < 1500 && !re.test(out.slice(from)); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(out.slice(from)).toMatch(re);
+      return out.length;
+    };
+    /** The dev client's output over 50 ms. */
+    const level = async () => {
+      const rec = await client.record([`jackwasm-dev-${child.pid}:dc_out_1`], { frames: 2400 });
+      return [...new Set(rec.channels[0])];
+    };
+    try {
+      let mark = await waitFor(/watching \d+ file\(s\)/);
+      expect(await level()).toEqual([0.25]);
+
+      writeFileSync(file, source(0.5));
+      mark = await waitFor(/swapped .*dc\.ts: audible (\d+) ms after the save \(compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
+      expect(await level()).toEqual([0.5]);
+
+      // A save that does not compile: reported with its place, the module plays on.
+      writeFileSync(file, source(0.75, 'const broken: i32 = ;'));
+      mark = await waitFor(/dc\.ts: not swapped, the module keeps playing the last good version:[\s\S]*dc\.ts\(10,25\)/, mark);
+      expect(await level()).toEqual([0.5]);
+
+      // Fixed: swapped again.
+      writeFileSync(file, source(0.125));
+      mark = await waitFor(/swapped .*audible \d+ ms after the save/, mark);
+      expect(await level()).toEqual([0.125]);
+
+      child.stdin.write('stats\nmeters\n');
+      await waitFor(/swaps 2, trap none[\s\S]*dc_out_1: peak -18\.1 dBFS, rms -18\.1 dBFS/, mark);
+      child.stdin.write('quit\n');
+      expect(await exited).toBe(0);
+      expect(out).toMatch(/stopped after \d+ cycles, \d+ xruns, 2 swaps/);
+      console.log(out);
+    } finally {
+      child.kill();
+    }
+  }, 120000);
+
+  it('refuses --crossfade outside dev and a bad value', async () => {
+    const run = (...args: string[]) =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const c = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        c.stderr.on('data', (b: Buffer) => (err += b.toString()));
+        c.on('exit', (code) => resolve({ code, err }));
+      });
+    expect(await run('run', file, '--crossfade', '5', '--server', server.name)).toEqual({ code: 1, err: 'jackwasm: --crossfade is an option of jackwasm dev\n' });
+    expect(await run('dev', file, '--crossfade=-1', '--server', server.name)).toEqual({ code: 1, err: 'jackwasm: --crossfade must be a number of milliseconds in [0, 10000], got "-1"\n' });
+  });
+});

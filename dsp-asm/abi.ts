@@ -120,6 +120,12 @@ export function jw_describe(): usize {
   return describePtr;
 }
 
+/** [worker] Where the host writes the transport before each block (0: the processor did not ask). */
+export function jw_transport(): usize {
+  const t = current().transport;
+  return t === null ? 0 : t.ptr;
+}
+
 /** [worker] Number of declared state entries (Processor.keep), read after jw_init. */
 export function jw_state_count(): i32 {
   return stateCount();

@@ -13,3 +13,4 @@ export * from "./mix";
 export * from "./voices";
 export * from "./events";
 export * from "./state";
+export * from "./transport";

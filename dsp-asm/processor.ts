@@ -16,6 +16,7 @@
 //                     memory.grow fails on the audio thread).
 
 import { keepArrayBytes, keepBytes } from "./state";
+import { Transport } from "./transport";
 
 /** One parameter, as declared with `Processor.addParam`. */
 export class Param {
@@ -56,6 +57,8 @@ export abstract class Processor {
   midiFrame: i32 = 0;
 
   params: Array<Param> = new Array<Param>();
+  /** The transport at the start of the block being processed, after useTransport() (null before). */
+  transport: Transport | null = null;
   // Allocated in jw_init (never null afterwards).
   inputBuffers: StaticArray<Float32Array> = new StaticArray<Float32Array>(0);
   outputBuffers: StaticArray<Float32Array> = new StaticArray<Float32Array>(0);
@@ -112,6 +115,16 @@ export abstract class Processor {
 
   /** Note off (or note on with velocity 0), any channel. */
   noteOff(note: i32): void {}
+
+  /**
+   * Asks the host for the transport and tempo before every block (call in
+   * the constructor); process() then reads `this.transport!`.
+   */
+  useTransport(): Transport {
+    let t = this.transport;
+    if (t === null) this.transport = t = new Transport();
+    return t;
+  }
 
   // ---- declared state (hot-swap) -----------------------------------------
 

@@ -9,6 +9,7 @@ import { compileFile } from './dsp/instance.js';
 import { watchModule, type WatchEvent } from './dsp/watch.js';
 import type { Port } from './port.js';
 import { inForeground, startModuleCommands } from './cli-module-commands.js';
+import type { MidiFileData } from './midi-file.js';
 
 export interface RunModuleOptions {
   file: string;
@@ -20,6 +21,8 @@ export interface RunModuleOptions {
   seconds: number | undefined;
   /** dev mode: watch and hot-swap, with this crossfade (ms). */
   dev: { crossfadeMs: number } | undefined;
+  /** A MIDI file to play into the module; the run ends a second after it (unless seconds is given). */
+  song?: { name: string; data: MidiFileData } | undefined;
   compiled?: CompiledModule;
   print: (line: string) => void;
   color: (style: 'dim' | 'red' | 'green' | 'bold', text: string) => string;
@@ -90,6 +93,18 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   if (watcher) print(color('dim', `watching ${watcher.files.length} file(s): edit and save ${o.file} to hear the change`));
   let quit = () => {};
   let deadline: NodeJS.Timeout | undefined;
+  if (o.song) {
+    if (!m.midiInput) throw new Error(`module "${m.name}" takes no MIDI (it does not export jw_midi); --midi needs a module that does`);
+    const play = m.playMidi(o.song.data);
+    print(`playing ${o.song.name}: ${play.total} events, ${o.song.data.duration.toFixed(1)} s${o.song.data.skipped ? ` (${o.song.data.skipped} system-exclusive events skipped)` : ''}`);
+    play.done.then(
+      () => {
+        print(`${o.song?.name} done`);
+        if (o.seconds === undefined) setTimeout(() => quit(), 1000);
+      },
+      (err: unknown) => print(color('red', `${o.song?.name}: ${(err as Error).message}`)),
+    );
+  }
   const stop = new Promise<void>((resolve) => {
     quit = resolve;
     process.once('SIGINT', resolve);

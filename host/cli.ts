@@ -16,6 +16,7 @@ import { compileFile, toCompiled } from './dsp/instance.js';
 import { DEV_ASC_OPTIMIZE } from './dsp/watch.js';
 import type { CompiledModule } from './dsp/compile.js';
 import { readWav, writeWav } from './wav.js';
+import { midiFileFrames, readMidiFile } from './midi-file.js';
 import { runModule } from './cli-run.js';
 
 const HELP = `jackwasm: realtime audio for Node.js on JACK
@@ -31,11 +32,13 @@ Commands:
   disconnect <source> <destination>
   transport <start|stop|status|locate FRAME>
   info                            JACK library version and servers
-  render <module.wasm|.ts> --out out.wav [--in in.wav] [--seconds N]
-         [--sample-rate R] [--block B] [--param name=value ...]
+  render <module.wasm|.ts> --out out.wav [--in in.wav] [--midi song.mid]
+         [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]
                                   Render a DSP module offline to a 32-bit float WAV
+                                  (with --midi: the song through it, to its end)
   run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
-      [--connect-midi PORT ...] [--param name=value ...] [--seconds N]
+      [--connect-midi PORT ...] [--midi song.mid] [--param name=value ...]
+      [--seconds N]
                                   Run a DSP module in a new client until Ctrl-C;
                                   reads commands (set, note, params, meters,
                                   stats, ...; "help") from standard input
@@ -93,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       'connect-out': { type: 'string', multiple: true },
       'connect-midi': { type: 'string', multiple: true },
       crossfade: { type: 'string' },
+      midi: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -165,30 +169,37 @@ async function main(argv: string[]): Promise<number> {
       const sampleRate = values['sample-rate'] ? positiveInt(values['sample-rate'], '--sample-rate') : (input?.sampleRate ?? 48000);
       const blockSize = values.block ? positiveInt(values.block, '--block') : 256;
       const seconds = values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds');
-      const frames = seconds !== undefined ? Math.round(seconds * sampleRate) : input ? Math.max(...input.channels.map((c) => c.length)) : sampleRate;
+      let frames = seconds !== undefined ? Math.round(seconds * sampleRate) : input ? Math.max(...input.channels.map((c) => c.length)) : sampleRate;
       if (input && input.sampleRate !== sampleRate) say(`note: ${values.in} is ${input.sampleRate} Hz; rendering at ${sampleRate} Hz without resampling`);
       const source = await moduleSource(file);
-      if (source.iface.exports.has('jw_midi')) say(`note: ${file} plays MIDI, and render sends it none (use render() from the library with { midi }): the output is what it makes without notes`);
+      const song = values.midi ? await readMidiFile(values.midi) : undefined;
+      if (song && !source.iface.exports.has('jw_midi')) throw new Error(`${file} takes no MIDI (it does not export jw_midi); --midi needs a module that does`);
+      if (!song && source.iface.exports.has('jw_midi')) say(`note: ${file} plays MIDI, and gets none without --midi song.mid: the output is what it makes without notes`);
+      // With a song and no length given: the song and a second for the release.
+      const songFrames = song && seconds === undefined && !input ? Math.ceil((song.duration + 1) * sampleRate) : undefined;
+      if (songFrames !== undefined) frames = songFrames;
       const bar = frames > 4 * sampleRate && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'rendering [{bar}] {percentage}% | {value}/{total} frames', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
       bar?.start(frames, 0);
       const t0 = performance.now();
-      const outputs = await render(source, { sampleRate, blockSize, frames, inputs: input?.channels, params: parseParams(values.param), onProgress: (done) => bar?.update(done) });
+      const midi = song ? midiFileFrames(song, sampleRate).filter((e) => e.frame < frames) : undefined;
+      const outputs = await render(source, { sampleRate, blockSize, frames, inputs: input?.channels, params: parseParams(values.param), ...(midi ? { midi } : {}), onProgress: (done) => bar?.update(done) });
       bar?.stop();
       if (outputs.length === 0) throw new Error(`${file} has no audio outputs; nothing to write`);
       await writeWav(values.out, { sampleRate, channels: outputs });
       const ms = performance.now() - t0;
-      console.log(`wrote ${values.out}: ${outputs.length} channel(s), ${frames} frames at ${sampleRate} Hz (${(frames / sampleRate).toFixed(2)} s audio in ${ms.toFixed(0)} ms)`);
+      console.log(`wrote ${values.out}: ${outputs.length} channel(s), ${frames} frames at ${sampleRate} Hz (${(frames / sampleRate).toFixed(2)} s audio in ${ms.toFixed(0)} ms)${song ? `; ${midi?.length} MIDI events from ${values.midi}${song.skipped ? ` (${song.skipped} system-exclusive events skipped)` : ''}` : ''}`);
       return 0;
     }
     case 'run':
     case 'dev': {
       const [file, extra] = rest;
-      if (!file || extra !== undefined) throw new Error(`usage: jackwasm ${command} <module.wasm|module.ts> [--connect-in PORT ...] [--connect-out PORT ...] [--connect-midi PORT ...] [--param name=value ...] [--seconds N]${command === 'dev' ? ' [--crossfade MS]' : ''}`);
+      if (!file || extra !== undefined) throw new Error(`usage: jackwasm ${command} <module.wasm|module.ts> [--connect-in PORT ...] [--connect-out PORT ...] [--connect-midi PORT ...] [--midi song.mid] [--param name=value ...] [--seconds N]${command === 'dev' ? ' [--crossfade MS]' : ''}`);
       const seconds = values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds');
       if (values.crossfade !== undefined && command !== 'dev') throw new Error('--crossfade is an option of jackwasm dev');
       const crossfadeMs = values.crossfade === undefined ? 10 : Number(values.crossfade);
       if (!(crossfadeMs >= 0 && crossfadeMs <= 10000)) throw new Error(`--crossfade must be a number of milliseconds in [0, 10000], got "${values.crossfade}"`);
       const params = parseParams(values.param);
+      const song = values.midi ? await readMidiFile(values.midi) : undefined;
       // dev builds as the watcher will (asc -O1), so a save without edits is no change.
       const compiled = command === 'dev' ? (await compileFile(file, {}, { optimize: DEV_ASC_OPTIMIZE })).compiled : await moduleSource(file);
       return withServer(values.server, say, (serverName) =>
@@ -202,6 +213,7 @@ async function main(argv: string[]): Promise<number> {
           params,
           seconds,
           dev: command === 'dev' ? { crossfadeMs } : undefined,
+          song: song ? { name: values.midi as string, data: song } : undefined,
           print: (l) => console.log(l),
           color,
         }),

@@ -3,6 +3,7 @@
  * transport, time, freewheel, metadata and events.
  */
 import { EventEmitter } from 'node:events';
+import { MidiStreams } from './midi-port.js';
 import { existsSync } from 'node:fs';
 import { serverSocketPath } from './server.js';
 import { conflictsWith, openOn } from './process-server.js';
@@ -74,6 +75,8 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   readonly midiInports: Ports;
   /** MIDI output ports registered by this client. */
   readonly midiOutports: Ports;
+  /** @internal MIDI between JS and own MIDI ports (port.send, port.on('midi')). */
+  readonly midiStreams: MidiStreams;
   /** The status bits jack_client_open reported. */
   readonly status: Status;
   /** The server this client is connected to (as requested). */
@@ -101,6 +104,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     this.outports = new Ports(this, 'audio', 'output');
     this.midiInports = new Ports(this, 'midi', 'input');
     this.midiOutports = new Ports(this, 'midi', 'output');
+    this.midiStreams = new MidiStreams(() => this[kNative], () => this[kNative].lastFrameTime() ?? 0);
   }
 
   /**
@@ -191,6 +195,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     if (--openOn.clients === 0) openOn.server = '';
     for (const m of this.#modules.values()) m.detachClosed();
     this.#modules.clear();
+    this.midiStreams.close();
     for (const list of [this.inports, this.outports, this.midiInports, this.midiOutports]) list.items.length = 0;
     this.#closing = this[kNative].close();
     return this.#closing;

@@ -84,6 +84,7 @@ export interface NativeDsp {
     automation: number[][],
     callTimeoutMs: number,
     progress: BigInt64Array | null,
+    transport?: [number, number, number, number] | null,
   ): Promise<{ trap?: NativeTrap; elapsedNs: number }>;
   drainLogs(): string[];
   abortMessage(): string | null;
@@ -201,6 +202,11 @@ export interface NativeClient {
   dspDetach(id: number): boolean;
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
           fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean): NativeSwapResult;
+  midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
+  midiClose(id: number): boolean;
+  midiWrite(id: number, bytes: Uint8Array, at?: number): boolean;
+  midiRead(id: number): Uint8Array | null;
+  midiStats(id: number): { passed: number; dropped: number } | null;
   dspSetParam(id: number, index: number, value: number, at?: number, rampFrames?: number, from?: number): boolean;
   dspSendMidi(id: number, bytes: number[], at?: number): boolean;
   dspStatus(id: number): NativeDspStatus | null;

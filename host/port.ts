@@ -3,6 +3,7 @@
  */
 import { C, kNative, native, type NativePort } from './native.js';
 import { check, fail, require_ } from './errors.js';
+import type { MidiListener, MidiPortStats, MidiStreams } from './midi-port.js';
 
 /** Which latency a range describes: how long data took to arrive (capture) or will take to leave (playback). */
 export type LatencyMode = 'capture' | 'playback';
@@ -190,6 +191,7 @@ export class Port {
 
 /** Internal: what an own port needs from its client. */
 export interface OwnPortHost extends PortOwner {
+  readonly midiStreams: MidiStreams;
   connectPorts(src: Port | string, dst: Port | string): boolean;
   disconnectPorts(src: Port | string, dst: Port | string): boolean;
   forgetPort(port: OwnPort): void;
@@ -251,8 +253,44 @@ export class OwnPort extends Port {
   unregister(): void {
     const p = this.n('OwnPort.unregister');
     const name = this.name;
+    this.host.midiStreams.forget(this);
     check(p.unregister(), `unregistering "${name}"`);
     this.host.forgetPort(this);
+  }
+
+  /**
+   * MIDI output ports: sends a message (a status byte and its data bytes, or
+   * SysEx F0 ... F7) out of this port at the next cycle, or exactly at JACK
+   * frame time `frame`. Timed messages on one port go in time order.
+   * Throws QUEUE_FULL when 64 KiB of messages are waiting.
+   */
+  send(bytes: ArrayLike<number>, options: { frame?: number } = {}): void {
+    const who = `send(${this.name})`;
+    this.n('OwnPort.send');
+    if (!this.isMidi || !this.isOutput) fail('TYPE_MISMATCH', `${who}: only a MIDI output port sends MIDI`);
+    require_(typeof options === 'object' && options !== null, `${who}: options must be an object`);
+    this.host.midiStreams.send(this, bytes, options.frame, who);
+  }
+
+  /** MIDI input ports: `'midi'` listeners get every message arriving on the port, with its JACK frame time. */
+  on(event: 'midi', listener: MidiListener): this {
+    const who = `on(${this.name})`;
+    this.n('OwnPort.on');
+    require_(event === 'midi', `${who}: the only event of a port is 'midi'`);
+    if (!this.isMidi || !this.isInput) fail('TYPE_MISMATCH', `${who}: only a MIDI input port receives MIDI`);
+    this.host.midiStreams.listen(this, listener, who);
+    return this;
+  }
+
+  /** Removes a 'midi' listener (the port stops being read when the last goes). */
+  off(event: 'midi', listener: MidiListener): this {
+    if (event === 'midi') this.host.midiStreams.unlisten(this, listener);
+    return this;
+  }
+
+  /** MIDI through send() or to 'midi' listeners, and messages lost on the audio thread. */
+  get midiStats(): MidiPortStats {
+    return this.host.midiStreams.stats(this);
   }
 }
 

@@ -96,9 +96,9 @@ export function bbtAt(frame: number, frameRate: number, s: Required<TimebaseSett
 export const DEFAULT_TIMEBASE: Required<TimebaseSettings> = { bpm: 120, beatsPerBar: 4, beatType: 4, ticksPerBeat: 1920 };
 
 /** @throws INVALID_ARGUMENT unless every setting is a positive finite number. */
-export function checkTimebase(s: Required<TimebaseSettings>): Required<TimebaseSettings> {
+export function checkTimebase(s: Required<TimebaseSettings>, who = 'setTimebase'): Required<TimebaseSettings> {
   for (const k of ['bpm', 'beatsPerBar', 'beatType', 'ticksPerBeat'] as const) {
-    require_(typeof s[k] === 'number' && Number.isFinite(s[k]) && s[k] > 0, `setTimebase: ${k} must be a positive finite number, got ${String(s[k])}`);
+    require_(typeof s[k] === 'number' && Number.isFinite(s[k]) && s[k] > 0, `${who}: ${k} must be a positive finite number, got ${String(s[k])}`);
   }
   return { bpm: s.bpm, beatsPerBar: s.beatsPerBar, beatType: s.beatType, ticksPerBeat: s.ticksPerBeat };
 }

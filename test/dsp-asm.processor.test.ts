@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { f32, noise, wasmBytes } from './helpers/asm.js';
 import { renderV8 } from './helpers/v8-render.js';
 
-const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums'];
+const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums', 'tempo-delay'];
 const REQUIRED = ['memory', 'jw_abi', 'jw_init', 'jw_inputs', 'jw_outputs', 'jw_input', 'jw_output', 'jw_process'];
-const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi', 'jw_state_count', 'jw_state_table'];
+const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi', 'jw_state_count', 'jw_state_table', 'jw_transport'];
 
 interface Abi {
   memory: WebAssembly.Memory;
@@ -75,6 +75,7 @@ describe('declared state (Processor.keep)', () => {
     expect(poly['env.7.segment']).toBe(24);
     expect(poly.gain).toBe(8 * 4);
     for (const name of ['synth', 'drums']) expect(Object.keys(at(name)).length, name).toBeGreaterThan(5);
+    expect(Object.keys(at('tempo-delay')).sort()).toEqual(['feedback.value', 'lineL.data', 'lineL.w', 'lineR.data', 'lineR.w', 'mix.value']);
   });
 });
 

@@ -27,6 +27,7 @@ interface Result {
   recordedPeaks: number[];
   recordedFrames: number[];
   swaps: number[];
+  jsMidi: number;
 }
 
 let server: Server;
@@ -71,6 +72,7 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
     // Three swaps each of the synth and the gain, every one carrying declared state.
     expect(result.swaps).toHaveLength(6);
     expect(result.swaps.every((bytes) => bytes > 0)).toBe(true);
+    expect(result.jsMidi).toBeGreaterThan(20); // MIDI sent from JS, read back through the rings
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
     expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);

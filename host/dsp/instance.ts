@@ -56,7 +56,7 @@ export const INSTANCE_OPTION_KEYS = ['callTimeoutMs', 'stackBytes'] as const;
  * Reads a module file: a regular file of at most `maxBytes` (a FIFO, a
  * device such as /dev/zero or a huge file is refused, not read).
  */
-async function readModuleFile(path: string, maxBytes: number, what: 'module' | 'source' = 'module'): Promise<Uint8Array> {
+export async function readRegularFile(path: string, maxBytes: number, what: string = 'module'): Promise<Uint8Array> {
   let fh: FileHandle | undefined;
   try {
     // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
@@ -64,9 +64,9 @@ async function readModuleFile(path: string, maxBytes: number, what: 'module' | '
     const st = await fh.stat();
     if (!st.isFile()) return fail('INVALID_ARGUMENT', `${what} "${path}" is not a regular file`);
     if (st.size > maxBytes) {
-      return fail('MODULE_TOO_LARGE', what === 'module'
+      return fail(what === 'module' || what === 'source' ? 'MODULE_TOO_LARGE' : 'INVALID_ARGUMENT', what === 'module'
         ? `${basename(path)}: the module is ${st.size} bytes (limit ${maxBytes}; raise it with the compile option limits.maxModuleBytes)`
-        : `${basename(path)}: the source is ${st.size} bytes (limit ${maxBytes})`);
+        : `${basename(path)}: the ${what} is ${st.size} bytes (limit ${maxBytes})`);
     }
     const buf = new Uint8Array(st.size + 1);
     let n = 0;
@@ -74,7 +74,7 @@ async function readModuleFile(path: string, maxBytes: number, what: 'module' | '
       const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
       if (bytesRead === 0) break;
       n += bytesRead;
-      if (n > st.size) return fail('MODULE_TOO_LARGE', `${basename(path)}: the module grew past ${st.size} bytes while being read`);
+      if (n > st.size) return fail(what === 'module' || what === 'source' ? 'MODULE_TOO_LARGE' : 'INVALID_ARGUMENT', `${basename(path)}: the ${what} grew past ${st.size} bytes while being read`);
     }
     return buf.subarray(0, n);
   } catch (err) {
@@ -93,7 +93,7 @@ async function readModuleFile(path: string, maxBytes: number, what: 'module' | '
 export async function compileFile(path: string, options: CompileOptions = {}, asc: Pick<AscOptions, 'optimize'> = {}): Promise<{ compiled: CompiledModule; files: string[] }> {
   require_(typeof path === 'string' && path.length > 0, 'expected a module path');
   if (path.endsWith('.ts')) {
-    await readModuleFile(path, 64 << 20, 'source');
+    await readRegularFile(path, 64 << 20, 'source');
     const { binary, files } = await compileAssemblyScriptWithFiles(path, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}), ...asc });
     return { compiled: await compile(binary, { name: basename(path), ...options }), files };
   }
@@ -106,11 +106,11 @@ export async function toCompiled(source: ModuleSource, options: CompileOptions =
   if (isCompiled(source)) return source;
   if (typeof source === 'string' && source.endsWith('.ts')) {
     // The compiler reads the file itself; refuse what it would block on.
-    await readModuleFile(source, 64 << 20, 'source');
+    await readRegularFile(source, 64 << 20, 'source');
     return compile(await compileAssemblyScript(source, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) }), { name: basename(source), ...options });
   }
   if (typeof source === 'string') {
-    const bytes = await readModuleFile(source, options.limits?.maxModuleBytes ?? DEFAULT_LIMITS.maxModuleBytes);
+    const bytes = await readRegularFile(source, options.limits?.maxModuleBytes ?? DEFAULT_LIMITS.maxModuleBytes);
     return compile(bytes, { name: basename(source), ...options });
   }
   require_(

@@ -9,6 +9,8 @@ import { kNative, native, type NativeDsp, type NativePort, type NativeSwapResult
 import type { OwnPort } from '../port.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
 import { QueueBudget } from './queue-budget.js';
+import { startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './midi-player.js';
+import type { MidiFileData } from '../midi-file.js';
 import { planPorts, sameLayout, type ModulePorts, type PortPlan, type SwapOptions, type SwapReport } from './swap.js';
 import {
   applyParams,
@@ -365,6 +367,24 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     const now = this.#host.lastFrameTime;
     budget.advance(now);
     return budget.add(at, (now + this.#host.blockSize) >>> 0);
+  }
+
+  /**
+   * Plays a MIDI file (what readMidiFile returns) into the module against
+   * JACK frame time: every event reaches jw_midi on its exact frame, from
+   * `startFrame` (default: four cycles from now). Events go out a little
+   * ahead (`lookaheadMs`) through the same queue as sendMidi.
+   */
+  playMidi(data: MidiFileData, options: PlayMidiOptions = {}): MidiPlayback {
+    this.#assertLoaded('DspModule.playMidi');
+    if (!this.midiInput) fail('INVALID_ARGUMENT', `playMidi(${this.name}): the module takes no MIDI (it does not export jw_midi)`);
+    const host = this.#host;
+    return startMidiPlayback({
+      lastFrameTime: () => host.lastFrameTime,
+      sampleRate: host.sampleRate,
+      blockSize: host.blockSize,
+      send: (bytes, frame) => this.sendMidi(bytes, frame === undefined ? {} : { frame }),
+    }, data, options);
   }
 
   /** The last value set (or the default), as the module will see it (clamped, f32). */

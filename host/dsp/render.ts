@@ -5,6 +5,7 @@
  */
 import { checkOptionKeys, fail, require_ } from '../errors.js';
 import type { CompileOptions } from './compile.js';
+import { checkTimebase, DEFAULT_TIMEBASE, type TimebaseSettings } from '../transport.js';
 import { checkInstanceOptions, findParam, clampParam, INSTANCE_OPTION_KEYS, instantiate, rampFrames, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
 
 /** A MIDI event at an absolute frame of the render. */
@@ -29,6 +30,12 @@ export interface RenderOptions extends InstanceOptions {
   midi?: MidiEventAt[];
   /** Parameter changes at exact frames (the block is split there), as live `setParam(id, v, { frame })` does. */
   automation?: { frame: number; param: string | number; value: number; rampMs?: number }[];
+  /**
+   * A transport rolling from frame 0 at this tempo and signature, for modules
+   * that read it (jw_transport): bar/beat/tick as the native timebase master
+   * computes them (`true`: 120 bpm, 4/4, 1920 ticks per beat). Default: stopped.
+   */
+  transport?: boolean | TimebaseSettings;
   /** Compilation options when `module` is not compiled yet. */
   compile?: CompileOptions;
   /** Called about every 50 ms, and at the end, with (framesDone, framesTotal). */
@@ -40,7 +47,7 @@ const MAX_FRAMES = 2 ** 31 - 1;
 
 /** Renders `module` offline and returns one Float32Array per output channel. */
 const RENDER_OPTION_KEYS = [
-  'sampleRate', 'blockSize', 'frames', 'seconds', 'inputs', 'params', 'midi', 'automation', 'compile', 'onProgress', ...INSTANCE_OPTION_KEYS,
+  'sampleRate', 'blockSize', 'frames', 'seconds', 'inputs', 'params', 'midi', 'automation', 'transport', 'compile', 'onProgress', ...INSTANCE_OPTION_KEYS,
 ] as const;
 
 export async function render(module: ModuleSource, options: RenderOptions = {}): Promise<Float32Array[]> {
@@ -73,6 +80,14 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
   const automationIn = options.automation ?? [];
   require_(Array.isArray(automationIn), 'render: automation must be an array of { frame, param, value, rampMs? }');
   const { callTimeoutMs } = checkInstanceOptions(options, 'render');
+  let transport: [number, number, number, number] | null = null;
+  if (options.transport !== undefined && options.transport !== false) {
+    require_(options.transport === true || (typeof options.transport === 'object' && options.transport !== null), 'render: transport must be true or { bpm?, beatsPerBar?, beatType?, ticksPerBeat? }');
+    const t = options.transport === true ? {} : options.transport;
+    checkOptionKeys(t, ['bpm', 'beatsPerBar', 'beatType', 'ticksPerBeat'], 'render: transport');
+    const s = checkTimebase({ ...DEFAULT_TIMEBASE, ...t }, 'render: transport');
+    transport = [s.bpm, s.beatsPerBar, s.beatType, s.ticksPerBeat];
+  }
   require_(options.onProgress === undefined || typeof options.onProgress === 'function', 'render: onProgress must be a function');
 
   const compiled = await toCompiled(module, options.compile);
@@ -110,7 +125,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     }
     let r;
     try {
-      r = await dsp.render(inputs, frames, outputs, params, events, automation, callTimeoutMs, progress);
+      r = await dsp.render(inputs, frames, outputs, params, events, automation, callTimeoutMs, progress, transport);
     } finally {
       if (timer) clearInterval(timer);
     }

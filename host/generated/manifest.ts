@@ -6,7 +6,7 @@ export const VERSIONS = {
   /** Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
   moduleApi: 3,
   /** Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-  runtime: 9,
+  runtime: 10,
 } as const;
 
 export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
@@ -30,6 +30,7 @@ export const ABI_EXPORTS: readonly AbiExport[] = [
   { index: 11, name: "jw_midi", params: ["i32","i32","i32","i32"], results: [], required: false, thread: "audio-thread", when: "run" },
   { index: 12, name: "jw_state_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
   { index: 13, name: "jw_state_table", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
+  { index: 14, name: "jw_transport", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
 ];
 
 /** Imports the host provides, besides the math functions. */

@@ -44,6 +44,7 @@ JW_MAIN_THREAD bool Engine::Publish() {
   g->seq = ++graphSeq_;
   g->stack = stack_;
   for (auto& s : slots_) g->slots.push_back(s.get());
+  for (auto& m : midi_) g->midi.push_back(m.get());
   if (running_) {
     if (!graphIn_.push(g)) {
       delete g;
@@ -118,6 +119,34 @@ JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Inst
   return SwapResult::kUnknown;
 }
 
+JW_MAIN_THREAD bool Engine::AddMidiStream(std::unique_ptr<MidiStream> s) {
+  midi_.push_back(std::move(s));
+  if (Publish()) return true;
+  midi_.pop_back();
+  return false;
+}
+
+JW_MAIN_THREAD bool Engine::RemoveMidiStream(uint32_t id) {
+  for (auto it = midi_.begin(); it != midi_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    std::unique_ptr<MidiStream> gone = std::move(*it);
+    midi_.erase(it);
+    if (!Publish()) {
+      midi_.push_back(std::move(gone));
+      return false;
+    }
+    garbageMidi_.emplace_back(graphSeq_, std::move(gone));
+    return true;
+  }
+  return false;
+}
+
+JW_MAIN_THREAD MidiStream* Engine::FindMidiStream(uint32_t id) {
+  for (auto& m : midi_)
+    if (m->id == id) return m.get();
+  return nullptr;
+}
+
 JW_MAIN_THREAD Slot* Engine::Find(uint32_t id) {
   for (auto& s : slots_)
     if (s->id == id) return s.get();
@@ -155,12 +184,16 @@ JW_MAIN_THREAD size_t Engine::Collect(bool all) {
   for (auto it = garbageSlots_.begin(); it != garbageSlots_.end();) {
     it = all || SafeFor(it->first) ? garbageSlots_.erase(it) : it + 1;
   }
-  return garbageGraphs_.size() + garbageSlots_.size() + fading;
+  for (auto it = garbageMidi_.begin(); it != garbageMidi_.end();) {
+    it = all || SafeFor(it->first) ? garbageMidi_.erase(it) : it + 1;
+  }
+  return garbageGraphs_.size() + garbageSlots_.size() + garbageMidi_.size() + fading;
 }
 
 JW_MAIN_THREAD void Engine::ReleaseAll() {
   SetRunning(false);
   slots_.clear();
+  midi_.clear();
   Publish();  // an empty graph; the old one becomes garbage
   Collect(true);
   for (auto& t : taps_) t->done.store(true);
@@ -217,6 +250,11 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     p.tls = jw_tls_self();
     p.nsPerTick = nsPerTick_;
     p.tls->stack = rt_.graph->stack ? &rt_.graph->stack->s : nullptr;
+    // MIDI from JS goes out before the modules run (a module reading the
+    // port gets it this cycle); MIDI to JS is read after them (it sees what
+    // this cycle's modules wrote to ports connected to it).
+    for (MidiStream* m : rt_.graph->midi)
+      if (!m->input) RunMidiStream(*m, io, nframes, frameTime);
     uint64_t clock = 0;
     uint64_t* timed = nullptr;
     if (p.budgetShare > 0 && !rt_.graph->slots.empty()) {
@@ -224,6 +262,8 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
       timed = &clock;
     }
     for (Slot* s : rt_.graph->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_, timed);
+    for (MidiStream* m : rt_.graph->midi)
+      if (m->input) RunMidiStream(*m, io, nframes, frameTime);
     p.tls->stack = nullptr;
   }
   // Taps run after the modules, so they see this cycle's module output

@@ -17,6 +17,7 @@
 #include "../wasm-rt/jw-runtime.h"
 #include "io.h"
 #include "lockfree.h"
+#include "midi-stream.h"
 #include "scheduler.h"
 #include "slot.h"
 #include "watchdog.h"
@@ -50,6 +51,7 @@ struct SharedStack {
 struct Graph {
   uint64_t seq = 0;
   std::vector<Slot*> slots;
+  std::vector<MidiStream*> midi;  // JS MIDI streams: output ones run before the modules, input ones after
   std::shared_ptr<SharedStack> stack;
 };
 
@@ -84,6 +86,10 @@ class Engine {
   void ReleaseAll();
   // Whether the front end may call Process (the client is active).
   void SetRunning(bool on);
+  // Adds / removes a JS MIDI stream; false if the queue is full (or unknown).
+  bool AddMidiStream(std::unique_ptr<MidiStream> s);
+  bool RemoveMidiStream(uint32_t id);
+  MidiStream* FindMidiStream(uint32_t id);
   // Starts a tap; false if the queue is full.
   bool StartTap(std::unique_ptr<Tap> tap);
   // The tap's data once it is done (ownership moves to the caller), else null.
@@ -125,6 +131,8 @@ class Engine {
   uint64_t graphSeq_ = 0;
   Graph* published_ = nullptr;
   std::vector<std::pair<uint64_t, std::unique_ptr<Slot>>> garbageSlots_;
+  std::vector<std::unique_ptr<MidiStream>> midi_;  // [main-thread]
+  std::vector<std::pair<uint64_t, std::unique_ptr<MidiStream>>> garbageMidi_;
   std::vector<std::pair<uint64_t, Graph*>> garbageGraphs_;
   bool running_ = false;
 

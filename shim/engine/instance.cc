@@ -208,6 +208,16 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
     if (!end) return Error(JW_E_MODULE_BAD_LAYOUT, "jw_describe() text is not NUL-terminated within 64 KiB");
     describe_.assign(reinterpret_cast<const char*>(mem + start), end - (mem + start));
   }
+  if (Has(JW_X_TRANSPORT)) {
+    int32_t off = 0;
+    if (!callI32(JW_X_TRANSPORT, 0, &off, &e)) return e;
+    api_->memory(inst_, &memSize);
+    const uint64_t u = static_cast<uint32_t>(off);
+    if (u % 8 != 0 || u + 64 > memSize)
+      return Error(JW_E_MODULE_BAD_LAYOUT, "jw_transport() = " + std::to_string(u) + ": a 64-byte block there is " + (u % 8 ? "not 8-byte aligned" : "outside memory") +
+                                               " (memory is " + std::to_string(memSize) + " bytes)");
+    transportOff_ = static_cast<uint32_t>(u);
+  }
   return ReadStateTable();
 }
 

@@ -106,6 +106,8 @@ class Instance {
   const std::string& describe() const { return describe_; }
   // The declared state (empty without jw_state_table), checked to lie in memory.
   const std::vector<StateEntry>& state() const { return state_; }
+  // Where the host writes the transport before each block (0: nowhere).
+  uint32_t transportOffset() const { return transportOff_; }
 
  private:
   Instance() = default;
@@ -131,6 +133,7 @@ class Instance {
   std::vector<float> paramDefaults_;
   std::string describe_;
   std::vector<StateEntry> state_;
+  uint32_t transportOff_ = 0;
 };
 
 // [any-thread] The short id ("oob") and text of a trap code.

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "../threads.h"
+#include "transport.h"
 
 namespace jw {
 
@@ -33,6 +34,10 @@ class CycleIo {
   virtual void* MidiOut(void* port, uint32_t nframes) = 0;
   // Returns 0 when written (events must come in time order).
   virtual int MidiWrite(void* buf, uint32_t frame, const uint8_t* bytes, uint32_t len) = 0;
+
+  // [audio-thread] The transport at this cycle's start, set by the front end
+  // before the engine runs the cycle (null: none).
+  const Transport* transport = nullptr;
 };
 
 }  // namespace jw

@@ -98,6 +98,15 @@ JW_WORKER RenderResult Render(RenderJob& job) {
     const size_t midiFirst = mi;
     while (mi < job.midi.size() && job.midi[mi].frame < start + n) ++mi;
     io.BeginCycle(start, n, midiFirst, mi);
+    Transport t;
+    t.valid = true;
+    t.rate = static_cast<uint32_t>(d.options().sampleRate);
+    if (job.rolling) {
+      t.frame = static_cast<uint32_t>(start);
+      t.state = 1;
+      BbtAt(static_cast<double>(start), d.options().sampleRate, job.timebase, &t);
+    }
+    io.transport = &t;
     const int trap = RunSlotWatched(slot, io, n, static_cast<uint32_t>(start), &watch.cell, policy, nullptr, nullptr);
     if (trap) {
       r.trap = trap;

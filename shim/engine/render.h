@@ -10,6 +10,7 @@
 
 #include "../threads.h"
 #include "instance.h"
+#include "transport.h"
 
 namespace jw {
 
@@ -29,6 +30,9 @@ struct RenderJob {
     float from = 0;
   };
   std::vector<Automation> automation;  // sorted by frame (stable)
+  // A transport rolling from frame 0 at this tempo (modules with jw_transport); else stopped.
+  bool rolling = false;
+  TimebaseParams timebase{120, 4, 4, 1920};
   struct Midi {
     int64_t frame;
     uint8_t bytes[3];

@@ -19,6 +19,7 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
       nout(static_cast<uint32_t>(dsp_->outputs())),
       block(static_cast<uint32_t>(dsp_->options().maxFrames)),
       hasMidi(dsp_->Has(JW_X_MIDI)),
+      transportOff(dsp_->transportOffset()),
       pending(pendingCap),
       ramps(static_cast<size_t>(std::max(1, dsp_->paramCount()))),
       midiInPort(ports_.midiIn),
@@ -60,6 +61,10 @@ JW_AUDIO_THREAD int RunBlock(Slot& s, uint32_t start, uint32_t n) {
   for (uint32_t ch = 0; ch < s.nin; ++ch, ++c) {
     if (c->cycle) std::memcpy(s.mem + c->memOff, c->cycle + start, bytes);
     else std::memset(s.mem + c->memOff, 0, bytes);
+  }
+  if (s.transportOff) {
+    static const Transport kNone{};
+    WriteTransport(s.io->transport ? *s.io->transport : kNone, start, s.mem + s.transportOff);
   }
   jw_val a[1];
   a[0].i32 = static_cast<int32_t>(n);

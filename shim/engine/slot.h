@@ -81,6 +81,7 @@ struct alignas(64) Slot {
   const uint32_t nin, nout;
   const uint32_t block;  // maxFrames: the block grid
   const bool hasMidi;    // the module has jw_midi
+  const uint32_t transportOff;  // where it wants the transport (0: nowhere)
   std::atomic<int> trap{0};
   std::atomic<uint64_t> cycles{0};
   // Rationale: messages from JS bump `posted` after their push, so the audio

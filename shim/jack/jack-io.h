@@ -35,6 +35,9 @@ class JackIo final : public CycleIo {
     return buf;
   }
   JW_AUDIO_THREAD int MidiWrite(void* buf, uint32_t frame, const uint8_t* bytes, uint32_t len) override {
+    // Rationale: on a full buffer jack_midi_event_write prints an error
+    // (a write(2) on this thread); ask for the room first.
+    if (len > jack_midi_max_event_size(buf)) return -1;
     return jack_midi_event_write(buf, frame, bytes, len);
   }
 };

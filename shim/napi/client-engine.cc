@@ -15,6 +15,24 @@ namespace jw {
 JW_AUDIO_THREAD int ClientWrap::OnProcess(jack_nframes_t nframes, void* arg) {
   RtScope rt;
   auto* self = static_cast<ClientWrap*>(arg);
+  // The transport for modules that want it (jw_transport): one query per cycle.
+  jack_position_t pos;
+  Transport& t = self->cycleTransport_;
+  t.state = static_cast<uint32_t>(jack_transport_query(self->cbHandle_, &pos));
+  t.valid = true;
+  t.frame = pos.frame;
+  t.rate = pos.frame_rate ? pos.frame_rate : self->sampleRate_.load(std::memory_order_relaxed);
+  t.bbt = (pos.valid & JackPositionBBT) != 0;
+  if (t.bbt) {
+    t.bpm = pos.beats_per_minute;
+    t.beatsPerBar = pos.beats_per_bar;
+    t.beatType = pos.beat_type;
+    t.ticksPerBeat = pos.ticks_per_beat;
+    t.bar = pos.bar;
+    t.beat = pos.beat;
+    t.tick = (pos.valid & JackTickDouble) ? pos.tick_double : pos.tick;
+  }
+  self->io_.transport = &t;
   self->engine_->Process(self->io_, nframes, jack_last_frame_time(self->cbHandle_), self->sampleRate_.load(std::memory_order_relaxed));
   return 0;
 }
@@ -227,6 +245,83 @@ JW_MAIN_THREAD Napi::Value ClientWrap::RecPoll(const Napi::CallbackInfo& info) {
   }
   o.Set("data", arr);
   o.Set("startFrame", static_cast<double>(t->startFrame));
+  return o;
+}
+
+}  // namespace jw
+
+namespace jw {
+
+// --- MIDI between JS and the client's own MIDI ports ([main-thread]) ---------
+
+// midiOpen(port, input, capacityBytes) -> stream id (0: the queue to the audio thread is full)
+JW_MAIN_THREAD Napi::Value ClientWrap::MidiOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!client_) return env.Null();
+  PortWrap* p = UnwrapChecked<PortWrap>(info[0], data_->portCtor);
+  if (!p || !p->handle()) return TypeErrorFalse(env, "midiOpen: not a port of an open client"), env.Undefined();
+  JW_ARG_U32(capacity, 2);
+  if (capacity < 64 || capacity > (64u << 20)) return TypeErrorFalse(env, "midiOpen: capacity out of range"), env.Undefined();
+  auto s = std::make_unique<MidiStream>(nextMidiId_++, p->handle(), info[1].ToBoolean().Value(), capacity);
+  s->scratch.reset(new uint8_t[s->ring.capacity()]);
+  const uint32_t id = s->id;
+  if (!engine_->AddMidiStream(std::move(s))) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, id);
+}
+
+// midiClose(id) -> bool
+JW_MAIN_THREAD Napi::Value ClientWrap::MidiClose(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  return Napi::Boolean::New(info.Env(), engine_->RemoveMidiStream(id));
+}
+
+// midiWrite(id, bytes: Uint8Array, at | undefined) -> bool (false: the ring is full or the id unknown)
+JW_MAIN_THREAD Napi::Value ClientWrap::MidiWrite(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  JW_ARG_U32(id, 0);
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    return TypeErrorFalse(env, "midiWrite: bytes must be a Uint8Array"), env.Undefined();
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  uint32_t at = 0, flags = 0;
+  if (info[2].IsNumber()) {
+    JW_ARG_U32(frame, 2);
+    at = frame;
+    flags = 1;
+  }
+  MidiStream* s = engine_->FindMidiStream(id);
+  if (!s || s->input) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, s->ring.Push(at, flags, bytes.Data(), static_cast<uint32_t>(bytes.ElementLength())));
+}
+
+// midiRead(id) -> Uint8Array of records { u32 frame, u32 flags, u32 length, bytes } | null (unknown id)
+JW_MAIN_THREAD Napi::Value ClientWrap::MidiRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  JW_ARG_U32(id, 0);
+  MidiStream* s = engine_->FindMidiStream(id);
+  if (!s || !s->input) return env.Null();
+  std::vector<uint8_t> out;
+  uint32_t frame, flags, len;
+  while (s->ring.Peek(&frame, &flags, &len)) {
+    const size_t at = out.size();
+    out.resize(at + 12 + len);
+    std::memcpy(out.data() + at, &frame, 4);
+    std::memcpy(out.data() + at + 4, &flags, 4);
+    std::memcpy(out.data() + at + 8, &len, 4);
+    s->ring.Pop(out.data() + at + 12, len);
+  }
+  Napi::Uint8Array a = Napi::Uint8Array::New(env, out.size());
+  if (!out.empty()) std::memcpy(a.Data(), out.data(), out.size());
+  return a;
+}
+
+// midiStats(id) -> { passed, dropped } | null
+JW_MAIN_THREAD Napi::Value ClientWrap::MidiStats(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  MidiStream* s = engine_->FindMidiStream(id);
+  if (!s) return info.Env().Null();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("passed", static_cast<double>(s->passed.load()));
+  o.Set("dropped", static_cast<double>(s->dropped.load()));
   return o;
 }
 

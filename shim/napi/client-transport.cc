@@ -58,17 +58,14 @@ JW_AUDIO_THREAD void ClientWrap::OnTimebase(jack_transport_state_t, jack_nframes
   // Rationale: after jack_transport_locate, jackd2 hands the master a position
   // whose frame_rate is uninitialised for one cycle; use the client's rate.
   const double rate = static_cast<double>(self->sampleRate_.load(std::memory_order_relaxed));
-  const double absTick = static_cast<double>(pos->frame) * p.bpm * p.ticksPerBeat / (rate * 60.0);
-  const double absBeat = std::floor(absTick / p.ticksPerBeat);
-  const double bar = std::floor(absBeat / p.beatsPerBar);
-  const double beatInBar = absBeat - bar * p.beatsPerBar;
-  const double tick = absTick - absBeat * p.ticksPerBeat;
+  Transport t;
+  BbtAt(static_cast<double>(pos->frame), rate, p, &t);
   pos->valid = static_cast<jack_position_bits_t>(JackPositionBBT | JackTickDouble);
-  pos->bar = static_cast<int32_t>(bar) + 1;
-  pos->beat = static_cast<int32_t>(beatInBar) + 1;
-  pos->tick = static_cast<int32_t>(tick);
-  pos->tick_double = tick;
-  pos->bar_start_tick = bar * p.beatsPerBar * p.ticksPerBeat;
+  pos->bar = t.bar;
+  pos->beat = t.beat;
+  pos->tick = static_cast<int32_t>(t.tick);
+  pos->tick_double = t.tick;
+  pos->bar_start_tick = (t.bar - 1) * p.beatsPerBar * p.ticksPerBeat;
   pos->beats_per_bar = static_cast<float>(p.beatsPerBar);
   pos->beat_type = static_cast<float>(p.beatType);
   pos->ticks_per_beat = p.ticksPerBeat;

@@ -26,6 +26,7 @@
 #include "../engine/engine.h"
 #include "../engine/lockfree.h"
 #include "../jack/jack-io.h"
+#include "../engine/transport.h"
 #include "../threads.h"
 
 namespace jw {
@@ -56,12 +57,6 @@ struct SyncRequest {
 };
 
 // Timebase master settings, published to the audio thread as one block.
-struct TimebaseParams {
-  double bpm;
-  double beatsPerBar;
-  double beatType;
-  double ticksPerBeat;
-};
 
 class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
  public:
@@ -135,6 +130,11 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value DspAttach(const Napi::CallbackInfo& info);
   Napi::Value DspDetach(const Napi::CallbackInfo& info);
   Napi::Value DspSwap(const Napi::CallbackInfo& info);
+  Napi::Value MidiOpen(const Napi::CallbackInfo& info);
+  Napi::Value MidiClose(const Napi::CallbackInfo& info);
+  Napi::Value MidiWrite(const Napi::CallbackInfo& info);
+  Napi::Value MidiRead(const Napi::CallbackInfo& info);
+  Napi::Value MidiStats(const Napi::CallbackInfo& info);
   Napi::Value DspSetParam(const Napi::CallbackInfo& info);
   Napi::Value DspSendMidi(const Napi::CallbackInfo& info);
   Napi::Value DspStatus(const Napi::CallbackInfo& info);
@@ -204,6 +204,8 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   // The DSP engine this client's process callback runs.
   std::unique_ptr<Engine> engine_;
   JackIo io_;
+  Transport cycleTransport_;  // [audio-thread] this cycle's, for the engine
+  uint32_t nextMidiId_ = 1;   // [main-thread]
   uint32_t nextTapId_ = 1;
 
   // Latency: own ports and user-set ranges. Rationale for the mutex: the

@@ -63,7 +63,8 @@ class RenderWorker : public Job {
 // render(inputs: Float32Array[], frames, outputs: Float32Array[] (frames
 // long, one per module output), params: [index, value][], midi: [frame, b0,
 // b1?, b2?][], automation: [frame, index, value, rampFrames?, from?][], callTimeoutMs,
-// progress: Float64Array(1) | null) -> Promise<{ elapsedNs, trap? }>.
+// progress: Float64Array(1) | null, transport: [bpm, beatsPerBar, beatType, ticksPerBeat] | null)
+// -> Promise<{ elapsedNs, trap? }>.
 // The instance must be unattached and idle.
 JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -137,6 +138,16 @@ JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
   }
   std::stable_sort(job.automation.begin(), job.automation.end(),
                    [](const RenderJob::Automation& a, const RenderJob::Automation& b) { return a.frame < b.frame; });
+  if (info[8].IsArray()) {
+    Napi::Array tb = info[8].As<Napi::Array>();
+    double v[4];
+    for (uint32_t k = 0; k < 4; ++k) {
+      v[k] = tb.Get(k).ToNumber().DoubleValue();
+      if (!(std::isfinite(v[k]) && v[k] > 0)) return bad("transport values must be positive numbers");
+    }
+    job.rolling = true;
+    job.timebase = TimebaseParams{v[0], v[1], v[2], v[3]};
+  }
   if (info[7].IsTypedArray() && info[7].As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array &&
       info[7].As<Napi::BigInt64Array>().ElementLength() >= 1) {
     Napi::BigInt64Array prog = info[7].As<Napi::BigInt64Array>();

@@ -49,6 +49,13 @@ client.watchdogMs = 20;
 client.overrunPolicy = { budget: 0.000001, silenceAfter: 0 }; // every module overruns: the accounting path runs every cycle
 client.connect(sine.outputs[0], gain.inputs[0]);
 client.connect(source.midiOutput, synth.midiInput);
+// MIDI between JS and own ports (port.send, port.on('midi')): SysEx and notes through the rings.
+const jsOut = client.midiOutports.register('js_out');
+const jsIn = client.midiInports.register('js_in');
+client.connect(jsOut, jsIn);
+client.connect(jsOut, synth.midiInput);
+let jsMidi = 0;
+jsIn.on('midi', () => jsMidi++);
 let logs = 0;
 let traps = 0;
 source.on('log', () => logs++);
@@ -69,6 +76,8 @@ async function exercise(ms) {
     synth.setParam('cutoff', 500 + (frame % 2000), { frame: client.lastFrameTime + 300 }); // timed: splits a block
     synth.sendMidi([0x90, 40 + (frame % 30), 90], { frame: client.lastFrameTime + 700 }); // MIDI from JS, merged with the port's
     synth.sendMidi([0x80, 40 + (frame % 30), 0]);
+    jsOut.send([0xf0, 0x7d, frame % 128, 0xf7]);
+    jsOut.send([0x90, 50 + (frame % 20), 80], { frame: client.lastFrameTime + 500 });
     await sleep(40);
     client.setTimebase({ bpm: 100 + (frame % 50) });
     client.transportStop();
@@ -79,7 +88,7 @@ async function exercise(ms) {
 await exercise(500); // warm-up: first-use allocations happen here
 const before = native.rtcheck();
 // Counts reported below are for the measured window only (not the warm-up).
-const baseline = { timebaseCalls: client.stats.timebaseCalls, syncRequests, logs };
+const baseline = { timebaseCalls: client.stats.timebaseCalls, syncRequests, logs, jsMidi };
 source.setParam('trap', 1);
 faults.forEach((f, i) => f.setParam('mode', i + 1));
 const recording = client.record([gain.outputs[0], synth.outputs[0]], { frames: 24000 });
@@ -97,6 +106,7 @@ result.steady = diff(before, native.rtcheck());
 result.timebaseCalls = client.stats.timebaseCalls - baseline.timebaseCalls;
 result.syncRequests = syncRequests - baseline.syncRequests;
 result.logs = logs - baseline.logs;
+result.jsMidi = jsMidi - baseline.jsMidi;
 result.recordedFrames = rec.channels.map((c) => c.length);
 result.traps = traps;
 result.faultKinds = faultKinds.sort();

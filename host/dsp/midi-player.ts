@@ -1,0 +1,115 @@
+/**
+ * Playing a MIDI file into a module live (DspModule.playMidi): its events go
+ * out through sendMidi with their JACK frames a little ahead of time (a
+ * look-ahead window), so they land sample-exact however busy the main thread
+ * is, and the module's queue never overflows (a full queue is retried on the
+ * next tick, nothing is dropped).
+ */
+import { JackError, require_, checkOptionKeys } from '../errors.js';
+import type { MidiFileData } from '../midi-file.js';
+
+/** Options for {@link DspModule.playMidi}. */
+export interface PlayMidiOptions {
+  /** JACK frame time of the file's time 0. Default: four cycles from now. */
+  startFrame?: number;
+  /** How far ahead of the audio thread events are sent, ms. Default 300. */
+  lookaheadMs?: number;
+}
+
+/** A MIDI file playing into a module. */
+export interface MidiPlayback {
+  /** JACK frame time of the file's start. */
+  readonly startFrame: number;
+  /** JACK frame time of its last event. */
+  readonly endFrame: number;
+  /** Events handed to the module so far (of `total`). */
+  readonly sent: number;
+  readonly total: number;
+  /** Resolves once every event is due (the last one has been played); rejects if the module went away first. */
+  readonly done: Promise<void>;
+  /** Stops: no further events, and all notes off on the channels the file uses. */
+  stop(): void;
+}
+
+/** What the player needs from the module and its client. */
+export interface PlayerHost {
+  lastFrameTime(): number;
+  sampleRate: number;
+  blockSize: number;
+  send(bytes: number[], frame: number | undefined): void;
+}
+
+export function startMidiPlayback(host: PlayerHost, data: MidiFileData, options: PlayMidiOptions = {}): MidiPlayback {
+  require_(typeof options === 'object' && options !== null, 'playMidi: options must be an object');
+  checkOptionKeys(options, ['startFrame', 'lookaheadMs'], 'playMidi');
+  require_(typeof data === 'object' && data !== null && Array.isArray(data.events), 'playMidi: expected what readMidiFile returns');
+  const lookaheadMs = options.lookaheadMs ?? 300;
+  require_(Number.isFinite(lookaheadMs) && lookaheadMs >= 10 && lookaheadMs <= 10000, `playMidi: lookaheadMs must be in [10, 10000], got ${String(lookaheadMs)}`);
+  const start = options.startFrame ?? (host.lastFrameTime() + 4 * host.blockSize) >>> 0;
+  require_(Number.isInteger(start) && start >= 0 && start < 2 ** 32, `playMidi: startFrame must be a JACK frame time (integer in [0, 2^32)), got ${String(start)}`);
+  const offsets = data.events.map((e) => Math.round(e.time * host.sampleRate));
+  const lastOffset = offsets.length ? (offsets[offsets.length - 1] as number) : 0;
+  const ahead = Math.round((lookaheadMs * host.sampleRate) / 1000);
+  const channels = new Set(data.events.map((e) => (e.bytes[0] as number) & 0x0f));
+  let next = 0;
+  let lastSent: number | undefined; // frame offset of the last timed event handed over
+  let stopped = false;
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Frames since the start (JACK frame times wrap at 2^32).
+  const elapsed = () => (host.lastFrameTime() - start) | 0;
+  const tick = () => {
+    try {
+      const now = elapsed();
+      while (next < offsets.length && (offsets[next] as number) < now + ahead) {
+        const off = offsets[next] as number;
+        // An event whose frame has passed (a stalled main thread) plays at once.
+        host.send(data.events[next]!.bytes, off >= now ? (start + off) >>> 0 : undefined);
+        if (off >= now) lastSent = off;
+        next++;
+      }
+      if (next >= offsets.length && now > lastOffset) finish();
+    } catch (err) {
+      if (err instanceof JackError && err.code === 'QUEUE_FULL') return; // the audio thread catches up; retry next tick
+      clearInterval(timer);
+      stopped = true;
+      reject(err);
+    }
+  };
+  const finish = () => {
+    clearInterval(timer);
+    stopped = true;
+    resolve();
+  };
+  const timer = setInterval(tick, 20);
+  tick();
+  return {
+    startFrame: start,
+    endFrame: (start + lastOffset) >>> 0,
+    get sent() {
+      return next;
+    },
+    total: offsets.length,
+    done,
+    stop() {
+      if (stopped) return;
+      clearInterval(timer);
+      stopped = true;
+      try {
+        // Now, and after the events already handed over (they cannot be called back).
+        const late = lastSent !== undefined && lastSent + 1 > elapsed() ? (start + lastSent + 1) >>> 0 : undefined;
+        for (const ch of channels) {
+          host.send([0xb0 | ch, 123, 0], undefined);
+          if (late !== undefined) host.send([0xb0 | ch, 123, 0], late);
+        }
+      } catch {
+        /* a module gone or a full queue: nothing more to stop */
+      }
+      resolve();
+    },
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * Standard MIDI files: readMidiFile merges tracks and times events through
+ * the tempo map; render({ midi: midiFileFrames(...) }) plays a file offline,
+ * module.playMidi() live against JACK frame time, with the same samples; the
+ * CLI's render/run --midi.
+ */
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeMidi, type MidiData } from 'midi-file';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, compile, midiFileFrames, readMidiFile, render, type Server } from '../host/index.js';
+import { readWav } from '../host/wav.js';
+import { rejection } from './helpers/errors.js';
+import { startServer, uniqueName } from './helpers/jack.js';
+import { useTempDir } from './helpers/temp.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const poly = `${root}build/examples/poly.wasm`;
+const work = useTempDir('midi-file');
+let server: Server;
+let client: Client;
+
+beforeAll(async () => {
+  server = await startServer('midifile');
+  client = await Client.open(uniqueName('midifile'), { serverName: server.name });
+  client.activate();
+});
+afterAll(async () => {
+  await client?.close();
+  await server?.stop();
+});
+
+/** A format-1 file: a tempo track (120 bpm, then 60 bpm from beat 4) and two note tracks. */
+function song(): Uint8Array {
+  const data: MidiData = {
+    header: { format: 1, numTracks: 3, ticksPerBeat: 480 },
+    tracks: [
+      [
+        { deltaTime: 0, meta: true, type: 'setTempo', microsecondsPerBeat: 500000 },
+        { deltaTime: 1920, meta: true, type: 'setTempo', microsecondsPerBeat: 1000000 },
+        { deltaTime: 0, meta: true, type: 'endOfTrack' },
+      ],
+      [
+        { deltaTime: 0, type: 'noteOn', channel: 0, noteNumber: 60, velocity: 100 },
+        { deltaTime: 480, type: 'noteOff', channel: 0, noteNumber: 60, velocity: 64 },
+        { deltaTime: 1920, type: 'noteOn', channel: 0, noteNumber: 64, velocity: 90 }, // beat 5: after the tempo change
+        { deltaTime: 240, type: 'noteOn', channel: 0, noteNumber: 64, velocity: 0 }, // a note-on of velocity 0 ends it
+        { deltaTime: 0, type: 'pitchBend', channel: 0, value: -8192 },
+        { deltaTime: 0, type: 'sysEx', data: [0x7e, 0x7f, 0x09, 0x01, 0xf7] },
+        { deltaTime: 0, meta: true, type: 'endOfTrack' },
+      ],
+      [
+        { deltaTime: 480, type: 'controller', channel: 1, controllerType: 64, value: 127 },
+        { deltaTime: 0, type: 'programChange', channel: 1, programNumber: 5 },
+        { deltaTime: 0, meta: true, type: 'endOfTrack' },
+      ],
+    ],
+  };
+  return Uint8Array.from(writeMidi(data));
+}
+
+describe('readMidiFile', () => {
+  it('merges the tracks in time order and times them through the tempo map', async () => {
+    const d = await readMidiFile(song());
+    expect(d.format).toBe(1);
+    expect(d.tracks).toBe(3);
+    expect(d.tempos).toEqual([{ time: 0, bpm: 120 }, { time: 2, bpm: 60 }]);
+    expect(d.events.map((e) => [e.time, e.bytes, e.track])).toEqual([
+      [0, [0x90, 60, 100], 1],
+      [0.5, [0x80, 60, 64], 1],
+      [0.5, [0xb1, 64, 127], 2], // same tick: track order
+      [0.5, [0xc1, 5], 2],
+      [3, [0x90, 64, 90], 1], // beat 5: 4 beats at 120 bpm (2 s), then one at 60
+      [3.5, [0x90, 64, 0], 1],
+      [3.5, [0xe0, 0, 0], 1],
+    ]);
+    expect(d.skipped).toBe(1); // the sysex
+    expect(d.duration).toBe(3.5);
+    expect(midiFileFrames(d, 48000, 100).map((e) => e.frame)).toEqual([100, 24100, 24100, 24100, 144100, 168100, 168100]);
+  });
+
+  it('reads SMPTE time division', async () => {
+    const data: MidiData = {
+      header: { format: 0, numTracks: 1, framesPerSecond: 25, ticksPerFrame: 40 },
+      tracks: [[{ deltaTime: 1000, type: 'noteOn', channel: 0, noteNumber: 1, velocity: 1 }, { deltaTime: 0, meta: true, type: 'endOfTrack' }]],
+    };
+    expect((await readMidiFile(Uint8Array.from(writeMidi(data)))).events[0]?.time).toBe(1);
+  });
+
+  it('refuses what is not a MIDI file, a directory and a missing file with INVALID_ARGUMENT', async () => {
+    for (const src of [Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), work.dir, join(work.dir, 'missing.mid')]) {
+      const e = await rejection(readMidiFile(src));
+      expect(e.code).toBe('INVALID_ARGUMENT');
+    }
+    expect((await rejection(readMidiFile(Uint8Array.from([1, 2])))).message).toMatch(/is not a standard MIDI file/);
+  });
+});
+
+describe('playing a MIDI file', () => {
+  it('renders the example song through the poly synth; live playMidi records the same samples', async () => {
+    const data = await readMidiFile(`${root}examples/midi/demo.mid`);
+    const first = { ...data, events: data.events.filter((e) => e.time < 1.5) }; // the first bar and a half
+    const compiled = await compile(new Uint8Array(await (await import('node:fs/promises')).readFile(poly)), { name: 'poly' });
+    const m = await client.load(compiled, { name: 'player' });
+    let xruns = 0;
+    const onXrun = () => xruns++;
+    client.on('xrun', onXrun);
+    try {
+      const recording = client.record([m.outputs[0]!], { frames: 48000 * 2 });
+      await new Promise((r) => setTimeout(r, 60));
+      const play = m.playMidi(first);
+      expect(play.total).toBe(first.events.length);
+      await play.done;
+      expect(play.sent).toBe(play.total);
+      const rec = await recording;
+      // Rationale: on an xrun the dummy driver's frame time skips, so a
+      // recording's index no longer maps to frame time; then align on the
+      // onset (the samples must still match exactly).
+      const [whole] = (await render(compiled, { frames: rec.channels[0]!.length, blockSize: client.blockSize, midi: midiFileFrames(first, 48000) })) as [Float32Array];
+      const onset = (x: Float32Array) => x.findIndex((v) => v !== 0);
+      const at = xruns === 0 ? play.startFrame - rec.startFrame : onset(rec.channels[0]!) - onset(whole);
+      expect(at).toBeGreaterThan(0);
+      const live = rec.channels[0]!.subarray(at);
+      const offline = whole.subarray(0, live.length);
+      expect(Math.max(...offline.map(Math.abs))).toBeGreaterThan(0.01);
+      const diff = live.findIndex((v, i) => !Object.is(v, offline[i]));
+      expect(diff, `first difference at ${diff}: live ${live[diff]} offline ${offline[diff]}; nonzero from live ${live.findIndex((v) => v !== 0)} offline ${offline.findIndex((v) => v !== 0)}`).toBe(-1);
+      expect(rec.channels[0]!.subarray(0, at).every((v) => v === 0)).toBe(true);
+    } finally {
+      client.off('xrun', onXrun);
+      await m.unload();
+    }
+  });
+
+  it('stops with all notes off on the channels the file uses', async () => {
+    const data = await readMidiFile(`${root}examples/midi/demo.mid`);
+    const m = await client.load(poly, { name: 'stopper' });
+    try {
+      const play = m.playMidi(data);
+      await new Promise((r) => setTimeout(r, 300));
+      play.stop();
+      await play.done;
+      expect(play.sent).toBeLessThan(play.total);
+      await new Promise((r) => setTimeout(r, 1000)); // the release
+      const rec = await client.record([m.outputs[0]!], { frames: 1024 });
+      expect(rec.channels[0]!.every((v) => v === 0)).toBe(true);
+    } finally {
+      await m.unload();
+    }
+  });
+
+  it('refuses a module without MIDI', async () => {
+    const g = await client.load(`${root}build/examples/gain.wasm`, { name: 'nomidi' });
+    try {
+      expect(() => g.playMidi({ events: [], duration: 0, tempos: [], format: 0, tracks: 1, skipped: 0 })).toThrow(/takes no MIDI/);
+    } finally {
+      await g.unload();
+    }
+  });
+});
+
+describe('CLI --midi', () => {
+  const cli = `${root}dist/host/cli.js`;
+  const run = (...args: string[]) =>
+    new Promise<{ code: number; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, [cli, ...args], { timeout: 60000 }, (error, out, err) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out, err }));
+    });
+
+  it('render --midi plays the song to its end (and a second), as render() does', async () => {
+    const file = join(work.dir, 'song.mid');
+    writeFileSync(file, song());
+    const out = join(work.dir, 'song.wav');
+    const r = await run('render', poly, '--midi', file, '--out', out);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/wrote .*song\.wav: 1 channel\(s\), 216000 frames at 48000 Hz .*; 7 MIDI events from .*song\.mid \(1 system-exclusive events skipped\)/);
+    const wav = await readWav(out);
+    const [expected] = (await render(poly, { frames: 216000, blockSize: 256, midi: midiFileFrames(await readMidiFile(file), 48000) })) as [Float32Array];
+    expect(wav.channels[0]!.findIndex((v, i) => !Object.is(v, expected[i]))).toBe(-1);
+    const none = await run('render', `${root}build/examples/gain.wasm`, '--midi', file, '--out', out);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/takes no MIDI/);
+  });
+
+  it('run --midi plays the song into the module and ends a second after it', async () => {
+    const file = join(work.dir, 'short.mid');
+    const data: MidiData = {
+      header: { format: 0, numTracks: 1, ticksPerBeat: 96 },
+      tracks: [[{ deltaTime: 0, type: 'noteOn', channel: 0, noteNumber: 60, velocity: 100 }, { deltaTime: 96, type: 'noteOff', channel: 0, noteNumber: 60, velocity: 0 }, { deltaTime: 0, meta: true, type: 'endOfTrack' }]],
+    };
+    writeFileSync(file, Uint8Array.from(writeMidi(data)));
+    const t0 = performance.now();
+    const r = await run('run', poly, '--midi', file, '--server', server.name);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('playing ');
+    expect(r.out).toMatch(/short\.mid: 2 events, 0\.5 s/);
+    expect(r.out).toMatch(/short\.mid done/);
+    expect(performance.now() - t0).toBeLessThan(15000);
+  });
+});

@@ -1,6 +1,8 @@
 /**
- * `npm run demo`: a guided tour of the client API on a live JACK server.
- * (Grows into the DSP demo once the engine lands.)
+ * `npm run demo`: a guided tour of the client API on a live JACK server,
+ * then the showcase (host/demo-live.ts): a MIDI piece through a synth and a
+ * tempo-synced delay running as WebAssembly in the realtime thread, with the
+ * synth's code hot-swapped mid-piece.
  */
 import type { styleText } from 'node:util';
 import { Client } from './client.js';
@@ -12,6 +14,7 @@ import { packageRoot } from './native.js';
 import { render } from './dsp/render.js';
 import { compile } from './dsp/compile.js';
 import { readFile } from 'node:fs/promises';
+import { runLiveDemo } from './demo-live.js';
 
 export interface DemoOptions {
   serverName: string;
@@ -152,6 +155,9 @@ export async function runDemo({ serverName, seconds, log, color }: DemoOptions):
   log(`  offline: rendered 2 s of the MIDI synth in ${Date.now() - t1} ms (same engine code as live)  ${meter(synthOut as Float32Array)}`);
   await sine.unload();
   await filter.unload();
+
+  heading('Live DSP: a MIDI piece through a synth and a tempo-synced delay, the synth hot-swapped mid-piece');
+  await runLiveDemo({ client, seconds: Math.max(3, seconds), playback, log, color, stamp });
 
   heading('Cleaning up');
   client.removeProperties(outL);

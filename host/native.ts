@@ -198,10 +198,10 @@ export interface NativeClient {
     watchdogInterrupts: number;
     process: { cycles: number; totalNs: number; maxNs: number; histogram: number[] };
   };
-  dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null, queueSize: number): number | null;
+  dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null, queueSize: number, values: number[]): number | null;
   dspDetach(id: number): boolean;
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
-          fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean): NativeSwapResult;
+          fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[]): NativeSwapResult;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
   midiClose(id: number): boolean;
   midiWrite(id: number, bytes: Uint8Array, at?: number): boolean;

@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type Server } from '../host/index.js';
-import { startServer, uniqueName } from './helpers/jack.js';
+import { Client, watchModule, type Server, type WatchEvent } from '../host/index.js';
+import { startServer, uniqueName, until } from './helpers/jack.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = `${root}dist/host/cli.js`;
@@ -100,6 +100,31 @@ describe('jackwasm dev', () => {
       child.kill();
     }
   }, 120000);
+
+  it('watchModule keeps watching a folder that is removed and made again (a checkout), and swaps its new content', async () => {
+    const sub = `${dir}/again`;
+    mkdirSync(sub, { recursive: true });
+    const f = `${sub}/dc.ts`;
+    writeFileSync(f, source(0.25).replaceAll('"../../dsp-asm', '"../../../dsp-asm'));
+    const m = await client.load(f, { name: 'again' });
+    const events: WatchEvent[] = [];
+    const w = await watchModule(m, f, { onEvent: (e) => events.push(e) });
+    try {
+      rmSync(sub, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 700));
+      mkdirSync(sub, { recursive: true });
+      writeFileSync(f, source(0.5).replaceAll('"../../dsp-asm', '"../../../dsp-asm'));
+      await until(() => events.some((e) => e.kind === 'swap'), 30000, 'the swap of the new content');
+      await w.idle();
+      const rec = await client.record([m.outputs[0]!], { frames: 256 });
+      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+      writeFileSync(f, source(0.75).replaceAll('"../../dsp-asm', '"../../../dsp-asm'));
+      await until(() => events.filter((e) => e.kind === 'swap').length >= 2, 30000, 'an edit after that');
+    } finally {
+      w.close();
+      await m.unload();
+    }
+  }, 90000);
 
   it('refuses --crossfade outside dev and a bad value', async () => {
     const run = (...args: string[]) =>

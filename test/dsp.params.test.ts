@@ -9,7 +9,7 @@ import { Client, render, type Server } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
 import { startServer, uniqueName } from './helpers/jack.js';
 import { useTempCache } from './helpers/temp.js';
-import { wat } from './helpers/wat.js';
+import { wat, watSource, watText } from './helpers/wat.js';
 
 let server: Server;
 let client: Client;
@@ -164,7 +164,9 @@ describe('automation in offline rendering', () => {
 /** The value a ramp from `from` to `to` over `frames` gives `done` frames in, as the engine computes it (f32). */
 function rampAt(from: number, to: number, done: number, frames: number): number {
   const f = Math.fround;
-  return done >= frames ? f(to) : f(f(from) + f(f(f(to) - f(from)) * f(done / frames)));
+  if (done >= frames) return f(to);
+  const v = f(f(from) + (f(to) - f(from)) * (done / frames)); // in double, then f32
+  return Math.min(Math.max(v, Math.min(f(from), f(to))), Math.max(f(from), f(to)));
 }
 
 /** What the module sees per frame for a ramp starting at `at`: `before`, then the value every 16 frames, then `to`. */
@@ -251,6 +253,26 @@ describe('parameter ramps', () => {
     expect(value![228]).toBe(0);
     expect(value![449]).toBe(rampAt(0, 5, 48, 480));
     expect(Array.from(new Set(value!.subarray(450)))).toEqual([2]);
+  });
+
+  it('never passes an infinity, even between the ends of the f32 range', async () => {
+    const wide = await watText((await watSource('probe')).replace('\\"min\\":-10,\\"max\\":10', '\\"min\\":-3e38,\\"max\\":3e38'), 'probe-wide');
+    const [, value] = (await render(wide, {
+      frames: 512,
+      blockSize: 128,
+      params: { value: -3e38 },
+      automation: [{ frame: 0, param: 'value', value: 3e38, rampMs: 5 }],
+    })) as Float32Array[];
+    expect(value!.every((v) => Number.isFinite(v))).toBe(true);
+    expect(value![0]).toBe(Math.fround(-3e38));
+    expect(value![511]).toBe(Math.fround(3e38));
+  });
+
+  it('rejects unknown keys in automation entries', async () => {
+    await expect(render(probe, { frames: 64, automation: [{ frame: 0, param: 'value', value: 1, ramp: 5 } as never] })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringMatching(/automation\[0\]: unknown option "ramp"/),
+    });
   });
 
   it('rejects a ramp that is not a number of milliseconds', async () => {

@@ -9,7 +9,8 @@
  * instance started, out 1 = "value"), stereo.wat (2 in / 2 out), gain.wat
  * (1/1), traps.wat (traps on demand, has jw_midi), init-error-3.wat.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
@@ -258,6 +259,8 @@ describe('declared state tables', () => {
     ['a key outside memory', [['\\40\\00\\00\\00\\0b', '\\fa\\ff\\00\\00\\0b']], 'MODULE_BAD_LAYOUT', /entry 0: its key must be 1-256 bytes inside memory/],
     ['an empty key', [['\\40\\00\\00\\00\\0b', '\\40\\00\\00\\00\\00']], 'MODULE_BAD_LAYOUT', /entry 0: its key must be 1-256 bytes/],
     ['two entries with one key', [[COUNT, COUNT.replace('(i32.const 1)', '(i32.const 2)')], [T, T.slice(0, -1) + T.slice(1)]], 'MODULE_BAD_LAYOUT', /two entries are named "counter.pos"/],
+    ['more than 4 MiB of state', [['(memory (export "memory") 1)', '(memory (export "memory") 100)'], ['\\08\\00\\00\\00\\04\\00\\00\\00', '\\08\\00\\00\\00\\00\\00\\48\\00']], 'MODULE_BAD_LAYOUT', /declare more than 4 MiB of state in all/],
+    ['a key with a control character', [['(i32.const 64) "counter.pos"', '(i32.const 64) "counter\\1bpos"']], 'MODULE_BAD_LAYOUT', /entry 0: its key has a control character/],
     ['jw_state_count without jw_state_table', [['(func (export "jw_state_table") (result i32) (i32.const 32))', '']], 'MODULE_BAD_EXPORT', /jw_state_count and jw_state_table must be exported together/],
   ];
   for (const [what, edits, code, message] of cases) {
@@ -374,6 +377,64 @@ describe('messages waiting across a swap', () => {
   });
 });
 
+describe('parameters on their way during a swap', () => {
+  it('continues a running ramp and keeps a change that is not due yet', async () => {
+    const m = await client.load(mods.probe, { name: 'rampswap' });
+    try {
+      await cycles(m, 2);
+      const recording = client.record([port(m.outputs[1]), port(m.outputs[2])], { frames: 48000 });
+      await cycles(m, 8);
+      const due = client.lastFrameTime + 60 * client.blockSize; // ~320 ms ahead
+      m.setParam('value', 8, { rampMs: 400 });
+      m.setParam('free', 5, { frame: due });
+      await new Promise((r) => setTimeout(r, 100));
+      const report = await m.swap(mods.probe, { crossfadeMs: 0 });
+      const rec = await recording;
+      const [value, free] = rec.channels as [Float32Array, Float32Array];
+      const at = (report.frame as number) - rec.startFrame;
+      expect(at).toBeGreaterThan(0);
+      // The ramp goes on through the swap: no step larger than one ramp step (8 / 19200 frames x 16).
+      let jump = 0;
+      for (let i = 1; i < value.length; i++) jump = Math.max(jump, Math.abs((value[i] as number) - (value[i - 1] as number)));
+      expect(jump).toBeLessThan(0.01);
+      expect(value[value.length - 1]).toBe(8);
+      // The timed change lands on its frame, after the swap.
+      const k = due - rec.startFrame;
+      expect(k).toBeGreaterThan(at);
+      expect(free[k - 1]).toBe(0);
+      expect(free[k]).toBe(5);
+    } finally {
+      await m.unload();
+    }
+  });
+});
+
+describe('a stalled server', () => {
+  it('rejects a swap the audio thread never took with AUDIO_THREAD_STUCK; the module takes the new code once cycles run again', async () => {
+    // (The file's server: libjack serves one server per process.)
+    const s = server;
+    const c = client;
+    const m = await c.load(mods.probe, { name: 'stall', params: { value: 1 } });
+    try {
+      await cycles(m, 2);
+      process.kill(s.pid, 'SIGSTOP');
+      let e;
+      try {
+        e = await rejection(m.swap(mods.probe, { keepParams: false, crossfadeMs: 0 }));
+      } finally {
+        process.kill(s.pid, 'SIGCONT');
+      }
+      expect(e.code).toBe('AUDIO_THREAD_STUCK');
+      expect(e.message).toMatch(/did not run the new instance within 5000 ms/);
+      await cycles(m, 4);
+      const rec = await c.record([port(m.outputs[1])], { frames: 256 });
+      expect(rec.channels[0]?.every((v) => v === 0.25)).toBe(true);
+    } finally {
+      await m.unload();
+    }
+  }, 30000);
+});
+
 describe('failed swaps', () => {
   it('leave the running module untouched and reject with the error', async () => {
     const m = await client.load(mods.probe, { name: 'keep', params: { value: 2 } });
@@ -394,6 +455,23 @@ describe('failed swaps', () => {
       const rec = await client.record([port(m.outputs[1])], { frames: 512 });
       expect(rec.channels[0]?.every((v) => v === 2)).toBe(true);
       expect(names(client, 'keep')).toEqual(['out_1', 'out_2', 'out_3'].map((s) => `${client.name}:keep_${s}`));
+    } finally {
+      await m.unload();
+    }
+  });
+
+  it('refuses an AssemblyScript source importing a FIFO at once, without blocking the compiler', async () => {
+    const dir = join(work.dir, 'fifo');
+    await mkdir(dir, { recursive: true });
+    execFileSync('mkfifo', [join(dir, 'lib.ts')]);
+    await writeFile(join(dir, 'mod.ts'), 'import { x } from "./lib";\nexport function jw_abi(): i32 { return x; }\n');
+    const m = await client.load(mods.gain, { name: 'fifo' });
+    try {
+      const t0 = performance.now();
+      const e = await rejection(m.swap(join(dir, 'mod.ts')));
+      expect(e.code).toBe('COMPILE_FAILED');
+      expect(e.message).toMatch(/refused to read .*lib\.ts is not a regular file/);
+      expect(performance.now() - t0).toBeLessThan(20000);
     } finally {
       await m.unload();
     }

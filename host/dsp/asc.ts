@@ -36,7 +36,7 @@ export const ascStats = { hits: 0, misses: 0 };
 // The worker: compiles one file per message with asc's API, in memory.
 const WORKER = `
 const { parentPort } = require('node:worker_threads');
-const { readFileSync } = require('node:fs');
+const { readFileSync, statSync } = require('node:fs');
 const { resolve } = require('node:path');
 const { createHash } = require('node:crypto');
 let ascP;
@@ -47,17 +47,27 @@ parentPort.on('message', async ({ id, path, ascUrl, flags }) => {
     let binary;
     // Every file the compiler asks for, found or not: the cache key.
     const files = [];
+    const refused = [];
     const { error, stderr } = await asc.main([path, '--outFile', 'module.wasm', ...flags], {
       readFile(name, baseDir) {
         const p = resolve(baseDir, name);
         let text = null;
-        try { text = readFileSync(p, 'utf8'); } catch {}
+        // Only regular files: reading a FIFO or a device would block this
+        // thread for good (and keep the process from exiting).
+        try {
+          const st = statSync(p);
+          if (!st.isFile()) throw new Error(p + ' is not a regular file');
+          if (st.size > 64 * 1024 * 1024) throw new Error(p + ' is larger than 64 MiB');
+          text = readFileSync(p, 'utf8');
+        } catch (err) {
+          if (err && err.code !== 'ENOENT' && err.code !== 'ENOTDIR') refused.push(String(err.message || err));
+        }
         files.push([p, text === null ? null : createHash('sha256').update(text).digest('hex')]);
         return text;
       },
       writeFile(name, contents) { if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents; },
     });
-    if (error || !binary) parentPort.postMessage({ id, error: stderr.toString().trim() || (error && error.message) || 'no output' });
+    if (error || !binary) parentPort.postMessage({ id, error: [stderr.toString().trim(), ...refused.map((r) => 'refused to read ' + r)].filter(Boolean).join('\\n') || (error && error.message) || 'no output' });
     else parentPort.postMessage({ id, binary, files }, [binary.buffer]);
   } catch (err) {
     parentPort.postMessage({ id, error: String(err && err.stack || err) });

@@ -328,7 +328,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       ? this.#host[kNative].dspSetParam(this.#id, p.index, v, at, ramp, this.#values[p.index] as number)
       : this.#host[kNative].dspSetParam(this.#id, p.index, v, at);
     if (!ok) {
-      fail('QUEUE_FULL', `setParam(${this.name}): the parameter queue is full (1024 changes waiting for the audio thread)`);
+      fail('QUEUE_FULL', `setParam(${this.name}): the parameter queue is full (${this.#paramBudget.capacity} changes waiting for the audio thread; load option queueSize)`);
     }
     this.#values[p.index] = v;
     this.#given.add(p.index);
@@ -352,13 +352,14 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       `sendMidi(${this.name}): ${expected}, got [${b.join(', ')}]`,
     );
     require_(typeof options === 'object' && options !== null, `sendMidi(${this.name}): options must be an object`);
+    checkOptionKeys(options, ['frame'], `sendMidi(${this.name})`);
     const at = options.frame;
     require_(at === undefined || (Number.isInteger(at) && at >= 0 && at < 2 ** 32), `sendMidi(${this.name}): frame must be a JACK frame time (integer in [0, 2^32)), got ${String(at)}`);
     if (!this.#budget(this.#midiBudget, at)) {
       fail('QUEUE_FULL', `sendMidi(${this.name}): ${this.#midiBudget.capacity} MIDI messages are already waiting for their frames (load option queueSize)`);
     }
     if (!this.#host[kNative].dspSendMidi(this.#id, b, at)) {
-      fail('QUEUE_FULL', `sendMidi(${this.name}): the MIDI queue is full (1024 events waiting for the audio thread)`);
+      fail('QUEUE_FULL', `sendMidi(${this.name}): the MIDI queue is full (${this.#midiBudget.capacity} events waiting for the audio thread; load option queueSize)`);
     }
   }
 
@@ -428,7 +429,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     checkOptionKeys(options, ['crossfadeMs', 'keepParams', 'keepState', 'compile', ...INSTANCE_OPTION_KEYS], `swap(${this.name})`);
     const { crossfadeMs = DEFAULT_CROSSFADE_MS, keepParams = true, keepState = true } = options;
     require_(typeof crossfadeMs === 'number' && Number.isFinite(crossfadeMs) && crossfadeMs >= 0 && crossfadeMs <= 10000,
-      `swap(${this.name}): crossfadeMs must be a number of milliseconds in [0, 10000], got ${String(crossfadeMs)}`);
+      `swap(${this.name}): crossfadeMs must be a number of milliseconds in [0, 10000], got ${typeof crossfadeMs === 'string' ? JSON.stringify(crossfadeMs) : String(crossfadeMs)}`);
     require_(typeof keepParams === 'boolean', `swap(${this.name}): keepParams must be a boolean`);
     require_(typeof keepState === 'boolean', `swap(${this.name}): keepState must be a boolean`);
     this.#assertLoaded('DspModule.swap');
@@ -474,18 +475,19 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       }
       await applyParams(loaded, [...given].sort((a, b) => a - b).map((i) => [i, values[i] as number]), this.name);
       this.#assertLoaded(`DspModule.${what}`);
-      plan = planPorts(this.#host, this.name, { inputs: this.#inputs, outputs: this.#outputs, midiInput: this.#midiInput, midiOutput: this.#midiOutput },
+      plan = planPorts(this.#host, this.name, who, { inputs: this.#inputs, outputs: this.#outputs, midiInput: this.#midiInput, midiOutput: this.#midiOutput },
         { inputs: loaded.info.inputs, outputs: loaded.info.outputs, midiIn: loaded.info.hasMidi, midiOut: loaded.description.midiOutputs > 0 });
       const np = (p: OwnPort) => p[kNative] as NativePort;
       const next = plan.next;
       const maxCycle = Math.max(this.#host.blockSize, 8192);
       const res = this.#host[kNative].dspSwap(this.#id, loaded.dsp, next.inputs.map(np), next.outputs.map(np),
         next.midiInput ? np(next.midiInput) : null, next.midiOutput ? np(next.midiOutput) : null, o.crossfadeFrames, maxCycle, o.keepState,
-        sameLayout(this.#params, loaded.params));
+        o.keepParams && sameLayout(this.#params, loaded.params), values);
       if (!res) this.#host.assertUsable(`DspModule.${what}`);
       r = res as NativeSwapResult;
       if (r.result === 'queue-full') fail('QUEUE_FULL', `${who}: could not hand the new instance to the audio thread`);
       if (r.result === 'no-memory') fail('OUT_OF_MEMORY', `${who}: cannot allocate the new instance's stack`);
+      if (r.result === 'busy') fail('AUDIO_THREAD_STUCK', `${who}: the audio thread has not let go of the instance an earlier swap replaced (is the server running cycles?)`);
       if (r.result !== 'ok') fail('MODULE_UNLOADED', `${who}: module "${this.name}" is no longer running`);
     } catch (err) {
       if (plan) for (const p of plan.added) if (p[kNative]?.isValid()) p.unregister();
@@ -505,7 +507,12 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     const client = host[kNative];
     const deadline = Date.now() + LET_GO_TIMEOUT_MS + (o.crossfadeFrames / host.sampleRate) * 1000;
     let released = false;
+    let serverGone = false;
     for (;;) {
+      if (client.isOpen() && client.isServerGone()) {
+        serverGone = true;
+        break;
+      }
       const st = client.isOpen() ? client.dspStatus(this.#id) : null;
       if (audibleMs === undefined && (!st || st.adopted)) {
         audibleMs = performance.now() - t0;
@@ -518,11 +525,13 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       if (Date.now() > deadline) break;
       await new Promise((res) => setTimeout(res, 1));
     }
-    if (audibleMs === undefined) {
+    const adopted = !client.isOpen() || client.dspStatus(this.#id)?.adopted === true;
+    if (audibleMs === undefined && adopted) {
       // The whole crossfade fitted in one cycle, between two polls.
       audibleMs = performance.now() - t0;
       frame = client.isOpen() ? client.dspStatus(this.#id)?.adoptedFrame : undefined;
     }
+    const removedNames = plan.removed.filter((p) => this.#registered.includes(p)).map((p) => p.name);
     const stateTaken = client.isOpen() ? (client.dspStatus(this.#id)?.stateTaken ?? 0) : 0;
     const retire = () => {
       const live = client.isOpen() && !client.isServerGone();
@@ -538,6 +547,10 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       retire();
     } else {
       this.#disposeLater(old, retire);
+      if (serverGone) fail('SERVER_GONE', `${who}: the JACK server went away during the swap`);
+      fail('AUDIO_THREAD_STUCK', adopted
+        ? `${who}: the audio thread did not finish the crossfade within ${LET_GO_TIMEOUT_MS} ms; the old instance is freed when it does`
+        : `${who}: the audio thread did not run the new instance within ${LET_GO_TIMEOUT_MS} ms (is the server running cycles?); it takes over when the audio thread runs again`);
     }
     this.#swaps++;
     return {
@@ -551,7 +564,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
         skipped: stateTaken === 2 ? 'the old instance had trapped; the new one starts from fresh state' : undefined,
       },
       params: { kept, reset: loaded.params.filter((p) => !kept.includes(p.id)).map((p) => p.id) },
-      ports: { added: plan.added.map((p) => p.name), removed: plan.removed.map((p) => p.name) },
+      ports: { added: plan.added.map((p) => p.name), removed: removedNames },
       readyMs,
       audibleMs: audibleMs ?? readyMs,
       totalMs: performance.now() - t0,
@@ -673,7 +686,7 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     if (loaded.description.midiOutputs > 0) registered.push((midiOutput = host.midiOutports.register(`${name}_midi_out`)));
 
     const np = (p: OwnPort) => p[kNative] as NativePort;
-    const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null, queueSize);
+    const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null, queueSize, values);
     if (id === null) host.assertUsable('Client.load');
     if (!id) fail('QUEUE_FULL', `load(${name}): could not hand the module to the audio thread`);
     const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values, given, options);

@@ -107,6 +107,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     const automation = automationIn
       .map((a, i) => {
         require_(typeof a === 'object' && a !== null && Number.isInteger(a.frame) && a.frame >= 0 && a.frame <= MAX_FRAMES, `render: automation[${i}] needs an integer frame in [0, ${MAX_FRAMES}]`);
+        checkOptionKeys(a, ['frame', 'param', 'value', 'rampMs'], `render: automation[${i}]`);
         const p = findParam(loaded.params, a.param, who);
         return { frame: a.frame, index: p.index, value: clampParam(p, a.value, who), ramp: rampFrames(a.rampMs, sampleRate, `${who}: automation[${i}].rampMs`) };
       })

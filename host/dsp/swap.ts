@@ -2,6 +2,7 @@
  * Hot-swap (DspModule.swap): its options and report, and which ports a
  * module keeps, gains and loses when the new code has other channel counts.
  */
+import { JackError } from '../errors.js';
 import type { OwnPort } from '../port.js';
 import type { CompileOptions } from './compile.js';
 import type { InstanceOptions } from './instance.js';
@@ -40,7 +41,7 @@ export interface SwapReport {
   };
   /** Parameters, by id: values carried over, and those at the new code's default. */
   params: { kept: string[]; reset: string[] };
-  /** Full names of ports registered for new channels and unregistered with removed ones. */
+  /** Full names of ports registered for new channels, and of those unregistered with removed ones (ports given to load() stay registered and are not listed). */
   ports: { added: string[]; removed: string[] };
   /** From the call until the new instance was handed to the audio thread (compile, load, initialise), ms. */
   readyMs: number;
@@ -72,7 +73,7 @@ export interface PortPlan {
  * Registers the new ports now (JACK calls, main thread); on failure
  * unregisters what it registered and throws.
  */
-export function planPorts(host: DspHost, name: string, cur: ModulePorts,
+export function planPorts(host: DspHost, name: string, who: string, cur: ModulePorts,
                           want: { inputs: number; outputs: number; midiIn: boolean; midiOut: boolean }): PortPlan {
   const added: OwnPort[] = [];
   const removed: OwnPort[] = [];
@@ -104,6 +105,7 @@ export function planPorts(host: DspHost, name: string, cur: ModulePorts,
     return { next, added, removed };
   } catch (err) {
     for (const p of added) p.unregister();
+    if (err instanceof JackError) throw new JackError(err.code, `${who}: cannot register a port for a new channel: ${err.message}`);
     throw err;
   }
 }

@@ -5,7 +5,7 @@
  * hot-swaps the running module with a crossfade. Compile errors are
  * reported and the module keeps playing the last good version.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkOptionKeys, fail, JackError, require_ } from '../errors.js';
@@ -84,6 +84,8 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   // The files the current build depends on (compiling again is a cache hit).
   let files = new Set((await compileFile(path, options.compile, asc)).files.concat(entry));
   const watchers = new Map<string, FSWatcher>();
+  /** Each watched folder's inode when its watch began (a folder removed and made again needs a new watch). */
+  const inodes = new Map<string, number>();
   const changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -96,6 +98,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
       if (dirs.has(d)) continue;
       w.close();
       watchers.delete(d);
+      inodes.delete(d);
     }
     for (const d of dirs) {
       if (watchers.has(d)) continue;
@@ -113,8 +116,10 @@ export async function watchModule(module: DspModule, path: string, options: Watc
         w.on('error', () => {
           w.close();
           watchers.delete(d);
+          inodes.delete(d);
         });
         watchers.set(d, w);
+        inodes.set(d, statSync(d).ino);
       } catch {
         /* a directory that does not exist (yet): a missing import's */
       }
@@ -165,8 +170,34 @@ export async function watchModule(module: DspModule, path: string, options: Watc
     });
   }
 
+  // Rationale: a watch on a folder that was removed (a checkout, an editor's
+  // atomic save of the folder) goes quiet without an error; look every
+  // 500 ms, and when a folder comes back watch it again and treat its files
+  // as changed.
+  const check = setInterval(() => {
+    if (closed) return;
+    for (const [d, ino] of inodes) {
+      const st = statSync(d, { throwIfNoEntry: false });
+      if (st?.ino === ino) continue;
+      watchers.get(d)?.close();
+      watchers.delete(d);
+      inodes.delete(d);
+    }
+    const dirs = new Set([...files].map((f) => dirname(f)));
+    for (const d of dirs) {
+      if (watchers.has(d) || !statSync(d, { throwIfNoEntry: false })?.isDirectory()) continue;
+      rewatch();
+      if (!watchers.has(d)) continue;
+      for (const f of files) if (dirname(f) === d) changed.add(f);
+      clearTimeout(timer);
+      timer = setTimeout(kick, debounceMs);
+    }
+  }, 500);
+  check.unref();
+
   function close(): void {
     closed = true;
+    clearInterval(check);
     clearTimeout(timer);
     timer = undefined;
     changed.clear();

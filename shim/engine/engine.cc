@@ -88,7 +88,8 @@ JW_MAIN_THREAD bool Engine::Detach(uint32_t id) {
 }
 
 JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames,
-                                               uint32_t maxCycleFrames, std::vector<StateCopy> copies, bool sameParams) {
+                                               uint32_t maxCycleFrames, std::vector<StateCopy> copies, bool sameParams,
+                                               std::vector<float> values) {
   Collect();  // lets go of a finished earlier swap's predecessor
   for (auto& slot : slots_) {
     if (slot->id != id) continue;
@@ -98,6 +99,7 @@ JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Inst
     fresh->cycles.store(slot->cycles.load(std::memory_order_relaxed), std::memory_order_relaxed);
     fresh->stateCopies = std::move(copies);
     fresh->sameParams = sameParams;
+    if (values.size() == fresh->current.size()) fresh->current = std::move(values);
     if (fadeFrames && maxCycleFrames) {
       fresh->fadeFrames = fadeFrames;
       fresh->fadeCap = maxCycleFrames;
@@ -165,7 +167,8 @@ JW_MAIN_THREAD size_t Engine::Collect(bool all) {
   for (auto& s : slots_) {
     if (!s->prev) continue;
     // Without an audio thread, the main thread does what its first cycle would.
-    if (!running_ && !s->adopted.load(std::memory_order_relaxed)) AdoptSlot(*s);
+    // (No module call here: nothing watches this thread.)
+    if (!running_ && !s->adopted.load(std::memory_order_relaxed)) AdoptSlot(*s, false);
     if (!running_) {
       s->fadeFrom = nullptr;
       s->prevReleased.store(true, std::memory_order_release);
@@ -197,7 +200,7 @@ JW_MAIN_THREAD void Engine::ReleaseAll() {
   Publish();  // an empty graph; the old one becomes garbage
   Collect(true);
   for (auto& t : taps_) t->done.store(true);
-  rt_.tap = nullptr;
+  for (Tap*& slot : rt_.taps) slot = nullptr;
   Tap* pending;
   while (tapIn_.pop(pending)) ++rt_.tapsTaken;  // the audio thread is gone
 }
@@ -268,12 +271,13 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
   }
   // Taps run after the modules, so they see this cycle's module output
   // through connections to the front end's own ports.
-  if (!rt_.tap && rt_.tapsPosted.load(std::memory_order_acquire) != rt_.tapsTaken && tapIn_.pop(rt_.tap)) {
-    ++rt_.tapsTaken;
-    rt_.tap->startFrame = frameTime;
-  }
-  if (rt_.tap) {
-    Tap* t = rt_.tap;
+  for (Tap*& slot : rt_.taps) {
+    if (!slot && rt_.tapsPosted.load(std::memory_order_acquire) != rt_.tapsTaken && tapIn_.pop(slot)) {
+      ++rt_.tapsTaken;
+      slot->startFrame = frameTime;
+    }
+    Tap* t = slot;
+    if (!t) continue;
     const uint64_t n = std::min<uint64_t>(nframes, t->frames - t->pos);
     for (size_t ch = 0; ch < t->ports.size(); ++ch) {
       const float* src = io.AudioIn(t->ports[ch], nframes);
@@ -282,7 +286,7 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     }
     t->pos += n;
     if (t->pos == t->frames) {
-      rt_.tap = nullptr;
+      slot = nullptr;
       t->done.store(true, std::memory_order_release);
     }
   }

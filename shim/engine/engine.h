@@ -58,6 +58,8 @@ struct Graph {
 class Engine {
  public:
   static constexpr int kCycleBuckets = 32;
+  // Recordings that run at the same time (more wait for a free one).
+  static constexpr int kMaxTaps = 8;
   explicit Engine(const std::atomic<bool>* exiting);
   ~Engine();  // [main-thread] only when the audio thread is gone (Collect(true) first)
   Engine(const Engine&) = delete;
@@ -76,7 +78,7 @@ class Engine {
   // once). `maxCycleFrames` sizes the crossfade buffer. kBusy while the
   // slot's previous swap is still fading.
   SwapResult Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames, uint32_t maxCycleFrames,
-                  std::vector<StateCopy> copies, bool sameParams);
+                  std::vector<StateCopy> copies, bool sameParams, std::vector<float> values);
   Slot* Find(uint32_t id);
   // Frees what the audio thread let go of; returns the items still waiting.
   // With `all`, frees everything (the audio thread is known to be gone).
@@ -139,7 +141,7 @@ class Engine {
   // What the audio thread reads every cycle, together (see Slot's hot block).
   struct alignas(64) {
     Graph* graph = nullptr;                // [audio-thread] (main while not running)
-    Tap* tap = nullptr;                    // [audio-thread]
+    Tap* taps[kMaxTaps] = {};              // [audio-thread] recording now
     uint32_t seen = 0;                     // [audio-thread] the last `posted` it drained
     uint32_t tapsTaken = 0;                // [audio-thread] taps popped from tapIn_
     std::atomic<uint32_t> posted{0};       // [main-thread] bumped after each push to graphIn_

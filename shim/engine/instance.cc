@@ -14,6 +14,10 @@ namespace jw {
 
 namespace {
 constexpr int32_t kMaxStateEntries = 4096;
+// Rationale: the audio thread copies the declared state in the cycle a
+// swap takes over, outside any call the watchdog can interrupt; 4 MiB is
+// about a millisecond (a 4 s stereo delay line at 48 kHz is 2 MiB).
+constexpr uint64_t kMaxStateBytes = 4u << 20;
 const jw_trap_kind kTraps[] = JW_TRAP_KINDS;
 const char* const kExportNames[] = JW_EXPORT_NAMES;
 const char* const kErrorNames[] = JW_ERROR_NAMES;
@@ -244,6 +248,7 @@ JW_WORKER EngineError Instance::ReadStateTable() {
     return v;
   };
   std::unordered_set<std::string> keys;
+  uint64_t total = 0;
   for (int32_t i = 0; i < count; ++i) {
     const uint64_t rec = table + 16ull * i;
     const uint64_t keyOff = u32(rec), keyLen = u32(rec + 4), off = u32(rec + 8), len = u32(rec + 12);
@@ -252,6 +257,11 @@ JW_WORKER EngineError Instance::ReadStateTable() {
     std::string key(reinterpret_cast<const char*>(mem + keyOff), keyLen);
     if (off + len > memSize) return bad(which + " (\"" + key + "\"): " + std::to_string(len) + " bytes at " + std::to_string(off) + " are outside memory");
     if (!keys.insert(key).second) return bad("two entries are named \"" + key + "\"");
+    for (unsigned char c : key)
+      if (c < 0x20 || c == 0x7f) return bad(which + ": its key has a control character");
+    if ((total += len) > kMaxStateBytes)
+      return Error(JW_E_MODULE_BAD_LAYOUT, "jw_state_table(): the entries declare more than " + std::to_string(kMaxStateBytes >> 20) +
+                                               " MiB of state in all (a swap copies it in one audio cycle)");
     state_.push_back(StateEntry{std::move(key), static_cast<uint32_t>(off), static_cast<uint32_t>(len)});
   }
   return EngineError();

@@ -115,6 +115,8 @@ class FixedVec {
   const T& operator[](size_t i) const { return data_[i]; }
   size_t size() const { return n_; }
   size_t capacity() const { return cap_; }
+  T* begin() { return data_.get(); }
+  T* end() { return data_.get() + n_; }
 
  private:
   std::unique_ptr<T[]> data_;

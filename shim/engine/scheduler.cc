@@ -31,9 +31,10 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
       midiJs(pendingCap),
       midiPending(pendingCap),
       midiDue(pendingCap),
-      midiDueOff(pendingCap),
+      midiOrder(pendingCap),
       chanStore(new SlotChan[nin + nout + 1]) {
   chans = chanStore.get();
+  current.assign(static_cast<size_t>(std::max(0, dsp->paramCount())), 0.0f);
   for (uint32_t ch = 0; ch < nin; ++ch) chans[ch] = SlotChan{ports.in[ch], nullptr, dsp->inputOffset(static_cast<int32_t>(ch))};
   for (uint32_t ch = 0; ch < nout; ++ch) chans[nin + ch] = SlotChan{ports.out[ch], nullptr, dsp->outputOffset(static_cast<int32_t>(ch))};
   sink.opaque = this;
@@ -82,6 +83,21 @@ JW_AUDIO_THREAD int Trap(Slot& s, int code, int where, uint32_t offset, uint32_t
   return code;
 }
 
+// A point on a ramp, computed in double (an f32 `to - from` may overflow)
+// and kept between the ends.
+JW_AUDIO_THREAD float RampAt(float from, float to, uint32_t done, uint32_t frames) {
+  if (done >= frames) return to;
+  const double v = from + (static_cast<double>(to) - from) * (static_cast<double>(done) / frames);
+  const float f = static_cast<float>(v);
+  return std::min(std::max(f, std::min(from, to)), std::max(from, to));
+}
+
+// Sets a parameter and remembers the value (a swap hands it on).
+JW_AUDIO_THREAD int SetValue(Slot& s, int32_t index, float v) {
+  if (static_cast<size_t>(index) < s.current.size()) s.current[static_cast<size_t>(index)] = v;
+  return s.dsp->ParamSet(index, v);
+}
+
 // Applies a parameter change at frame `at` (a JACK frame time): a plain set
 // ends any ramp of the parameter; a ramped one starts a ramp from where the
 // running one is (else from the message's `from`). Returns 0 or a trap code.
@@ -90,16 +106,15 @@ JW_AUDIO_THREAD int ApplyParam(Slot& s, const ParamMsg& m, uint32_t at) {
   for (size_t k = 0; k < s.ramps.size(); ++k) {
     const Ramp r = s.ramps[k];
     if (r.index != m.index) continue;
-    const uint32_t done = std::min(at - r.start, r.frames);
-    from = r.from + (r.to - r.from) * static_cast<float>(static_cast<double>(done) / r.frames);
+    from = RampAt(r.from, r.to, std::min(at - r.start, r.frames), r.frames);
     s.ramps[k] = s.ramps[s.ramps.size() - 1];
     s.ramps.resize_down(s.ramps.size() - 1);
     break;
   }
   if (!m.ramp || !s.ramps.push(Ramp{m.index, from, m.value, at, m.ramp, at + std::min(kRampStep, m.ramp)})) {
-    return s.dsp->ParamSet(m.index, m.value);
+    return SetValue(s, m.index, m.value);
   }
-  return s.dsp->ParamSet(m.index, from);
+  return SetValue(s, m.index, from);
 }
 
 // The ramp steps due at `start` (a frame offset in the cycle); lowers *end
@@ -112,7 +127,7 @@ JW_AUDIO_THREAD int StepRamps(Slot& s, uint32_t cycleStart, uint32_t start, uint
       const uint32_t at = r.next;
       const uint32_t done = at - r.start;
       const bool last = done >= r.frames;
-      const float v = last ? r.to : r.from + (r.to - r.from) * static_cast<float>(static_cast<double>(done) / r.frames);
+      const float v = RampAt(r.from, r.to, done, r.frames);
       const int32_t index = r.index;
       if (last) {
         s.ramps[k] = s.ramps[s.ramps.size() - 1];
@@ -121,7 +136,7 @@ JW_AUDIO_THREAD int StepRamps(Slot& s, uint32_t cycleStart, uint32_t start, uint
         r.next = at + std::min(kRampStep, r.frames - done);
         off = static_cast<int32_t>(r.next - cycleStart);
       }
-      if (const int t = s.dsp->ParamSet(index, v)) return t;
+      if (const int t = SetValue(s, index, v)) return t;
       if (last) continue;
     }
     if (off < static_cast<int64_t>(*end)) *end = static_cast<uint32_t>(off);
@@ -177,7 +192,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   // without jw_midi get none (sendMidi refuses them).
   if (hasMidi) {
     s.midiDue.clear();
-    s.midiDueOff.clear();
+    s.midiOrder.clear();
     MidiMsg mm;
     while (news && s.midiJs.pop(mm)) {
       if (!s.midiPending.push(mm)) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
@@ -191,14 +206,11 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
         continue;
       }
       const uint32_t o = off < 0 ? 0u : static_cast<uint32_t>(off);
+      s.midiOrder.push((static_cast<uint64_t>(o) << 32) | s.midiDue.size());
       s.midiDue.push(e);
-      s.midiDueOff.push(o);
-      for (size_t pos = s.midiDue.size() - 1; pos > 0 && s.midiDueOff[pos - 1] > o; --pos) {  // insertion sort, stable
-        std::swap(s.midiDue[pos], s.midiDue[pos - 1]);
-        std::swap(s.midiDueOff[pos], s.midiDueOff[pos - 1]);
-      }
     }
     s.midiPending.resize_down(keep);
+    std::sort(s.midiOrder.begin(), s.midiOrder.end());
   }
 
   const uint32_t nev = midiIn ? io.MidiCount(midiIn) : 0;
@@ -241,19 +253,22 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
         ++ei;
       }
       if (havePort && ev.time >= start + n) havePort = false;
-      const bool haveJs = hasMidi && ji < s.midiDue.size() && s.midiDueOff[ji] < start + n;
+      const uint64_t key = hasMidi && ji < s.midiOrder.size() ? s.midiOrder[ji] : 0;
+      const uint32_t jsOff = static_cast<uint32_t>(key >> 32);
+      const MidiMsg& js = s.midiDue[static_cast<uint32_t>(key)];
+      const bool haveJs = hasMidi && ji < s.midiOrder.size() && jsOff < start + n;
       if (!havePort && !haveJs) break;
       const uint8_t* b;
       uint32_t size, time;
-      if (havePort && (!haveJs || ev.time <= s.midiDueOff[ji])) {
+      if (havePort && (!haveJs || ev.time <= jsOff)) {
         b = ev.data;
         size = ev.size;
         time = std::max(ev.time, start);
         ++ei;
       } else {
-        b = s.midiDue[ji].bytes;
-        size = s.midiDue[ji].len;
-        time = std::max(s.midiDueOff[ji], start);
+        b = js.bytes;
+        size = js.len;
+        time = std::max(jsOff, start);
         ++ji;
       }
       if (size < 1 || size > 3 || !hasMidi) continue;  // short messages only
@@ -327,10 +342,10 @@ JW_AUDIO_THREAD int RunWatchedOne(Slot& s, CycleIo& io, uint32_t nframes, uint32
 
 }  // namespace
 
-JW_ANY_THREAD void AdoptSlot(Slot& s) {
+JW_ANY_THREAD int AdoptSlot(Slot& s, bool callModule) {
   s.adopted.store(true, std::memory_order_release);
   Slot* p = s.prev.get();
-  if (!p) return;
+  if (!p) return 0;
   const bool trapped = p->trap.load(std::memory_order_acquire) != 0;
   // What JS sent the predecessor and it has not applied yet goes to the
   // successor too (and stays with the predecessor for the crossfade): no
@@ -349,7 +364,17 @@ JW_ANY_THREAD void AdoptSlot(Slot& s) {
     if (!s.pending.push(p->pending[k])) s.earlyParams.fetch_add(1, std::memory_order_relaxed);
   }
   for (size_t k = 0; k < p->midiPending.size(); ++k) {
-    if (s.hasMidi && !s.midiPending.push(p->midiPending[k])) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
+    if (!s.hasMidi || !s.midiPending.push(p->midiPending[k])) s.droppedMidiIn.fetch_add(1, std::memory_order_relaxed);
+  }
+  int trap = 0;
+  if (s.sameParams && !p->trap.load(std::memory_order_relaxed)) {
+    // The host seeded the new instance with the values last set; where the
+    // old one is still on its way to them (a ramp, a change not yet due),
+    // continue from where it is, and the ramps with it.
+    for (size_t k = 0; k < p->ramps.size(); ++k) s.ramps.push(p->ramps[k]);
+    for (size_t i = 0; callModule && !trap && i < s.current.size() && i < p->current.size(); ++i) {
+      if (s.current[i] != p->current[i]) trap = SetValue(s, static_cast<int32_t>(i), p->current[i]);
+    }
   }
   // A trapped predecessor stopped mid-block: its state is not worth taking,
   // nor its (silent) output fading.
@@ -363,6 +388,7 @@ JW_ANY_THREAD void AdoptSlot(Slot& s) {
   }
   if (trapped) s.fadeFrom = nullptr;
   if (!s.fadeFrom) s.prevReleased.store(true, std::memory_order_release);
+  return trap;
 }
 
 namespace {
@@ -410,7 +436,28 @@ JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint3
                                    const RunPolicy& policy, Outbox* outbox, uint64_t* clock) {
   if (!s.adopted.load(std::memory_order_relaxed)) {
     s.adoptedFrame.store(cycleStart, std::memory_order_relaxed);
-    AdoptSlot(s);
+    // Watched: it may call the new instance's jw_param_set (and copies the
+    // declared state, whose size the load bounded).
+    jw_tls* t = policy.tls ? policy.tls : jw_tls_self();
+    t->realtime = 1;
+    Watchdog::Begin(cell, policy.watchdogNs, t);
+    const int trap = AdoptSlot(s, true);
+    Watchdog::End(cell, t);
+    if (trap) {
+      s.fadeFrom = nullptr;
+      s.prevReleased.store(true, std::memory_order_release);
+      for (uint32_t ch = s.nin; ch < s.nin + s.nout; ++ch) s.chans[ch].cycle = io.AudioOut(s.chans[ch].port, nframes);
+      Trap(s, trap, JW_X_PARAM_SET, 0, nframes);
+      if (outbox) {
+        RtEvent ev{};
+        ev.kind = RtEvent::kTrap;
+        ev.slot = s.id;
+        ev.code = trap;
+        ev.where = JW_X_PARAM_SET;
+        outbox->Post(ev);
+      }
+      return trap;
+    }
   }
   Slot* old = s.fadeFrom;
   if (old && nframes > s.fadeCap) {
@@ -420,7 +467,8 @@ JW_AUDIO_THREAD int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint3
   if (!old) return RunWatchedOne(s, io, nframes, cycleStart, cell, policy, outbox, clock);
   // The predecessor first, reporting nothing (its traps and overruns are
   // no longer the module's); its outputs are kept aside.
-  RunWatchedOne(*old, io, nframes, cycleStart, cell, policy, nullptr, nullptr);
+  // Its time is its own: the new one's is measured from where it ended.
+  RunWatchedOne(*old, io, nframes, cycleStart, cell, policy, nullptr, clock);
   for (uint32_t k = 0; k < old->nout; ++k) {
     float* dst = s.fadeBuf.data() + static_cast<size_t>(k) * s.fadeCap;
     const float* src = old->chans[old->nin + k].cycle;

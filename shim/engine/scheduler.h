@@ -58,6 +58,8 @@ int RunSlotWatched(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cycleStart, 
 // [audio-thread] before a slot's first cycle, or [main-thread] when no audio
 // thread runs: takes the predecessor's state and, without a crossfade (or
 // when the predecessor trapped), lets it go.
-void AdoptSlot(Slot& s);
+// Returns 0, or the trap code of the new instance's jw_param_set (only
+// called with `callModule`, inside a watchdog window).
+int AdoptSlot(Slot& s, bool callModule);
 
 }  // namespace jw

@@ -91,6 +91,7 @@ struct alignas(64) Slot {
   uint32_t seen = 0;                // [audio-thread] the last `posted` it drained
   FixedVec<ParamMsg> pending;  // [audio-thread] timed parameter changes not yet applied
   FixedVec<Ramp> ramps;        // [audio-thread] at most one per parameter
+  std::vector<float> current;  // [audio-thread] each parameter's value as last set (the host seeds it)
   void* const midiInPort;      // ports.midiIn, ports.midiOut
   void* const midiOutPort;
   // [audio-thread] this cycle's I/O, for the MIDI sink.
@@ -125,8 +126,11 @@ struct alignas(64) Slot {
 
   // [audio-thread] scratch.
   FixedVec<MidiMsg> midiPending;  // MIDI from JS not yet due
-  FixedVec<MidiMsg> midiDue;      // this cycle's, sorted by offset
-  FixedVec<uint32_t> midiDueOff;
+  FixedVec<MidiMsg> midiDue;      // this cycle's, in arrival order
+  // Rationale: (offset << 32 | index into midiDue), sorted in place
+  // (O(n log n), no allocation): equal offsets keep arrival order, and
+  // messages sent in any order cost no more than in order.
+  FixedVec<uint64_t> midiOrder;
   std::unique_ptr<SlotChan[]> chanStore;  // owns `chans`
 
   // Hot-swap (Engine::Swap). The slot this one replaced keeps running

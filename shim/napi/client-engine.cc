@@ -52,6 +52,20 @@ JW_MAIN_THREAD bool PortList(const Napi::Value& v, const Napi::FunctionReference
   return true;
 }
 
+// The parameter values the host set on an instance (one finite number per
+// parameter; `out` is sized already).
+JW_MAIN_THREAD bool ReadValues(const Napi::Value& v, std::vector<float>* out) {
+  if (!v.IsArray()) return false;
+  Napi::Array a = v.As<Napi::Array>();
+  if (a.Length() != out->size()) return false;
+  for (uint32_t i = 0; i < a.Length(); ++i) {
+    Napi::Value x = a.Get(i);
+    if (!x.IsNumber()) return false;
+    (*out)[i] = x.As<Napi::Number>().FloatValue();
+  }
+  return true;
+}
+
 // An optional NativePort: null/undefined gives null; anything else must be usable.
 JW_MAIN_THREAD bool OptionalPort(const Napi::Value& v, const Napi::FunctionReference& ctor, void** out) {
   *out = nullptr;
@@ -80,7 +94,9 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspAttach(const Napi::CallbackInfo& info)
   JW_ARG_U32(queueSize, 5);
   if (queueSize < 16 || queueSize > 65536) return TypeErrorFalse(env, "dspAttach: queueSize out of range"), env.Undefined();
   const uint32_t id = engine_->NextSlotId();
-  if (!engine_->Attach(std::make_unique<Slot>(id, dsp, std::move(ports), queueSize))) return Napi::Number::New(env, 0);
+  auto slot = std::make_unique<Slot>(id, dsp, std::move(ports), queueSize);
+  if (!ReadValues(info[6], &slot->current)) return TypeErrorFalse(env, "dspAttach: values must be one number per parameter"), env.Undefined();
+  if (!engine_->Attach(std::move(slot))) return Napi::Number::New(env, 0);
   w->SetAttached();
   return Napi::Number::New(env, id);
 }
@@ -112,7 +128,9 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSwap(const Napi::CallbackInfo& info) {
   Slot* old = engine_->Find(id);
   StatePlan plan;
   if (old && info[8].ToBoolean()) plan = PlanState(*old->dsp, *dsp);
-  const auto r = engine_->Swap(id, dsp, std::move(ports), fadeFrames, maxCycleFrames, plan.copies, info[9].ToBoolean());
+  std::vector<float> values(static_cast<size_t>(std::max(0, dsp->paramCount())), 0.0f);
+  if (!ReadValues(info[10], &values)) return TypeErrorFalse(env, "dspSwap: values must be one number per parameter"), env.Undefined();
+  const auto r = engine_->Swap(id, dsp, std::move(ports), fadeFrames, maxCycleFrames, plan.copies, info[9].ToBoolean(), std::move(values));
   static const char* const kResults[] = {"ok", "unknown", "busy", "queue-full", "no-memory"};
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", kResults[static_cast<int>(r)]);

@@ -4,6 +4,8 @@
 import { C, kNative, native, type NativePort } from './native.js';
 import { check, fail, require_ } from './errors.js';
 import type { MidiListener, MidiPortStats, MidiStreams } from './midi-port.js';
+import type { MidiFileData } from './midi-file.js';
+import { startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './dsp/midi-player.js';
 
 /** Which latency a range describes: how long data took to arrive (capture) or will take to leave (playback). */
 export type LatencyMode = 'capture' | 'playback';
@@ -192,6 +194,9 @@ export class Port {
 /** Internal: what an own port needs from its client. */
 export interface OwnPortHost extends PortOwner {
   readonly midiStreams: MidiStreams;
+  readonly lastFrameTime: number;
+  readonly sampleRate: number;
+  readonly blockSize: number;
   connectPorts(src: Port | string, dst: Port | string): boolean;
   disconnectPorts(src: Port | string, dst: Port | string): boolean;
   forgetPort(port: OwnPort): void;
@@ -270,6 +275,24 @@ export class OwnPort extends Port {
     if (!this.isMidi || !this.isOutput) fail('TYPE_MISMATCH', `${who}: only a MIDI output port sends MIDI`);
     require_(typeof options === 'object' && options !== null, `${who}: options must be an object`);
     this.host.midiStreams.send(this, bytes, options.frame, who);
+  }
+
+  /**
+   * MIDI output ports: plays a MIDI file (what readMidiFile returns) out of
+   * this port against JACK frame time, every event on its exact frame (see
+   * DspModule.playMidi).
+   */
+  playMidi(song: MidiFileData, options: PlayMidiOptions = {}): MidiPlayback {
+    const who = `playMidi(${this.name})`;
+    this.n('OwnPort.playMidi');
+    if (!this.isMidi || !this.isOutput) fail('TYPE_MISMATCH', `${who}: only a MIDI output port plays MIDI`);
+    const host = this.host;
+    return startMidiPlayback({
+      lastFrameTime: () => host.lastFrameTime,
+      sampleRate: host.sampleRate,
+      blockSize: host.blockSize,
+      send: (bytes, frame) => host.midiStreams.send(this, bytes, frame, who),
+    }, song, options);
   }
 
   /** MIDI input ports: `'midi'` listeners get every message arriving on the port, with its JACK frame time. */

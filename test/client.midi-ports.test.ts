@@ -151,6 +151,36 @@ describe('receiving MIDI in JS', () => {
   });
 });
 
+describe('MIDI files out of a port', () => {
+  it('plays every event of a file on its frame', async () => {
+    const out = client.midiOutports.register('song_out');
+    const m = await client.load(probe, { name: 'songprobe' });
+    try {
+      client.connect(out, m.midiInput!);
+      await new Promise((r) => setTimeout(r, 30));
+      const song = {
+        events: [0, 0.01, 0.25, 0.5].map((time, i) => ({ time, bytes: [0x90, 60 + i, 100], track: 0 })),
+        duration: 0.5, tempos: [], format: 0 as const, tracks: 1, skipped: 0,
+      };
+      const recording = client.record([m.outputs[1]!], { frames: 48000 });
+      await new Promise((r) => setTimeout(r, 30));
+      const play = out.playMidi(song);
+      await play.done;
+      const rec = await recording;
+      const count = rec.channels[0]!;
+      const at = (t: number) => play.startFrame + Math.round(t * 48000) - rec.startFrame;
+      [0, 0.01, 0.25, 0.5].forEach((t, i) => {
+        expect(count[at(t) - 1], `before event ${i}`).toBe(i);
+        expect(count[at(t)], `event ${i}`).toBe(i + 1);
+      });
+      expect(() => m.midiInput!.playMidi(song)).toThrow(/only a MIDI output port plays MIDI/);
+    } finally {
+      await m.unload();
+      out.unregister();
+    }
+  });
+});
+
 describe('lifetime', () => {
   it('closing the client ends the streams; later sends throw CLIENT_CLOSED', async () => {
     const c = await Client.open(uniqueName('midiports-close'), { serverName: server.name });

@@ -37,11 +37,39 @@ export async function recordPorts(client: Client, srcs: Port[], options: { frame
     for (;;) {
       client.assertUsable('Client.record');
       const r = n.recPoll(id);
-      if (r) return { channels: r.data, startFrame: r.startFrame, sampleRate: rate };
+      if (r) return recordingOf(r.data, r.startFrame, rate, r.jumps);
       if (Date.now() > deadline) fail('JACK_FAILED', `record: no audio cycles arrived for ${(1000 * frames) / rate + 10000} ms (is the server running?)`);
       await new Promise((r2) => setTimeout(r2, Math.max(2, Math.min(50, cycleMs))));
     }
   } finally {
     if (!closed()) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
   }
+}
+
+/** @internal A Recording, with the frame-time map of its discontinuities. */
+export function recordingOf(channels: Float32Array[], startFrame: number, sampleRate: number, jumps: [number, number][]): Recording {
+  // Segments: from index i, frames run on from frame f.
+  const segments: [number, number][] = [[0, startFrame], ...jumps];
+  const length = channels[0]?.length ?? 0;
+  return {
+    channels,
+    startFrame,
+    sampleRate,
+    discontinuities: jumps.map(([index, frame]) => ({ index, frame })),
+    indexOf(frame: number): number {
+      for (let k = segments.length - 1; k >= 0; k--) {
+        const [i0, f0] = segments[k] as [number, number];
+        const end = k + 1 < segments.length ? (segments[k + 1] as [number, number])[0] : length;
+        const d = (frame - f0) | 0; // frame times wrap at 2^32
+        if (d >= 0 && i0 + d < end) return i0 + d;
+      }
+      return -1;
+    },
+    frameOf(index: number): number {
+      let k = segments.length - 1;
+      while (k > 0 && (segments[k] as [number, number])[0] > index) k--;
+      const [i0, f0] = segments[k] as [number, number];
+      return (f0 + (index - i0)) >>> 0;
+    },
+  };
 }

@@ -42,6 +42,16 @@ export interface Recording {
   /** JACK frame time of the first recorded frame. */
   startFrame: number;
   sampleRate: number;
+  /**
+   * Where JACK's frame time did not follow on from the cycle before (an
+   * xrun: the frame time skips, the samples do not): the recording's index
+   * and the frame time there. Empty when frame time ran on without a break.
+   */
+  discontinuities: { index: number; frame: number }[];
+  /** The index of the sample recorded at JACK frame time `frame` (across discontinuities), or -1 if none was. */
+  indexOf(frame: number): number;
+  /** The JACK frame time of sample `index`. */
+  frameOf(index: number): number;
 }
 
 /** Result of {@link Client.transportQuery}. */

@@ -214,7 +214,7 @@ export interface NativeClient {
   setWatchdog(budgetMs: number): void;
   setOverrunPolicy(share: number, silenceAfter: number): void;
   recStart(ports: NativePort[], frames: number): number | null;
-  recPoll(id: number): { data: Float32Array[]; startFrame: number } | null | undefined;
+  recPoll(id: number): { data: Float32Array[]; startFrame: number; jumps: [number, number][]; jumpsLost: number } | null | undefined;
 }
 
 export interface NativeAddon {

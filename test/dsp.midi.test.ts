@@ -37,9 +37,10 @@ describe('sendMidi', () => {
     const at = client.lastFrameTime + 11 * 128 + 45;
     m.sendMidi([0x90, 64, 100], { frame: at });
     m.sendMidi([0x80, 67, 0], { frame: at + 200 }); // next cycle, still exact
-    const { channels, startFrame } = await recording;
+    const rec = await recording;
+    const { channels } = rec;
     const [note, count] = channels as [Float32Array, Float32Array];
-    const k = at - startFrame;
+    const k = rec.indexOf(at);
     expect([note[k - 1], note[k], note[k + 199], note[k + 200]]).toEqual([0, 64, 64, 67]);
     expect([count[k - 1], count[k], count[k + 200]]).toEqual([0, 1, 2]);
     await m.unload();
@@ -53,12 +54,13 @@ describe('sendMidi', () => {
     m.sendMidi([0x90, 50, 1]);
     m.sendMidi([0x90, 51, 1]);
     m.sendMidi([0x90, 52, 1]);
-    const { channels, startFrame } = await recording;
+    const rec = await recording;
+    const { channels } = rec;
     const [note, count] = channels as [Float32Array, Float32Array];
     const k = count.findIndex((c) => c > 0);
     expect(k % 128).toBe(0); // a cycle start
     // The next cycle after sending (lastFrameTime may be one cycle stale).
-    expect([128, 256]).toContain(startFrame + k - sentAt);
+    expect([128, 256]).toContain(rec.frameOf(k) - sentAt);
     expect(count[k]).toBe(3); // all three at offset 0, applied in order
     expect(note[k]).toBe(52);
     await m.unload();
@@ -98,9 +100,10 @@ describe('sendMidi', () => {
     m.sendMidi([0x90, 71, 1], { frame: F - 3 });
     m.sendMidi([0x90, 72, 1], { frame: F }); // same frame as the port event: after it
     m.sendMidi([0x90, 73, 1], { frame: F + 3 });
-    const { channels, startFrame } = await recording;
+    const rec = await recording;
+    const { channels } = rec;
     const [note, count] = channels as [Float32Array, Float32Array];
-    const k = F - startFrame;
+    const k = rec.indexOf(F);
     expect(k).toBeGreaterThan(3);
     expect(k + 3).toBeLessThan(note.length);
     expect([note[k - 3], note[k], note[k + 3]]).toEqual([71, 72, 73]);
@@ -124,9 +127,10 @@ describe('sendMidi', () => {
     echo.sendMidi([0x90, 40, 1], { frame: F });
     echo.setParam('split', 0, { frame: F + 200 }); // and one in the next cycle, past its first block
     echo.sendMidi([0x90, 50, 1], { frame: F + 230 });
-    const { channels, startFrame } = await recording;
+    const rec = await recording;
+    const { channels } = rec;
     const [note, count] = channels as [Float32Array, Float32Array];
-    const k = F - startFrame;
+    const k = rec.indexOf(F);
     expect([note[k - 1], note[k], count[k]]).toEqual([0, 41, 1]);
     expect([note[k + 229], note[k + 230], count[k + 230]]).toEqual([41, 51, 2]);
     await m.unload();

@@ -37,9 +37,10 @@ describe('sample-accurate parameters', () => {
     // Far enough ahead to be queued before its cycle; not on a block boundary.
     const at = client.lastFrameTime + 12 * 128 + 37;
     m.setParam('value', 7.5, { frame: at });
-    const { channels, startFrame } = await recording;
+    const rec = await recording;
+    const { channels } = rec;
     const x = channels[0]!;
-    const k = at - startFrame;
+    const k = rec.indexOf(at);
     expect(k).toBeGreaterThan(0);
     expect(k).toBeLessThan(x.length);
     expect(x[k - 1]).toBe(0.25);
@@ -58,9 +59,10 @@ describe('sample-accurate parameters', () => {
     m.setParam('value', 2, { frame: base + 60 });
     m.setParam('value', 3, { frame: base + 60 }); // same frame: the later call wins
     m.setParam('value', 4, { frame: base + 127 });
-    const { channels, startFrame } = await recording;
+    const rec = await recording;
+    const { channels } = rec;
     const x = channels[0]!;
-    const at = (f: number) => x[f - startFrame];
+    const at = (f: number) => x[rec.indexOf(f)];
     expect([at(base + 4), at(base + 5), at(base + 59), at(base + 60), at(base + 126), at(base + 127), at(base + 128)]).toEqual([0.25, 1, 1, 3, 3, 4, 4]);
     await m.unload();
   });
@@ -139,17 +141,18 @@ describe('automation in offline rendering', () => {
     await new Promise((r) => setTimeout(r, 20));
     const at = client.lastFrameTime + 9 * 128 + 77;
     m.setParam('value', -7, { frame: at });
-    const { channels, startFrame } = await recording;
+    const rec = await recording;
+    const { channels } = rec;
     const [pos, val] = channels as [Float32Array, Float32Array];
     expect(pos.length).toBe(24000);
     // The switch happened inside the recording, so the comparison covers it.
-    const k = at - startFrame;
+    const k = rec.indexOf(at);
     expect(k).toBeGreaterThan(0);
     expect(k).toBeLessThan(val.length);
     expect([val[k - 1], val[k]]).toEqual([0.25, -7]);
     // Position of the recording in the module's own timeline.
     const first = pos[0]!;
-    const switchAt = first + (at - startFrame);
+    const switchAt = first + rec.indexOf(at);
     const offline = await render(probe, {
       blockSize: 128,
       frames: first + pos.length,
@@ -188,9 +191,10 @@ describe('queue size', () => {
       expect(errorOf(() => m.setParam('value', 9, { frame: t1 + 500 })).message).toBe(
         'setParam(qfull): 16 timed parameter changes are already waiting for their frames (load option queueSize)',
       );
-      const { channels, startFrame } = await recording;
+      const rec = await recording;
+    const { channels } = rec;
       const x = channels[0]!;
-      for (let i = 0; i < 16; i++) expect(x[t1 + 10 * i - startFrame], `change ${i}`).toBe(i - 8);
+      for (let i = 0; i < 16; i++) expect(x[rec.indexOf(t1 + 10 * i)], `change ${i}`).toBe(i - 8);
       expect(m.overflow.earlyParams).toBe(0);
     } finally {
       await m.unload();
@@ -207,9 +211,10 @@ describe('parameter ramps', () => {
       const at = client.lastFrameTime + 12 * 128 + 37;
       m.setParam('value', 8.25, { frame: at, rampMs: 2.5 }); // 120 frames at 48 kHz
       expect(m.getParam('value')).toBe(8.25);
-      const { channels, startFrame } = await recording;
+      const rec = await recording;
+    const { channels } = rec;
       const x = channels[0]!;
-      const k = at - startFrame;
+      const k = rec.indexOf(at);
       expect(k).toBeGreaterThan(0);
       const want = expectedRamp(x.length, k, 0.25, 8.25, 120);
       expect(firstDiff(x, want)).toBe(-1);

@@ -275,9 +275,15 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     if (!slot && rt_.tapsPosted.load(std::memory_order_acquire) != rt_.tapsTaken && tapIn_.pop(slot)) {
       ++rt_.tapsTaken;
       slot->startFrame = frameTime;
+      slot->nextFrame = frameTime;
     }
     Tap* t = slot;
     if (!t) continue;
+    if (frameTime != t->nextFrame) {
+      if (t->jumpCount < t->jumps.size()) t->jumps[t->jumpCount] = {t->pos, frameTime};
+      ++t->jumpCount;
+    }
+    t->nextFrame = frameTime + nframes;
     const uint64_t n = std::min<uint64_t>(nframes, t->frames - t->pos);
     for (size_t ch = 0; ch < t->ports.size(); ++ch) {
       const float* src = io.AudioIn(t->ports[ch], nframes);

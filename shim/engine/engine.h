@@ -32,6 +32,11 @@ struct Tap {
   uint64_t frames = 0;
   uint64_t pos = 0;                      // [audio-thread]
   uint64_t startFrame = 0;               // frame time of the first recorded frame
+  // Where the frame time did not follow on from the previous cycle (an
+  // xrun): [index, frame time] pairs, preallocated; more are counted.
+  std::vector<std::pair<uint64_t, uint32_t>> jumps;
+  size_t jumpCount = 0;                  // [audio-thread]
+  uint32_t nextFrame = 0;                // [audio-thread] the frame time the next cycle should start at
   std::atomic<bool> done{false};         // set by the audio thread once it let go
 };
 

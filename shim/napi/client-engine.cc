@@ -242,6 +242,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::RecStart(const Napi::CallbackInfo& info) 
   t->id = nextTapId_++;
   t->frames = static_cast<uint64_t>(frames);
   t->data.assign(t->ports.size(), std::vector<float>(t->frames, 0.0f));
+  t->jumps.resize(1024);
   const uint32_t id = t->id;
   if (!engine_->StartTap(std::move(t))) return Napi::Number::New(env, 0);
   return Napi::Number::New(env, id);
@@ -263,6 +264,16 @@ JW_MAIN_THREAD Napi::Value ClientWrap::RecPoll(const Napi::CallbackInfo& info) {
   }
   o.Set("data", arr);
   o.Set("startFrame", static_cast<double>(t->startFrame));
+  const size_t nj = std::min(t->jumpCount, t->jumps.size());
+  Napi::Array jumps = Napi::Array::New(info.Env(), nj);
+  for (size_t k = 0; k < nj; ++k) {
+    Napi::Array j = Napi::Array::New(info.Env(), 2);
+    j.Set(0u, static_cast<double>(t->jumps[k].first));
+    j.Set(1u, static_cast<double>(t->jumps[k].second));
+    jumps.Set(static_cast<uint32_t>(k), j);
+  }
+  o.Set("jumps", jumps);
+  o.Set("jumpsLost", static_cast<double>(t->jumpCount - nj));
   return o;
 }
 

@@ -93,9 +93,11 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   if (watcher) print(color('dim', `watching ${watcher.files.length} file(s): edit and save ${o.file} to hear the change`));
   let quit = () => {};
   let deadline: NodeJS.Timeout | undefined;
+  let playback: { stop(): void } | undefined;
   if (o.song) {
     if (!m.midiInput) throw new Error(`module "${m.name}" takes no MIDI (it does not export jw_midi); --midi needs a module that does`);
     const play = m.playMidi(o.song.data);
+    playback = play;
     print(`playing ${o.song.name}: ${play.total} events, ${o.song.data.duration.toFixed(1)} s${o.song.data.skipped ? ` (${o.song.data.skipped} system-exclusive events skipped)` : ''}`);
     play.done.then(
       () => {
@@ -118,6 +120,7 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
     ? undefined
     : setInterval(() => print(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);
   await stop;
+  playback?.stop();
   clearTimeout(deadline);
   watcher?.close();
   closeCommands();

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { serverSocketPath } from './server.js';
 import { conflictsWith, openOn } from './process-server.js';
 import { C, kNative, native, type NativeClient, type NativeEvent, type NativePort, type NativePosition } from './native.js';
-import { check, fail, JackOpenError, raise, require_ } from './errors.js';
+import { check, fail, JackOpenError, raise, require_, checkOptionKeys } from './errors.js';
 import { Status } from './status.js';
 import {
   OwnPort,
@@ -286,6 +286,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   registerPort(list: Ports, shortName: string, options: RegisterOptions): OwnPort {
     this.assertUsable('register port');
     require_(typeof options === 'object' && options !== null, 'register: options must be an object');
+    checkOptionKeys(options, ['isTerminal', 'isPhysical', 'canMonitor'], `register(${shortName})`);
     checkPortName(this.#name, shortName);
     const full = `${this.#name}:${shortName}`;
     if (this.n.portByName(full)) fail('INVALID_ARGUMENT', `register: a port named "${full}" already exists`);

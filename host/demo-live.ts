@@ -19,6 +19,8 @@ import { writeWav } from './wav.js';
 
 export interface LiveDemoOptions {
   client: Client;
+  /** The edited synth, being built (startVariantBuild). */
+  variant: Promise<{ compiled: CompiledModule; ms: number }>;
   /** Seconds of the piece to play (the swap comes at about 40% of it). */
   seconds: number;
   playback: Port[];
@@ -57,7 +59,28 @@ function brighter(source: string, sdk: string): string {
   return out;
 }
 
-export async function runLiveDemo({ client, seconds, playback, log, color, stamp }: LiveDemoOptions): Promise<void> {
+/**
+ * Starts building the edited synth in the background (AssemblyScript, then C;
+ * both cached for the next run), in the user's cache folder (the package
+ * itself may be read-only). The demo starts it early so that on a cold cache
+ * it is ready by mid-piece.
+ */
+export function startVariantBuild(): Promise<{ compiled: CompiledModule; ms: number }> {
+  const root = packageRoot();
+  const variantDir = join(defaultCacheDir(), 'demo');
+  const variantFile = join(variantDir, 'poly-bright.ts');
+  const variant = (async () => {
+    await mkdir(variantDir, { recursive: true, mode: 0o700 });
+    await writeFile(variantFile, brighter(await readFile(join(root, 'examples', 'dsp', 'poly.ts'), 'utf8'), relativeImport(variantDir, join(root, 'dsp-asm'))));
+    const t = performance.now();
+    const { compiled } = await compileFile(variantFile);
+    return { compiled, ms: performance.now() - t };
+  })();
+  variant.catch(() => {}); // awaited by the demo
+  return variant;
+}
+
+export async function runLiveDemo({ client, variant, seconds, playback, log, color, stamp }: LiveDemoOptions): Promise<void> {
   const root = packageRoot();
   const example = async (name: string): Promise<CompiledModule> =>
     compile(new Uint8Array(await readFile(join(root, 'build', 'examples', `${name}.wasm`))), { name });
@@ -78,19 +101,7 @@ export async function runLiveDemo({ client, seconds, playback, log, color, stamp
   client.transportFrame = 0;
   client.transportStart();
 
-  // Meanwhile, in the background: the synth's source edited and compiled
-  // (AssemblyScript, then C; both cached for the next run).
-  // (In the user's cache folder: the package itself may be read-only.)
   const variantDir = join(defaultCacheDir(), 'demo');
-  const variantFile = join(variantDir, 'poly-bright.ts');
-  const variant = (async () => {
-    await mkdir(variantDir, { recursive: true, mode: 0o700 });
-    await writeFile(variantFile, brighter(await readFile(join(root, 'examples', 'dsp', 'poly.ts'), 'utf8'), relativeImport(variantDir, join(root, 'dsp-asm'))));
-    const t = performance.now();
-    const { compiled } = await compileFile(variantFile);
-    return { compiled, ms: performance.now() - t };
-  })();
-  variant.catch(() => {}); // awaited below
 
   const frames = Math.round(seconds * client.sampleRate);
   const recording = client.record([...delay.outputs], { frames: frames + client.sampleRate });

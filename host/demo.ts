@@ -14,7 +14,7 @@ import { packageRoot } from './native.js';
 import { render } from './dsp/render.js';
 import { compile } from './dsp/compile.js';
 import { readFile } from 'node:fs/promises';
-import { runLiveDemo } from './demo-live.js';
+import { runLiveDemo, startVariantBuild } from './demo-live.js';
 
 export interface DemoOptions {
   serverName: string;
@@ -27,6 +27,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runDemo({ serverName, seconds, log, color }: DemoOptions): Promise<void> {
   const t0 = Date.now();
+  const variant = startVariantBuild(); // the showcase's edited synth, built meanwhile
   const stamp = () => color('dim', `[${((Date.now() - t0) / 1000).toFixed(2)}s]`);
   const heading = (s: string) => log(`\n${color('bold', s)}`);
 
@@ -34,7 +35,10 @@ export async function runDemo({ serverName, seconds, log, color }: DemoOptions):
 
   // An observer client prints every notification the server sends it.
   await using observer = await Client.open(`jackwasm-observer-${process.pid}`, { serverName });
-  const ev = (what: string) => log(`  ${stamp()} ${color('cyan', 'event')} ${what}`);
+  // (The temporary ports of client.record, which the meters use, are not news.)
+  const ev = (what: string) => {
+    if (!/:record_\d+_\d+/.test(what)) log(`  ${stamp()} ${color('cyan', 'event')} ${what}`);
+  };
   observer
     .on('clientRegistration', (name, reg) => ev(`client ${reg ? 'registered' : 'unregistered'}: ${name}`))
     .on('portRegistration', (port, reg) => ev(`port ${reg ? 'registered' : 'unregistered'}: ${port.name}`))
@@ -157,7 +161,7 @@ export async function runDemo({ serverName, seconds, log, color }: DemoOptions):
   await filter.unload();
 
   heading('Live DSP: a MIDI piece through a synth and a tempo-synced delay, the synth hot-swapped mid-piece');
-  await runLiveDemo({ client, seconds: Math.max(3, seconds), playback, log, color, stamp });
+  await runLiveDemo({ client, variant, seconds: Math.max(3, seconds), playback, log, color, stamp });
 
   heading('Cleaning up');
   client.removeProperties(outL);

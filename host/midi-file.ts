@@ -86,6 +86,8 @@ export async function readMidiFile(source: string | Uint8Array): Promise<MidiFil
 
 function timeMidi(midi: MidiData, name: string): MidiFileData {
   const h = midi.header;
+  if (h.format !== 0 && h.format !== 1 && h.format !== 2) fail('INVALID_ARGUMENT', `${name}: format ${String(h.format)} is not a standard MIDI file format (0, 1 or 2)`);
+  if (h.framesPerSecond !== undefined && !((h.ticksPerFrame ?? 0) > 0 && h.framesPerSecond > 0)) fail('INVALID_ARGUMENT', `${name}: the SMPTE time division has no ticks per frame`);
   const smpte = h.framesPerSecond !== undefined && h.ticksPerFrame !== undefined;
   const ppq = h.ticksPerBeat ?? 0;
   if (!smpte && !(ppq > 0)) fail('INVALID_ARGUMENT', `${name}: the header gives no time division`);
@@ -106,6 +108,7 @@ function timeMidi(midi: MidiData, name: string): MidiFileData {
   let seconds = 0;
   let skipped = 0;
   for (const { tick, track, e } of all) {
+    if (!(Number.isFinite(tick) && tick >= 0 && e.deltaTime >= 0)) fail('INVALID_ARGUMENT', `${name}: track ${track} has a delta time out of range`);
     seconds += smpte ? (tick - lastTick) / ((h.framesPerSecond as number) * (h.ticksPerFrame as number)) : ((tick - lastTick) * usPerBeat) / 1e6 / ppq;
     lastTick = tick;
     if (e.type === 'setTempo') {
@@ -116,6 +119,9 @@ function timeMidi(midi: MidiData, name: string): MidiFileData {
       continue;
     }
     const b = bytesOf(e);
+    if (b && !b.slice(1).every((x) => Number.isInteger(x) && x >= 0 && x < 0x80)) {
+      fail('INVALID_ARGUMENT', `${name}: track ${track} has a ${e.type} event at tick ${tick} with data bytes [${b.slice(1).join(', ')}] (each must be 0-127; the file is truncated or corrupt)`);
+    }
     if (b) events.push({ time: seconds, bytes: b, track });
     else if (e.type === 'sysEx' || e.type === 'endSysEx' || e.type === 'unknownMeta') skipped++;
   }
@@ -125,6 +131,7 @@ function timeMidi(midi: MidiData, name: string): MidiFileData {
 /** A MIDI file's events as frames from `startFrame` at `sampleRate`, for render({ midi }). */
 export function midiFileFrames(data: MidiFileData, sampleRate: number, startFrame = 0): MidiEventAt[] {
   require_(Number.isFinite(sampleRate) && sampleRate > 0, 'midiFileFrames: sampleRate must be a positive number');
+  require_(Number.isInteger(startFrame) && startFrame >= 0, `midiFileFrames: startFrame must be a non-negative integer, got ${String(startFrame)}`);
   return data.events.map((e) => ({ frame: startFrame + Math.round(e.time * sampleRate), bytes: e.bytes }));
 }
 

@@ -116,7 +116,10 @@ export class MidiStreams {
     let unwrapped: number | undefined;
     if (frame !== undefined) {
       const now = this.#lastFrameTime();
-      unwrapped = now + ((frame - now) | 0);
+      const ahead = (frame - now) | 0;
+      // Frame times wrap at 2^32; half of that ahead reads as the past.
+      require_(ahead < 2 ** 30, `${who}: frame ${frame} is more than 2^30 frames (hours) ahead of the current frame time ${now}`);
+      unwrapped = now + ahead;
       // Rationale: the audio thread takes messages in order, so one due
       // earlier than the one before it would wait behind it.
       if (s.last !== undefined && unwrapped < s.last) fail('INVALID_ARGUMENT', `${who}: frame ${frame} is before the frame of the message sent before it on this port (timed messages go in time order)`);
@@ -167,12 +170,28 @@ export class MidiStreams {
       const data = this.#client().midiRead(s.id);
       if (!data || data.length === 0) continue;
       const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      let failure: { err: unknown } | undefined;
       for (let at = 0; at + 12 <= data.length; ) {
         const frame = view.getUint32(at, true);
         const len = view.getUint32(at + 8, true);
         const bytes = data.slice(at + 12, at + 12 + len);
         at += 12 + len;
-        for (const l of [...s.listeners]) l(frame, bytes);
+        // Rationale: a listener that throws must not cost the others (or
+        // the rest of this batch) their messages; its error is rethrown
+        // once the batch is delivered, as an EventEmitter listener's would be.
+        for (const l of [...s.listeners]) {
+          try {
+            l(frame, bytes);
+          } catch (err) {
+            failure ??= { err };
+          }
+        }
+      }
+      if (failure) {
+        const { err } = failure;
+        setImmediate(() => {
+          throw err;
+        });
       }
     }
   }

@@ -313,6 +313,7 @@ export class OwnPort extends Port {
 
   /** MIDI through send() or to 'midi' listeners, and messages lost on the audio thread. */
   get midiStats(): MidiPortStats {
+    this.n('OwnPort.midiStats');
     return this.host.midiStreams.stats(this);
   }
 }

@@ -101,6 +101,30 @@ describe('sending MIDI from JS', () => {
   });
 });
 
+describe('untimed and timed messages on one port', () => {
+  it('sends an untimed message at the next cycle even with a timed one waiting for later', async () => {
+    const out = client.midiOutports.register('mix_out');
+    const inp = client.midiInports.register('mix_in');
+    const got: [number, number[]][] = [];
+    try {
+      client.connect(out, inp);
+      inp.on('midi', (frame, bytes) => got.push([frame, [...bytes]]));
+      await new Promise((r) => setTimeout(r, 30));
+      const now = client.lastFrameTime;
+      out.send([0x90, 60, 100], { frame: now + 96000 });
+      out.send([0xb0, 123, 0]);
+      await until(() => got.length >= 1, 2000, 'the untimed message');
+      expect(got[0]![1]).toEqual([0xb0, 123, 0]);
+      expect(got[0]![0] - now).toBeLessThan(4 * client.blockSize);
+      expect(errorOf(() => out.send([0xf8], { frame: (now + 2 ** 30 + 2 ** 29) >>> 0 })).message).toMatch(/more than 2\^30 frames \(hours\) ahead/);
+    } finally {
+      out.unregister();
+      inp.unregister();
+    }
+    expect(errorOf(() => out.midiStats).code).toBe('PORT_INVALID');
+  });
+});
+
 describe('receiving MIDI in JS', () => {
   it("gives 'midi' listeners each message with its JACK frame time", async () => {
     const inp = client.midiInports.register('js_in');
@@ -178,6 +202,36 @@ describe('MIDI files out of a port', () => {
       await m.unload();
       out.unregister();
     }
+  });
+});
+
+describe('a listener that throws', () => {
+  it('costs the other listeners nothing; its error is rethrown after the batch', async () => {
+    // In a child process: the rethrown error is an uncaught exception there.
+    const script = `
+      import { Client } from ${JSON.stringify(new URL('../dist/host/index.js', import.meta.url).href)};
+      let caught = 0, count = 0;
+      process.on('uncaughtException', () => caught++);
+      const c = await Client.open(process.env.NAME, { serverName: process.env.SERVER });
+      const out = c.midiOutports.register('o'), inp = c.midiInports.register('i');
+      c.activate();
+      c.connect(out, inp);
+      inp.on('midi', () => { throw new Error('listener bug'); });
+      inp.on('midi', () => count++);
+      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 5; i++) out.send([0x90, 60 + i, 100]);
+      await new Promise((r) => setTimeout(r, 300));
+      console.log(JSON.stringify({ count, caught }));
+      await c.close();`;
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, NAME: uniqueName('midithrow'), SERVER: server.name },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    const r = JSON.parse(out.trim().split('\n').pop() as string) as { count: number; caught: number };
+    expect(r.count).toBe(5);
+    expect(r.caught).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -89,6 +89,25 @@ describe('readMidiFile', () => {
     expect((await readMidiFile(Uint8Array.from(writeMidi(data)))).events[0]?.time).toBe(1);
   });
 
+  it('refuses malformed files at once: an unknown format, SMPTE without ticks, a truncated event, a data byte >= 0x80', async () => {
+    const chunk = (id: string, body: number[]) => [...Buffer.from(id), 0, 0, (body.length >> 8) & 0xff, body.length & 0xff, ...body];
+    const file = (format: number, division: [number, number], track: number[]) =>
+      Uint8Array.from([...chunk('MThd', [0, format, 0, 1, ...division]), ...chunk('MTrk', track)]);
+    const end = [0x00, 0xff, 0x2f, 0x00];
+    const cases: [Uint8Array, RegExp][] = [
+      [file(7, [0x01, 0xe0], end), /format 7 is not a standard MIDI file format/],
+      [file(0, [0xe7, 0x00], end), /SMPTE time division has no ticks per frame/], // -25 fps, 0 ticks
+      [file(0, [0x01, 0xe0], [0x00, 0x90, 0x3c]), /truncated or corrupt|not a standard MIDI file/],
+      [file(0, [0x01, 0xe0], [0x00, 0x90, 0x90, 0x90, ...end]), /data bytes|not a standard MIDI file/],
+    ];
+    for (const [bytes, message] of cases) {
+      const e = await rejection(readMidiFile(bytes));
+      expect(e.code).toBe('INVALID_ARGUMENT');
+      expect(e.message).toMatch(message);
+    }
+    await expect(render(poly, { frames: 64, midi: [{ frame: 0, bytes: [0x90, 0x90, 0x90] }] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
   it('refuses what is not a MIDI file, a directory and a missing file with INVALID_ARGUMENT', async () => {
     for (const src of [Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), work.dir, join(work.dir, 'missing.mid')]) {
       const e = await rejection(readMidiFile(src));
@@ -143,6 +162,16 @@ describe('playing a MIDI file', () => {
     }
   });
 
+  it('ends quietly (done resolves) when the module is unloaded mid-song', async () => {
+    const data = await readMidiFile(`${root}examples/midi/demo.mid`);
+    const m = await client.load(poly, { name: 'gone' });
+    const play = m.playMidi(data);
+    await new Promise((r) => setTimeout(r, 200));
+    await m.unload();
+    await play.done;
+    expect(play.sent).toBeLessThan(play.total);
+  });
+
   it('refuses a module without MIDI', async () => {
     const g = await client.load(`${root}build/examples/gain.wasm`, { name: 'nomidi' });
     try {
@@ -188,6 +217,7 @@ describe('CLI --midi', () => {
     expect(r.out).toContain('playing ');
     expect(r.out).toMatch(/short\.mid: 2 events, 0\.5 s/);
     expect(r.out).toMatch(/short\.mid done/);
+    expect(r.out + r.err).not.toMatch(/closed/);
     expect(performance.now() - t0).toBeLessThan(15000);
   });
 });

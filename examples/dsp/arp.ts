@@ -109,7 +109,8 @@ class Arp extends Processor {
         midiOut(i, 0x80, this.playing, 0);
         this.playing = -1;
       }
-      if (this.sinceStep >= stepSamples) {
+      // (Half a sample early counts: a step position from the song lands between samples.)
+      if (this.sinceStep >= stepSamples - 0.5) {
         this.sinceStep = 0;
         if (this.playing >= 0) {
           midiOut(i, 0x80, this.playing, 0);

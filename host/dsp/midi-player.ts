@@ -25,7 +25,7 @@ export interface MidiPlayback {
   /** Events handed to the module so far (of `total`). */
   readonly sent: number;
   readonly total: number;
-  /** Resolves once every event is due (the last one has been played); rejects if the module went away first. */
+  /** Resolves once every event is due (the last one has been played), or when stopped, or when the module, port or client goes away. */
   readonly done: Promise<void>;
   /** Stops: no further events, and all notes off on the channels the file uses. */
   stop(): void;
@@ -77,7 +77,9 @@ export function startMidiPlayback(host: PlayerHost, data: MidiFileData, options:
       if (err instanceof JackError && err.code === 'QUEUE_FULL') return; // the audio thread catches up; retry next tick
       clearInterval(timer);
       stopped = true;
-      reject(err);
+      // The module unloaded, its port or client gone: the song just ends there.
+      if (err instanceof JackError && ['MODULE_UNLOADED', 'CLIENT_CLOSED', 'PORT_INVALID', 'SERVER_GONE'].includes(err.code)) resolve();
+      else reject(err);
     }
   };
   const finish = () => {

@@ -74,7 +74,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     const n = (e.bytes as { length?: unknown } | null | undefined)?.length;
     require_(typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 3, `render: MIDI event ${i} (frame ${e.frame}) must have 1-3 bytes`);
     const b = Array.from(e.bytes);
-    require_(b.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) && (b[0] as number) >= 0x80, `render: MIDI event ${i} (frame ${e.frame}) must start with a status byte, then bytes 0-255`);
+    require_(b.every((x) => Number.isInteger(x) && x >= 0 && x <= 255) && (b[0] as number) >= 0x80 && b.slice(1).every((x) => (x as number) < 0x80), `render: MIDI event ${i} (frame ${e.frame}) must be a status byte (>= 0x80), then data bytes (< 0x80)`);
     return [e.frame, ...b];
   });
   const automationIn = options.automation ?? [];

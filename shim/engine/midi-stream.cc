@@ -72,6 +72,12 @@ JW_AUDIO_THREAD void RunMidiStream(MidiStream& s, CycleIo& io, uint32_t nframes,
   void* buf = io.MidiOut(s.port, nframes);  // cleared
   uint32_t at = 0;  // JACK wants events in time order
   uint32_t frame, flags, len;
+  // Untimed messages first, at the cycle's start.
+  while (s.now.Peek(&frame, &flags, &len)) {
+    s.now.Pop(s.scratch.get(), static_cast<uint32_t>(s.ring.capacity()));
+    if (buf && len && io.MidiWrite(buf, 0, s.scratch.get(), len) == 0) s.passed.fetch_add(1, std::memory_order_relaxed);
+    else s.dropped.fetch_add(1, std::memory_order_relaxed);
+  }
   while (s.ring.Peek(&frame, &flags, &len)) {
     const int64_t off = (flags & 1u) ? static_cast<int32_t>(frame - cycleStart) : 0;
     if (off >= static_cast<int64_t>(nframes)) break;  // a later cycle's

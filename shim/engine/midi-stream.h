@@ -36,11 +36,12 @@ class ByteRing {
 };
 
 struct MidiStream {
-  MidiStream(uint32_t id_, void* port_, bool input_, size_t capacity) : id(id_), port(port_), input(input_), ring(capacity) {}
+  MidiStream(uint32_t id_, void* port_, bool input_, size_t capacity) : id(id_), port(port_), input(input_), ring(capacity), now(input_ ? 64 : capacity) {}
   const uint32_t id;
   void* const port;
   const bool input;  // true: port -> JS; false: JS -> port
-  ByteRing ring;
+  ByteRing ring;  // input: what arrived; output: timed messages, in time order
+  ByteRing now;   // output: untimed messages (the next cycle, ahead of later timed ones)
   std::atomic<uint64_t> dropped{0};  // messages lost
   std::atomic<uint64_t> passed{0};   // messages through
   // [audio-thread] Scratch for an output message (SysEx up to the ring's size).

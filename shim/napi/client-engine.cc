@@ -319,7 +319,8 @@ JW_MAIN_THREAD Napi::Value ClientWrap::MidiWrite(const Napi::CallbackInfo& info)
   }
   MidiStream* s = engine_->FindMidiStream(id);
   if (!s || s->input) return Napi::Boolean::New(env, false);
-  return Napi::Boolean::New(env, s->ring.Push(at, flags, bytes.Data(), static_cast<uint32_t>(bytes.ElementLength())));
+  ByteRing& ring = flags ? s->ring : s->now;
+  return Napi::Boolean::New(env, ring.Push(at, flags, bytes.Data(), static_cast<uint32_t>(bytes.ElementLength())));
 }
 
 // midiRead(id) -> Uint8Array of records { u32 frame, u32 flags, u32 length, bytes } | null (unknown id)

@@ -88,7 +88,7 @@ export class Adsr {
   }
 
   /** Advances one sample and returns the level. */
-  next(): f32 {
+  @inline next(): f32 {
     const stage = this.stage;
     if (stage == ADSR_IDLE || stage == ADSR_SUSTAIN) return this.level;
     const k = this.count + 1;

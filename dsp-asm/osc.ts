@@ -132,7 +132,7 @@ export class Oscillator extends Phasor {
   shape: i32 = SHAPE_SAW;
   pulseWidth: f32 = 0.5;
 
-  next(): f32 {
+  @inline next(): f32 {
     const t = this.phase;
     const dt = this.inc;
     let y: f32;

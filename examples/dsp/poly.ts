@@ -40,6 +40,7 @@ class Poly extends Processor {
   filter: StaticArray<Biquad> = new StaticArray<Biquad>(VOICES);
   env: StaticArray<Adsr> = new StaticArray<Adsr>(VOICES);
   gain: StaticArray<f32> = new StaticArray<f32>(VOICES);
+  active: StaticArray<i32> = new StaticArray<i32>(VOICES); // voices sounding in the current segment
   level: Smoother = new Smoother(0);
 
   // MIDI messages of the next block (status, data1, data2), with their frames.
@@ -145,16 +146,27 @@ class Poly extends Processor {
       while (events.due(e, i)) this.apply(e++);
       // Up to the next event's frame (or the block end).
       const end = e < events.count && unchecked(events.frame[e]) < frames ? unchecked(events.frame[e]) : frames;
-      for (let k = i; k < end; k++) unchecked((out[k] = 0));
-      for (let v = 0; v < VOICES; v++) {
-        if (unchecked(voices.note[v]) < 0) continue;
-        const osc = unchecked(this.osc[v]), filter = unchecked(this.filter[v]), env = unchecked(this.env[v]);
-        const g = unchecked(this.gain[v]);
-        for (let k = i; k < end; k++) unchecked((out[k] += filter.process(osc.next()) * env.next() * g));
+      // The sounding voices, then every sample with the voices innermost.
+      // Rationale: each voice's filter is a recursion from sample to sample;
+      // stepping all voices per sample lets their chains overlap (measured:
+      // per voice, then per sample, ran at half the speed of C).
+      let n = 0;
+      for (let v = 0; v < VOICES; v++) if (unchecked(voices.note[v]) >= 0) unchecked((this.active[n++] = v));
+      for (let k = i; k < end; k++) {
+        let sum: f32 = 0;
+        for (let a = 0; a < n; a++) {
+          const v = unchecked(this.active[a]);
+          sum += unchecked(this.filter[v]).process(unchecked(this.osc[v]).next()) * unchecked(this.env[v]).next() * unchecked(this.gain[v]);
+        }
+        unchecked((out[k] = sum));
+      }
+      for (let a = 0; a < n; a++) {
+        const v = unchecked(this.active[a]);
+        const env = unchecked(this.env[v]);
         unchecked((voices.level[v] = env.level));
         if (env.stage == ADSR_IDLE && !unchecked(voices.gate[v])) {
           voices.free(v); // released and silent
-          filter.reset();
+          unchecked(this.filter[v]).reset();
         }
       }
       const level = this.level;

@@ -15,13 +15,13 @@ JW_MAIN_THREAD ByteRing::ByteRing(size_t capacity) {
   buf_.reset(new uint8_t[cap]);
 }
 
-void ByteRing::Read(size_t at, uint8_t* out, size_t n) const {
+JW_ANY_THREAD void ByteRing::Read(size_t at, uint8_t* out, size_t n) const {
   const size_t i = at & mask_, first = std::min(n, mask_ + 1 - i);
   std::memcpy(out, buf_.get() + i, first);
   std::memcpy(out + first, buf_.get(), n - first);
 }
 
-void ByteRing::Write(size_t at, const uint8_t* in, size_t n) {
+JW_ANY_THREAD void ByteRing::Write(size_t at, const uint8_t* in, size_t n) {
   const size_t i = at & mask_, first = std::min(n, mask_ + 1 - i);
   std::memcpy(buf_.get() + i, in, first);
   std::memcpy(buf_.get(), in + first, n - first);

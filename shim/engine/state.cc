@@ -6,7 +6,7 @@
 namespace jw {
 
 namespace {
-std::string GroupOf(const std::string& key) { return key.substr(0, key.find('.')); }
+JW_MAIN_THREAD std::string GroupOf(const std::string& key) { return key.substr(0, key.find('.')); }
 
 // Group -> its entries, keyed by full key.
 using Groups = std::map<std::string, std::map<std::string, const StateEntry*>>;

@@ -22,7 +22,7 @@ export interface RunModuleOptions {
   /** dev mode: watch and hot-swap, with this crossfade (ms). */
   dev: { crossfadeMs: number } | undefined;
   /** A MIDI file to play into the module; the run ends a second after it (unless seconds is given). */
-  song?: { name: string; data: MidiFileData } | undefined;
+  song?: { name: string; data: MidiFileData; followTransport?: boolean } | undefined;
   compiled?: CompiledModule;
   print: (line: string) => void;
   color: (style: 'dim' | 'red' | 'green' | 'bold', text: string) => string;
@@ -96,9 +96,9 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   let playback: { stop(): void } | undefined;
   if (o.song) {
     if (!m.midiInput) throw new Error(`module "${m.name}" takes no MIDI (it does not export jw_midi); --midi needs a module that does`);
-    const play = m.playMidi(o.song.data);
+    const play = m.playMidi(o.song.data, o.song.followTransport ? { follow: 'transport' } : {});
     playback = play;
-    print(`playing ${o.song.name}: ${play.total} events, ${o.song.data.duration.toFixed(1)} s${o.song.data.skipped ? ` (${o.song.data.skipped} system-exclusive events skipped)` : ''}`);
+    print(`playing ${o.song.name}: ${play.total} events, ${o.song.data.duration.toFixed(1)} s${o.song.data.skipped ? ` (${o.song.data.skipped} system-exclusive events skipped)` : ''}${o.song.followTransport ? ', following the transport (it plays while the transport rolls)' : ''}`);
     play.done.then(
       () => {
         print(`${o.song?.name} done`);

@@ -37,8 +37,8 @@ Commands:
                                   Render a DSP module offline to a 32-bit float WAV
                                   (with --midi: the song through it, to its end)
   run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
-      [--connect-midi PORT ...] [--midi song.mid] [--param name=value ...]
-      [--seconds N]
+      [--connect-midi PORT ...] [--midi song.mid [--follow-transport]]
+      [--param name=value ...] [--seconds N]
                                   Run a DSP module in a new client until Ctrl-C;
                                   reads commands (set, note, params, meters,
                                   stats, ...; "help") from standard input
@@ -97,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
       'connect-midi': { type: 'string', multiple: true },
       crossfade: { type: 'string' },
       midi: { type: 'string' },
+      'follow-transport': { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
@@ -200,6 +201,7 @@ async function main(argv: string[]): Promise<number> {
       if (!(crossfadeMs >= 0 && crossfadeMs <= 10000)) throw new Error(`--crossfade must be a number of milliseconds in [0, 10000], got "${values.crossfade}"`);
       const params = parseParams(values.param);
       const song = values.midi ? await readMidiFile(values.midi) : undefined;
+      if (values['follow-transport'] && !song) throw new Error('--follow-transport goes with --midi song.mid');
       // dev builds as the watcher will (asc -O1), so a save without edits is no change.
       const compiled = command === 'dev' ? (await compileFile(file, {}, { optimize: DEV_ASC_OPTIMIZE })).compiled : await moduleSource(file);
       return withServer(values.server, say, (serverName) =>
@@ -213,7 +215,7 @@ async function main(argv: string[]): Promise<number> {
           params,
           seconds,
           dev: command === 'dev' ? { crossfadeMs } : undefined,
-          song: song ? { name: values.midi as string, data: song } : undefined,
+          song: song ? { name: values.midi as string, data: song, followTransport: values['follow-transport'] === true } : undefined,
           print: (l) => console.log(l),
           color,
         }),

@@ -195,6 +195,7 @@ export class Port {
 export interface OwnPortHost extends PortOwner {
   readonly midiStreams: MidiStreams;
   readonly lastFrameTime: number;
+  transportQuery(): { state: string; position: { frame: number } };
   readonly sampleRate: number;
   readonly blockSize: number;
   connectPorts(src: Port | string, dst: Port | string): boolean;
@@ -289,6 +290,10 @@ export class OwnPort extends Port {
     const host = this.host;
     return startMidiPlayback({
       lastFrameTime: () => host.lastFrameTime,
+      transport: () => {
+        const q = host.transportQuery();
+        return { rolling: q.state === 'rolling' || q.state === 'looping', frame: q.position.frame };
+      },
       sampleRate: host.sampleRate,
       blockSize: host.blockSize,
       send: (bytes, frame) => host.midiStreams.send(this, bytes, frame, who),

@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, compile, midiFileFrames, readMidiFile, render, type Server } from '../host/index.js';
 import { readWav } from '../host/wav.js';
 import { rejection } from './helpers/errors.js';
-import { startServer, uniqueName } from './helpers/jack.js';
+import { startServer, uniqueName, until } from './helpers/jack.js';
 import { useTempDir } from './helpers/temp.js';
+import { wat } from './helpers/wat.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const poly = `${root}build/examples/poly.wasm`;
@@ -172,6 +173,71 @@ describe('playing a MIDI file', () => {
     expect(play.sent).toBeLessThan(play.total);
   });
 
+  it("follows the transport: nothing while stopped, then each event at its song position's frame", async () => {
+    const probe = await compile(await wat('midi-probe'), { name: 'midi-probe' });
+    const m = await client.load(probe, { name: 'follow' });
+    try {
+      client.transportStop();
+      client.transportFrame = 0;
+      const song = {
+        events: [0.1, 0.2, 0.35].map((time, i) => ({ time, bytes: [0x90, 60 + i, 100], track: 0 })),
+        duration: 0.35, tempos: [], format: 0 as const, tracks: 1, skipped: 0,
+      };
+      const play = m.playMidi(song, { follow: 'transport' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(play.sent).toBe(0); // stopped: nothing
+      const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 48000 });
+      await new Promise((r) => setTimeout(r, 60));
+      client.transportStart();
+      await play.done;
+      const rec = await recording;
+      const count = rec.channels[1]!;
+      const at = [1, 2, 3].map((n) => count.findIndex((c) => c === n));
+      expect(at.every((i) => i > 0)).toBe(true);
+      // Song positions 0.1, 0.2 and 0.35 s apart by exactly their frames.
+      expect([at[1]! - at[0]!, at[2]! - at[1]!]).toEqual([4800, 7200]);
+      expect([...at.map((i) => rec.channels[0]![i])]).toEqual([60, 61, 62]);
+    } finally {
+      client.transportStop();
+      await m.unload();
+    }
+  });
+
+  it('seeks when the transport relocates, with all notes off first', async () => {
+    const probe = await compile(await wat('midi-probe'), { name: 'midi-probe' });
+    const m = await client.load(probe, { name: 'seek' });
+    try {
+      client.transportStop();
+      client.transportFrame = 0;
+      const song = {
+        events: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map((time, i) => ({ time, bytes: [0x90, 60 + i, 100], track: 0 })),
+        duration: 0.6, tempos: [], format: 0 as const, tracks: 1, skipped: 0,
+      };
+      const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 72000 });
+      await new Promise((r) => setTimeout(r, 60));
+      const play = m.playMidi(song, { follow: 'transport', lookaheadMs: 50 });
+      client.transportStart();
+      await until(() => (client.transportQuery().position.frame as number) > 0.27 * 48000, 5000, 'past 0.27 s');
+      client.transportFrame = Math.round(0.15 * 48000); // back to 0.15 s
+      await play.done;
+      const rec = await recording;
+      const [note, count] = rec.channels as [Float32Array, Float32Array];
+      const seq: number[] = [];
+      for (let i = 1; i < count.length; i++) if (count[i] !== count[i - 1]) seq.push(note[i] as number);
+      // The first notes; all notes off at the relocation (and again after the
+      // notes already handed over, which still play); then from 0.2 s on again.
+      const cut = seq.indexOf(123);
+      const resume = seq.lastIndexOf(123);
+      expect(cut).toBeGreaterThan(0);
+      expect(seq.slice(0, cut)).toEqual([60, 61, 62].slice(0, cut));
+      expect(seq.slice(cut + 1, resume).every((n) => n >= 60 && n <= 63)).toBe(true);
+      expect(seq.slice(resume + 1)).toEqual([61, 62, 63, 64, 65]);
+    } finally {
+      client.transportStop();
+      await m.unload();
+    }
+  });
+
   it('refuses a module without MIDI', async () => {
     const g = await client.load(`${root}build/examples/gain.wasm`, { name: 'nomidi' });
     try {
@@ -218,6 +284,10 @@ describe('CLI --midi', () => {
     expect(r.out).toMatch(/short\.mid: 2 events, 0\.5 s/);
     expect(r.out).toMatch(/short\.mid done/);
     expect(r.out + r.err).not.toMatch(/closed/);
+    const follow = await run('run', poly, '--midi', file, '--follow-transport', '--seconds', '1', '--server', server.name);
+    expect(follow.code).toBe(0);
+    expect(follow.out).toMatch(/short\.mid: 2 events, 0\.5 s, following the transport/);
+    expect((await run('run', poly, '--follow-transport', '--seconds', '1', '--server', server.name)).err).toMatch(/--follow-transport goes with --midi/);
     expect(performance.now() - t0).toBeLessThan(15000);
   });
 });

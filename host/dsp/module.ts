@@ -90,6 +90,7 @@ export interface DspHost {
   readonly sampleRate: number;
   readonly active: boolean;
   readonly lastFrameTime: number;
+  transportQuery(): { state: string; position: { frame: number } };
   assertUsable(what: string): void;
   [kNative]: import('../native.js').NativeClient;
   readonly inports: import('../port.js').Ports;
@@ -382,6 +383,10 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     const host = this.#host;
     return startMidiPlayback({
       lastFrameTime: () => host.lastFrameTime,
+      transport: () => {
+        const q = host.transportQuery();
+        return { rolling: q.state === 'rolling' || q.state === 'looping', frame: q.position.frame };
+      },
       sampleRate: host.sampleRate,
       blockSize: host.blockSize,
       send: (bytes, frame) => this.sendMidi(bytes, frame === undefined ? {} : { frame }),

@@ -5,7 +5,7 @@ import { C, kNative, native, type NativePort } from './native.js';
 import { check, fail, require_ } from './errors.js';
 import type { MidiListener, MidiPortStats, MidiStreams } from './midi-port.js';
 import type { MidiFileData } from './midi-file.js';
-import { startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './dsp/midi-player.js';
+import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './dsp/midi-player.js';
 
 /** Which latency a range describes: how long data took to arrive (capture) or will take to leave (playback). */
 export type LatencyMode = 'capture' | 'playback';
@@ -288,16 +288,7 @@ export class OwnPort extends Port {
     this.n('OwnPort.playMidi');
     if (!this.isMidi || !this.isOutput) fail('TYPE_MISMATCH', `${who}: only a MIDI output port plays MIDI`);
     const host = this.host;
-    return startMidiPlayback({
-      lastFrameTime: () => host.lastFrameTime,
-      transport: () => {
-        const q = host.transportQuery();
-        return { rolling: q.state === 'rolling' || q.state === 'looping', frame: q.position.frame };
-      },
-      sampleRate: host.sampleRate,
-      blockSize: host.blockSize,
-      send: (bytes, frame) => host.midiStreams.send(this, bytes, frame, who),
-    }, song, options);
+    return startMidiPlayback(playerHost(host, (bytes, frame) => host.midiStreams.send(this, bytes, frame, who)), song, options);
   }
 
   /** MIDI input ports: `'midi'` listeners get every message arriving on the port, with its JACK frame time. */

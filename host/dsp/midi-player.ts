@@ -48,23 +48,67 @@ export interface PlayerHost {
   send(bytes: number[], frame: number | undefined): void;
 }
 
+/** A PlayerHost over a client (DspModule.playMidi and OwnPort.playMidi differ only in how they send). */
+export function playerHost(
+  client: { readonly lastFrameTime: number; readonly sampleRate: number; readonly blockSize: number; transportQuery(): { state: string; position: { frame: number } } },
+  send: PlayerHost['send'],
+): PlayerHost {
+  return {
+    lastFrameTime: () => client.lastFrameTime,
+    transport: () => {
+      const q = client.transportQuery();
+      return { rolling: q.state === 'rolling' || q.state === 'looping', frame: q.position.frame };
+    },
+    sampleRate: client.sampleRate,
+    blockSize: client.blockSize,
+    send,
+  };
+}
+
+/** How one kind of playback decides what to send on each tick. */
+interface Schedule {
+  /** Hands over what is due; true once everything has played. */
+  step(): boolean;
+  /** The JACK frame just after the last event handed over, if that is still ahead (all notes off must follow it). */
+  after(): number | undefined;
+  sent(): number;
+}
+
 export function startMidiPlayback(host: PlayerHost, data: MidiFileData, options: PlayMidiOptions = {}): MidiPlayback {
   require_(typeof options === 'object' && options !== null, 'playMidi: options must be an object');
   checkOptionKeys(options, ['follow', 'startFrame', 'lookaheadMs'], 'playMidi');
+  require_(typeof data === 'object' && data !== null && Array.isArray(data.events), 'playMidi: expected what readMidiFile returns');
   const follow = options.follow ?? 'frames';
   require_(follow === 'frames' || follow === 'transport', `playMidi: follow must be 'frames' or 'transport', got ${String(follow)}`);
-  if (follow === 'transport') return followTransport(host, data, options);
-  require_(typeof data === 'object' && data !== null && Array.isArray(data.events), 'playMidi: expected what readMidiFile returns');
   const lookaheadMs = options.lookaheadMs ?? 300;
   require_(Number.isFinite(lookaheadMs) && lookaheadMs >= 10 && lookaheadMs <= 10000, `playMidi: lookaheadMs must be in [10, 10000], got ${String(lookaheadMs)}`);
-  const start = options.startFrame ?? (host.lastFrameTime() + 4 * host.blockSize) >>> 0;
-  require_(Number.isInteger(start) && start >= 0 && start < 2 ** 32, `playMidi: startFrame must be a JACK frame time (integer in [0, 2^32)), got ${String(start)}`);
-  const offsets = data.events.map((e) => Math.round(e.time * host.sampleRate));
-  const lastOffset = offsets.length ? (offsets[offsets.length - 1] as number) : 0;
   const ahead = Math.round((lookaheadMs * host.sampleRate) / 1000);
+  const offsets = data.events.map((e) => Math.round(e.time * host.sampleRate));
+  const last = offsets.length ? (offsets[offsets.length - 1] as number) : 0;
   const channels = new Set(data.events.map((e) => (e.bytes[0] as number) & 0x0f));
-  let next = 0;
-  let lastSent: number | undefined; // frame offset of the last timed event handed over
+  // All notes off now, and after the events already handed over (they cannot be called back).
+  const notesOff = (after: number | undefined) => {
+    for (const ch of channels) {
+      host.send([0xb0 | ch, 123, 0], undefined);
+      if (after !== undefined) host.send([0xb0 | ch, 123, 0], after);
+    }
+  };
+  let start: number;
+  let schedule: Schedule;
+  if (follow === 'frames') {
+    start = options.startFrame ?? (host.lastFrameTime() + 4 * host.blockSize) >>> 0;
+    require_(Number.isInteger(start) && start >= 0 && start < 2 ** 32, `playMidi: startFrame must be a JACK frame time (integer in [0, 2^32)), got ${String(start)}`);
+    schedule = againstFrames(host, data, offsets, start, ahead);
+  } else {
+    start = options.startFrame ?? 0;
+    require_(Number.isInteger(start) && start >= 0 && start < 2 ** 32, `playMidi: startFrame must be a transport frame (integer in [0, 2^32)), got ${String(start)}`);
+    schedule = againstTransport(host, data, offsets, start, ahead, notesOff);
+  }
+  return run(schedule, notesOff, start, (start + last) >>> 0, offsets.length);
+}
+
+/** The timer, the end and the errors, for either kind of playback. */
+function run(schedule: Schedule, notesOff: (after: number | undefined) => void, startFrame: number, endFrame: number, total: number): MidiPlayback {
   let stopped = false;
   let resolve!: () => void;
   let reject!: (e: unknown) => void;
@@ -72,10 +116,52 @@ export function startMidiPlayback(host: PlayerHost, data: MidiFileData, options:
     resolve = res;
     reject = rej;
   });
-  // Frames since the start (JACK frame times wrap at 2^32).
-  const elapsed = () => (host.lastFrameTime() - start) | 0;
+  const end = (err?: unknown) => {
+    clearInterval(timer);
+    stopped = true;
+    // The module unloaded, its port or client gone: the song just ends there.
+    if (err === undefined || (err instanceof JackError && ['MODULE_UNLOADED', 'CLIENT_CLOSED', 'PORT_INVALID', 'SERVER_GONE'].includes(err.code))) resolve();
+    else reject(err);
+  };
   const tick = () => {
     try {
+      if (schedule.step()) end();
+    } catch (err) {
+      if (err instanceof JackError && err.code === 'QUEUE_FULL') return; // the audio thread catches up; retry next tick
+      end(err);
+    }
+  };
+  const timer = setInterval(tick, 20);
+  tick();
+  return {
+    startFrame,
+    endFrame,
+    get sent() {
+      return schedule.sent();
+    },
+    total,
+    done,
+    stop() {
+      if (stopped) return;
+      try {
+        notesOff(schedule.after());
+      } catch {
+        /* a module gone or a full queue: nothing more to stop */
+      }
+      end();
+    },
+  };
+}
+
+/** Events at `start` + their offset in JACK frame time. */
+function againstFrames(host: PlayerHost, data: MidiFileData, offsets: number[], start: number, ahead: number): Schedule {
+  let next = 0;
+  let lastSent: number | undefined; // frame offset of the last timed event handed over
+  // Frames since the start (JACK frame times wrap at 2^32).
+  const elapsed = () => (host.lastFrameTime() - start) | 0;
+  const last = offsets.length ? (offsets[offsets.length - 1] as number) : 0;
+  return {
+    step() {
       const now = elapsed();
       while (next < offsets.length && (offsets[next] as number) < now + ahead) {
         const off = offsets[next] as number;
@@ -84,92 +170,29 @@ export function startMidiPlayback(host: PlayerHost, data: MidiFileData, options:
         if (off >= now) lastSent = off;
         next++;
       }
-      if (next >= offsets.length && now > lastOffset) finish();
-    } catch (err) {
-      if (err instanceof JackError && err.code === 'QUEUE_FULL') return; // the audio thread catches up; retry next tick
-      clearInterval(timer);
-      stopped = true;
-      // The module unloaded, its port or client gone: the song just ends there.
-      if (err instanceof JackError && ['MODULE_UNLOADED', 'CLIENT_CLOSED', 'PORT_INVALID', 'SERVER_GONE'].includes(err.code)) resolve();
-      else reject(err);
-    }
-  };
-  const finish = () => {
-    clearInterval(timer);
-    stopped = true;
-    resolve();
-  };
-  const timer = setInterval(tick, 20);
-  tick();
-  return {
-    startFrame: start,
-    endFrame: (start + lastOffset) >>> 0,
-    get sent() {
-      return next;
+      return next >= offsets.length && now > last;
     },
-    total: offsets.length,
-    done,
-    stop() {
-      if (stopped) return;
-      clearInterval(timer);
-      stopped = true;
-      try {
-        // Now, and after the events already handed over (they cannot be called back).
-        const late = lastSent !== undefined && lastSent + 1 > elapsed() ? (start + lastSent + 1) >>> 0 : undefined;
-        for (const ch of channels) {
-          host.send([0xb0 | ch, 123, 0], undefined);
-          if (late !== undefined) host.send([0xb0 | ch, 123, 0], late);
-        }
-      } catch {
-        /* a module gone or a full queue: nothing more to stop */
-      }
-      resolve();
-    },
+    after: () => (lastSent !== undefined && lastSent + 1 > elapsed() ? (start + lastSent + 1) >>> 0 : undefined),
+    sent: () => next,
   };
 }
 
 /**
- * playMidi({ follow: 'transport' }): the song's time is the transport's.
+ * The song's time is the transport's: time 0 at transport frame `origin`.
  * Rationale: while rolling, transport frame - JACK frame time is constant;
  * when it changes (a relocation, a stop and start), playback seeks to the
  * transport's position and the notes sounding are turned off.
  */
-function followTransport(host: PlayerHost, data: MidiFileData, options: PlayMidiOptions): MidiPlayback {
-  const lookaheadMs = options.lookaheadMs ?? 300;
-  require_(Number.isFinite(lookaheadMs) && lookaheadMs >= 10 && lookaheadMs <= 10000, `playMidi: lookaheadMs must be in [10, 10000], got ${String(lookaheadMs)}`);
-  const origin = options.startFrame ?? 0;
-  require_(Number.isInteger(origin) && origin >= 0 && origin < 2 ** 32, `playMidi: startFrame must be a transport frame (integer in [0, 2^32)), got ${String(origin)}`);
-  const at = data.events.map((e) => origin + Math.round(e.time * host.sampleRate)); // transport frames
+function againstTransport(host: PlayerHost, data: MidiFileData, offsets: number[], origin: number, ahead: number, notesOff: (after: number | undefined) => void): Schedule {
+  const at = offsets.map((o) => origin + o); // transport frames
   const last = at.length ? (at[at.length - 1] as number) : origin;
-  const ahead = Math.round((lookaheadMs * host.sampleRate) / 1000);
-  const channels = new Set(data.events.map((e) => (e.bytes[0] as number) & 0x0f));
   let next = 0;
+  let sent = 0;
   let offset: number | undefined; // transport frame - JACK frame time while rolling
   let lastSent: number | undefined; // JACK frame time of the last event handed over
-  let sent = 0;
-  let stopped = false;
-  let resolve!: () => void;
-  let reject!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Now, and after the events already handed over (they cannot be called back).
-  const notesOff = () => {
-    const now = host.lastFrameTime();
-    const late = lastSent !== undefined && ((lastSent - now) | 0) >= 0 ? (lastSent + 1) >>> 0 : undefined;
-    for (const ch of channels) {
-      host.send([0xb0 | ch, 123, 0], undefined);
-      if (late !== undefined) host.send([0xb0 | ch, 123, 0], late);
-    }
-    lastSent = undefined;
-  };
-  const seek = (frame: number) => {
-    next = 0;
-    while (next < at.length && (at[next] as number) < frame) next++;
-  };
-  const tick = () => {
-    try {
+  const after = () => (lastSent !== undefined && ((lastSent - host.lastFrameTime()) | 0) >= 0 ? (lastSent + 1) >>> 0 : undefined);
+  return {
+    step() {
       // The transport and the frame time of one cycle (a cycle may begin between the reads).
       let now = host.lastFrameTime();
       let t = host.transport();
@@ -180,51 +203,26 @@ function followTransport(host: PlayerHost, data: MidiFileData, options: PlayMidi
       const off = t.rolling ? (t.frame - now) | 0 : undefined;
       if (off !== offset) {
         // Started, stopped or relocated: silence what sounds, and go on from here.
-        if (offset !== undefined) notesOff();
+        if (offset !== undefined) {
+          notesOff(after());
+          lastSent = undefined;
+        }
         offset = off;
-        if (off !== undefined) seek(t.frame);
+        if (off !== undefined) {
+          next = 0;
+          while (next < at.length && (at[next] as number) < t.frame) next++;
+        }
       }
-      if (off === undefined) return;
+      if (off === undefined) return false;
       while (next < at.length && (at[next] as number) < t.frame + ahead) {
         lastSent = ((at[next] as number) - off) >>> 0;
         host.send(data.events[next]!.bytes, lastSent);
         next++;
         sent++;
       }
-      if (next >= at.length && t.frame > last) finish();
-    } catch (err) {
-      if (err instanceof JackError && err.code === 'QUEUE_FULL') return;
-      clearInterval(timer);
-      stopped = true;
-      if (err instanceof JackError && ['MODULE_UNLOADED', 'CLIENT_CLOSED', 'PORT_INVALID', 'SERVER_GONE'].includes(err.code)) resolve();
-      else reject(err);
-    }
-  };
-  const finish = () => {
-    clearInterval(timer);
-    stopped = true;
-    resolve();
-  };
-  const timer = setInterval(tick, 20);
-  tick();
-  return {
-    startFrame: origin,
-    endFrame: last >>> 0,
-    get sent() {
-      return sent;
+      return next >= at.length && t.frame > last;
     },
-    total: at.length,
-    done,
-    stop() {
-      if (stopped) return;
-      clearInterval(timer);
-      stopped = true;
-      try {
-        notesOff();
-      } catch {
-        /* gone already */
-      }
-      resolve();
-    },
+    after,
+    sent: () => sent,
   };
 }

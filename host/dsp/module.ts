@@ -9,7 +9,7 @@ import { kNative, native, type NativeDsp, type NativePort, type NativeSwapResult
 import type { OwnPort } from '../port.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
 import { QueueBudget } from './queue-budget.js';
-import { startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './midi-player.js';
+import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './midi-player.js';
 import type { MidiFileData } from '../midi-file.js';
 import { planPorts, sameLayout, type ModulePorts, type PortPlan, type SwapOptions, type SwapReport } from './swap.js';
 import {
@@ -381,16 +381,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#assertLoaded('DspModule.playMidi');
     if (!this.midiInput) fail('INVALID_ARGUMENT', `playMidi(${this.name}): the module takes no MIDI (it does not export jw_midi)`);
     const host = this.#host;
-    return startMidiPlayback({
-      lastFrameTime: () => host.lastFrameTime,
-      transport: () => {
-        const q = host.transportQuery();
-        return { rolling: q.state === 'rolling' || q.state === 'looping', frame: q.position.frame };
-      },
-      sampleRate: host.sampleRate,
-      blockSize: host.blockSize,
-      send: (bytes, frame) => this.sendMidi(bytes, frame === undefined ? {} : { frame }),
-    }, data, options);
+    return startMidiPlayback(playerHost(host, (bytes, frame) => this.sendMidi(bytes, frame === undefined ? {} : { frame })), data, options);
   }
 
   /** The last value set (or the default), as the module will see it (clamped, f32). */

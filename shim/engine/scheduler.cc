@@ -48,6 +48,10 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
 
 namespace {
 
+// Rationale: at namespace scope, so no function-local static guard (a lock)
+// is ever taken on the audio thread.
+const Transport kNoTransport{};
+
 JW_AUDIO_THREAD void Silence(Slot& s, uint32_t nframes) {
   for (uint32_t ch = s.nin; ch < s.nin + s.nout; ++ch)
     if (float* o = s.chans[ch].cycle) std::memset(o, 0, nframes * sizeof(float));
@@ -63,10 +67,7 @@ JW_AUDIO_THREAD int RunBlock(Slot& s, uint32_t start, uint32_t n) {
     if (c->cycle) std::memcpy(s.mem + c->memOff, c->cycle + start, bytes);
     else std::memset(s.mem + c->memOff, 0, bytes);
   }
-  if (s.transportOff) {
-    static const Transport kNone{};
-    WriteTransport(s.io->transport ? *s.io->transport : kNone, start, s.mem + s.transportOff);
-  }
+  if (s.transportOff) WriteTransport(s.io->transport ? *s.io->transport : kNoTransport, start, s.mem + s.transportOff);
   jw_val a[1];
   a[0].i32 = static_cast<int32_t>(n);
   if (const int trap = s.api->call(s.inst, JW_X_PROCESS, a, nullptr)) return trap;

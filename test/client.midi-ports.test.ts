@@ -65,7 +65,8 @@ describe('sending MIDI from JS', () => {
   it('counts every message the JACK buffer could not take', async () => {
     const out = client.midiOutports.register('js_flood');
     try {
-      const at = client.lastFrameTime + 20 * client.blockSize;
+      // A second ahead: all 3000 are queued before their cycle even on a loaded machine.
+      const at = client.lastFrameTime + 48000;
       let sent = 0;
       for (let i = 0; i < 3000; i++) {
         out.send([0x90, i % 128, 1], { frame: at });

@@ -5,20 +5,45 @@
  */
 import type { Client } from './client.js';
 import type { Recording } from './client-types.js';
-import { fail, require_ } from './errors.js';
+import { checkOptionKeys, fail, require_ } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
 
 let recordSeq = 0;
 
+/** Options of {@link Client.record}. */
+export interface RecordOptions {
+  /** How many frames to record (or give `seconds`). */
+  frames?: number;
+  /** How many seconds to record, rounded to frames. */
+  seconds?: number;
+  /**
+   * The JACK frame time of the first frame to record (sample-accurate);
+   * default: the first cycle after the ports are connected. A frame that
+   * has passed when the recording could begin rejects with TOO_LATE, so
+   * `startAt: previous.startFrame + previous.channels[0].length` records
+   * gaplessly on from a previous recording when asked for in time.
+   */
+  startAt?: number;
+}
+
 /** Records `srcs` (resolved ports) for `frames` or `seconds`; `closed` tells whether the client closed meanwhile. */
-export async function recordPorts(client: Client, srcs: Port[], options: { frames?: number; seconds?: number }, closed: () => boolean): Promise<Recording> {
+export async function recordPorts(client: Client, srcs: Port[], options: RecordOptions, closed: () => boolean): Promise<Recording> {
   require_(srcs.length > 0 && srcs.length <= 64, 'record: sources must be an array of 1 to 64 ports');
+  require_(typeof options === 'object' && options !== null, 'record: options must be an object');
+  checkOptionKeys(options, ['frames', 'seconds', 'startAt'], 'record');
   const n = client[kNative] as NativeClient;
   if (!client.active) fail('INVALID_ARGUMENT', `record: client "${client.name}" must be active to record`);
   const rate = client.sampleRate;
   const frames = options.frames ?? (options.seconds !== undefined ? Math.round(options.seconds * rate) : undefined);
   require_(frames !== undefined && Number.isInteger(frames) && frames > 0 && frames <= 2 ** 28, `record: frames must be a positive integer (or give seconds), got ${String(frames)}`);
+  const { startAt } = options;
+  require_(startAt === undefined || (Number.isInteger(startAt) && startAt >= 0 && startAt < 2 ** 32), `record: startAt must be a JACK frame time (an integer from 0 to 2^32-1), got ${String(startAt)}`);
+  if (startAt !== undefined) {
+    // Frame times wrap at 2^32; more than half of that ahead is behind.
+    const ahead = (startAt - client.lastFrameTime) | 0;
+    if (ahead < 0) fail('TOO_LATE', `record: startAt frame ${startAt} has passed (the frame time is ${client.lastFrameTime})`);
+  }
   for (const s of srcs) {
     if (!s.isAudio) fail('TYPE_MISMATCH', `record: "${s.name}" is not an audio port`);
     if (!s.isOutput) fail('DIRECTION_MISMATCH', `record: "${s.name}" is an input port; record from output ports`);
@@ -31,12 +56,14 @@ export async function recordPorts(client: Client, srcs: Port[], options: { frame
     const cycleMs = (1000 * client.blockSize) / rate;
     await new Promise((r) => setTimeout(r, 2 * cycleMs + 5));
     client.assertUsable('Client.record');
-    const id = n.recStart(ports.map((p) => p[kNative] as NativePort), frames);
+    const id = n.recStart(ports.map((p) => p[kNative] as NativePort), frames, startAt);
     if (!id) fail('QUEUE_FULL', 'record: too many recordings waiting');
-    const deadline = Date.now() + (1000 * frames) / rate + 10000;
+    const wait = startAt === undefined ? 0 : (1000 * ((startAt - client.lastFrameTime) | 0)) / rate;
+    const deadline = Date.now() + wait + (1000 * frames) / rate + 10000;
     for (;;) {
       client.assertUsable('Client.record');
       const r = n.recPoll(id);
+      if (r?.late) fail('TOO_LATE', `record: startAt frame ${String(startAt)} had passed when the recording could begin (frame ${r.startFrame}); the ports are connected about two cycles after the call, so give a frame at least that far ahead`);
       if (r) return recordingOf(r.data, r.startFrame, rate, r.jumps);
       if (Date.now() > deadline) fail('JACK_FAILED', `record: no audio cycles arrived for ${(1000 * frames) / rate + 10000} ms (is the server running?)`);
       await new Promise((r2) => setTimeout(r2, Math.max(2, Math.min(50, cycleMs))));

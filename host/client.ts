@@ -30,7 +30,7 @@ import {
 } from './transport.js';
 import type { Subject } from './metadata.js';
 import * as meta from './client-metadata.js';
-import { recordPorts } from './client-record.js';
+import { recordPorts, type RecordOptions } from './client-record.js';
 import { compilePortFilter } from './port-filter.js';
 import { clientExists } from './client-exists.js';
 import { processTimeOf } from './process-time.js';
@@ -668,9 +668,11 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
    * any client) into JS. Temporary input ports are registered, connected,
    * recorded by the audio thread into preallocated buffers, and removed.
    * The client must be active. `startFrame` is the JACK frame time of the
-   * first recorded frame.
+   * first recorded frame; `startAt` starts the recording at that frame time
+   * exactly (see {@link RecordOptions}).
+   * @throws TOO_LATE when `startAt` had passed; INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH for bad sources or options
    */
-  async record(sources: (Port | string)[], options: { frames?: number; seconds?: number } = {}): Promise<Recording> {
+  async record(sources: (Port | string)[], options: RecordOptions = {}): Promise<Recording> {
     this.assertUsable('Client.record');
     require_(Array.isArray(sources), 'record: sources must be an array of 1 to 64 ports');
     return recordPorts(this, sources.map((x) => this.#resolve(x, 'record')), options, () => this.#closed);

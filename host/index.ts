@@ -14,6 +14,7 @@ export type {
   SyncHandler,
   TransportQuery,
 } from './client-types.js';
+export type { RecordOptions } from './client-record.js';
 export { Port, OwnPort, Ports, maxPortNameBytes } from './port.js';
 export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';
 export { Status } from './status.js';

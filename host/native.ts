@@ -213,8 +213,8 @@ export interface NativeClient {
   dspCollect(): number;
   setWatchdog(budgetMs: number): void;
   setOverrunPolicy(share: number, silenceAfter: number): void;
-  recStart(ports: NativePort[], frames: number): number | null;
-  recPoll(id: number): { data: Float32Array[]; startFrame: number; jumps: [number, number][]; jumpsLost: number } | null | undefined;
+  recStart(ports: NativePort[], frames: number, startAt?: number): number | null;
+  recPoll(id: number): { data: Float32Array[]; startFrame: number; late: boolean; jumps: [number, number][]; jumpsLost: number } | null | undefined;
 }
 
 export interface NativeAddon {

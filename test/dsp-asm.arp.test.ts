@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type DspModule, type Server } from '../host/index.js';
-import { startServer, uniqueName, until } from './helpers/jack.js';
+import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../build/examples/${name}.wasm`, import.meta.url));
 let server: Server;
@@ -30,7 +30,7 @@ async function play(arp: DspModule, chord: number[], frames: number): Promise<{ 
     client.connect(arp.midiOutput!, inp);
     inp.on('midi', (frame, bytes) => out.push([frame, [...bytes]]));
     await new Promise((r) => setTimeout(r, 30));
-    const at = client.lastFrameTime + 10 * client.blockSize + 17;
+    const at = frameAhead(client, 0.1);
     for (const n of chord) arp.sendMidi([0x90, n, 100], { frame: at });
     await until(() => client.lastFrameTime > at + frames, 10000, 'the arpeggio');
     await new Promise((r) => setTimeout(r, 30));

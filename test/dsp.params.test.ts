@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, render, type Server } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
-import { startServer, uniqueName } from './helpers/jack.js';
+import { frameAhead, startServer, uniqueName } from './helpers/jack.js';
 import { useTempCache } from './helpers/temp.js';
 import { wat, watSource, watText } from './helpers/wat.js';
 
@@ -32,10 +32,10 @@ afterAll(async () => {
 describe('sample-accurate parameters', () => {
   it('switches a parameter exactly at the requested JACK frame, inside a block', async () => {
     const m = await client.load(probe, { name: 'probe', maxFrames: 128 });
-    const recording = client.record([m.outputs[1]!], { frames: 24000 });
-    await new Promise((r) => setTimeout(r, 20));
+    const t0 = frameAhead(client);
+    const recording = client.record([m.outputs[1]!], { frames: 24000, startAt: t0 });
     // Far enough ahead to be queued before its cycle; not on a block boundary.
-    const at = client.lastFrameTime + 12 * 128 + 37;
+    const at = t0 + 12 * 128 + 37;
     m.setParam('value', 7.5, { frame: at });
     const rec = await recording;
     const { channels } = rec;
@@ -52,9 +52,9 @@ describe('sample-accurate parameters', () => {
 
   it('applies several timed changes in one cycle at their frames, in order', async () => {
     const m = await client.load(probe, { name: 'probe2', maxFrames: 128 });
-    const recording = client.record([m.outputs[1]!], { frames: 24000 });
-    await new Promise((r) => setTimeout(r, 20));
-    const base = client.lastFrameTime + 10 * 128;
+    const t0 = frameAhead(client);
+    const recording = client.record([m.outputs[1]!], { frames: 24000, startAt: t0 });
+    const base = t0 + 10 * 128;
     m.setParam('value', 1, { frame: base + 5 });
     m.setParam('value', 2, { frame: base + 60 });
     m.setParam('value', 3, { frame: base + 60 }); // same frame: the later call wins
@@ -137,9 +137,9 @@ describe('automation in offline rendering', () => {
 
   it('matches the realtime recording of the same timed change bit for bit', async () => {
     const m = await client.load(probe, { name: 'probe5', maxFrames: 128 });
-    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000 });
-    await new Promise((r) => setTimeout(r, 20));
-    const at = client.lastFrameTime + 9 * 128 + 77;
+    const t0 = frameAhead(client);
+    const recording = client.record([m.outputs[0]!, m.outputs[1]!], { frames: 24000, startAt: t0 });
+    const at = t0 + 9 * 128 + 77;
     m.setParam('value', -7, { frame: at });
     const rec = await recording;
     const { channels } = rec;
@@ -184,9 +184,9 @@ describe('queue size', () => {
   it('refuses the timed change past queueSize with QUEUE_FULL; all the others land on their frames', async () => {
     const m = await client.load(probe, { name: 'qfull', maxFrames: 128, queueSize: 16 });
     try {
-      const recording = client.record([m.outputs[1]!], { frames: 24000 });
-      await new Promise((r) => setTimeout(r, 20));
-      const t1 = client.lastFrameTime + 20 * 128;
+      const t0 = frameAhead(client);
+      const recording = client.record([m.outputs[1]!], { frames: 24000, startAt: t0 });
+      const t1 = t0 + 20 * 128;
       for (let i = 0; i < 16; i++) m.setParam('value', i - 8, { frame: t1 + 10 * i });
       expect(errorOf(() => m.setParam('value', 9, { frame: t1 + 500 })).message).toBe(
         'setParam(qfull): 16 timed parameter changes are already waiting for their frames (load option queueSize)',
@@ -206,9 +206,9 @@ describe('parameter ramps', () => {
   it('moves a parameter linearly from its frame, in 16-frame steps, exactly to the target at the end', async () => {
     const m = await client.load(probe, { name: 'ramp', maxFrames: 128 });
     try {
-      const recording = client.record([m.outputs[1]!], { frames: 24000 });
-      await new Promise((r) => setTimeout(r, 20));
-      const at = client.lastFrameTime + 12 * 128 + 37;
+      const t0 = frameAhead(client);
+      const recording = client.record([m.outputs[1]!], { frames: 24000, startAt: t0 });
+      const at = t0 + 12 * 128 + 37;
       m.setParam('value', 8.25, { frame: at, rampMs: 2.5 }); // 120 frames at 48 kHz
       expect(m.getParam('value')).toBe(8.25);
       const rec = await recording;

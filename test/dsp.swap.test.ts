@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { Client, Server, compile, render, type CompiledModule, type DspModule, type OwnPort } from '../host/index.js';
-import { startServer, uniqueName, until } from './helpers/jack.js';
+import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
 import { rejection } from './helpers/errors.js';
 import { useTempCache, useTempDir } from './helpers/temp.js';
 import { wat, watSource, watText } from './helpers/wat.js';
@@ -220,11 +220,11 @@ describe('SDK modules (declared state)', () => {
     const m = await client.load(poly, { name: keepState ? 'pk' : 'pf' });
     try {
       await cycles(m, 2);
-      const recording = client.record([port(m.outputs[0])], { frames: 48000 });
-      await cycles(m, 1);
-      const t = client.lastFrameTime + 4 * client.blockSize;
+      const t0 = frameAhead(client, 0.1);
+      const recording = client.record([port(m.outputs[0])], { frames: 48000, startAt: t0 });
+      const t = t0 + 4 * client.blockSize;
       for (const note of [60, 64, 67]) m.sendMidi([0x90, note, 100], { frame: t });
-      await cycles(m, 12);
+      await until(() => client.lastFrameTime - t > 12 * client.blockSize, 10000, 'the chord to sound');
       const report = await m.swap(poly, { keepState, crossfadeMs: 10 });
       const rec = await recording;
       const all = rec.channels[0] as Float32Array;
@@ -401,8 +401,9 @@ describe('parameters on their way during a swap', () => {
     const m = await client.load(mods.probe, { name: 'rampswap' });
     try {
       await cycles(m, 2);
-      const recording = client.record([port(m.outputs[1]), port(m.outputs[2])], { frames: 48000 });
-      await cycles(m, 8);
+      const t0 = frameAhead(client, 0.1);
+      const recording = client.record([port(m.outputs[1]), port(m.outputs[2])], { frames: 48000, startAt: t0 });
+      await until(() => client.lastFrameTime - t0 > 8 * client.blockSize, 10000, 'the recording to run');
       const due = client.lastFrameTime + 60 * client.blockSize; // ~320 ms ahead
       m.setParam('value', 8, { rampMs: 400 });
       m.setParam('free', 5, { frame: due });

@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, compile, render, type CompiledModule, type Server } from '../host/index.js';
-import { startServer, uniqueName, until } from './helpers/jack.js';
+import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
 import { useTempCache } from './helpers/temp.js';
 import { wat } from './helpers/wat.js';
 
@@ -120,9 +120,9 @@ describe('the tempo-synced delay example', () => {
       src.setParam('value', 0);
       client.connect(src.outputs[1]!, fx.inputs[0]!);
       await new Promise((r) => setTimeout(r, 100));
-      const recording = client.record([src.outputs[1]!, fx.outputs[0]!], { frames: 72000 });
-      await new Promise((r) => setTimeout(r, 50));
-      const up = client.lastFrameTime + 8 * client.blockSize;
+      const t0 = frameAhead(client);
+      const recording = client.record([src.outputs[1]!, fx.outputs[0]!], { frames: 72000, startAt: t0 });
+      const up = t0 + 8 * client.blockSize;
       src.setParam('value', 1, { frame: up });
       await until(() => client.lastFrameTime > up + 13000, 5000, 'the first echo');
       client.setTimebase({ bpm: 150 });

@@ -274,20 +274,46 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
   for (Tap*& slot : rt_.taps) {
     if (!slot && rt_.tapsPosted.load(std::memory_order_acquire) != rt_.tapsTaken && tapIn_.pop(slot)) {
       ++rt_.tapsTaken;
-      slot->startFrame = frameTime;
-      slot->nextFrame = frameTime;
+      // startAt: a frame that has passed ends the tap at once, unrecorded
+      // (the main thread reports it), rather than starting it off the frame.
+      if (slot->hasStartAt && static_cast<int32_t>(slot->startAt - frameTime) < 0) {
+        slot->late = true;
+        slot->startFrame = frameTime;
+        slot->done.store(true, std::memory_order_release);
+        slot = nullptr;
+        continue;
+      }
     }
     Tap* t = slot;
     if (!t) continue;
+    uint32_t offset = 0;  // first frame of this cycle to record
+    if (!t->started) {
+      if (t->hasStartAt) {
+        const int32_t d = static_cast<int32_t>(t->startAt - frameTime);
+        if (d >= static_cast<int32_t>(nframes)) continue;  // not yet
+        // d < 0 only if an xrun jumped over startAt: start here, as a jump.
+        // It then starts at startAt with a discontinuity at index 0.
+        offset = d > 0 ? static_cast<uint32_t>(d) : 0;
+        t->startFrame = t->startAt;
+        if (d < 0) {
+          if (t->jumpCount < t->jumps.size()) t->jumps[t->jumpCount] = {0, frameTime};
+          ++t->jumpCount;
+        }
+      } else {
+        t->startFrame = frameTime;
+      }
+      t->started = true;
+      t->nextFrame = frameTime;
+    }
     if (frameTime != t->nextFrame) {
       if (t->jumpCount < t->jumps.size()) t->jumps[t->jumpCount] = {t->pos, frameTime};
       ++t->jumpCount;
     }
     t->nextFrame = frameTime + nframes;
-    const uint64_t n = std::min<uint64_t>(nframes, t->frames - t->pos);
+    const uint64_t n = std::min<uint64_t>(nframes - offset, t->frames - t->pos);
     for (size_t ch = 0; ch < t->ports.size(); ++ch) {
       const float* src = io.AudioIn(t->ports[ch], nframes);
-      if (src) std::memcpy(t->data[ch].data() + t->pos, src, n * sizeof(float));
+      if (src) std::memcpy(t->data[ch].data() + t->pos, src + offset, n * sizeof(float));
       else std::memset(t->data[ch].data() + t->pos, 0, n * sizeof(float));
     }
     t->pos += n;

@@ -32,6 +32,10 @@ struct Tap {
   uint64_t frames = 0;
   uint64_t pos = 0;                      // [audio-thread]
   uint64_t startFrame = 0;               // frame time of the first recorded frame
+  bool hasStartAt = false;               // wait for frame time startAt (Client.record's startAt)
+  uint32_t startAt = 0;
+  bool started = false;                  // [audio-thread]
+  bool late = false;                     // startAt had passed when the audio thread took the tap
   // Where the frame time did not follow on from the previous cycle (an
   // xrun): [index, frame time] pairs, preallocated; more are counted.
   std::vector<std::pair<uint64_t, uint32_t>> jumps;

@@ -232,7 +232,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::SetOverrunPolicy(const Napi::CallbackInfo
   return info.Env().Undefined();
 }
 
-// recStart(inputPorts, frames) -> id (0 if the queue is full or the client inactive)
+// recStart(inputPorts, frames, startAt?) -> id (0 if the queue is full or the client inactive)
 JW_MAIN_THREAD Napi::Value ClientWrap::RecStart(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto t = std::make_unique<Tap>();
@@ -241,6 +241,13 @@ JW_MAIN_THREAD Napi::Value ClientWrap::RecStart(const Napi::CallbackInfo& info) 
   if (!(frames >= 1 && frames <= 268435456.0)) return TypeErrorFalse(env, "recStart: frames out of range"), env.Undefined();
   t->id = nextTapId_++;
   t->frames = static_cast<uint64_t>(frames);
+  if (info.Length() > 2 && info[2].IsNumber()) {
+    const double at = info[2].As<Napi::Number>().DoubleValue();
+    if (!(at >= 0 && at <= 4294967295.0) || at != static_cast<double>(static_cast<uint32_t>(at)))
+      return TypeErrorFalse(env, "recStart: startAt out of range"), env.Undefined();
+    t->hasStartAt = true;
+    t->startAt = static_cast<uint32_t>(at);
+  }
   t->data.assign(t->ports.size(), std::vector<float>(t->frames, 0.0f));
   t->jumps.resize(1024);
   const uint32_t id = t->id;
@@ -248,7 +255,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::RecStart(const Napi::CallbackInfo& info) 
   return Napi::Number::New(env, id);
 }
 
-// recPoll(id) -> null while recording, undefined if unknown, else { data: Float32Array[], startFrame }
+// recPoll(id) -> null while recording, undefined if unknown, else { data: Float32Array[], startFrame, late, jumps, jumpsLost }
 JW_MAIN_THREAD Napi::Value ClientWrap::RecPoll(const Napi::CallbackInfo& info) {
   JW_ARG_U32(id, 0);
   bool known = false;
@@ -264,6 +271,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::RecPoll(const Napi::CallbackInfo& info) {
   }
   o.Set("data", arr);
   o.Set("startFrame", static_cast<double>(t->startFrame));
+  o.Set("late", t->late);
   const size_t nj = std::min(t->jumpCount, t->jumps.size());
   Napi::Array jumps = Napi::Array::New(info.Env(), nj);
   for (size_t k = 0; k < nj; ++k) {

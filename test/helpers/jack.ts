@@ -3,7 +3,7 @@
  * client names, and waiting for events.
  */
 import type { EventEmitter } from 'node:events';
-import { Server, type ServerOptions } from '../../host/index.js';
+import { Server, type Client, type ServerOptions } from '../../host/index.js';
 
 let n = 0;
 
@@ -56,3 +56,13 @@ export async function until<T>(fn: () => T | undefined | false | null, timeoutMs
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A JACK frame time `seconds` ahead of the client's last cycle (default
+ * 0.25 s). Rationale: a test that records from `startAt` this far ahead and
+ * times its events after it does not depend on how fast this process gets to
+ * run (a loaded CI machine delays timers by tens of milliseconds).
+ */
+export function frameAhead(client: Client, seconds = 0.25): number {
+  return (client.lastFrameTime + Math.round(seconds * client.sampleRate)) >>> 0;
+}

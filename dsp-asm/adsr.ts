@@ -87,6 +87,50 @@ export class Adsr {
     return this.stage != ADSR_IDLE;
   }
 
+  /**
+   * Adds `src` times the envelope times `gain` into `dst` for frames `from`
+   * to `to` (exclusive): dst[k] += src[srcOffset + k] * next() * gain, the
+   * same values in the same order as next() per sample. Rationale: the
+   * segment's position stays in locals, and a held level (sustain, idle)
+   * takes no per-sample steps.
+   */
+  mixInto(dst: Float32Array, src: Float32Array, srcOffset: i32, from: i32, to: i32, gain: f32): void {
+    const d = dst.dataStart;
+    const s = src.dataStart + (<usize>srcOffset << 2);
+    let k = from;
+    while (k < to) {
+      const stage = this.stage;
+      if (stage == ADSR_IDLE || stage == ADSR_SUSTAIN) {
+        const level = this.level;
+        for (; k < to; k++) {
+          const o = <usize>k << 2;
+          store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o) * level * gain);
+        }
+        return;
+      }
+      // Inside the segment: up to the sample before its last, or the end.
+      const start = this.start, target = this.target, length = this.length;
+      let count = this.count;
+      let level = this.level;
+      const left = length - 1 - count;
+      const stop = left < to - k ? k + left : to;
+      for (; k < stop; k++) {
+        count++;
+        level = start + (target - start) * (<f32>count / <f32>length);
+        const o = <usize>k << 2;
+        store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o) * level * gain);
+      }
+      this.count = count;
+      this.level = level;
+      if (k < to) {
+        // The segment's last sample: next() moves on to the next stage.
+        const o = <usize>k << 2;
+        store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o) * this.next() * gain);
+        k++;
+      }
+    }
+  }
+
   /** Advances one sample and returns the level. */
   @inline next(): f32 {
     const stage = this.stage;

@@ -148,6 +148,27 @@ export class Biquad {
     if (Mathf.abs(this.z2) < 1e-15) this.z2 = 0;
   }
 
+  /**
+   * Filters samples `from` to `to` (exclusive) of `buf` in place, as
+   * process() per sample would, without flush() (call it once per block).
+   * Rationale: z1 and z2 stay in locals for the whole range.
+   */
+  processRange(buf: Float32Array, from: i32, to: i32): void {
+    const b0 = this.b0, b1 = this.b1, b2 = this.b2, a1 = this.a1, a2 = this.a2;
+    let z1 = this.z1, z2 = this.z2;
+    const p = buf.dataStart;
+    for (let k = from; k < to; k++) {
+      const o = p + (<usize>k << 2);
+      const x = load<f32>(o);
+      const y = b0 * x + z1;
+      z1 = b1 * x - a1 * y + z2;
+      z2 = b2 * x - a2 * y;
+      store<f32>(o, y);
+    }
+    this.z1 = z1;
+    this.z2 = z2;
+  }
+
   /** Filters `frames` samples of `input` into `output` (may be the same array), then flush(). */
   processBlock(input: Float32Array, output: Float32Array, frames: i32): void {
     frames = min(frames, min(input.length, output.length));

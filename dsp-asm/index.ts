@@ -11,6 +11,7 @@ export * from "./adsr";
 export * from "./delay";
 export * from "./mix";
 export * from "./voices";
+export * from "./voice-rows";
 export * from "./events";
 export * from "./state";
 export * from "./transport";

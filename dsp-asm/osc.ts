@@ -38,6 +38,31 @@ export const TWO_PI: f32 = 6.283185307179586;
   return 0.0;
 }
 
+/** Saw sample at phase t: rising −1..1, PolyBLEP at the wrap. */
+@inline export function sawAt(t: f32, dt: f32): f32 {
+  return (t + t - 1.0) - polyBlep(t, dt);
+}
+
+/** Pulse sample at phase t: +1 below pulse width pw, else −1; PolyBLEP at both edges. */
+@inline export function squareAt(t: f32, dt: f32, pw: f32): f32 {
+  let t2 = t + (1.0 - pw);
+  if (t2 >= 1.0) t2 -= 1.0;
+  return (t < pw ? <f32>1.0 : <f32>-1.0) + polyBlep(t, dt) - polyBlep(t2, dt);
+}
+
+/** Triangle sample at phase t: −1 at 0, +1 at 0.5; PolyBLAMP at both corners. */
+@inline export function triangleAt(t: f32, dt: f32): f32 {
+  let t2 = t + 0.5;
+  if (t2 >= 1.0) t2 -= 1.0;
+  const naive: f32 = t < 0.5 ? 4.0 * t - 1.0 : 3.0 - 4.0 * t;
+  return naive + 4.0 * dt * (polyBlamp(t, dt) - polyBlamp(t2, dt));
+}
+
+/** Sine sample at phase t: sin(2π·t). */
+@inline export function sineAt(t: f32): f32 {
+  return Mathf.sin(TWO_PI * t);
+}
+
 /** Phase accumulator shared by the oscillators. */
 export class Phasor {
   phase: f32 = 0;
@@ -69,12 +94,28 @@ export class Phasor {
     if (p >= 1.0) p -= 1.0;
     this.phase = p;
   }
+
+  /**
+   * Writes the phase of samples `from` to `to` (exclusive) into `buf` (each
+   * sample's phase, as next() would use it) and advances past them.
+   */
+  writePhases(buf: Float32Array, from: i32, to: i32): void {
+    let t = this.phase;
+    const dt = this.inc;
+    const p = buf.dataStart;
+    for (let k = from; k < to; k++) {
+      store<f32>(p + (<usize>k << 2), t);
+      t += dt;
+      if (t >= 1.0) t -= 1.0;
+    }
+    this.phase = t;
+  }
 }
 
 /** Sine: sin(2π·phase), via AssemblyScript's Mathf.sin. */
 export class SineOsc extends Phasor {
   @inline next(): f32 {
-    const y = Mathf.sin(TWO_PI * this.phase);
+    const y = sineAt(this.phase);
     this.advance();
     return y;
   }
@@ -83,8 +124,7 @@ export class SineOsc extends Phasor {
 /** Rising saw, −1..1, PolyBLEP at the wrap. */
 export class SawOsc extends Phasor {
   @inline next(): f32 {
-    const t = this.phase;
-    const y = (t + t - 1.0) - polyBlep(t, this.inc);
+    const y = sawAt(this.phase, this.inc);
     this.advance();
     return y;
   }
@@ -96,12 +136,7 @@ export class SquareOsc extends Phasor {
   pulseWidth: f32 = 0.5;
 
   @inline next(): f32 {
-    const t = this.phase;
-    const dt = this.inc;
-    const pw = this.pulseWidth;
-    let t2 = t + (1.0 - pw);
-    if (t2 >= 1.0) t2 -= 1.0;
-    const y = (t < pw ? <f32>1.0 : <f32>-1.0) + polyBlep(t, dt) - polyBlep(t2, dt);
+    const y = squareAt(this.phase, this.inc, this.pulseWidth);
     this.advance();
     return y;
   }
@@ -110,12 +145,7 @@ export class SquareOsc extends Phasor {
 /** Triangle, −1 at phase 0, +1 at phase 0.5; PolyBLAMP at both corners. */
 export class TriangleOsc extends Phasor {
   @inline next(): f32 {
-    const t = this.phase;
-    const dt = this.inc;
-    let t2 = t + 0.5;
-    if (t2 >= 1.0) t2 -= 1.0;
-    const naive: f32 = t < 0.5 ? 4.0 * t - 1.0 : 3.0 - 4.0 * t;
-    const y = naive + 4.0 * dt * (polyBlamp(t, dt) - polyBlamp(t2, dt));
+    const y = triangleAt(this.phase, this.inc);
     this.advance();
     return y;
   }
@@ -137,29 +167,66 @@ export class Oscillator extends Phasor {
     const dt = this.inc;
     let y: f32;
     switch (this.shape) {
-      case SHAPE_SQUARE: {
-        const pw = this.pulseWidth;
-        let t2 = t + (1.0 - pw);
-        if (t2 >= 1.0) t2 -= 1.0;
-        y = (t < pw ? <f32>1.0 : <f32>-1.0) + polyBlep(t, dt) - polyBlep(t2, dt);
+      case SHAPE_SQUARE:
+        y = squareAt(t, dt, this.pulseWidth);
         break;
-      }
-      case SHAPE_TRIANGLE: {
-        let t2 = t + 0.5;
-        if (t2 >= 1.0) t2 -= 1.0;
-        const naive: f32 = t < 0.5 ? 4.0 * t - 1.0 : 3.0 - 4.0 * t;
-        y = naive + 4.0 * dt * (polyBlamp(t, dt) - polyBlamp(t2, dt));
+      case SHAPE_TRIANGLE:
+        y = triangleAt(t, dt);
         break;
-      }
-      case SHAPE_SINE: {
-        y = Mathf.sin(TWO_PI * t);
+      case SHAPE_SINE:
+        y = sineAt(t);
         break;
-      }
-      default: {
-        y = (t + t - 1.0) - polyBlep(t, dt);
-      }
+      default:
+        y = sawAt(t, dt);
     }
     this.advance();
     return y;
+  }
+
+  /**
+   * Writes samples `from` to `to` (exclusive) of `buf`: the samples next()
+   * would give, one after another. Rationale: the phase stays in a local
+   * for the whole range and the waveform is chosen once (next() per sample
+   * keeps the phase in memory, a store and a load on its recursion).
+   */
+  render(buf: Float32Array, from: i32, to: i32): void {
+    this.writePhases(buf, from, to);
+    this.shapePhases(buf, from, to);
+  }
+
+  /** Turns the phases in `buf` from `from` to `to` (exclusive; from writePhases) into this oscillator's waveform, in place. */
+  shapePhases(buf: Float32Array, from: i32, to: i32): void {
+    const dt = this.inc;
+    const p = buf.dataStart;
+    switch (this.shape) {
+      case SHAPE_SQUARE: {
+        const pw = this.pulseWidth;
+        for (let k = from; k < to; k++) {
+          const o = p + (<usize>k << 2);
+          store<f32>(o, squareAt(load<f32>(o), dt, pw));
+        }
+        break;
+      }
+      case SHAPE_TRIANGLE: {
+        for (let k = from; k < to; k++) {
+          const o = p + (<usize>k << 2);
+          store<f32>(o, triangleAt(load<f32>(o), dt));
+        }
+        break;
+      }
+      case SHAPE_SINE: {
+        for (let k = from; k < to; k++) {
+          const o = p + (<usize>k << 2);
+          store<f32>(o, sineAt(load<f32>(o)));
+        }
+        break;
+      }
+      default: {
+        for (let k = from; k < to; k++) {
+          const o = p + (<usize>k << 2);
+          store<f32>(o, sawAt(load<f32>(o), dt));
+        }
+      }
+    }
   }
 }

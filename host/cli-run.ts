@@ -34,7 +34,7 @@ const ms = (n: number) => `${n.toFixed(0)} ms`;
 export function describeWatchEvent(e: WatchEvent, file: string): string {
   const what = e.changed.length === 1 && e.changed[0]?.endsWith(file.replace(/^\.\//, '')) ? file : e.changed.join(', ');
   if (e.kind === 'unchanged') return `${what} saved: no change in the compiled module`;
-  if (e.kind === 'error') return `${what}: not swapped, the module keeps playing the last good version:\n${e.error.message}`;
+  if (e.kind === 'error') return `${what}: not swapped${e.tier === 'optimized' ? ' (the optimised build)' : ''}, the module keeps playing the last good version:\n${e.error.message}`;
   const r = e.report;
   const state = r.state.skipped
     ? `state: fresh (${r.state.skipped})`
@@ -42,7 +42,8 @@ export function describeWatchEvent(e: WatchEvent, file: string): string {
         .filter(Boolean)
         .join('; ') || 'no declared state';
   const ports = [...r.ports.added.map((p) => `+${p}`), ...r.ports.removed.map((p) => `-${p}`)].join(' ');
-  return `swapped ${what}: audible ${ms(e.editToAudibleMs)} after the save (compile ${ms(e.compileMs)}, load and hand-over ${ms(r.audibleMs)}), crossfade ${r.crossfadeFrames} frames; ${state}${ports ? `; ports ${ports}` : ''}`;
+  const head = e.tier === 'fast' ? `swapped ${what}: audible ${ms(e.editToAudibleMs)} after the save (fast build: compile` : `swapped in the optimised build of ${what} ${ms(e.editToAudibleMs)} after the save (compile`;
+  return `${head} ${ms(e.compileMs)}, load and hand-over ${ms(r.audibleMs)}), crossfade ${r.crossfadeFrames} frames; ${state}${ports ? `; ports ${ports}` : ''}`;
 }
 
 export async function runModule(o: RunModuleOptions): Promise<number> {

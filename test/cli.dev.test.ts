@@ -6,11 +6,11 @@
  * version keeps playing, and the terminal commands work meanwhile.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, watchModule, type Server, type WatchEvent } from '../host/index.js';
-import { startServer, uniqueName, until } from './helpers/jack.js';
+import { Client, render, watchModule, type Server, type WatchEvent } from '../host/index.js';
+import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = `${root}dist/host/cli.js`;
@@ -76,8 +76,11 @@ describe('jackwasm dev', () => {
       let mark = await waitFor(/watching \d+ file\(s\)/);
       expect(await level()).toEqual([0.25]);
 
+      // Each save: the fast build, then the optimised build behind it.
       writeFileSync(file, source(0.5));
-      mark = await waitFor(/swapped .*dc\.ts: audible (\d+) ms after the save \(compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
+      mark = await waitFor(/swapped .*dc\.ts: audible (\d+) ms after the save \(fast build: compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
+      expect(await level()).toEqual([0.5]);
+      mark = await waitFor(/swapped in the optimised build of .*dc\.ts \d+ ms after the save \(compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
       expect(await level()).toEqual([0.5]);
 
       // A save that does not compile: reported with its place, the module plays on.
@@ -89,12 +92,13 @@ describe('jackwasm dev', () => {
       writeFileSync(file, source(0.125));
       mark = await waitFor(/swapped .*audible \d+ ms after the save/, mark);
       expect(await level()).toEqual([0.125]);
+      mark = await waitFor(/swapped in the optimised build of/, mark);
 
       child.stdin.write('stats\nmeters\n');
-      await waitFor(/swaps 2, trap none[\s\S]*dc_out_1: peak -18\.1 dBFS, rms -18\.1 dBFS/, mark);
+      await waitFor(/swaps 4, trap none[\s\S]*dc_out_1: peak -18\.1 dBFS, rms -18\.1 dBFS/, mark);
       child.stdin.write('quit\n');
       expect(await exited).toBe(0);
-      expect(out).toMatch(/stopped after \d+ cycles, \d+ xruns, 2 swaps/);
+      expect(out).toMatch(/stopped after \d+ cycles, \d+ xruns, 4 swaps/);
       console.log(out);
     } finally {
       child.kill();
@@ -125,6 +129,52 @@ describe('jackwasm dev', () => {
       await m.unload();
     }
   }, 90000);
+
+  it('plays the fast build of a save first, then swaps in the optimised build without changing a sample', async () => {
+    const f = `${dir}/poly.ts`;
+    const poly = readFileSync(fileURLToPath(new URL('../examples/dsp/poly.ts', import.meta.url)), 'utf8');
+    writeFileSync(f, poly);
+    const m = await client.load(f, { name: 'tiers' });
+    const original = m.compiled;
+    const events: WatchEvent[] = [];
+    const w = await watchModule(m, f, { onEvent: (e) => events.push(e) });
+    try {
+      await w.idle(); // the first fast build, made behind the running module
+      const sr = client.sampleRate;
+      const t0 = frameAhead(client, 0.1);
+      const recording = client.record([m.outputs[0]!], { frames: 8 * sr, startAt: t0 });
+      const chord = t0 + 2 * client.blockSize;
+      for (const n of [60, 64, 67]) m.sendMidi([0x90, n, 100], { frame: chord });
+      await until(() => client.lastFrameTime - chord > 0.3 * sr, 10000, 'the chord to sound');
+      // A change of code but not of sound: the level's upper bound.
+      const edited = poly.replace('this.addParam("level", "Level", -60, 0, -18, "dB");', 'this.addParam("level", "Level", -60, 6, -18, "dB");');
+      expect(edited).not.toBe(poly);
+      writeFileSync(f, edited);
+      await until(() => events.filter((e) => e.kind !== 'unchanged').length >= 2, 60000, 'both swaps');
+      await w.idle();
+      const rec = await recording;
+      const swaps = events.flatMap((e) => (e.kind === 'swap' ? [e] : []));
+      expect(events.map((e) => e.kind)).toEqual(['swap', 'swap']);
+      expect(swaps.map((e) => e.tier)).toEqual(['fast', 'optimized']);
+      for (const e of swaps) {
+        expect(e.report.state.carried.sort()).toEqual(['env', 'filter', 'gain', 'level', 'osc', 'voices']);
+        expect(rec.indexOf(e.report.frame as number), `the ${e.tier} swap inside the recording`).toBeGreaterThan(0);
+      }
+      const all = rec.channels[0] as Float32Array;
+      const at = rec.indexOf(chord);
+      const [whole] = (await render(original, {
+        frames: all.length - at,
+        blockSize: client.blockSize,
+        midi: [60, 64, 67].map((note) => ({ frame: 0, bytes: [0x90, note, 100] })),
+      })) as [Float32Array];
+      const diff = all.subarray(at).findIndex((v, i) => !Object.is(v, whole[i]));
+      expect(diff, `first sample that differs from a render without swaps (swaps at ${swaps.map((e) => rec.indexOf(e.report.frame as number) - at)})`).toBe(-1);
+      expect(Math.max(...all.subarray(all.length - 4800).map(Math.abs))).toBeGreaterThan(0.01);
+    } finally {
+      w.close();
+      await m.unload();
+    }
+  }, 120000);
 
   it('refuses --crossfade outside dev and a bad value', async () => {
     const run = (...args: string[]) =>

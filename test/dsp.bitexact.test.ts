@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile, render, type CompiledModule } from '../host/index.js';
 import { renderV8 } from './helpers/v8-render.js';
+import { compileFile } from '../host/dsp/instance.js';
 
 const root = new URL('..', import.meta.url).pathname;
 let cache: string;
@@ -120,5 +121,17 @@ describe('engine vs V8, bit for bit', () => {
       expect(engine.some((ch) => ch.some((x) => Math.abs(x) > 1e-4))).toBe(true);
       engine.forEach((ch, i) => expect(firstDiff(ch, reference.outputs[i] as Float32Array), `output ${i}`).toBeUndefined());
     });
+  }
+});
+
+describe('the fast tier as live coding builds it (AssemblyScript -O0, C in pieces), vs V8 on the -O3 build', () => {
+  for (const [title, c] of cases.filter(([, k]) => ['poly', 'delay', 'drums'].includes(k.module))) {
+    it(`renders ${c.module}: ${title}`, async () => {
+      const reference = renderV8(wasm(c.module), { sampleRate: c.sampleRate, blockSize: c.blockSize, frames: c.frames, inputs: c.inputs, params: c.params, midi: c.midi });
+      const { compiled } = await compileFile(join(root, 'examples', 'dsp', `${c.module}.ts`), { cacheDir: cache, tier: 'fast' }, { optimize: 0 });
+      expect(compiled.tier).toBe('fast');
+      const engine = await render(compiled, { sampleRate: c.sampleRate, blockSize: c.blockSize, frames: c.frames, inputs: c.inputs, params: c.params, midi: c.midi });
+      engine.forEach((ch, i) => expect(firstDiff(ch, reference.outputs[i] as Float32Array), `output ${i}`).toBeUndefined());
+    }, 60000);
   }
 });

@@ -12,6 +12,7 @@ import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { fail, require_ } from '../errors.js';
+import { trimOldest } from './cache-trim.js';
 import { defaultCacheDir } from './compile.js';
 
 export interface AscOptions {
@@ -28,6 +29,12 @@ export interface AscOptions {
    * -O3) and compile in half the time; the live-coding loop uses 1.
    */
   optimize?: 0 | 1 | 2 | 3;
+  /**
+   * Compile in a second warm worker (default false). Rationale: the
+   * live-coding loop builds the optimised version of an edit there, so it
+   * does not hold up the fast build of the next edit.
+   */
+  background?: boolean;
 }
 
 /** @internal For tests: how compiles were served. */
@@ -80,10 +87,12 @@ interface CompilerWorker {
   heapMb: number;
   pending: Map<number, (r: Reply) => void>;
 }
-let worker: CompilerWorker | undefined;
+// One worker per lane: the default one, and the background one.
+const workers = new Map<boolean, CompilerWorker>();
 let seq = 0;
 
-function getWorker(heapMb: number): CompilerWorker {
+function getWorker(heapMb: number, background: boolean): CompilerWorker {
+  const worker = workers.get(background);
   if (worker && worker.heapMb === heapMb) return worker;
   void worker?.w.terminate();
   const w = new Worker(WORKER, {
@@ -102,12 +111,13 @@ function getWorker(heapMb: number): CompilerWorker {
       resolve({ crashed: why });
       pending.delete(id);
     }
-    if (worker?.w === w) worker = undefined;
+    if (workers.get(background)?.w === w) workers.delete(background);
   };
   w.on('error', (err) => die(/heap|memory/i.test(err.message) ? `ran out of memory (heap limit ${heapMb} MiB)` : err.message));
   w.on('exit', (code) => die(`the compiler worker exited (${code})`));
-  worker = { w, heapMb, pending };
-  return worker;
+  const created = { w, heapMb, pending };
+  workers.set(background, created);
+  return created;
 }
 
 /**
@@ -146,14 +156,16 @@ export async function compileAssemblyScriptWithFiles(path: string, options: AscO
     return cached;
   }
   ascStats.misses++;
-  const cw = getWorker(heapMb);
+  const background = options.background ?? false;
+  require_(typeof background === 'boolean', 'compileAssemblyScript: background must be a boolean');
+  const cw = getWorker(heapMb, background);
   const { w, pending } = cw;
   const id = ++seq;
   const r = await new Promise<Reply>((resolve) => {
     const timer = setTimeout(() => {
       pending.delete(id);
       // A compiler stuck in one job: replace the worker (other jobs in it fail too).
-      if (worker === cw) worker = undefined;
+      if (workers.get(background) === cw) workers.delete(background);
       void w.terminate();
       resolve({ crashed: `ran longer than ${timeoutMs} ms and was stopped` });
     }, timeoutMs);
@@ -195,21 +207,30 @@ interface AscCacheEntry {
 
 const sha256 = (x: string | Uint8Array) => createHash('sha256').update(x).digest('hex');
 
+/** Builds kept in the source cache (a version of a file each); past this the least recently made half goes. */
+const MAX_ASC_ENTRIES = 2000;
+
 /** The compiler's identity: its version and our flags. */
 function compilerId(flags: string[]): string {
   ascVersion ??= (JSON.parse(readFileSync(join(dirname(fileURLToPath(ASC_URL)), '..', 'package.json'), 'utf8')) as { version: string }).version;
   return `asc ${ascVersion} ${flags.join(' ')}`;
 }
 
-function ascCachePaths(cacheDir: string, entry: string, flags: string[]): { json: string; wasm: string } {
-  const base = join(cacheDir, 'asc', sha256(`${compilerId(flags)}\0${entry}`));
+/**
+ * Where the build of `entry` with this text (sha256 `entryHash`) is kept.
+ * Rationale: one entry per version of the file, so going back to an
+ * earlier version (undo, switching between two) is a hit; the imports are
+ * checked on lookup.
+ */
+function ascCachePaths(cacheDir: string, entry: string, flags: string[], entryHash: string): { json: string; wasm: string } {
+  const base = join(cacheDir, 'asc', sha256(`${compilerId(flags)}\0${entry}\0${entryHash}`));
   return { json: `${base}.json`, wasm: `${base}.wasm` };
 }
 
 /** The cached binary if every file the compiler read last time is unchanged (and every file it missed is still missing). */
 function ascCacheGet(cacheDir: string, entry: string, flags: string[]): AscResult | undefined {
   try {
-    const { json, wasm } = ascCachePaths(cacheDir, entry, flags);
+    const { json, wasm } = ascCachePaths(cacheDir, entry, flags, sha256(readFileSync(entry, 'utf8')));
     const e = JSON.parse(readFileSync(json, 'utf8')) as AscCacheEntry;
     if (e.compiler !== compilerId(flags) || e.entry !== entry || !Array.isArray(e.files)) return undefined;
     for (const [file, hash] of e.files) {
@@ -225,8 +246,12 @@ function ascCacheGet(cacheDir: string, entry: string, flags: string[]): AscResul
 
 function ascCachePut(cacheDir: string, entry: string, flags: string[], files: [string, string | null][], binary: Uint8Array): void {
   try {
-    const { json, wasm } = ascCachePaths(cacheDir, entry, flags);
+    // The text the compiler read (the file may have changed since).
+    const entryHash = files.find(([f]) => f === entry)?.[1];
+    if (!entryHash) return;
+    const { json, wasm } = ascCachePaths(cacheDir, entry, flags, entryHash);
     mkdirSync(dirname(json), { recursive: true, mode: 0o700 });
+    trimOldest(dirname(json), MAX_ASC_ENTRIES);
     const tmp = `${json}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(`${tmp}.wasm`, binary, { mode: 0o600 });
     renameSync(`${tmp}.wasm`, wasm);

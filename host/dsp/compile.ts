@@ -22,11 +22,15 @@ import { checkOptionKeys, fail, require_ } from '../errors.js';
 import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
 import { generateGlue } from './glue.js';
-import { run } from './limited-run.js';
+import { buildPieces, splitSource } from './compile-pieces.js';
+import { run, type RunResult } from './limited-run.js';
 import { checkInterface, resolveLimits, validateFeatures, DEFAULT_MAX_MEMORY, MAX_MEMORY_BYTES, type ModuleLimits } from './validate.js';
 
 /** Bump when the runtime, glue or flags change meaning: old cache entries are then ignored. */
 export const RUNTIME_VERSION = VERSIONS.runtime;
+
+/** Flags of the fast tier (compile option tier: 'fast'). */
+const FAST_CFLAGS = ['-O1'];
 
 /** Largest stack frame a compiled function may have (shim/wasm-rt/jw-runtime.h: JW_MAX_FRAME_BYTES). */
 const MAX_FRAME_BYTES = 64 << 10;
@@ -54,6 +58,16 @@ export interface CompileOptions {
   compileMemoryBytes?: number;
   /** Name used in error messages. */
   name?: string;
+  /**
+   * 'optimized' (default): the whole generated C at once, with `cflags`.
+   * 'fast': in pieces of a few functions at -O1 (`cflags` do not apply),
+   * each kept in the cache by its content, so an edit that changes one
+   * function rebuilds in a fraction of the time; the code runs slower (no
+   * inlining across pieces). Live coding (watchModule, `jackwasm dev`) plays
+   * the fast build first and swaps the optimised one in behind it. Output of
+   * a shape the split does not handle is built whole.
+   */
+  tier?: 'optimized' | 'fast';
 }
 
 /** A module compiled to native code, ready to load or render. */
@@ -73,6 +87,10 @@ export interface CompiledModule {
   readonly name: string;
   /** Memory cap, bytes. */
   readonly maxMemoryBytes: number;
+  /** Which build this is (compile option `tier`). */
+  readonly tier: 'optimized' | 'fast';
+  /** A fast-tier build made in pieces now: how many pieces (and the glue), and how many were compiled (the rest came from the cache). */
+  readonly pieces?: { readonly total: number; readonly compiled: number };
   /** @internal What validation found, kept in the cache with the build. */
   readonly iface: CompiledInterface;
 }
@@ -380,12 +398,14 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   // meanwhile must not get one module validated and another built.
   wasm = wasm.slice();
   require_(typeof options === 'object' && options !== null, 'compile: options must be an object');
-  checkOptionKeys(options, ['cc', 'cflags', 'memoryChecks', 'cacheDir', 'maxMemoryBytes', 'limits', 'compileTimeoutMs', 'compileMemoryBytes', 'name'], 'compile');
+  checkOptionKeys(options, ['cc', 'cflags', 'memoryChecks', 'cacheDir', 'maxMemoryBytes', 'limits', 'compileTimeoutMs', 'compileMemoryBytes', 'name', 'tier'], 'compile');
   const t0 = performance.now();
   const name = options.name ?? 'module';
   require_(typeof name === 'string', 'compile: name must be a string');
   const cc = options.cc ?? process.env.CC ?? 'cc';
   require_(typeof cc === 'string' && cc.length > 0, 'compile: cc must be a command name or path');
+  const tier = options.tier ?? 'optimized';
+  require_(tier === 'optimized' || tier === 'fast', `compile: tier must be 'optimized' or 'fast', got ${String(tier)}`);
   const cflags = options.cflags ?? ['-O2'];
   const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
   const memoryChecks = options.memoryChecks ?? 'guard';
@@ -408,14 +428,16 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   // Everything that decides the build or its validation is in the key, so a
   // cache hit needs no validation pass (the module was validated, under the
   // same limits, when it was built).
-  const key = sha256(wasm, String(RUNTIME_VERSION), runtimeSourceHash(), toolId('wasm2c'), toolId(cc), cc, JSON.stringify(cflags), JSON.stringify(fixedFlags(memoryChecks)), String(capPages), JSON.stringify(limits));
+  const buildFlags = tier === 'fast' ? FAST_CFLAGS : cflags;
+  const key = sha256(wasm, String(RUNTIME_VERSION), runtimeSourceHash(), toolId('wasm2c'), toolId(cc), cc, tier, JSON.stringify(buildFlags), JSON.stringify(fixedFlags(memoryChecks)), String(capPages), JSON.stringify(limits));
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   require_(typeof cacheDir === 'string' && cacheDir.length > 0, 'compile: cacheDir must be a path');
   const dir = join(cacheDir, key.slice(0, 2), key);
   const so = join(dir, 'module.so');
-  const result = (cached: boolean, iface: CompiledInterface): CompiledModule => {
+  const result = (cached: boolean, iface: CompiledInterface, pieces?: { total: number; compiled: number }): CompiledModule => {
     const m: CompiledModule = Object.freeze({
-      kind: 'jackwasm.compiled', path: so, key, cached, compileMs: performance.now() - t0, wasm, name, maxMemoryBytes, iface,
+      kind: 'jackwasm.compiled', path: so, key, cached, compileMs: performance.now() - t0, wasm, name, maxMemoryBytes, tier, iface,
+      ...(pieces ? { pieces: Object.freeze(pieces) } : {}),
     } as const);
     issued.add(m);
     return m;
@@ -435,15 +457,30 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   };
 
   const stepLimits = { timeoutMs, memoryBytes };
-  await validateFeatures(wasm, name, stepLimits);
-  await cacheOp('create the directory', cacheDir, () => ensureDir(cacheDir));
+  // Rationale: validation and wasm2c are separate processes; run them side
+  // by side (30 ms of a 300 ms fast-tier build) and stop wasm2c when
+  // validation fails, whose error is the one reported.
+  const validated = validateFeatures(wasm, name, stepLimits);
+  const stopWasm2c = new AbortController();
+  validated.catch(() => stopWasm2c.abort());
+  try {
+    await cacheOp('create the directory', cacheDir, () => ensureDir(cacheDir));
+  } catch (err) {
+    await validated; // its error first
+    throw err;
+  }
   await sweepDebris(cacheDir);
   const work = join(cacheDir, `build-${process.pid}-${randomBytes(6).toString('hex')}`);
   await cacheOp('create a build directory', cacheDir, () => mkdir(work, { mode: 0o700 }));
+  let pieces: { total: number; compiled: number } | undefined;
   try {
-    const modName = `jw_${key.slice(0, 12)}`;
+    // Rationale: the fast tier reuses pieces across edits, so its names must
+    // not depend on the key (the shared object exports only the API table).
+    const modName = tier === 'fast' ? 'jw_module' : `jw_${key.slice(0, 12)}`;
     await cacheOp('write', cacheDir, () => writeFile(join(work, 'module.wasm'), wasm));
-    const w2c = await run('wasm2c', ['-n', modName, 'module.wasm', '-o', 'module.c'], work, stepLimits);
+    const w2cRun = run('wasm2c', ['-n', modName, 'module.wasm', '-o', 'module.c'], work, stepLimits, stopWasm2c.signal);
+    await validated;
+    const w2c = await w2cRun;
     if (w2c.missing) fail('COMPILE_FAILED', `${name}: wasm2c not found (install Debian's wabt package)`);
     if (w2c.timedOut) fail('COMPILE_LIMIT', `${name}: wasm2c ran longer than ${timeoutMs} ms and was stopped (compile option compileTimeoutMs)`);
     if (!w2c.ok) {
@@ -484,24 +521,49 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     // made GCC -O2 spend over two minutes on init_func_types alone, -O0 two
     // seconds). Compile them without optimisation.
     tuned = tuned.replace(/^static void (init_\w+)\(/gm, '__attribute__((cold, optimize("O0"))) static void $1(');
-    tuned = markColdFunctions(tuned);
-    await writeFile(join(work, 'module.c'), tuned);
     const header = await readFile(join(work, 'module.h'), 'utf8');
     const proto = new RegExp(`void Z_${modName}_instantiate\\(Z_${modName}_instance_t\\*([^)]*)\\);`).exec(header);
     if (!proto) fail('COMPILE_FAILED', `${name}: unexpected wasm2c output (no instantiate function)`);
     const instantiateArgs = (proto[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const imports = checked.shape.imports.flatMap((i) => (i.desc.kind === 'func' ? [{ module: i.module, name: i.name, type: i.desc.type }] : []));
-    await writeFile(join(work, 'glue.c'), generateGlue({ name: modName, imports, exports: checked.exports, instantiateArgs }));
-    const args = [...cflags, ...fixedFlags(memoryChecks), 'glue.c', '-o', 'module.so', ...linkFlags()];
-    const c = await run(cc, args, work, stepLimits);
-    if (c.missing) fail('COMPILE_FAILED', `${name}: C compiler "${cc}" not found (install Debian's gcc package)`);
-    if (c.timedOut) fail('COMPILE_LIMIT', `${name}: ${cc} ran longer than ${timeoutMs} ms and was stopped (compile option compileTimeoutMs)`);
-    if (!c.ok) {
+    const glue = generateGlue({ name: modName, imports, exports: checked.exports, instantiateArgs });
+    const ccRun = (args: string[]) => run(cc, args, work, stepLimits);
+    const ccFailed = (c: RunResult): never => {
+      if (c.missing) fail('COMPILE_FAILED', `${name}: C compiler "${cc}" not found (install Debian's gcc package)`);
+      if (c.timedOut) fail('COMPILE_LIMIT', `${name}: ${cc} ran longer than ${timeoutMs} ms and was stopped (compile option compileTimeoutMs)`);
       const oom = c.signal === 'SIGKILL' || /out of memory|cannot allocate|virtual memory exhausted/i.test(c.output);
-      fail(oom ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `${name}: ${cc} failed${oom ? ` (over the ${memoryBytes}-byte memory limit, compile option compileMemoryBytes)` : ''}:\n${c.output.split('\n').slice(0, 30).join('\n')}`);
+      return fail(oom ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `${name}: ${cc} failed${oom ? ` (over the ${memoryBytes}-byte memory limit, compile option compileMemoryBytes)` : ''}:\n${c.output.split('\n').slice(0, 30).join('\n')}`);
+    };
+    let report: string | undefined;
+    const split = tier === 'fast' ? splitSource(tuned) : undefined;
+    if (split) {
+      const pieceDir = resolve(cacheDir, 'pieces'); // absolute: cc runs in the build directory
+      await cacheOp('create a directory', cacheDir, () => ensureDir(pieceDir));
+      const built = await buildPieces({
+        split, glue, work, pieceDir, cc,
+        sh: (script) => run('/bin/sh', [script], work, stepLimits),
+        salt: sha256(String(RUNTIME_VERSION), runtimeSourceHash(), toolId(cc), cc, JSON.stringify(buildFlags), JSON.stringify(fixedFlags(memoryChecks))),
+        compileFlags: [...buildFlags, ...fixedFlags(memoryChecks)],
+        // Rationale: gold links the pieces in about half the time of ld.bfd.
+        linkFlags: [...(which('ld.gold') ? ['-fuse-ld=gold'] : []), ...linkFlags()],
+      });
+      // A limit reached is reported; a piece that does not compile on its own is built whole.
+      if (built.failed && (built.failed.timedOut || built.failed.missing || built.failed.signal)) ccFailed(built.failed);
+      if (!built.failed) {
+        report = built.stackUsage;
+        pieces = { total: built.pieces, compiled: built.compiled };
+      }
     }
-    // GCC names the report after the output when it compiles and links in one step.
-    const report = await readFile(join(work, 'module.so-glue.su'), 'utf8').catch(() => undefined);
+    if (report === undefined) {
+      tuned = markColdFunctions(tuned);
+      await writeFile(join(work, 'module.c'), tuned);
+      await writeFile(join(work, 'glue.c'), glue);
+      const args = [...buildFlags, ...fixedFlags(memoryChecks), 'glue.c', '-o', 'module.so', ...linkFlags()];
+      const c = await ccRun(args);
+      if (!c.ok) ccFailed(c);
+      // GCC names the report after the output when it compiles and links in one step.
+      report = await readFile(join(work, 'module.so-glue.su'), 'utf8').catch(() => undefined);
+    }
     if (report === undefined) fail('COMPILE_FAILED', `${name}: ${cc} wrote no stack-usage report (-fstack-usage); is it GCC?`);
     const usage = stackUsage(report);
     if (usage.dynamic) fail('MODULE_TOO_LARGE', `${name}: function ${usage.dynamic} has a stack frame of unbounded size`);
@@ -510,14 +572,14 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     const manifest: Manifest = { runtimeVersion: RUNTIME_VERSION, key, soSha256: sha256(soBytes), exports: [...iface.exports], imports: iface.imports, memoryBytes: iface.memoryBytes };
     await cacheOp('write', cacheDir, () => writeFile(join(work, 'manifest.json'), JSON.stringify(manifest)));
     // Publish atomically: concurrent compiles of the same module both succeed.
-    for (const f of ['module.wasm', 'module.c', 'module.h', 'glue.c', 'module.so-glue.su']) await rm(join(work, f), { force: true });
+    for (const f of await readdir(work)) if (f !== 'module.so' && f !== 'manifest.json') await rm(join(work, f), { force: true });
     await cacheOp('create a directory', cacheDir, () => ensureDir(join(cacheDir, key.slice(0, 2))));
     await publish(work, dir, key, cacheDir);
     await chmod(dir, 0o700).catch(() => {});
   } finally {
     await rm(work, { recursive: true, force: true }).catch(() => {});
   }
-  return result(false, iface);
+  return result(false, iface, pieces);
 }
 
 /** @internal For tests: the package root the pipeline compiles against. */

@@ -90,7 +90,7 @@ export async function readRegularFile(path: string, maxBytes: number, what: stri
  * tells which files the result depends on (for a .ts, every file the
  * compiler read or looked for; for a .wasm, the file itself).
  */
-export async function compileFile(path: string, options: CompileOptions = {}, asc: Pick<AscOptions, 'optimize'> = {}): Promise<{ compiled: CompiledModule; files: string[] }> {
+export async function compileFile(path: string, options: CompileOptions = {}, asc: Pick<AscOptions, 'optimize' | 'background'> = {}): Promise<{ compiled: CompiledModule; files: string[] }> {
   require_(typeof path === 'string' && path.length > 0, 'expected a module path');
   if (path.endsWith('.ts')) {
     await readRegularFile(path, 64 << 20, 'source');

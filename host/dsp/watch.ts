@@ -4,6 +4,13 @@
  * (AssemblyScript in the warm compiler worker, then the compile cache) and
  * hot-swaps the running module with a crossfade. Compile errors are
  * reported and the module keeps playing the last good version.
+ *
+ * Two tiers (option fastFirst, default on): each save is built fast first
+ * (asc -O0 and the compile cache's fast tier, which rebuilds only the
+ * pieces of C an edit changed) and swapped in, then built optimised in the
+ * background (a second compiler worker) and swapped in behind it, unless a
+ * newer save came meanwhile. With every piece of state declared the second
+ * swap changes no sample.
  */
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -22,12 +29,18 @@ export interface WatchOptions {
   keepParams?: boolean;
   /** Carry declared state over (default true). */
   keepState?: boolean;
-  /** Quiet time after the last change before recompiling, ms (editors write files in several steps). Default 30. */
+  /** Quiet time after the last change before recompiling, ms (editors write a file in steps microseconds apart; a change during a build is built again after it). Default 10. */
   debounceMs?: number;
   /** Compilation options. */
   compile?: CompileOptions;
-  /** asc's optimisation level for AssemblyScript sources. Default 1 (the C compiler optimises again; see AscOptions.optimize). */
+  /** asc's optimisation level for AssemblyScript sources (of the optimised tier). Default 1 (the C compiler optimises again; see AscOptions.optimize). */
   ascOptimize?: 0 | 1 | 2 | 3;
+  /**
+   * Build each save fast first and swap it in, then the optimised build
+   * behind it (default true). False: only the optimised build (slower to
+   * hear, one swap per save). `compile.tier` is set per tier.
+   */
+  fastFirst?: boolean;
   /** Called for every change handled. */
   onEvent: (event: WatchEvent) => void;
 }
@@ -36,16 +49,18 @@ export interface WatchOptions {
 export type WatchEvent =
   | {
       kind: 'swap';
+      /** Which build went in: the fast one right after the save, or the optimised one behind it. */
+      tier: 'fast' | 'optimized';
       report: SwapReport;
       /** Files whose change triggered it. */
       changed: string[];
       /** Recompiling (AssemblyScript, wasm2c and the C compiler, or cache hits), ms. */
       compileMs: number;
-      /** From the last save (the newest modification time of the changed files) until the audio thread ran the new code, ms. */
+      /** From the last save (the newest modification time of the changed files) until the audio thread ran this build, ms. */
       editToAudibleMs: number;
     }
-  /** The source does not compile, load or initialise: the module keeps running the last good version. */
-  | { kind: 'error'; error: JackError; changed: string[] }
+  /** The source does not compile, load or initialise (in that tier): the module keeps running the last good version. */
+  | { kind: 'error'; tier: 'fast' | 'optimized'; error: JackError; changed: string[] }
   /** The files changed but the compiled module is the same (a save without edits). */
   | { kind: 'unchanged'; changed: string[] };
 
@@ -53,13 +68,13 @@ export type WatchEvent =
 export interface ModuleWatcher {
   /** Files being watched (the source and what it imports, or looked for). */
   readonly files: readonly string[];
-  /** Resolves once no change is waiting or being handled. */
+  /** Resolves once no change is waiting or being handled (optimised builds behind included). */
   idle(): Promise<void>;
   /** Stops watching (a swap under way still completes). */
   close(): void;
 }
 
-const WATCH_KEYS = ['crossfadeMs', 'keepParams', 'keepState', 'debounceMs', 'compile', 'ascOptimize', 'onEvent'] as const;
+const WATCH_KEYS = ['crossfadeMs', 'keepParams', 'keepState', 'debounceMs', 'compile', 'ascOptimize', 'fastFirst', 'onEvent'] as const;
 
 /** The asc level watchModule (and `jackwasm dev`) builds with by default. */
 export const DEV_ASC_OPTIMIZE = 1;
@@ -72,23 +87,32 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   require_(typeof path === 'string' && path.length > 0, 'watchModule: path must be a module file (.ts or .wasm)');
   require_(typeof options === 'object' && options !== null && typeof options.onEvent === 'function', 'watchModule: options.onEvent must be a function');
   checkOptionKeys(options, WATCH_KEYS, 'watchModule');
-  const debounceMs = options.debounceMs ?? 30;
+  const debounceMs = options.debounceMs ?? 10;
   require_(Number.isFinite(debounceMs) && debounceMs >= 0 && debounceMs <= 10000, `watchModule: debounceMs must be in [0, 10000], got ${String(debounceMs)}`);
   const swapOptions: SwapOptions = {
     ...(options.crossfadeMs !== undefined ? { crossfadeMs: options.crossfadeMs } : {}),
     ...(options.keepParams !== undefined ? { keepParams: options.keepParams } : {}),
     ...(options.keepState !== undefined ? { keepState: options.keepState } : {}),
   };
+  const fastFirst = options.fastFirst ?? true;
+  require_(typeof fastFirst === 'boolean', 'watchModule: fastFirst must be a boolean');
   const entry = resolve(path);
-  const asc = { optimize: options.ascOptimize ?? DEV_ASC_OPTIMIZE };
+  const optimized = { compile: { ...options.compile, tier: 'optimized' as const }, asc: { optimize: options.ascOptimize ?? DEV_ASC_OPTIMIZE } };
+  const fast = { compile: { ...options.compile, tier: 'fast' as const }, asc: { optimize: 0 as const } };
   // The files the current build depends on (compiling again is a cache hit).
-  let files = new Set((await compileFile(path, options.compile, asc)).files.concat(entry));
+  let files = new Set((await compileFile(path, optimized.compile, optimized.asc)).files.concat(entry));
   const watchers = new Map<string, FSWatcher>();
   /** Each watched folder's inode when its watch began (a folder removed and made again needs a new watch). */
   const inodes = new Map<string, number>();
   const changed = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  /** Builds behind the loop: the first fast build, then each optimised one. */
+  let behind: Promise<void> | undefined;
+  /** Bumped per handled save: an optimised build swaps in only if no newer save was handled. */
+  let generation = 0;
+  /** The fast build of the version playing (or being optimised): the same again is no change. */
+  let lastFast: string | undefined;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
 
@@ -127,35 +151,73 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   };
 
   const settle = () => {
-    if (running || timer || changed.size) return;
+    if (running || timer || changed.size || behind) return;
     for (const w of idleWaiters) w();
     idleWaiters = [];
+  };
+
+  /** Runs `job` behind the loop (one at a time: a newer one waits for the older). */
+  const runBehind = (job: () => Promise<void>) => {
+    const prev = behind;
+    const p: Promise<void> = (async () => {
+      await prev;
+      await job();
+    })().finally(() => {
+      if (behind === p) behind = undefined;
+      settle();
+    });
+    behind = p;
+  };
+
+  const errorOf = (err: unknown) => (err instanceof JackError ? err : new JackError('COMPILE_FAILED', String((err as Error)?.message ?? err)));
+
+  /** The optimised build of save `gen`, swapped in if no newer save was handled. */
+  const optimize = async (gen: number, paths: string[], edit: number): Promise<void> => {
+    const t0 = performance.now();
+    try {
+      const { compiled } = await compileFile(path, optimized.compile, { ...optimized.asc, background: true });
+      if (gen !== generation || closed) return;
+      const compileMs = performance.now() - t0;
+      const startWall = Date.now();
+      const report = await module.swap(compiled, swapOptions);
+      options.onEvent({ kind: 'swap', tier: 'optimized', report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
+    } catch (err) {
+      const error = errorOf(err);
+      if (error.code === 'MODULE_UNLOADED' || error.code === 'CLIENT_CLOSED') close();
+      else if (gen === generation && !closed) options.onEvent({ kind: 'error', tier: 'optimized', error, changed: paths });
+    }
   };
 
   const handle = async (): Promise<void> => {
     const paths = [...changed];
     changed.clear();
+    const gen = ++generation;
     // The save: the newest modification among the changed files.
     let edit = 0;
     for (const f of paths) edit = Math.max(edit, (await stat(f).catch(() => undefined))?.mtimeMs ?? 0);
     if (!edit) edit = Date.now();
     const t0 = performance.now();
+    const tier = fastFirst ? fast : optimized;
     try {
-      const { compiled, files: deps } = await compileFile(path, options.compile, asc);
+      const { compiled, files: deps } = await compileFile(path, tier.compile, tier.asc);
       files = new Set(deps.concat(entry));
       rewatch();
       const compileMs = performance.now() - t0;
-      if (compiled.key === module.compiled.key) {
+      if (compiled.key === (fastFirst ? lastFast : module.compiled.key)) {
         options.onEvent({ kind: 'unchanged', changed: paths });
         return;
       }
       const startWall = Date.now();
       const report = await module.swap(compiled, swapOptions);
-      options.onEvent({ kind: 'swap', report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
+      options.onEvent({ kind: 'swap', tier: fastFirst ? 'fast' : 'optimized', report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
+      if (fastFirst) {
+        lastFast = compiled.key;
+        runBehind(() => optimize(gen, paths, edit));
+      }
     } catch (err) {
-      const error = err instanceof JackError ? err : new JackError('COMPILE_FAILED', String((err as Error)?.message ?? err));
+      const error = errorOf(err);
       if (error.code === 'MODULE_UNLOADED' || error.code === 'CLIENT_CLOSED') close();
-      options.onEvent({ kind: 'error', error, changed: paths });
+      options.onEvent({ kind: 'error', tier: fastFirst ? 'fast' : 'optimized', error, changed: paths });
     }
   };
 
@@ -208,6 +270,20 @@ export async function watchModule(module: DspModule, path: string, options: Watc
 
   rewatch();
   if (watchers.size === 0) fail('INVALID_ARGUMENT', `watchModule: cannot watch the folder of ${basename(path)}`);
+  // Rationale: the first fast build compiles every piece (several times a
+  // whole optimised build); doing it now, behind the running module, leaves
+  // the first save only the pieces it changed.
+  if (fastFirst) {
+    runBehind(async () => {
+      if (generation > 0 || closed) return;
+      try {
+        const { compiled } = await compileFile(path, fast.compile, fast.asc);
+        if (generation === 0) lastFast = compiled.key;
+      } catch {
+        /* reported when a save builds it */
+      }
+    });
+  }
   return {
     get files() {
       return [...files];

@@ -6,7 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type DspModule, type Server } from '../host/index.js';
-import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
+import { frameAhead, startServer, uniqueName } from './helpers/jack.js';
+import { wat } from './helpers/wat.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../build/examples/${name}.wasm`, import.meta.url));
 let server: Server;
@@ -22,21 +23,36 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Holds `chord` on the arp from a known frame and collects its output for `frames` frames. */
+/**
+ * Holds `chord` on the arp from a known frame and returns its MIDI output for
+ * `frames` frames: [samples after the chord frame, bytes]. Rationale: the
+ * output goes through midi-bytes.wat into a recording, so the steps are
+ * counted in the modules' samples; JACK frame times skip on an xrun (the
+ * dummy driver under load), the samples do not.
+ */
 async function play(arp: DspModule, chord: number[], frames: number): Promise<{ at: number; out: [number, number[]][] }> {
-  const inp = client.midiInports.register(`listen_${arp.name}`);
-  const out: [number, number[]][] = [];
+  const probe = await client.load(await wat('midi-bytes'), { name: `bytes_${arp.name}` });
   try {
-    client.connect(arp.midiOutput!, inp);
-    inp.on('midi', (frame, bytes) => out.push([frame, [...bytes]]));
-    await new Promise((r) => setTimeout(r, 30));
-    const at = frameAhead(client, 0.1);
+    client.connect(arp.midiOutput!, probe.midiInput!);
+    const t0 = frameAhead(client, 0.1);
+    const at = t0 + 2 * client.blockSize + 17;
+    const recording = client.record([probe.outputs[0]!, probe.outputs[1]!], { frames: frames + 4 * client.blockSize, startAt: t0 });
     for (const n of chord) arp.sendMidi([0x90, n, 100], { frame: at });
-    await until(() => client.lastFrameTime > at + frames, 10000, 'the arpeggio');
-    await new Promise((r) => setTimeout(r, 30));
-    return { at, out: out.filter(([f]) => f - at < frames) };
+    const rec = await recording;
+    const [bytes, count] = rec.channels as [Float32Array, Float32Array];
+    const k = rec.indexOf(at);
+    expect(k, `the chord frame ${at} in the recording`).toBeGreaterThan(0);
+    const out: [number, number[]][] = [];
+    for (let i = 1; i < count.length; i++) {
+      const d = (count[i] as number) - (count[i - 1] as number);
+      if (d === 0) continue;
+      expect(d, `one message per sample (at ${i})`).toBe(1);
+      const b = bytes[i] as number;
+      out.push([i - k, [b >> 16, (b >> 8) & 0xff, b & 0xff]]);
+    }
+    return { at: 0, out: out.filter(([f]) => f < frames) };
   } finally {
-    inp.unregister();
+    await probe.unload();
   }
 }
 

@@ -20,6 +20,9 @@
  * - `trap KIND EXPORT`: render() rejects with DSP_TRAP for a trap of that
  *   kind in that export;
  * - `ok`: render() works (and output 0 holds `output` everywhere).
+ *
+ * JW_HOSTILE_TIER=fast runs the corpus through the fast compile tier (the C
+ * in pieces, what `jackwasm dev` builds first); .ci/run does both.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,7 +92,7 @@ async function runCase(c: Case): Promise<Outcome> {
   try {
     const wasm = await c.bytes();
     const { compile: compileOptions, ...renderOptions } = c.options;
-    const compiled = await compile(wasm, { name: c.name, cflags: ['-O1'], ...compileOptions });
+    const compiled = await compile(wasm, { name: c.name, cflags: ['-O1'], ...(process.env.JW_HOSTILE_TIER === 'fast' ? { tier: 'fast' as const } : {}), ...compileOptions });
     const [output] = await render(compiled, { frames: 512, blockSize: 128, callTimeoutMs: 2000, ...renderOptions });
     return { ok: true, output: output ?? new Float32Array(0) };
   } catch (err) {

@@ -30,6 +30,8 @@ import type { RunResult } from './limited-run.js';
 
 /** Functions per piece. Rationale: small enough that an edit rebuilds little, large enough that the per-file cost (headers, process start) stays small. */
 const FUNCTIONS_PER_PIECE = 8;
+/** Most pieces a module is cut into (bigger pieces past that): a module of 20,000 functions must not start 2,500 compilers. */
+const MAX_PIECES = 64;
 
 /** Pieces kept in the cache; past this the least recently used half goes. */
 const MAX_CACHED_PIECES = 4000;
@@ -38,7 +40,7 @@ const MAX_CACHED_PIECES = 4000;
 export interface SplitSource {
   /** Declarations every piece includes (runtime helpers, types, function prototypes). */
   prelude: string;
-  /** Function definitions, FUNCTIONS_PER_PIECE to a piece. */
+  /** Function definitions, FUNCTIONS_PER_PIECE to a piece (more in a module of over MAX_PIECES pieces). */
   pieces: string[];
   /** The rest (initialisers, exports, instantiation), compiled with the glue. */
   rest: string;
@@ -86,7 +88,8 @@ export function splitSource(c: string): SplitSource | undefined {
   prelude = prelude.replace(PROTO, '$1');
   const bodies = defs.map((d) => c.slice(d.at + 'static '.length, d.end));
   const pieces: string[] = [];
-  for (let i = 0; i < bodies.length; i += FUNCTIONS_PER_PIECE) pieces.push(bodies.slice(i, i + FUNCTIONS_PER_PIECE).join('\n'));
+  const per = Math.max(FUNCTIONS_PER_PIECE, Math.ceil(bodies.length / MAX_PIECES));
+  for (let i = 0; i < bodies.length; i += per) pieces.push(bodies.slice(i, i + per).join('\n'));
   rest += c.slice((defs[defs.length - 1] as { end: number }).end);
   return { prelude, pieces, rest };
 }

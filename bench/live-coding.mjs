@@ -1,6 +1,7 @@
 // Benchmark: edit-to-audible time of the live-coding loop (watchModule, the
-// loop of `jackwasm dev`) for the SDK's example synth (examples/dsp/synth.ts),
-// with the compilers warm, on an embedded dummy server. Each edit changes a
+// loop of `jackwasm dev`) for the SDK's example synth (examples/dsp/synth.ts)
+// and poly synth (examples/dsp/poly.ts), with the compilers warm, on an
+// embedded dummy server. Each edit changes a
 // constant in a copy of the synth and saves it; the time runs from the
 // file's modification time until the audio thread runs the new code.
 //   miss: new code each time (AssemblyScript -O0, wasm2c, and the C compiler
@@ -27,74 +28,85 @@ const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'build', `bench-live-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const cacheDir = mkdtempSync(join(tmpdir(), 'jw-bench-live-'));
-const file = join(dir, 'synth.ts');
-const original = readFileSync(join(root, 'examples', 'dsp', 'synth.ts'), 'utf8');
-const CUTOFF = 'this.addParam("cutoff", "Cutoff", 20, 20000, ';
-if (!original.includes(CUTOFF)) throw new Error('examples/dsp/synth.ts: the cutoff parameter line changed; update bench/live-coding.mjs');
-// A version of the synth whose cutoff default is `hz` (a real code change: new wasm bytes).
-const version = (hz) => original.replace(/this\.addParam\("cutoff", "Cutoff", 20, 20000, \d+/, `${CUTOFF}${hz}`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const CUTOFF = /this\.addParam\("cutoff", "Cutoff", 20, 20000, \d+/;
 
 const server = await Server.start({ name: `bench-live-${process.pid}`, period: 256 });
 const client = await Client.open(`bench-live-${process.pid}`, { serverName: server.name });
 client.activate();
-writeFileSync(file, version(1000));
-const m = await client.load((await compileFile(file, { cacheDir }, { optimize: DEV_ASC_OPTIMIZE })).compiled);
-let waiting;
-const watch = (fastFirst) => watchModule(m, file, {
-  compile: { cacheDir },
-  fastFirst,
-  onEvent: (e) => {
-    if (e.kind === 'error') throw e.error;
-    waiting?.(e);
-  },
-});
-let watcher = await watch(true);
 
-/** Saves `text` and waits for the swaps it causes (the fast build, then the optimised one behind it). */
-async function edit(text, tiers = 2) {
+/** Measures the edit-to-audible times of one example (each edit sets its cutoff's default: a change one hears). */
+async function measure(example, { peer }) {
+  const file = join(dir, `${example}.ts`);
+  const original = readFileSync(join(root, 'examples', 'dsp', `${example}.ts`), 'utf8');
+  if (!CUTOFF.test(original)) throw new Error(`examples/dsp/${example}.ts: the cutoff parameter line changed; update bench/live-coding.mjs`);
+  const version = (hz) => original.replace(CUTOFF, `this.addParam("cutoff", "Cutoff", 20, 20000, ${hz}`);
+  writeFileSync(file, version(1000));
+  const m = await client.load((await compileFile(file, { cacheDir }, { optimize: DEV_ASC_OPTIMIZE })).compiled, { name: example });
+  let waiting;
+  const watch = (fastFirst) => watchModule(m, file, {
+    compile: { cacheDir },
+    fastFirst,
+    onEvent: (e) => {
+      if (e.kind === 'error') throw e.error;
+      waiting?.(e);
+    },
+  });
+  let watcher = await watch(true);
+
+  /** Saves `text` and waits for the swaps it causes (the fast build, then the optimised one behind it). */
+  async function edit(text, tiers = 2) {
+    await watcher.idle();
+    const events = [];
+    const done = new Promise((r) => (waiting = (e) => {
+      events.push(e);
+      if (e.kind !== 'swap' || events.length === tiers) r();
+    }));
+    await sleep(50); // a save some time after the previous one, as a person makes them
+    writeFileSync(file, text);
+    await done;
+    for (const e of events) if (e.kind !== 'swap') throw new Error(`expected a swap, got ${e.kind}`);
+    return { fast: events.find((e) => e.tier === 'fast'), optimized: events.find((e) => e.tier === 'optimized') };
+  }
+
+  const r = { miss: [], missCompile: [], missOptimized: [], hit: [], hitCompile: [], handOver: [], pieces: [], single: [], singleCompile: [] };
+  await edit(version(1001)); // warm-up: the compiler workers and the C compiler's files
+  await edit(version(1000));
+  let hz = 2000;
+  for (let i = 0; i < runs; i++) {
+    const e = await edit(version(hz++));
+    r.miss.push(e.fast.editToAudibleMs);
+    r.missCompile.push(e.fast.compileMs);
+    r.missOptimized.push(e.optimized.editToAudibleMs);
+    r.handOver.push(e.fast.report.audibleMs);
+    r.pieces.push(e.fast.compiled.pieces ? `${e.fast.compiled.pieces.compiled}/${e.fast.compiled.pieces.total}` : 'whole');
+  }
+  // Alternating between two built versions: the caches serve each.
+  for (let i = 0; i < runs; i++) {
+    const e = await edit(version(i % 2 ? 1000 : 1001));
+    r.hit.push(e.fast.editToAudibleMs);
+    r.hitCompile.push(e.fast.compileMs);
+  }
+  // The peer: one tier (the optimised build only, as before the fast tier).
+  if (peer) {
+    await watcher.idle();
+    watcher.close();
+    watcher = await watch(false);
+    for (let i = 0; i < runs; i++) {
+      const e = await edit(version(hz++), 1);
+      r.single.push(e.optimized.editToAudibleMs);
+      r.singleCompile.push(e.optimized.compileMs);
+    }
+  }
   await watcher.idle();
-  const events = [];
-  const done = new Promise((r) => (waiting = (e) => {
-    events.push(e);
-    if (e.kind !== 'swap' || events.length === tiers) r();
-  }));
-  await sleep(50); // a save some time after the previous one, as a person makes them
-  writeFileSync(file, text);
-  await done;
-  for (const e of events) if (e.kind !== 'swap') throw new Error(`expected a swap, got ${e.kind}`);
-  return { fast: events.find((e) => e.tier === 'fast'), optimized: events.find((e) => e.tier === 'optimized') };
+  watcher.close();
+  await m.unload();
+  return r;
 }
 
-const miss = [], missCompile = [], missOptimized = [], hit = [], hitCompile = [], handOver = [], single = [], singleCompile = [];
-await edit(version(1001)); // warm-up: the compiler workers and the C compiler's files
-await edit(version(1000));
-let hz = 2000;
-for (let i = 0; i < runs; i++) {
-  const e = await edit(version(hz++));
-  miss.push(e.fast.editToAudibleMs);
-  missCompile.push(e.fast.compileMs);
-  missOptimized.push(e.optimized.editToAudibleMs);
-  handOver.push(e.fast.report.audibleMs);
-}
-// Alternating between two built versions: the caches serve each.
-for (let i = 0; i < runs; i++) {
-  const e = await edit(version(i % 2 ? 1000 : 1001));
-  hit.push(e.fast.editToAudibleMs);
-  hitCompile.push(e.fast.compileMs);
-}
-// The peer: one tier (the optimised build only, as before the fast tier).
-await watcher.idle();
-watcher.close();
-watcher = await watch(false);
-for (let i = 0; i < runs; i++) {
-  const e = await edit(version(hz++), 1);
-  single.push(e.optimized.editToAudibleMs);
-  singleCompile.push(e.optimized.compileMs);
-}
-watcher.close();
-await m.unload();
+const synth = await measure('synth', { peer: true });
+const poly = await measure('poly', { peer: false });
 await client.close();
 await server.stop();
 rmSync(dir, { recursive: true, force: true });
@@ -102,25 +114,30 @@ rmSync(cacheDir, { recursive: true, force: true });
 
 const f = (x) => `${x.toFixed(0)} ms`;
 const spread = (xs) => `${f(Math.min(...xs))}-${f(Math.max(...xs))}`;
-console.log(`Live coding: edit-to-audible of examples/dsp/synth.ts (warm compiler), median of ${runs} edits each\n`);
-console.log(`  cache miss (new code), fast build:     ${f(median(miss))}  (range ${spread(miss)}; compile ${f(median(missCompile))})`);
-console.log(`    its optimised build swapped in:      ${f(median(missOptimized))}  (range ${spread(missOptimized)})`);
-console.log(`  cache hit (a built version):           ${f(median(hit))}  (range ${spread(hit)}; compile ${f(median(hitCompile))})`);
-console.log(`  load and hand-over alone:              ${f(median(handOver))}`);
-console.log(`  peer: one tier (optimised build only): ${f(median(single))}  (range ${spread(single)}; compile ${f(median(singleCompile))})`);
-const met = median(miss) < 500;
-console.log(`\n  target: under 500 ms with a warm compiler: ${met ? 'met' : 'NOT met'} (cache miss ${f(median(miss))}, hit ${f(median(hit))})`);
+console.log(`Live coding: edit-to-audible (warm compilers), median of ${runs} edits each\n`);
+for (const [name, r] of [['examples/dsp/synth.ts', synth], ['examples/dsp/poly.ts', poly]]) {
+  console.log(`${name}`);
+  console.log(`  cache miss (new code), fast build:     ${f(median(r.miss))}  (range ${spread(r.miss)}; compile ${f(median(r.missCompile))}; pieces compiled ${[...new Set(r.pieces)].join(', ')})`);
+  console.log(`    its optimised build swapped in:      ${f(median(r.missOptimized))}  (range ${spread(r.missOptimized)})`);
+  console.log(`  cache hit (a built version):           ${f(median(r.hit))}  (range ${spread(r.hit)}; compile ${f(median(r.hitCompile))})`);
+  console.log(`  load and hand-over alone:              ${f(median(r.handOver))}`);
+  if (r.single.length) console.log(`  peer: one tier (optimised build only): ${f(median(r.single))}  (range ${spread(r.single)}; compile ${f(median(r.singleCompile))})`);
+}
+const met = median(synth.miss) < 500;
+console.log(`\n  target: under 500 ms with a warm compiler (the example synth): ${met ? 'met' : 'NOT met'} (cache miss ${f(median(synth.miss))}, hit ${f(median(synth.hit))}; poly ${f(median(poly.miss))})`);
 if (values.json) {
+  const out = (r) => ({
+    miss: { median: median(r.miss), all: r.miss },
+    missOptimized: { median: median(r.missOptimized), all: r.missOptimized },
+    hit: { median: median(r.hit), all: r.hit },
+    ...(r.single.length ? { singleTier: { median: median(r.single), all: r.single } } : {}),
+    compileMs: { miss: median(r.missCompile), hit: median(r.hitCompile), ...(r.single.length ? { singleTier: median(r.singleCompile) } : {}) },
+    handOverMs: median(r.handOver),
+    piecesCompiled: r.pieces,
+  });
   writeFileSync(values.json, JSON.stringify({
     benchmark: 'live-coding', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
-    runs, module: 'examples/dsp/synth.ts',
-    editToAudibleMs: {
-      miss: { median: median(miss), all: miss },
-      missOptimized: { median: median(missOptimized), all: missOptimized },
-      hit: { median: median(hit), all: hit },
-      singleTier: { median: median(single), all: single },
-    },
-    compileMs: { miss: median(missCompile), hit: median(hitCompile), singleTier: median(singleCompile) }, handOverMs: median(handOver),
-    target: { editToAudibleMs: 500, met },
+    runs, editToAudibleMs: { synth: out(synth), poly: out(poly) },
+    target: { editToAudibleMs: 500, module: 'examples/dsp/synth.ts', met },
   }, null, 2) + '\n');
 }

@@ -42,7 +42,9 @@ export function describeWatchEvent(e: WatchEvent, file: string): string {
         .filter(Boolean)
         .join('; ') || 'no declared state';
   const ports = [...r.ports.added.map((p) => `+${p}`), ...r.ports.removed.map((p) => `-${p}`)].join(' ');
-  const head = e.tier === 'fast' ? `swapped ${what}: audible ${ms(e.editToAudibleMs)} after the save (fast build: compile` : `swapped in the optimised build of ${what} ${ms(e.editToAudibleMs)} after the save (compile`;
+  const c = e.compiled;
+  const build = c.cached ? 'cached' : c.pieces ? `${c.pieces.compiled} of ${c.pieces.total} pieces compiled` : e.tier === 'fast' ? 'built whole' : 'built';
+  const head = e.tier === 'fast' ? `swapped ${what}: audible ${ms(e.editToAudibleMs)} after the save (fast build, ${build}: compile` : `swapped in the optimised build of ${what} ${ms(e.editToAudibleMs)} after the save (${build}: compile`;
   return `${head} ${ms(e.compileMs)}, load and hand-over ${ms(r.audibleMs)}), crossfade ${r.crossfadeFrames} frames; ${state}${ports ? `; ports ${ports}` : ''}`;
 }
 
@@ -103,7 +105,8 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
     play.done.then(
       () => {
         print(`${o.song?.name} done`);
-        if (o.seconds === undefined) setTimeout(() => quit(), 1000);
+        // run ends with its song; dev goes on (the session is the editing).
+        if (o.seconds === undefined && !o.dev) setTimeout(() => quit(), 1000);
       },
       (err: unknown) => print(color('red', `${o.song?.name}: ${(err as Error).message}`)),
     );
@@ -117,9 +120,11 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   // Commands on standard input (a terminal or a pipe); its end does not stop the module.
   const closeCommands = startModuleCommands(process.stdin, { client, module: m, xruns: () => xruns, print, quit: () => quit() });
   if (process.stdin.isTTY && inForeground()) print(color('dim', 'type "help" for commands'));
+  // Without a terminal (a log), a status line now and then: every 2 s for
+  // run, every 10 s for dev (its swap lines are what matters).
   const timer = process.stdin.isTTY
     ? undefined
-    : setInterval(() => print(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), 2000);
+    : setInterval(() => print(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), o.dev ? 10000 : 2000);
   await stop;
   playback?.stop();
   clearTimeout(deadline);

@@ -35,10 +35,11 @@ export async function recordPorts(client: Client, srcs: Port[], options: RecordO
   const n = client[kNative] as NativeClient;
   if (!client.active) fail('INVALID_ARGUMENT', `record: client "${client.name}" must be active to record`);
   const rate = client.sampleRate;
+  require_(options.frames === undefined || options.seconds === undefined, 'record: give frames or seconds, not both');
   const frames = options.frames ?? (options.seconds !== undefined ? Math.round(options.seconds * rate) : undefined);
   require_(frames !== undefined && Number.isInteger(frames) && frames > 0 && frames <= 2 ** 28, `record: frames must be a positive integer (or give seconds), got ${String(frames)}`);
   const { startAt } = options;
-  require_(startAt === undefined || (Number.isInteger(startAt) && startAt >= 0 && startAt < 2 ** 32), `record: startAt must be a JACK frame time (an integer from 0 to 2^32-1), got ${String(startAt)}`);
+  require_(startAt === undefined || (Number.isInteger(startAt) && startAt >= 0 && startAt < 2 ** 32), `record: startAt must be a JACK frame time (an integer from 0 to 2^32-1), got ${typeof startAt === 'number' ? String(startAt) : `${typeof startAt} ${JSON.stringify(startAt)}`}`);
   if (startAt !== undefined) {
     // Frame times wrap at 2^32; more than half of that ahead is behind.
     const ahead = (startAt - client.lastFrameTime) | 0;

@@ -201,7 +201,7 @@ export interface NativeClient {
   dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null, queueSize: number, values: number[]): number | null;
   dspDetach(id: number): boolean;
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
-          fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[]): NativeSwapResult;
+          fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[]): NativeSwapResult;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
   midiClose(id: number): boolean;
   midiWrite(id: number, bytes: Uint8Array, at?: number): boolean;

@@ -78,9 +78,9 @@ describe('jackwasm dev', () => {
 
       // Each save: the fast build, then the optimised build behind it.
       writeFileSync(file, source(0.5));
-      mark = await waitFor(/swapped .*dc\.ts: audible (\d+) ms after the save \(fast build: compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
+      mark = await waitFor(/swapped .*dc\.ts: audible (\d+) ms after the save \(fast build, (cached|\d+ of \d+ pieces compiled): compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
       expect(await level()).toEqual([0.5]);
-      mark = await waitFor(/swapped in the optimised build of .*dc\.ts \d+ ms after the save \(compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
+      mark = await waitFor(/swapped in the optimised build of .*dc\.ts \d+ ms after the save \((cached|built): compile \d+ ms, load and hand-over \d+ ms\), crossfade 240 frames; no declared state/, mark);
       expect(await level()).toEqual([0.5]);
 
       // A save that does not compile: reported with its place, the module plays on.

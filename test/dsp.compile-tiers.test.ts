@@ -99,6 +99,22 @@ describe('the fast tier', () => {
     expect([...new Set(out)]).toEqual([0.5]);
   });
 
+  it('splits a module with a function of many parameters (wasm2c wraps its signature onto two lines)', async () => {
+    const params = Array.from({ length: 12 }, () => 'f32').join(' ');
+    const sum = Array.from({ length: 12 }, (_, i) => `(local.get ${i})`).reduce((a, b) => `(f32.add ${a} ${b})`);
+    const wasm = await watText(`(module (memory (export "memory") 1)
+      (func $many (param ${params}) (result f32) ${sum})
+      (func (export "jw_abi") (result i32) (i32.const 1))
+      (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+      (func (export "jw_inputs") (result i32) (i32.const 0)) (func (export "jw_outputs") (result i32) (i32.const 1))
+      (func (export "jw_input") (param i32) (result i32) (i32.const 0)) (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+      (func (export "jw_process") (param $n i32)
+        (f32.store (i32.const 1024) (call $many ${Array.from({ length: 12 }, (_, i) => `(f32.const ${i + 1})`).join(' ')}))))`, 'many');
+    const m = await compile(wasm, { cacheDir: cache.dir, tier: 'fast' });
+    expect(m.pieces).toBeDefined(); // split, not built whole
+    expect((await render(m, { frames: 1, blockSize: 1 }))[0]![0]).toBe(78);
+  });
+
   it('reports a missing C compiler and refuses an unknown tier', async () => {
     const wasm = new Uint8Array(readFileSync(join(packageRoot(), 'build', 'examples', 'gain.wasm')));
     const e = await rejection(compile(wasm, { name: 'gain', cacheDir: cache.dir, tier: 'fast', cc: '/nonexistent/cc' }));

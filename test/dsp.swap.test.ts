@@ -327,6 +327,28 @@ describe('parameters', () => {
     }
   });
 
+  it('plays an edited default after a swap when the parameter was never set (the declared default does not count as set)', async () => {
+    const m = await client.load(mods.probe, { name: 'defaults' }); // "value" defaults to 0.25, declared in jw_describe
+    try {
+      await cycles(m, 2);
+      const edited = await compile(await watSourceWithDefault(0.75), { name: 'probe-d0.75' });
+      const r = await m.swap(edited, { crossfadeMs: 0 });
+      expect(r.params).toEqual({ kept: [], reset: ['value', 'free'] });
+      expect(m.getParam('value')).toBe(0.75);
+      await cycles(m, 2);
+      const rec = await client.record([port(m.outputs[1])], { frames: 256 });
+      expect([...new Set(rec.channels[0])]).toEqual([0.75]);
+      // Set once, a value is the user's: it survives the next edit of the default.
+      m.setParam('value', -1);
+      await m.swap(await compile(await watSourceWithDefault(0.5), { name: 'probe-d0.5' }), { crossfadeMs: 0 });
+      await cycles(m, 2);
+      const again = await client.record([port(m.outputs[1])], { frames: 256 });
+      expect([...new Set(again.channels[0])]).toEqual([-1]);
+    } finally {
+      await m.unload();
+    }
+  });
+
   it('clamps a carried value to the new range', async () => {
     const narrow = await compile(await watText((await watSource('probe')).replace('\\"min\\":-10,\\"max\\":10', '\\"min\\":-1,\\"max\\":2'), 'probe-narrow'), { name: 'probe-narrow' });
     const m = await client.load(mods.probe, { name: 'clamp', params: { value: 7 } });

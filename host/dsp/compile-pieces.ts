@@ -46,10 +46,11 @@ export interface SplitSource {
   rest: string;
 }
 
-// A wasm function's definition; wasm2c marks them static.
-const HEAD = /^static [\w ]+? w2c_\w+\(\w+_instance_t\* restrict instance[^\n]*\) \{$/gm;
+// A wasm function's definition; wasm2c marks them static, and wraps a long
+// parameter list onto more lines (a parameter list has no brackets or ';').
+const HEAD = /^static [\w ]+? w2c_\w+\(\w+_instance_t\* restrict instance[^(){};]*\) \{$/gm;
 // Its prototype.
-const PROTO = /^static ([\w ]+? w2c_\w+\(\w+_instance_t\*[^\n]*\);)$/gm;
+const PROTO = /^static ([\w ]+? w2c_\w+\(\w+_instance_t\*[^(){};]*\);)$/gm;
 
 /** Cuts `c` (wasm2c's output after the pipeline's edits) into a prelude, pieces and the rest; undefined if it has an unexpected shape. */
 export function splitSource(c: string): SplitSource | undefined {

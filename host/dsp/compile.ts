@@ -279,7 +279,8 @@ async function sweepDebris(cacheDir: string): Promise<void> {
  * correct, only slower.
  */
 function markColdFunctions(c: string): string {
-  const head = /^static [\w ]+? (w2c_\w+)\(\w+_instance_t\* restrict instance[^\n]*\) \{$/gm;
+  // (wasm2c wraps a long parameter list onto more lines.)
+  const head = /^static [\w ]+? (w2c_\w+)\(\w+_instance_t\* restrict instance[^(){};]*\) \{$/gm;
   const bodies = new Map<string, string>();
   const starts: { name: string; at: number }[] = [];
   for (let m = head.exec(c); m; m = head.exec(c)) starts.push({ name: m[1] as string, at: m.index });

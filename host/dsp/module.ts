@@ -152,8 +152,10 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   #midiInput: OwnPort | undefined;
   #midiOutput: OwnPort | undefined;
   #values: number[];
-  /** Parameters the module has been given a value for (re-applied on reset, carried by swap). */
+  /** Parameters the module has been given a value for: its declared defaults and what was set (re-applied on reset). */
   #given: Set<number>;
+  /** Parameters the user set (load's params, setParam): carried by swap; the others take the new code's defaults. */
+  #userSet: Set<number>;
   /** Ports this module registered (unregistered with it). */
   #registered: OwnPort[];
   #unloaded = false;
@@ -169,7 +171,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 
   /** @internal */
   constructor(host: DspHost, id: number, compiled: CompiledModule, name: string, loaded: LoadedInstance,
-              ports: ModulePorts & { registered: OwnPort[] }, values: number[], given: Set<number>, options: LoadOptions) {
+              ports: ModulePorts & { registered: OwnPort[] }, values: number[], given: Set<number>, userSet: Set<number>, options: LoadOptions) {
     super();
     this.#host = host;
     this.#id = id;
@@ -185,18 +187,20 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#params = [];
     this.#values = values;
     this.#given = given;
+    this.#userSet = userSet;
     this.#inputs = ports.inputs;
     this.#outputs = ports.outputs;
-    this.#adopt(compiled, loaded, ports, values, given);
+    this.#adopt(compiled, loaded, ports, values, given, userSet);
   }
 
   /** Takes over what describes the running instance (at load, and at each swap). */
-  #adopt(compiled: CompiledModule, loaded: LoadedInstance, ports: ModulePorts, values: number[], given: Set<number>): void {
+  #adopt(compiled: CompiledModule, loaded: LoadedInstance, ports: ModulePorts, values: number[], given: Set<number>, userSet: Set<number>): void {
     this.#dsp = loaded.dsp;
     this.#compiled = compiled;
     this.#description = loaded.description;
     this.#values = values;
     this.#given = given;
+    this.#userSet = userSet;
     this.#inputs = Object.freeze(ports.inputs.slice());
     this.#outputs = Object.freeze(ports.outputs.slice());
     this.#midiInput = ports.midiInput;
@@ -333,6 +337,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     }
     this.#values[p.index] = v;
     this.#given.add(p.index);
+    this.#userSet.add(p.index);
   }
 
   /**
@@ -456,16 +461,19 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     let r: NativeSwapResult;
     const values = loaded.params.map((p) => p.default);
     const given = new Set(loaded.declared);
+    const userSet = new Set<number>();
     const kept: string[] = [];
     try {
       this.#assertLoaded(`DspModule.${what}`);
-      // Values set so far carry over by id, clamped to the new range.
+      // Values the user set carry over by id, clamped to the new range; the
+      // others take the new code's defaults (an edited default is heard).
       if (o.keepParams) {
         for (const p of loaded.params) {
           const q = this.#params.find((x) => x.id === p.id);
-          if (!q || !this.#given.has(q.index)) continue;
+          if (!q || !this.#userSet.has(q.index)) continue;
           values[p.index] = clampParam(p, this.#values[q.index] as number, who);
           given.add(p.index);
+          userSet.add(p.index);
           kept.push(p.id);
         }
       }
@@ -478,7 +486,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       const maxCycle = Math.max(this.#host.blockSize, 8192);
       const res = this.#host[kNative].dspSwap(this.#id, loaded.dsp, next.inputs.map(np), next.outputs.map(np),
         next.midiInput ? np(next.midiInput) : null, next.midiOutput ? np(next.midiOutput) : null, o.crossfadeFrames, maxCycle, o.keepState,
-        o.keepParams && sameLayout(this.#params, loaded.params), values);
+        o.keepParams && sameLayout(this.#params, loaded.params), values, [...userSet]);
       if (!res) this.#host.assertUsable(`DspModule.${what}`);
       r = res as NativeSwapResult;
       if (r.result === 'queue-full') fail('QUEUE_FULL', `${who}: could not hand the new instance to the audio thread`);
@@ -494,7 +502,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     const old = this.#dsp;
     this.#drainLogs();
     this.#registered.push(...plan.added);
-    this.#adopt(compiled, loaded, plan.next, values, given);
+    this.#adopt(compiled, loaded, plan.next, values, given, userSet);
     this.#trap = undefined;
     // Wait until the audio thread runs the new instance, then until it let go of the old one.
     let audibleMs: number | undefined;
@@ -648,9 +656,11 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     // values, all set before the first cycle.
     const values = loaded.params.map((p) => p.default);
     const given = new Set(loaded.declared);
+    const userSet = new Set<number>();
     for (const [i, v] of resolveParams(loaded.params, options.params, `load(${name})`)) {
       values[i] = v;
       given.add(i);
+      userSet.add(i);
     }
     await applyParams(loaded, [...given].sort((a, b) => a - b).map((i) => [i, values[i] as number]), name);
     host.assertUsable('Client.load');
@@ -685,7 +695,7 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null, queueSize, values);
     if (id === null) host.assertUsable('Client.load');
     if (!id) fail('QUEUE_FULL', `load(${name}): could not hand the module to the audio thread`);
-    const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values, given, options);
+    const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values, given, userSet, options);
     host.registerModule(id, m);
     return m;
   } catch (err) {

@@ -16,7 +16,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkOptionKeys, fail, JackError, require_ } from '../errors.js';
-import type { CompileOptions } from './compile.js';
+import type { CompileOptions, CompiledModule } from './compile.js';
 import { compileFile } from './instance.js';
 import type { DspModule } from './module.js';
 import type { SwapOptions, SwapReport } from './swap.js';
@@ -51,6 +51,8 @@ export type WatchEvent =
       kind: 'swap';
       /** Which build went in: the fast one right after the save, or the optimised one behind it. */
       tier: 'fast' | 'optimized';
+      /** That build (`cached`, and for a fast build made in pieces, how many were compiled). */
+      compiled: CompiledModule;
       report: SwapReport;
       /** Files whose change triggered it. */
       changed: string[];
@@ -94,6 +96,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
     ...(options.keepParams !== undefined ? { keepParams: options.keepParams } : {}),
     ...(options.keepState !== undefined ? { keepState: options.keepState } : {}),
   };
+  require_(options.ascOptimize === undefined || [0, 1, 2, 3].includes(options.ascOptimize), `watchModule: ascOptimize must be 0, 1, 2 or 3, got ${String(options.ascOptimize)}`);
   const fastFirst = options.fastFirst ?? true;
   require_(typeof fastFirst === 'boolean', 'watchModule: fastFirst must be a boolean');
   const entry = resolve(path);
@@ -173,6 +176,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
 
   /** The optimised build of save `gen`, swapped in if no newer save was handled. */
   const optimize = async (gen: number, paths: string[], edit: number): Promise<void> => {
+    if (gen !== generation || closed) return; // queued behind an older build, and already stale
     const t0 = performance.now();
     try {
       const { compiled } = await compileFile(path, optimized.compile, { ...optimized.asc, background: true });
@@ -180,7 +184,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
       const compileMs = performance.now() - t0;
       const startWall = Date.now();
       const report = await module.swap(compiled, swapOptions);
-      options.onEvent({ kind: 'swap', tier: 'optimized', report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
+      options.onEvent({ kind: 'swap', tier: 'optimized', compiled, report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
     } catch (err) {
       const error = errorOf(err);
       if (error.code === 'MODULE_UNLOADED' || error.code === 'CLIENT_CLOSED') close();
@@ -209,7 +213,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
       }
       const startWall = Date.now();
       const report = await module.swap(compiled, swapOptions);
-      options.onEvent({ kind: 'swap', tier: fastFirst ? 'fast' : 'optimized', report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
+      options.onEvent({ kind: 'swap', tier: fastFirst ? 'fast' : 'optimized', compiled, report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
       if (fastFirst) {
         lastFast = compiled.key;
         runBehind(() => optimize(gen, paths, edit));

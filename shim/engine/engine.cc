@@ -89,7 +89,7 @@ JW_MAIN_THREAD bool Engine::Detach(uint32_t id) {
 
 JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames,
                                                uint32_t maxCycleFrames, std::vector<StateCopy> copies, bool sameParams,
-                                               std::vector<float> values) {
+                                               std::vector<float> values, std::vector<uint8_t> carry) {
   Collect();  // lets go of a finished earlier swap's predecessor
   for (auto& slot : slots_) {
     if (slot->id != id) continue;
@@ -100,6 +100,7 @@ JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Inst
     fresh->stateCopies = std::move(copies);
     fresh->sameParams = sameParams;
     if (values.size() == fresh->current.size()) fresh->current = std::move(values);
+    fresh->carry = std::move(carry);
     if (fadeFrames && maxCycleFrames) {
       fresh->fadeFrames = fadeFrames;
       fresh->fadeCap = maxCycleFrames;

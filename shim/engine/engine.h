@@ -87,7 +87,8 @@ class Engine {
   // once). `maxCycleFrames` sizes the crossfade buffer. kBusy while the
   // slot's previous swap is still fading.
   SwapResult Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames, uint32_t maxCycleFrames,
-                  std::vector<StateCopy> copies, bool sameParams, std::vector<float> values);
+                  std::vector<StateCopy> copies, bool sameParams, std::vector<float> values,
+                  std::vector<uint8_t> carry);
   Slot* Find(uint32_t id);
   // Frees what the audio thread let go of; returns the items still waiting.
   // With `all`, frees everything (the audio thread is known to be gone).

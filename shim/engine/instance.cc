@@ -146,6 +146,10 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
     if ((trap = CallWatched(JW_X_INIT, a, &r))) return TrapError(trap, "jw_init");
     if (r.i32 != 0) {
     std::string m = "jw_init returned error code " + std::to_string(r.i32);
+    // The jackwasm AssemblyScript SDK's codes (dsp-asm/README.md, "Lifecycle").
+    static const char* const kSdkCodes[] = {"", "no processor registered", "a channel count outside 0..64", "over 1024 parameters",
+                                            "maxFrames < 1", "midiInputs/midiOutputs not 0 or 1, or midiInputs without abi-midi", "jw_init called twice"};
+    if (r.i32 >= 1 && r.i32 <= 6) m += std::string(" (from the jackwasm AssemblyScript SDK, it means: ") + kSdkCodes[r.i32] + ")";
     if (jw_tls_self()->cap_refusals)
       m += " (memory.grow was refused: the memory cap is " + std::to_string(static_cast<uint64_t>(opts_.capPages) * 65536) +
            " bytes; raise it with the compile option maxMemoryBytes)";

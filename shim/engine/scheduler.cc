@@ -371,10 +371,11 @@ JW_ANY_THREAD int AdoptSlot(Slot& s, bool callModule) {
   if (s.sameParams && !p->trap.load(std::memory_order_relaxed)) {
     // The host seeded the new instance with the values last set; where the
     // old one is still on its way to them (a ramp, a change not yet due),
-    // continue from where it is, and the ramps with it.
+    // continue from where it is, and the ramps with it. Only parameters the
+    // user set: the others keep the new code's defaults.
     for (size_t k = 0; k < p->ramps.size(); ++k) s.ramps.push(p->ramps[k]);
-    for (size_t i = 0; callModule && !trap && i < s.current.size() && i < p->current.size(); ++i) {
-      if (s.current[i] != p->current[i]) trap = SetValue(s, static_cast<int32_t>(i), p->current[i]);
+    for (size_t i = 0; callModule && !trap && i < s.current.size() && i < p->current.size() && i < s.carry.size(); ++i) {
+      if (s.carry[i] && s.current[i] != p->current[i]) trap = SetValue(s, static_cast<int32_t>(i), p->current[i]);
     }
   }
   // A trapped predecessor stopped mid-block: its state is not worth taking,

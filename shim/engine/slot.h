@@ -142,6 +142,7 @@ struct alignas(64) Slot {
   uint32_t fadePos = 0;                // [audio-thread] frames of it done
   std::vector<StateCopy> stateCopies;  // state taken from `prev` before the first cycle
   bool sameParams = false;             // `prev` has the same parameter layout: its pending changes carry over
+  std::vector<uint8_t> carry;          // [main-thread] set before publishing: parameters that continue from `prev`'s value (those the user set)
   std::vector<float> fadeBuf;          // prev's outputs during a cycle: prev->nout x fadeCap
   uint32_t fadeCap = 0;                // frames per channel in fadeBuf (a longer cycle ends the fade)
   std::atomic<bool> adopted{false};    // [audio-thread] its first cycle began (state taken)

@@ -107,7 +107,8 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspDetach(const Napi::CallbackInfo& info)
   return Napi::Boolean::New(info.Env(), engine_->Detach(id));
 }
 
-// dspSwap(id, nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, fadeFrames, maxCycleFrames, keepState, sameParams)
+// dspSwap(id, nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, fadeFrames, maxCycleFrames, keepState, sameParams, values, carried)
+//   carried: indices of the parameters whose value in effect the new instance continues from
 //   -> { result: 'ok' | 'unknown' | 'busy' | 'queue-full' | 'no-memory', carried, fresh, dropped, stateBytes }
 // Replaces the slot's instance (and ports); see Engine::Swap.
 JW_MAIN_THREAD Napi::Value ClientWrap::DspSwap(const Napi::CallbackInfo& info) {
@@ -130,7 +131,18 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSwap(const Napi::CallbackInfo& info) {
   if (old && info[8].ToBoolean()) plan = PlanState(*old->dsp, *dsp);
   std::vector<float> values(static_cast<size_t>(std::max(0, dsp->paramCount())), 0.0f);
   if (!ReadValues(info[10], &values)) return TypeErrorFalse(env, "dspSwap: values must be one number per parameter"), env.Undefined();
-  const auto r = engine_->Swap(id, dsp, std::move(ports), fadeFrames, maxCycleFrames, plan.copies, info[9].ToBoolean(), std::move(values));
+  std::vector<uint8_t> carry(values.size(), 0);
+  if (info[11].IsArray()) {
+    Napi::Array a = info[11].As<Napi::Array>();
+    for (uint32_t k = 0; k < a.Length(); ++k) {
+      Napi::Value v = a.Get(k);
+      if (!v.IsNumber()) return TypeErrorFalse(env, "dspSwap: carried must be parameter indices"), env.Undefined();
+      const double i = v.As<Napi::Number>().DoubleValue();
+      if (!(i >= 0 && i < static_cast<double>(carry.size()))) return TypeErrorFalse(env, "dspSwap: carried index out of range"), env.Undefined();
+      carry[static_cast<size_t>(i)] = 1;
+    }
+  }
+  const auto r = engine_->Swap(id, dsp, std::move(ports), fadeFrames, maxCycleFrames, plan.copies, info[9].ToBoolean(), std::move(values), std::move(carry));
   static const char* const kResults[] = {"ok", "unknown", "busy", "queue-full", "no-memory"};
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", kResults[static_cast<int>(r)]);

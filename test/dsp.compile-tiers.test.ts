@@ -115,6 +115,25 @@ describe('the fast tier', () => {
     expect((await render(m, { frames: 1, blockSize: 1 }))[0]![0]).toBe(78);
   });
 
+  it('keeps apart the pieces of modules with the same functions and different globals (the instance layout is in every key)', async () => {
+    const mod = (globals: string) => `(module (memory (export "memory") 1)
+      ${globals}
+      (global $b (mut f32) (f32.const 0.25))
+      (func (export "jw_abi") (result i32) (i32.const 1))
+      (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+      (func (export "jw_inputs") (result i32) (i32.const 0)) (func (export "jw_outputs") (result i32) (i32.const 1))
+      (func (export "jw_input") (param i32) (result i32) (i32.const 0)) (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+      (func (export "jw_process") (param $n i32) (local $i i32)
+        (loop $l (f32.store (i32.add (i32.const 1024) (i32.shl (local.get $i) (i32.const 2))) (global.get $b))
+          (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (local.get $n))))))`;
+    const dir = join(tmp.dir, 'layouts');
+    for (const [name, globals] of [['narrow', '(global $a (mut i32) (i32.const 7))'], ['wide', '(global $a (mut i64) (i64.const 7)) (global $c (mut i64) (i64.const 9))']]) {
+      const m = await compile(await watText(mod(globals as string), name as string), { cacheDir: dir, tier: 'fast' });
+      expect(m.pieces?.compiled, name).toBe(m.pieces?.total);
+      expect([...new Set((await render(m, { frames: 64, blockSize: 64 }))[0])], name).toEqual([0.25]);
+    }
+  });
+
   it('reports a missing C compiler and refuses an unknown tier', async () => {
     const wasm = new Uint8Array(readFileSync(join(packageRoot(), 'build', 'examples', 'gain.wasm')));
     const e = await rejection(compile(wasm, { name: 'gain', cacheDir: cache.dir, tier: 'fast', cc: '/nonexistent/cc' }));

@@ -52,8 +52,8 @@ const HEAD = /^static [\w ]+? w2c_\w+\(\w+_instance_t\* restrict instance[^(){};
 // Its prototype.
 const PROTO = /^static ([\w ]+? w2c_\w+\(\w+_instance_t\*[^(){};]*\);)$/gm;
 
-/** Cuts `c` (wasm2c's output after the pipeline's edits) into a prelude, pieces and the rest; undefined if it has an unexpected shape. */
-export function splitSource(c: string): SplitSource | undefined {
+/** Cuts `c` (wasm2c's output after the pipeline's edits; `header` its module.h) into a prelude, pieces and the rest; undefined if it has an unexpected shape. */
+export function splitSource(c: string, header: string): SplitSource | undefined {
   const defs: { at: number; end: number }[] = [];
   for (let m = HEAD.exec(c); m; m = HEAD.exec(c)) {
     const end = c.indexOf('\n}\n', m.index);
@@ -73,7 +73,11 @@ export function splitSource(c: string): SplitSource | undefined {
   for (let m = PROTO.exec(pre); m; m = PROTO.exec(pre)) cut = m.index + m[0].length;
   PROTO.lastIndex = 0;
   if (cut < 0) return undefined;
-  let prelude = pre.slice(0, cut + 1);
+  // The module's header (the instance struct: globals, memories, tables) goes
+  // into the prelude, so everything that decides a piece's code is in its key.
+  const include = '#include "module.h"\n';
+  if (pre.indexOf(include) < 0 || pre.indexOf(include) > cut) return undefined;
+  let prelude = pre.slice(0, cut + 1).replace(include, `${header}\n`);
   const init = pre.slice(cut + 1);
   // Shared mutable state must exist once: the function type ids (call_indirect
   // compares them); s_module_initialized is used only by the rest. Any other

@@ -23,6 +23,7 @@ import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
 import { generateGlue } from './glue.js';
 import { buildPieces, splitSource } from './compile-pieces.js';
+import { stripCustomSections } from './wasm-binary.js';
 import { run, type RunResult } from './limited-run.js';
 import { checkInterface, resolveLimits, validateFeatures, DEFAULT_MAX_MEMORY, MAX_MEMORY_BYTES, type ModuleLimits } from './validate.js';
 
@@ -478,7 +479,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     // Rationale: the fast tier reuses pieces across edits, so its names must
     // not depend on the key (the shared object exports only the API table).
     const modName = tier === 'fast' ? 'jw_module' : `jw_${key.slice(0, 12)}`;
-    await cacheOp('write', cacheDir, () => writeFile(join(work, 'module.wasm'), wasm));
+    await cacheOp('write', cacheDir, () => writeFile(join(work, 'module.wasm'), stripCustomSections(wasm)));
     const w2cRun = run('wasm2c', ['-n', modName, 'module.wasm', '-o', 'module.c'], work, stepLimits, stopWasm2c.signal);
     await validated;
     const w2c = await w2cRun;
@@ -536,7 +537,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
       return fail(oom ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `${name}: ${cc} failed${oom ? ` (over the ${memoryBytes}-byte memory limit, compile option compileMemoryBytes)` : ''}:\n${c.output.split('\n').slice(0, 30).join('\n')}`);
     };
     let report: string | undefined;
-    const split = tier === 'fast' ? splitSource(tuned) : undefined;
+    const split = tier === 'fast' ? splitSource(tuned, header) : undefined;
     if (split) {
       const pieceDir = resolve(cacheDir, 'pieces'); // absolute: cc runs in the build directory
       await cacheOp('create a directory', cacheDir, () => ensureDir(pieceDir));

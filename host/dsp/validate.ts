@@ -179,6 +179,13 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
     }
   }
 
+  // Rationale: export names reach the generated C (wasm2c copies them into
+  // comments): only characters that cannot end a comment or a line.
+  for (const e of shape.exports) {
+    if (!/^[A-Za-z0-9_.$@-]{1,255}$/.test(e.name)) {
+      fail('MODULE_BAD_EXPORT', `${what}: export name ${JSON.stringify(e.name.length > 64 ? `${e.name.slice(0, 64)}...` : e.name)} has characters other than A-Z a-z 0-9 _ . $ @ - (or is empty or over 255 characters)`);
+    }
+  }
   const exports = new Map(shape.exports.map((e) => [e.name, e]));
   const mem = exports.get('memory');
   if (!mem) fail('MODULE_MISSING_EXPORT', `${what}: does not export "memory"`);

@@ -174,6 +174,32 @@ class Reader {
 }
 
 /** Parses the module's interface. Throws MODULE_INVALID for anything malformed. */
+/**
+ * The module without its custom sections (names, debug information): what
+ * goes to wasm2c. Rationale: wasm2c writes names into the C it generates;
+ * without them no text of the module's own reaches the C compiler. Expects
+ * a module parseWasm accepted.
+ */
+export function stripCustomSections(bytes: Uint8Array): Uint8Array {
+  const keep: [number, number][] = [[0, 8]];
+  const r = new Reader(bytes, bytes.length, 'module');
+  r.pos = 8;
+  while (r.pos < bytes.length) {
+    const at = r.pos;
+    const id = r.byte();
+    const size = r.u32();
+    r.pos += size;
+    if (id !== 0) keep.push([at, r.pos]);
+  }
+  const out = new Uint8Array(keep.reduce((n, [a, b]) => n + b - a, 0));
+  let o = 0;
+  for (const [a, b] of keep) {
+    out.set(bytes.subarray(a, b), o);
+    o += b - a;
+  }
+  return out;
+}
+
 export function parseWasm(bytes: Uint8Array, what = 'module'): WasmModuleShape {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     fail('MODULE_INVALID', `${what}: not a WebAssembly module (no \\0asm magic number)`);

@@ -95,6 +95,9 @@ export class Adsr {
    * takes no per-sample steps.
    */
   mixInto(dst: Float32Array, src: Float32Array, srcOffset: i32, from: i32, to: i32, gain: f32): void {
+    // Never past either array: from >= 0, from + srcOffset >= 0, to within both.
+    from = max(from, max(0, -srcOffset));
+    to = min(to, min(dst.length, src.length - srcOffset));
     const d = dst.dataStart;
     const s = src.dataStart + (<usize>srcOffset << 2);
     let k = from;

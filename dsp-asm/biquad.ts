@@ -154,6 +154,8 @@ export class Biquad {
    * Rationale: z1 and z2 stay in locals for the whole range.
    */
   processRange(buf: Float32Array, from: i32, to: i32): void {
+    from = max(from, 0);
+    to = min(to, buf.length); // never past the array
     const b0 = this.b0, b1 = this.b1, b2 = this.b2, a1 = this.a1, a2 = this.a2;
     let z1 = this.z1, z2 = this.z2;
     const p = buf.dataStart;

@@ -100,6 +100,8 @@ export class Phasor {
    * sample's phase, as next() would use it) and advances past them.
    */
   writePhases(buf: Float32Array, from: i32, to: i32): void {
+    from = max(from, 0);
+    to = min(to, buf.length); // never past the array
     let t = this.phase;
     const dt = this.inc;
     const p = buf.dataStart;
@@ -196,6 +198,8 @@ export class Oscillator extends Phasor {
 
   /** Turns the phases in `buf` from `from` to `to` (exclusive; from writePhases) into this oscillator's waveform, in place. */
   shapePhases(buf: Float32Array, from: i32, to: i32): void {
+    from = max(from, 0);
+    to = min(to, buf.length); // never past the array
     const dt = this.inc;
     const p = buf.dataStart;
     switch (this.shape) {

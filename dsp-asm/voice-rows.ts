@@ -34,6 +34,16 @@ export class VoiceRows {
     this.voice = new StaticArray<i32>(maxVoices);
   }
 
+  /** Keeps only the sounding voices an array of `length` holds (a shorter array than the voices: the rest are left out). */
+  private check(length: i32): void {
+    let n = 0;
+    for (let r = 0; r < this.count; r++) {
+      const v = unchecked(this.voice[r]);
+      if (v < length) unchecked((this.voice[n++] = v));
+    }
+    this.count = n;
+  }
+
   /** Takes the voices that have a note (note[v] >= 0), in index order. */
   collect(voices: Voices): void {
     let n = 0;
@@ -44,6 +54,8 @@ export class VoiceRows {
 
   /** Fills frames `from` to `to` (exclusive) of each row with its voice's oscillator (as next() would). */
   oscillators(osc: StaticArray<Oscillator>, from: i32, to: i32): void {
+    this.check(osc.length);
+    from = max(from, 0);
     to = min(to, this.stride); // a row holds stride frames
     const n = this.count, stride = this.stride, rows = this.rows;
     let r = 0;
@@ -54,6 +66,8 @@ export class VoiceRows {
 
   /** Filters frames `from` to `to` (exclusive) of each row in place through its voice's biquad (as process() would; no flush()). */
   filters(filter: StaticArray<Biquad>, from: i32, to: i32): void {
+    this.check(filter.length);
+    from = max(from, 0);
     to = min(to, this.stride); // a row holds stride frames
     const n = this.count, stride = this.stride, rows = this.rows;
     let r = 0;
@@ -63,6 +77,8 @@ export class VoiceRows {
 
   /** out[k] += row[k] * env.next() * gain[v] for frames `from` to `to` (exclusive), voice after voice. */
   mixEnvelopes(env: StaticArray<Adsr>, gain: StaticArray<f32>, out: Float32Array, from: i32, to: i32): void {
+    this.check(min(env.length, gain.length));
+    from = max(from, 0);
     to = min(to, min(this.stride, out.length)); // a row holds stride frames
     const n = this.count, stride = this.stride, rows = this.rows;
     let r = 0;

@@ -11,6 +11,11 @@ import type { OwnPort, Port } from './port.js';
 
 let recordSeq = 0;
 
+/** Recordings the engine runs at once, per client (shim/engine/engine.h: kMaxTaps). */
+export const MAX_RECORDINGS = 8;
+/** Recordings running or waiting for their start, per client. */
+const active = new WeakMap<Client, number>();
+
 /** Options of {@link Client.record}. */
 export interface RecordOptions {
   /** How many frames to record (or give `seconds`). */
@@ -49,6 +54,19 @@ export async function recordPorts(client: Client, srcs: Port[], options: RecordO
     if (!s.isAudio) fail('TYPE_MISMATCH', `record: "${s.name}" is not an audio port`);
     if (!s.isOutput) fail('DIRECTION_MISMATCH', `record: "${s.name}" is an input port; record from output ports`);
   }
+  // Rationale: past the engine's slots a recording would wait unseen for a
+  // free one (and time out, or start after its frame): refuse it now.
+  const running = active.get(client) ?? 0;
+  if (running >= MAX_RECORDINGS) fail('QUEUE_FULL', `record: ${MAX_RECORDINGS} recordings of client "${client.name}" are already running or waiting for their start (the most at once)`);
+  active.set(client, running + 1);
+  try {
+    return await recordWith(client, srcs, frames, startAt, n, rate, closed);
+  } finally {
+    active.set(client, (active.get(client) ?? 1) - 1);
+  }
+}
+
+async function recordWith(client: Client, srcs: Port[], frames: number, startAt: number | undefined, n: NativeClient, rate: number, closed: () => boolean): Promise<Recording> {
   const tag = `record_${++recordSeq}`;
   const ports = srcs.map((_, i) => client.inports.register(`${tag}_${i + 1}`));
   try {

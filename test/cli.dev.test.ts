@@ -176,6 +176,35 @@ describe('jackwasm dev', () => {
     }
   }, 120000);
 
+  it('ends on the optimised build after a save repeated with the same content, or a broken save put back', async () => {
+    const f = `${dir}/twice.ts`;
+    writeFileSync(f, source(0.25));
+    const m = await client.load(f, { name: 'twice' });
+    const events: string[] = [];
+    const w = await watchModule(m, f, { onEvent: (e) => events.push(e.kind === 'unchanged' ? e.kind : `${e.kind}:${e.tier}`) });
+    try {
+      await w.idle();
+      writeFileSync(f, source(0.5));
+      await until(() => events.includes('swap:fast'), 30000, 'the fast swap');
+      writeFileSync(f, source(0.5)); // an editor that saves twice
+      await until(() => events.includes('unchanged'), 30000, 'the second save');
+      await w.idle();
+      expect(m.compiled.tier).toBe('optimized');
+      writeFileSync(f, source(0.75, 'const broken: i32 = ;'));
+      await until(() => events.includes('error:fast'), 30000, 'the broken save');
+      writeFileSync(f, source(0.5)); // put back
+      await until(() => events.filter((e) => e === 'unchanged').length === 2, 30000, 'the save put back');
+      await w.idle();
+      expect(events).toEqual(['swap:fast', 'unchanged', 'swap:optimized', 'error:fast', 'unchanged']);
+      expect(m.compiled.tier).toBe('optimized');
+      const rec = await client.record([m.outputs[0]!], { frames: 256 });
+      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+    } finally {
+      w.close();
+      await m.unload();
+    }
+  }, 120000);
+
   it('refuses --crossfade outside dev and a bad value', async () => {
     const run = (...args: string[]) =>
       new Promise<{ code: number | null; err: string }>((resolve) => {

@@ -65,6 +65,17 @@ describe('startAt', () => {
     expect(client.getPorts({ namePattern: `^${client.name}:record_` })).toEqual([]);
   });
 
+  it('refuses a ninth recording while eight run or wait, with QUEUE_FULL', async () => {
+    const t0 = (client.lastFrameTime + client.sampleRate) >>> 0;
+    const eight = Array.from({ length: 8 }, (_, i) => client.record([out], { frames: 100, startAt: (t0 + 100 * i) >>> 0 }));
+    const e = await rejection(client.record([out], { frames: 100 }));
+    expect([e.code, e.message]).toEqual(['QUEUE_FULL', `record: 8 recordings of client "${client.name}" are already running or waiting for their start (the most at once)`]);
+    const recs = await Promise.all(eight);
+    expect(recs.map((r) => r.startFrame)).toEqual(Array.from({ length: 8 }, (_, i) => (t0 + 100 * i) >>> 0));
+    // The slots are free again.
+    expect((await client.record([out], { frames: 10 })).channels[0]).toHaveLength(10);
+  });
+
   it('rejects bad startAt values and unknown options with INVALID_ARGUMENT', async () => {
     for (const startAt of [-1, 1.5, 2 ** 32, Number.NaN, '5' as unknown as number]) {
       const e = await rejection(client.record([out], { frames: 10, startAt }), String(startAt));

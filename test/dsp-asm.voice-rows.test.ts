@@ -12,6 +12,7 @@ import { loadTestModule, type AsmModule } from './helpers/asm.js';
 interface VoiceRowsModule {
   run(n: number, frames: number, block: number, rows: boolean, seed: number): number;
   renderVsNext(shape: number, freq: number, pulseWidth: number, frames: number, cut: number): number;
+  outside(): number;
 }
 
 let m: AsmModule<VoiceRowsModule>;
@@ -42,6 +43,12 @@ describe('VoiceRows', () => {
       });
     }
   }
+});
+
+describe('ranges past the arrays', () => {
+  it('write nothing outside them (from < 0, to > length, offsets past the source, voices past the per-voice arrays)', () => {
+    expect(m.exports.outside()).toBe(0);
+  });
 });
 
 describe('Oscillator.render', () => {

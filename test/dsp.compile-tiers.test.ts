@@ -6,6 +6,7 @@
  * optimised tier. Also the compile steps' launcher process, the source
  * cache keeping one build per version of a file, and cache trimming.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,6 +30,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const synth = readFileSync(join(packageRoot(), 'examples', 'dsp', 'synth.ts'), 'utf8');
 /** The example synth with its cutoff default at `hz` (one constant: one function changes). */
 const synthAt = (hz: number) => synth.replace(/this\.addParam\("cutoff", "Cutoff", 20, 20000, \d+/, `this.addParam("cutoff", "Cutoff", 20, 20000, ${hz}`);
+
+/** A module whose output is a constant. */
+const MOD_DC = `(module (memory (export "memory") 1)
+  (func (export "jw_abi") (result i32) (i32.const 1))
+  (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+  (func (export "jw_inputs") (result i32) (i32.const 0)) (func (export "jw_outputs") (result i32) (i32.const 1))
+  (func (export "jw_input") (param i32) (result i32) (i32.const 0)) (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+  (func (export "jw_process") (param $n i32) (f32.store (i32.const 1024) (f32.const 0.5))))`;
 
 const phrase = {
   frames: 24000,
@@ -161,6 +170,26 @@ describe('the launcher of compile steps', () => {
     expect((await render(m, { frames: 1, blockSize: 1 }))[0]![0]).toBe(2);
     expect(launcherPid()).not.toBe(pid); // a new one
   });
+});
+
+describe('a launcher that dies during a step', () => {
+  it('takes what it started with it, and the step still keeps its time limit', async () => {
+    const marker = `jw-slow-cc-${process.pid}`;
+    const slow = join(tmp.dir, `${marker}.sh`);
+    writeFileSync(slow, '#!/bin/sh\nsleep 20\n', { mode: 0o755 }); // the shell stays, its command line names the marker
+    await compile(await watText(MOD_DC, 'warm'), { cacheDir: cache.dir }); // the launcher runs
+    const launcher = launcherPid() as number;
+    const wasm = new Uint8Array(readFileSync(join(packageRoot(), 'build', 'examples', 'gain.wasm')));
+    const t0 = Date.now();
+    const failing = rejection(compile(wasm, { name: 'gain', cacheDir: join(tmp.dir, 'slow'), cc: slow, compileTimeoutMs: 3000 }));
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(launcher, 'SIGKILL');
+    const e = await failing;
+    expect(e.code).toBe('COMPILE_LIMIT');
+    expect(Date.now() - t0).toBeLessThan(6000); // the limit counts from the first start
+    const left = execFileSync('ps', ['-eo', 'args']).toString().split('\n').filter((l) => l.includes(marker));
+    expect(left).toEqual([]);
+  }, 30000);
 });
 
 describe('cache trimming', () => {

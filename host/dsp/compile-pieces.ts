@@ -23,7 +23,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { readdirSync, rmSync, statSync } from 'node:fs';
-import { readFile, rename, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { trimOldest } from './cache-trim.js';
 import type { RunResult } from './limited-run.js';
@@ -158,32 +158,34 @@ export async function buildPieces(b: PieceBuild): Promise<PieceResult> {
     ...b.split.pieces.map((p, i) => ({ file: `piece${i}.c`, source: header + p, key: sha(b.salt, b.split.prelude, p) })),
     { file: 'glue.c', source: b.glue, key: sha(b.salt, b.split.prelude, b.split.rest, b.glue) },
   ];
+  // A cached piece is its object and a record of the object's SHA-256 and
+  // stack-usage report; one that does not match is compiled again.
   const found = await Promise.all(
     units.map(async (u) => {
       const obj = join(b.pieceDir, `${u.key}.o`);
-      const su = await readFile(join(b.pieceDir, `${u.key}.su`), 'utf8').catch(() => undefined);
-      const ok = su !== undefined && (await stat(obj).then((st) => st.isFile(), () => false));
-      if (ok) {
+      const entry = await readPiece(b.pieceDir, u.key);
+      if (entry) {
         const now = new Date();
         await utimes(obj, now, now).catch(() => {}); // most recently used
       }
-      return { ...u, obj, su: ok ? su : undefined };
+      return { ...u, obj, su: entry?.su };
     }),
   );
   const todo = found.filter((u) => u.su === undefined);
   const cc = [quote(b.cc), ...b.compileFlags.map(quote), quote(`-I${b.pieceDir}`)].join(' ');
   const lines = ['set -e'];
   if (todo.some((u) => u.file !== 'glue.c')) {
-    const exists = (f: string) => stat(f).then((st) => st.isFile(), () => false);
-    if (!(await exists(preHeader))) {
+    const text = `#include "jw-runtime.h"\n${b.split.prelude}`;
+    if ((await readFile(preHeader, 'utf8').catch(() => undefined)) !== text) {
       const tmp = `${preHeader}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, `#include "jw-runtime.h"\n${b.split.prelude}`);
+      await writeFile(tmp, text);
       await rename(tmp, preHeader);
     }
-    if (await exists(gch)) {
+    if (await intactHeader(gch)) {
       const now = new Date();
       await utimes(gch, now, now).catch(() => {});
     } else {
+      await rm(gch, { force: true });
       // Optional: without it each piece parses the header.
       lines.push(`${cc} -x c-header ${quote(preHeader)} -o pre.gch 2>/dev/null && mv -f pre.gch ${quote(gch)} || true`);
     }
@@ -206,17 +208,57 @@ export async function buildPieces(b: PieceBuild): Promise<PieceResult> {
     const base = u.file.replace(/\.c$/, '');
     const su = await readFile(join(b.work, `${base}.su`), 'utf8');
     reports.push(su);
-    // Publish atomically (same file system): the report last, as the mark of a complete entry.
+    // Publish atomically (same file system): the record last, as the mark of a complete entry.
+    const object = await readFile(join(b.work, `${base}.o`));
     await rename(join(b.work, `${base}.o`), u.obj);
     const tmp = join(b.pieceDir, `${u.key}.${randomBytes(4).toString('hex')}.tmp`);
-    await writeFile(tmp, su);
-    await rename(tmp, join(b.pieceDir, `${u.key}.su`));
+    await writeFile(tmp, JSON.stringify({ sha256: createHash('sha256').update(object).digest('hex'), su }));
+    await rename(tmp, join(b.pieceDir, `${u.key}.json`));
   }
+  if (lines.some((l) => l.includes('-x c-header'))) await recordHeader(gch);
   if (todo.length > 0) {
-    trimOldest(b.pieceDir, 2 * MAX_CACHED_PIECES); // an object and its report each
+    trimOldest(b.pieceDir, 2 * MAX_CACHED_PIECES); // an object and its record each
     trimHeaders(b.pieceDir);
   }
   return { stackUsage: reports.join('\n'), compiled: todo.length, pieces: units.length };
+}
+
+/** A cached piece's stack-usage report, if its object is there and hashes to what its record says. */
+async function readPiece(dir: string, key: string): Promise<{ su: string } | undefined> {
+  try {
+    const rec = JSON.parse(await readFile(join(dir, `${key}.json`), 'utf8')) as { sha256?: unknown; su?: unknown };
+    if (typeof rec.sha256 !== 'string' || typeof rec.su !== 'string') return undefined;
+    const object = await readFile(join(dir, `${key}.o`));
+    return createHash('sha256').update(object).digest('hex') === rec.sha256 ? { su: rec.su } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// Precompiled headers checked in this process: path -> identity (size, mtime, inode) when it hashed right.
+const checkedHeaders = new Map<string, string>();
+const identity = (st: { size: number; mtimeMs: number; ino: number }) => `${st.size}:${st.mtimeMs}:${st.ino}`;
+
+/** Whether the precompiled header `gch` hashes to the SHA-256 recorded for it (checked once per process while unchanged). */
+async function intactHeader(gch: string): Promise<boolean> {
+  const st = await stat(gch).catch(() => undefined);
+  if (!st?.isFile()) return false;
+  if (checkedHeaders.get(gch) === identity(st)) return true;
+  const want = await readFile(`${gch}.sha256`, 'utf8').catch(() => undefined);
+  const ok = want !== undefined && createHash('sha256').update(await readFile(gch)).digest('hex') === want.trim();
+  if (ok) checkedHeaders.set(gch, identity(st));
+  return ok;
+}
+
+/** Records the SHA-256 of the precompiled header the build made (if it made one). */
+async function recordHeader(gch: string): Promise<void> {
+  const bytes = await readFile(gch).catch(() => undefined);
+  if (!bytes) return;
+  const tmp = `${gch}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, createHash('sha256').update(bytes).digest('hex'));
+  await rename(tmp, `${gch}.sha256`);
+  const st = await stat(gch).catch(() => undefined);
+  if (st) checkedHeaders.set(gch, identity(st));
 }
 
 /** Keeps the MAX_CACHED_HEADERS most recently used precompiled preludes. */
@@ -226,6 +268,7 @@ function trimHeaders(dir: string): void {
   const aged = names.map((n) => ({ n, t: statSync(join(dir, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((x, y) => y.t - x.t);
   for (const { n } of aged.slice(MAX_CACHED_HEADERS)) {
     rmSync(join(dir, n), { force: true });
+    rmSync(join(dir, `${n}.sha256`), { force: true });
     rmSync(join(dir, n.replace(/\.gch$/, '')), { force: true });
   }
 }

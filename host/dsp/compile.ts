@@ -14,7 +14,7 @@
  * temporary directory inside the cache and are renamed into place atomically.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -243,6 +243,22 @@ function checkCacheTrust(cacheDir: string): void {
   }
 }
 
+/**
+ * Refuses a folder of the cache (pieces/) that is a symbolic link, belongs to
+ * another user or that others can write to: objects from it are linked into
+ * modules this process loads. @throws CACHE_FAILED
+ */
+function checkPrivateDir(dir: string, cacheDir: string): void {
+  const st = lstatSync(dir);
+  const uid = process.getuid?.();
+  let why: string | undefined;
+  if (st.isSymbolicLink()) why = 'is a symbolic link';
+  else if (!st.isDirectory()) why = 'is not a directory';
+  else if (uid !== undefined && st.uid !== uid) why = `belongs to another user (uid ${st.uid})`;
+  else if (st.mode & 0o022) why = `is writable by other users (mode ${(st.mode & 0o7777).toString(8)})`;
+  if (why) fail('CACHE_FAILED', `compile cache ${cacheDir}: ${dir} ${why}: objects linked from it could be someone else's code; remove it (it is made again, mode 0700)`);
+}
+
 /** Removes build directories left by processes that no longer exist (killed mid-build). */
 async function sweepDebris(cacheDir: string): Promise<void> {
   let names: string[];
@@ -405,7 +421,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   const name = options.name ?? 'module';
   require_(typeof name === 'string', 'compile: name must be a string');
   const cc = options.cc ?? process.env.CC ?? 'cc';
-  require_(typeof cc === 'string' && cc.length > 0, 'compile: cc must be a command name or path');
+  require_(typeof cc === 'string' && cc.length > 0 && !cc.includes('\0'), 'compile: cc must be a command name or path (no NUL characters)');
   const tier = options.tier ?? 'optimized';
   require_(tier === 'optimized' || tier === 'fast', `compile: tier must be 'optimized' or 'fast', got ${String(tier)}`);
   const cflags = options.cflags ?? ['-O2'];
@@ -413,7 +429,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   const memoryChecks = options.memoryChecks ?? 'guard';
   const timeoutMs = options.compileTimeoutMs ?? 120000;
   const memoryBytes = options.compileMemoryBytes ?? 4 * 2 ** 30;
-  require_(Array.isArray(cflags) && cflags.every((f) => typeof f === 'string'), 'compile: cflags must be an array of strings');
+  require_(Array.isArray(cflags) && cflags.every((f) => typeof f === 'string' && !f.includes('\0')), 'compile: cflags must be an array of strings (no NUL characters)');
   for (const f of cflags) {
     if (/^-(ffast-math|Ofast|ffp-contract=(fast|on)|funsafe-math|fassociative-math|freciprocal-math|ffinite-math|march=|mfma)/.test(f)) {
       fail('INVALID_ARGUMENT', `compile: flag ${f} would break WebAssembly floating-point semantics (bit-exactness with V8)`);
@@ -433,7 +449,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   const buildFlags = tier === 'fast' ? FAST_CFLAGS : cflags;
   const key = sha256(wasm, String(RUNTIME_VERSION), runtimeSourceHash(), toolId('wasm2c'), toolId(cc), cc, tier, JSON.stringify(buildFlags), JSON.stringify(fixedFlags(memoryChecks)), String(capPages), JSON.stringify(limits));
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  require_(typeof cacheDir === 'string' && cacheDir.length > 0, 'compile: cacheDir must be a path');
+  require_(typeof cacheDir === 'string' && cacheDir.length > 0 && !cacheDir.includes('\0'), 'compile: cacheDir must be a path (no NUL characters)');
   const dir = join(cacheDir, key.slice(0, 2), key);
   const so = join(dir, 'module.so');
   const result = (cached: boolean, iface: CompiledInterface, pieces?: { total: number; compiled: number }): CompiledModule => {
@@ -541,6 +557,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
     if (split) {
       const pieceDir = resolve(cacheDir, 'pieces'); // absolute: cc runs in the build directory
       await cacheOp('create a directory', cacheDir, () => ensureDir(pieceDir));
+      checkPrivateDir(pieceDir, cacheDir);
       const built = await buildPieces({
         split, glue, work, pieceDir, cc,
         sh: (script) => run('/bin/sh', [script], work, stepLimits),

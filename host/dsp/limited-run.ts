@@ -75,10 +75,24 @@ process.on('message', ({ id, argv, cwd }) => {
 process.on('disconnect', () => process.exit(0));
 `;
 
+interface Job {
+  onStart: (pid: number) => void;
+  onEnd: (e: Ended) => void;
+  argv: string[];
+  cwd: string;
+  /** Its process group, once started. */
+  pid?: number;
+  /** Kills the launcher if it has not started the job in time (stopped or stuck). */
+  watch?: NodeJS.Timeout;
+}
+
 interface Launcher {
   child: ChildProcess;
-  jobs: Map<number, { onStart: (pid: number) => void; onEnd: (e: Ended) => void; argv: string[]; cwd: string }>;
+  jobs: Map<number, Job>;
 }
+
+/** How long the launcher may take to start a job before it is replaced, ms. */
+const LAUNCH_TIMEOUT_MS = 2000;
 let launcher: Launcher | undefined;
 let jobSeq = 0;
 
@@ -94,18 +108,32 @@ function getLauncher(): Launcher | undefined {
   child.on('message', (m: { id: number; pid?: number; end?: Ended }) => {
     const job = l.jobs.get(m.id);
     if (!job) return;
-    if (m.pid !== undefined) job.onStart(m.pid);
+    if (m.pid !== undefined) {
+      clearTimeout(job.watch);
+      job.pid = m.pid;
+      job.onStart(m.pid);
+    }
     if (m.end) {
+      clearTimeout(job.watch);
       l.jobs.delete(m.id);
       if (l.jobs.size === 0) child.channel?.unref();
       job.onEnd(m.end);
     }
   });
-  // A launcher that goes away: its jobs are started again here.
+  // A launcher that goes away: what it started is killed (its process
+  // groups outlive it), and its jobs are started again here.
   const gone = () => {
     if (launcher === l) launcher = undefined;
     for (const [id, job] of l.jobs) {
       l.jobs.delete(id);
+      clearTimeout(job.watch);
+      if (job.pid !== undefined) {
+        try {
+          process.kill(-job.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
       launchHere(job.argv, job.cwd, job.onStart, job.onEnd);
     }
   };
@@ -124,7 +152,12 @@ const launch: Launch = (argv, cwd, onStart, onEnd) => {
     return;
   }
   const id = ++jobSeq;
-  l.jobs.set(id, { onStart, onEnd, argv, cwd });
+  const job: Job = { onStart, onEnd, argv, cwd };
+  job.watch = setTimeout(() => {
+    if (job.pid === undefined) l.child.kill('SIGKILL'); // then its jobs start here
+  }, LAUNCH_TIMEOUT_MS);
+  job.watch.unref();
+  l.jobs.set(id, job);
   // Waiting for a result keeps this process alive.
   l.child.channel?.ref();
   l.child.send({ id, argv, cwd });
@@ -151,6 +184,7 @@ export function run(cmd: string, args: string[], cwd: string, limits: StepLimits
       }
     };
     let timer: NodeJS.Timeout | undefined;
+    let deadline: number | undefined;
     // Aborted (its result is no longer wanted): the whole group goes.
     if (abort?.aborted) killWanted = true;
     else abort?.addEventListener('abort', killGroup, { once: true });
@@ -160,11 +194,14 @@ export function run(cmd: string, args: string[], cwd: string, limits: StepLimits
       (p) => {
         pid = p;
         if (killWanted) killGroup();
-        // The time limit counts from the start of the step (not of the launcher).
+        // The time limit counts from the step's first start (not the
+        // launcher's); a step started again (its launcher died) keeps it.
+        deadline ??= Date.now() + limits.timeoutMs;
+        clearTimeout(timer);
         timer = setTimeout(() => {
           timedOut = true;
           killGroup();
-        }, limits.timeoutMs);
+        }, Math.max(0, deadline - Date.now()));
       },
       ({ code, signal, output }) => {
         clearTimeout(timer);

@@ -172,6 +172,21 @@ export async function watchModule(module: DspModule, path: string, options: Watc
     behind = p;
   };
 
+  /**
+   * Calls onEvent. Rationale: an exception from the caller's callback is
+   * its own; it is thrown again as an uncaught exception (as from an event
+   * listener), not swallowed and not left as an unhandled rejection here.
+   */
+  const emit = (e: WatchEvent) => {
+    try {
+      options.onEvent(e);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  };
+
   const errorOf = (err: unknown) => (err instanceof JackError ? err : new JackError('COMPILE_FAILED', String((err as Error)?.message ?? err)));
 
   /** The optimised build of save `gen`, swapped in if no newer save was handled. */
@@ -184,18 +199,18 @@ export async function watchModule(module: DspModule, path: string, options: Watc
       const compileMs = performance.now() - t0;
       const startWall = Date.now();
       const report = await module.swap(compiled, swapOptions);
-      options.onEvent({ kind: 'swap', tier: 'optimized', compiled, report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
+      emit({ kind: 'swap', tier: 'optimized', compiled, report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
     } catch (err) {
       const error = errorOf(err);
       if (error.code === 'MODULE_UNLOADED' || error.code === 'CLIENT_CLOSED') close();
-      else if (gen === generation && !closed) options.onEvent({ kind: 'error', tier: 'optimized', error, changed: paths });
+      // A save under way (the file read half written) is built again: not an error of this version.
+      else if (gen === generation && !closed && !changed.size && !timer) emit({ kind: 'error', tier: 'optimized', error, changed: paths });
     }
   };
 
   const handle = async (): Promise<void> => {
     const paths = [...changed];
     changed.clear();
-    const gen = ++generation;
     // The save: the newest modification among the changed files.
     let edit = 0;
     for (const f of paths) edit = Math.max(edit, (await stat(f).catch(() => undefined))?.mtimeMs ?? 0);
@@ -208,12 +223,16 @@ export async function watchModule(module: DspModule, path: string, options: Watc
       rewatch();
       const compileMs = performance.now() - t0;
       if (compiled.key === (fastFirst ? lastFast : module.compiled.key)) {
-        options.onEvent({ kind: 'unchanged', changed: paths });
+        emit({ kind: 'unchanged', changed: paths });
         return;
       }
+      if (closed) return;
+      // A new version goes in: an optimised build of an older one is stale.
+      // (A save that is unchanged or does not build leaves it be.)
+      const gen = ++generation;
       const startWall = Date.now();
       const report = await module.swap(compiled, swapOptions);
-      options.onEvent({ kind: 'swap', tier: fastFirst ? 'fast' : 'optimized', compiled, report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
+      emit({ kind: 'swap', tier: fastFirst ? 'fast' : 'optimized', compiled, report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
       if (fastFirst) {
         lastFast = compiled.key;
         runBehind(() => optimize(gen, paths, edit));
@@ -221,7 +240,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
     } catch (err) {
       const error = errorOf(err);
       if (error.code === 'MODULE_UNLOADED' || error.code === 'CLIENT_CLOSED') close();
-      options.onEvent({ kind: 'error', tier: fastFirst ? 'fast' : 'optimized', error, changed: paths });
+      if (!closed) emit({ kind: 'error', tier: fastFirst ? 'fast' : 'optimized', error, changed: paths });
     }
   };
 

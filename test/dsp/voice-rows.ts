@@ -133,3 +133,44 @@ export function renderVsNext(shape: i32, freq: f32, pulseWidth: f32, frames: i32
   for (let k = 0; k < frames; k++) if (reinterpret<u32>(x[k]) != reinterpret<u32>(y[k])) return k;
   return -1;
 }
+
+/**
+ * Calls every range method with ranges that reach past its arrays (from < 0,
+ * to > length): returns how many guard samples around the arrays changed
+ * (0: nothing was written outside).
+ */
+export function outside(): i32 {
+  const big = new Float32Array(64);
+  big.fill(7);
+  const view = big.subarray(24, 32); // 8 samples with 24 guard samples on either side
+  const o = new Oscillator();
+  o.setFrequency(1000, SR);
+  o.render(view, -8, 16);
+  o.writePhases(view, -8, 16);
+  o.shapePhases(view, -8, 16);
+  const f = new Biquad();
+  f.set(0, 1000, 1, 0, SR);
+  f.processRange(view, -8, 16);
+  const e = new Adsr();
+  e.gateOn();
+  const src = new Float32Array(4);
+  e.mixInto(view, src, 0, -8, 16, 1);
+  e.mixInto(view, src, -6, 0, 8, 1);
+  e.mixInto(view, src, 3, 0, 8, 1);
+  // VoiceRows: a voice index past the per-voice arrays, and ranges past the rows.
+  const v = new Voices(4);
+  for (let i = 0; i < 4; i++) v.note[i] = 60;
+  const rows = new VoiceRows(4, 8);
+  rows.collect(v);
+  const oscs = new StaticArray<Oscillator>(2);
+  oscs[0] = new Oscillator();
+  oscs[1] = new Oscillator();
+  rows.oscillators(oscs, -8, 16);
+  const envs = new StaticArray<Adsr>(1);
+  envs[0] = new Adsr();
+  const gains = new StaticArray<f32>(1);
+  rows.mixEnvelopes(envs, gains, view, -8, 16);
+  let changed = 0;
+  for (let i = 0; i < 64; i++) if ((i < 24 || i >= 32) && big[i] != 7) changed++;
+  return changed + (rows.count == 1 ? 0 : 1000);
+}

@@ -226,6 +226,7 @@ export interface NativeAddon {
   shutdown(): void;
   /** Live runtime allocations: memories, stacks, function types, reserved address space. */
   runtimeStats(): { memories: number; stacks: number; funcTypes: number; reservedBytes: number };
+  lockMemory(bytes: Uint8Array): number;
   version(): [number, number, number, number];
   versionString(): string;
   clientNameSize(): number;

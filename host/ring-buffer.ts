@@ -14,6 +14,7 @@
  * (sequentially consistent) without a lock.
  */
 import { fail, require_ } from './errors.js';
+import { native } from './native.js';
 
 const WRITE = 0; // Int32 index of the write index
 const READ = 16; // of the read index (byte 64)
@@ -141,6 +142,19 @@ export class RingBuffer {
   writeAdvance(n: number): void {
     require_(Number.isInteger(n) && n >= 0 && n <= this.writeSpace, `RingBuffer.writeAdvance: ${String(n)} is more than the ${this.writeSpace} bytes there is room for`);
     Atomics.store(this.#head, WRITE, (Atomics.load(this.#head, WRITE) + n) & this.#mask);
+  }
+
+  /**
+   * Locks the ring's memory into RAM (mlock), so neither end ever waits on a
+   * page fault there; it stays locked until the memory is freed. Needs the
+   * native addon. @throws OUT_OF_MEMORY when the system refuses (the
+   * locked-memory limit, `ulimit -l`)
+   */
+  mlock(): void {
+    const err = native.lockMemory(new Uint8Array(this.shared));
+    if (err !== 0) {
+      fail('OUT_OF_MEMORY', `RingBuffer.mlock: the system refused to lock ${this.shared.byteLength} bytes (errno ${err}${err === 12 ? ', ENOMEM: over the locked-memory limit; see ulimit -l' : err === 1 ? ', EPERM' : ''})`);
+    }
   }
 
   /** Empties the ring. Not safe while either end is in use (as JACK's jack_ringbuffer_reset). */

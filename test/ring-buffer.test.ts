@@ -5,6 +5,7 @@
  * worker and a consumer worker moving megabytes in random chunk sizes, every
  * byte arriving once and in order.
  */
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { RingBuffer } from '../host/index.js';
@@ -62,6 +63,15 @@ describe('RingBuffer', () => {
     expect(errorOf(() => r.write('abc' as never)).message).toMatch(/expected bytes/);
     r.reset();
     expect([r.readSpace, r.writeSpace]).toEqual([0, 15]);
+  });
+
+  it('locks its memory into RAM', () => {
+    // Small: the default locked-memory limit of a user is 64 KiB.
+    const r = new RingBuffer(4096);
+    r.mlock();
+    // The pages are resident and locked: /proc/self/status counts them.
+    const locked = Number(/^VmLck:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    expect(locked * 1024).toBeGreaterThanOrEqual(4096);
   });
 
   it('moves every byte once and in order between a producer worker and a consumer worker', async () => {

@@ -132,7 +132,7 @@ export type JackErrorCode =
   | "MODULE_UNLOADED"
   /** The audio thread did not let go of a module in time; its memory is kept until it does. */
   | "AUDIO_THREAD_STUCK"
-  /** Memory or address space for a module instance could not be reserved. */
+  /** Memory or address space for a module instance could not be reserved, or memory could not be locked (RingBuffer.mlock). */
   | "OUT_OF_MEMORY"
   /** A realtime hand-over queue is full. */
   | "QUEUE_FULL"

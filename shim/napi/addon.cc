@@ -1,6 +1,9 @@
 // The addon's entry point: per-environment data, the exported classes and
 // functions, constants, and what happens when an environment exits.
+#include <errno.h>
 #include <jack/jack.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <jack/metadata.h>
 #include <napi.h>
 
@@ -10,6 +13,7 @@
 #include "client.h"
 #include "dsp.h"
 #include "port.h"
+#include "util.h"
 
 namespace jw {
 
@@ -41,6 +45,24 @@ JW_MAIN_THREAD Napi::Value RuntimeStats(const Napi::CallbackInfo& info) {
   o.Set("funcTypes", static_cast<double>(s.func_types));
   o.Set("reservedBytes", static_cast<double>(s.reserved_bytes));
   return o;
+}
+
+// lockMemory(bytes: Uint8Array) -> 0 or errno: locks the pages under the
+// array into RAM (mlock), so the audio thread never waits on a page fault
+// there (RingBuffer.mlock). They stay locked until the memory is freed.
+JW_MAIN_THREAD Napi::Value LockMemory(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray()) return TypeErrorFalse(info.Env(), "lockMemory: expected a Uint8Array"), info.Env().Undefined();
+  // Rationale: napi_get_typedarray_info gives the data of a view over a
+  // SharedArrayBuffer too (napi_get_arraybuffer_info refuses the buffer).
+  void* data = nullptr;
+  size_t length = 0;
+  if (napi_get_typedarray_info(info.Env(), info[0], nullptr, &length, &data, nullptr, nullptr) != napi_ok || !data)
+    return TypeErrorFalse(info.Env(), "lockMemory: cannot read the array"), info.Env().Undefined();
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t start = reinterpret_cast<uintptr_t>(data) & ~(page - 1);
+  const uintptr_t end = reinterpret_cast<uintptr_t>(data) + length;
+  const int rc = end > start ? mlock(reinterpret_cast<void*>(start), end - start) : 0;
+  return Napi::Number::New(info.Env(), rc == 0 ? 0 : errno);
 }
 
 // shutdown(): the process is about to exit (process 'exit' event; Node then
@@ -87,6 +109,7 @@ JW_MAIN_THREAD Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("trapInfo", Napi::Function::New(env, TrapInfo));
   exports.Set("runtimeStats", Napi::Function::New(env, RuntimeStats));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown));
+  exports.Set("lockMemory", Napi::Function::New(env, LockMemory));
   exports.Set("rtcheck", Napi::Function::New(env, RtcheckSnapshot));
   exports.Set("rtcheckCanary", Napi::Function::New(env, RtcheckCanary));
   RegisterJackGlobals(env, exports);

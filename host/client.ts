@@ -31,6 +31,7 @@ import {
 import type { Subject } from './metadata.js';
 import * as meta from './client-metadata.js';
 import { recordPorts, type RecordOptions } from './client-record.js';
+import { openReadStream, type AudioReadStream, type ReadStreamOptions } from './client-stream.js';
 import { compilePortFilter } from './port-filter.js';
 import { clientExists } from './client-exists.js';
 import { processTimeOf } from './process-time.js';
@@ -676,6 +677,21 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     this.assertUsable('Client.record');
     require_(Array.isArray(sources), 'record: sources must be an array of 1 to 64 ports');
     return recordPorts(this, sources.map((x) => this.#resolve(x, 'record')), options, () => this.#closed);
+  }
+
+  /**
+   * Streams audio from the given output ports (of any client) to JS: a
+   * Readable (and async iterator) of `{ frame, channels }` blocks of
+   * `blockFrames`, for as long as it is read, in constant memory. Frames the
+   * audio thread had to drop because JS fell behind are counted
+   * (`lostFrames`, an 'overrun' event); the block before a loss ends early.
+   * `destroy()` (or leaving a for-await loop) ends it and removes its ports.
+   * @throws INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH, QUEUE_FULL
+   */
+  createReadStream(sources: (Port | string)[], options: ReadStreamOptions = {}): AudioReadStream {
+    this.assertUsable('Client.createReadStream');
+    require_(Array.isArray(sources), 'createReadStream: sources must be an array of 1 to 64 ports');
+    return openReadStream(this, sources.map((x) => this.#resolve(x, 'createReadStream')), options, () => this.#closed);
   }
 
   /** @internal */

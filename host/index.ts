@@ -15,6 +15,8 @@ export type {
   TransportQuery,
 } from './client-types.js';
 export type { RecordOptions } from './client-record.js';
+export { AudioReadStream } from './client-stream.js';
+export type { AudioBlock, ReadStreamOptions } from './client-stream.js';
 export { RingBuffer } from './ring-buffer.js';
 export { Port, OwnPort, Ports, maxPortNameBytes } from './port.js';
 export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';

@@ -203,6 +203,9 @@ export interface NativeClient {
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
           fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[]): NativeSwapResult;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
+  streamOpen(ports: NativePort[], ring: Uint8Array): number | null;
+  streamClose(id: number): boolean;
+  streamStats(id: number): { lostFrames: number; records: number } | undefined;
   midiClose(id: number): boolean;
   midiWrite(id: number, bytes: Uint8Array, at?: number): boolean;
   midiRead(id: number): Uint8Array | null;

@@ -28,6 +28,8 @@ interface Result {
   recordedFrames: number[];
   swaps: number[];
   jsMidi: number;
+  streamed: number;
+  streamLost: number;
 }
 
 let server: Server;
@@ -73,6 +75,9 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
     expect(result.swaps).toHaveLength(6);
     expect(result.swaps.every((bytes) => bytes > 0)).toBe(true);
     expect(result.jsMidi).toBeGreaterThan(20); // MIDI sent from JS, read back through the rings
+    // An audio stream to JS ran, and overflowed now and then (cycles dropped on the audio thread).
+    expect(result.streamed).toBeGreaterThan(48000);
+    expect(result.streamLost).toBeGreaterThan(0);
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
     expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);

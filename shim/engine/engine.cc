@@ -45,6 +45,7 @@ JW_MAIN_THREAD bool Engine::Publish() {
   g->stack = stack_;
   for (auto& s : slots_) g->slots.push_back(s.get());
   for (auto& m : midi_) g->midi.push_back(m.get());
+  for (auto& a : audio_) g->audio.push_back(a.get());
   if (running_) {
     if (!graphIn_.push(g)) {
       delete g;
@@ -144,6 +145,34 @@ JW_MAIN_THREAD bool Engine::RemoveMidiStream(uint32_t id) {
   return false;
 }
 
+JW_MAIN_THREAD bool Engine::AddAudioStream(std::unique_ptr<AudioStream> s) {
+  audio_.push_back(std::move(s));
+  if (Publish()) return true;
+  audio_.pop_back();
+  return false;
+}
+
+JW_MAIN_THREAD bool Engine::RemoveAudioStream(uint32_t id) {
+  for (auto it = audio_.begin(); it != audio_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    std::unique_ptr<AudioStream> gone = std::move(*it);
+    audio_.erase(it);
+    if (!Publish()) {
+      audio_.push_back(std::move(gone));
+      return false;
+    }
+    garbageAudio_.emplace_back(graphSeq_, std::move(gone));
+    return true;
+  }
+  return false;
+}
+
+JW_MAIN_THREAD AudioStream* Engine::FindAudioStream(uint32_t id) {
+  for (auto& a : audio_)
+    if (a->id == id) return a.get();
+  return nullptr;
+}
+
 JW_MAIN_THREAD MidiStream* Engine::FindMidiStream(uint32_t id) {
   for (auto& m : midi_)
     if (m->id == id) return m.get();
@@ -191,13 +220,17 @@ JW_MAIN_THREAD size_t Engine::Collect(bool all) {
   for (auto it = garbageMidi_.begin(); it != garbageMidi_.end();) {
     it = all || SafeFor(it->first) ? garbageMidi_.erase(it) : it + 1;
   }
-  return garbageGraphs_.size() + garbageSlots_.size() + garbageMidi_.size() + fading;
+  for (auto it = garbageAudio_.begin(); it != garbageAudio_.end();) {
+    it = all || SafeFor(it->first) ? garbageAudio_.erase(it) : it + 1;
+  }
+  return garbageGraphs_.size() + garbageSlots_.size() + garbageMidi_.size() + garbageAudio_.size() + fading;
 }
 
 JW_MAIN_THREAD void Engine::ReleaseAll() {
   SetRunning(false);
   slots_.clear();
   midi_.clear();
+  audio_.clear();
   Publish();  // an empty graph; the old one becomes garbage
   Collect(true);
   for (auto& t : taps_) t->done.store(true);
@@ -268,6 +301,8 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     for (Slot* s : rt_.graph->slots) RunSlotWatched(*s, io, nframes, frameTime, &cell_, p, &outbox_, timed);
     for (MidiStream* m : rt_.graph->midi)
       if (m->input) RunMidiStream(*m, io, nframes, frameTime);
+    // After the modules: a stream of their outputs sees this cycle's samples.
+    for (AudioStream* a : rt_.graph->audio) RunAudioStream(*a, io, nframes, frameTime);
     p.tls->stack = nullptr;
   }
   // Taps run after the modules, so they see this cycle's module output

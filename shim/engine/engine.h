@@ -17,6 +17,7 @@
 #include "../wasm-rt/jw-runtime.h"
 #include "io.h"
 #include "lockfree.h"
+#include "audio-stream.h"
 #include "midi-stream.h"
 #include "scheduler.h"
 #include "slot.h"
@@ -61,6 +62,7 @@ struct Graph {
   uint64_t seq = 0;
   std::vector<Slot*> slots;
   std::vector<MidiStream*> midi;  // JS MIDI streams: output ones run before the modules, input ones after
+  std::vector<AudioStream*> audio;  // audio streams to JS: after the modules
   std::shared_ptr<SharedStack> stack;
 };
 
@@ -102,6 +104,11 @@ class Engine {
   bool AddMidiStream(std::unique_ptr<MidiStream> s);
   bool RemoveMidiStream(uint32_t id);
   MidiStream* FindMidiStream(uint32_t id);
+  // Adds / removes an audio stream to JS; false if the queue is full (or unknown).
+  // A removed stream is freed (and lets go of its ring) once the audio thread let go.
+  bool AddAudioStream(std::unique_ptr<AudioStream> s);
+  bool RemoveAudioStream(uint32_t id);
+  AudioStream* FindAudioStream(uint32_t id);
   // Starts a tap; false if the queue is full.
   bool StartTap(std::unique_ptr<Tap> tap);
   // The tap's data once it is done (ownership moves to the caller), else null.
@@ -145,6 +152,8 @@ class Engine {
   std::vector<std::pair<uint64_t, std::unique_ptr<Slot>>> garbageSlots_;
   std::vector<std::unique_ptr<MidiStream>> midi_;  // [main-thread]
   std::vector<std::pair<uint64_t, std::unique_ptr<MidiStream>>> garbageMidi_;
+  std::vector<std::unique_ptr<AudioStream>> audio_;  // [main-thread]
+  std::vector<std::pair<uint64_t, std::unique_ptr<AudioStream>>> garbageAudio_;
   std::vector<std::pair<uint64_t, Graph*>> garbageGraphs_;
   bool running_ = false;
 

@@ -301,6 +301,51 @@ JW_MAIN_THREAD Napi::Value ClientWrap::RecPoll(const Napi::CallbackInfo& info) {
 
 namespace jw {
 
+// --- Audio streams to JS ([main-thread]) ------------------------------------
+
+// streamOpen(inputPorts, ring: Uint8Array over a RingBuffer's SharedArrayBuffer) -> id (0: the queue is full)
+// The ring's memory stays referenced until the audio thread has let go of the stream.
+JW_MAIN_THREAD Napi::Value ClientWrap::StreamOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!client_) return env.Null();
+  auto s = std::make_unique<AudioStream>();
+  if (!PortList(info[0], data_->portCtor, &s->ports) || s->ports.empty())
+    return TypeErrorFalse(env, "streamOpen: ports must be NativePorts of an open client"), env.Undefined();
+  void* mem = nullptr;
+  size_t length = 0;
+  if (!info[1].IsTypedArray() || napi_get_typedarray_info(env, info[1], nullptr, &length, &mem, nullptr, nullptr) != napi_ok || !mem ||
+      length <= kRingHeaderBytes || (reinterpret_cast<uintptr_t>(mem) & 3) != 0)
+    return TypeErrorFalse(env, "streamOpen: expected a RingBuffer's memory"), env.Undefined();
+  const uint32_t size = *reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(mem) + 128);
+  if (size < 2 || (size & (size - 1)) != 0 || length != kRingHeaderBytes + size)
+    return TypeErrorFalse(env, "streamOpen: the ring's size field does not match its memory"), env.Undefined();
+  s->id = nextStreamId_++;
+  s->ring = static_cast<uint8_t*>(mem);
+  s->size = size;
+  auto* ref = new Napi::Reference<Napi::Value>(Napi::Persistent(info[1]));
+  s->release = [ref]() { delete ref; };  // [main-thread] when the engine frees the stream
+  const uint32_t id = s->id;
+  if (!engine_->AddAudioStream(std::move(s))) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, id);
+}
+
+// streamClose(id) -> bool (false: unknown, or the queue is full: try again)
+JW_MAIN_THREAD Napi::Value ClientWrap::StreamClose(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  return Napi::Boolean::New(info.Env(), engine_->RemoveAudioStream(id));
+}
+
+// streamStats(id) -> { lostFrames, records } | undefined
+JW_MAIN_THREAD Napi::Value ClientWrap::StreamStats(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  AudioStream* s = engine_->FindAudioStream(id);
+  if (!s) return info.Env().Undefined();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("lostFrames", static_cast<double>(s->lostFrames.load(std::memory_order_relaxed)));
+  o.Set("records", static_cast<double>(s->records.load(std::memory_order_relaxed)));
+  return o;
+}
+
 // --- MIDI between JS and the client's own MIDI ports ([main-thread]) ---------
 
 // midiOpen(port, input, capacityBytes) -> stream id (0: the queue to the audio thread is full)

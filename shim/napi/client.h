@@ -131,6 +131,9 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value DspDetach(const Napi::CallbackInfo& info);
   Napi::Value DspSwap(const Napi::CallbackInfo& info);
   Napi::Value MidiOpen(const Napi::CallbackInfo& info);
+  Napi::Value StreamOpen(const Napi::CallbackInfo& info);
+  Napi::Value StreamClose(const Napi::CallbackInfo& info);
+  Napi::Value StreamStats(const Napi::CallbackInfo& info);
   Napi::Value MidiClose(const Napi::CallbackInfo& info);
   Napi::Value MidiWrite(const Napi::CallbackInfo& info);
   Napi::Value MidiRead(const Napi::CallbackInfo& info);
@@ -206,6 +209,7 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   JackIo io_;
   Transport cycleTransport_;  // [audio-thread] this cycle's, for the engine
   uint32_t nextMidiId_ = 1;   // [main-thread]
+  uint32_t nextStreamId_ = 1; // [main-thread]
   uint32_t nextTapId_ = 1;
 
   // Latency: own ports and user-set ranges. Rationale for the mutex: the

@@ -92,6 +92,15 @@ const baseline = { timebaseCalls: client.stats.timebaseCalls, syncRequests, logs
 source.setParam('trap', 1);
 faults.forEach((f, i) => f.setParam('mode', i + 1));
 const recording = client.record([gain.outputs[0], synth.outputs[0]], { frames: 24000 });
+// An audio stream to JS that a slow reader lets overflow (records written and cycles dropped on the audio thread).
+const stream = client.createReadStream([gain.outputs[0], synth.outputs[0]], { blockFrames: 1024, ringSeconds: 0.1, highWaterMark: 1 });
+let streamed = 0;
+const reader = (async () => {
+  for await (const b of stream) {
+    streamed += b.channels[0].length;
+    await sleep(streamed % 4096 === 0 ? 150 : 1); // now and then too slow
+  }
+})();
 await exercise(Number(process.env.JW_SECONDS ?? 1.5) * 1000);
 await synth.reset();
 // Hot-swaps with crossfade and state carried over (synth mid-note, gain).
@@ -103,6 +112,10 @@ for (let i = 0; i < 3; i++) {
 await exercise(300);
 const rec = await recording;
 result.steady = diff(before, native.rtcheck());
+stream.destroy();
+await reader.catch(() => {});
+result.streamed = streamed;
+result.streamLost = stream.lostFrames;
 result.timebaseCalls = client.stats.timebaseCalls - baseline.timebaseCalls;
 result.syncRequests = syncRequests - baseline.syncRequests;
 result.logs = logs - baseline.logs;

@@ -123,49 +123,36 @@ JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Inst
   return SwapResult::kUnknown;
 }
 
-JW_MAIN_THREAD bool Engine::AddMidiStream(std::unique_ptr<MidiStream> s) {
-  midi_.push_back(std::move(s));
+// Streams (MIDI or audio) join the graph with the next publish, and leave
+// it the same way; a removed one is freed once the audio thread let go.
+template <class T>
+JW_MAIN_THREAD bool Engine::AddStream(std::vector<std::unique_ptr<T>>& live, std::unique_ptr<T> s) {
+  live.push_back(std::move(s));
   if (Publish()) return true;
-  midi_.pop_back();
+  live.pop_back();
   return false;
 }
 
-JW_MAIN_THREAD bool Engine::RemoveMidiStream(uint32_t id) {
-  for (auto it = midi_.begin(); it != midi_.end(); ++it) {
+template <class T>
+JW_MAIN_THREAD bool Engine::RemoveStream(std::vector<std::unique_ptr<T>>& live, std::vector<std::pair<uint64_t, std::unique_ptr<T>>>& garbage, uint32_t id) {
+  for (auto it = live.begin(); it != live.end(); ++it) {
     if ((*it)->id != id) continue;
-    std::unique_ptr<MidiStream> gone = std::move(*it);
-    midi_.erase(it);
+    std::unique_ptr<T> gone = std::move(*it);
+    live.erase(it);
     if (!Publish()) {
-      midi_.push_back(std::move(gone));
+      live.push_back(std::move(gone));
       return false;
     }
-    garbageMidi_.emplace_back(graphSeq_, std::move(gone));
+    garbage.emplace_back(graphSeq_, std::move(gone));
     return true;
   }
   return false;
 }
 
-JW_MAIN_THREAD bool Engine::AddAudioStream(std::unique_ptr<AudioStream> s) {
-  audio_.push_back(std::move(s));
-  if (Publish()) return true;
-  audio_.pop_back();
-  return false;
-}
-
-JW_MAIN_THREAD bool Engine::RemoveAudioStream(uint32_t id) {
-  for (auto it = audio_.begin(); it != audio_.end(); ++it) {
-    if ((*it)->id != id) continue;
-    std::unique_ptr<AudioStream> gone = std::move(*it);
-    audio_.erase(it);
-    if (!Publish()) {
-      audio_.push_back(std::move(gone));
-      return false;
-    }
-    garbageAudio_.emplace_back(graphSeq_, std::move(gone));
-    return true;
-  }
-  return false;
-}
+JW_MAIN_THREAD bool Engine::AddMidiStream(std::unique_ptr<MidiStream> s) { return AddStream(midi_, std::move(s)); }
+JW_MAIN_THREAD bool Engine::RemoveMidiStream(uint32_t id) { return RemoveStream(midi_, garbageMidi_, id); }
+JW_MAIN_THREAD bool Engine::AddAudioStream(std::unique_ptr<AudioStream> s) { return AddStream(audio_, std::move(s)); }
+JW_MAIN_THREAD bool Engine::RemoveAudioStream(uint32_t id) { return RemoveStream(audio_, garbageAudio_, id); }
 
 JW_MAIN_THREAD AudioStream* Engine::FindAudioStream(uint32_t id) {
   for (auto& a : audio_)

@@ -141,6 +141,10 @@ class Engine {
  private:
   bool Publish();
   bool SafeFor(uint64_t seq) const;
+  template <class T>
+  bool AddStream(std::vector<std::unique_ptr<T>>& live, std::unique_ptr<T> s);
+  template <class T>
+  bool RemoveStream(std::vector<std::unique_ptr<T>>& live, std::vector<std::pair<uint64_t, std::unique_ptr<T>>>& garbage, uint32_t id);
   // [main-thread] Makes sure the shared stack holds what `dsp` asked for.
   bool EnsureStack(const Instance& dsp);
 

@@ -460,6 +460,12 @@ describe('a stalled server', () => {
     try {
       await cycles(m, 2);
       process.kill(s.pid, 'SIGSTOP');
+      // A cycle the server started before it stopped may still run here (a
+      // loaded machine): wait until no cycle runs any more.
+      for (let n = -1; n !== m.cycles; ) {
+        n = m.cycles;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       let e;
       try {
         e = await rejection(m.swap(mods.probe, { keepParams: false, crossfadeMs: 0 }));

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, compile, midiFileFrames, readMidiFile, render, type Server } from '../host/index.js';
 import { readWav } from '../host/wav.js';
 import { rejection } from './helpers/errors.js';
-import { startServer, uniqueName, until } from './helpers/jack.js';
+import { startServer, uniqueName, until, withoutXruns } from './helpers/jack.js';
 import { useTempDir } from './helpers/temp.js';
 import { wat } from './helpers/wat.js';
 
@@ -119,32 +119,34 @@ describe('readMidiFile', () => {
 });
 
 describe('playing a MIDI file', () => {
-  it('renders the example song through the poly synth; live playMidi records the same samples', async () => {
-    const data = await readMidiFile(`${root}examples/midi/demo.mid`);
-    const first = { ...data, events: data.events.filter((e) => e.time < 1.5) }; // the first bar and a half
-    const compiled = await compile(new Uint8Array(await (await import('node:fs/promises')).readFile(poly)), { name: 'poly' });
-    const m = await client.load(compiled, { name: 'player' });
-    try {
-      const recording = client.record([m.outputs[0]!], { frames: 48000 * 2 });
-      await new Promise((r) => setTimeout(r, 60));
-      const play = m.playMidi(first);
-      expect(play.total).toBe(first.events.length);
-      await play.done;
-      expect(play.sent).toBe(play.total);
-      const rec = await recording;
-      const [whole] = (await render(compiled, { frames: rec.channels[0]!.length, blockSize: client.blockSize, midi: midiFileFrames(first, 48000) })) as [Float32Array];
-      const at = rec.indexOf(play.startFrame);
-      expect(at).toBeGreaterThan(0);
-      const live = rec.channels[0]!.subarray(at);
-      const offline = whole.subarray(0, live.length);
-      expect(Math.max(...offline.map(Math.abs))).toBeGreaterThan(0.01);
-      const diff = live.findIndex((v, i) => !Object.is(v, offline[i]));
-      expect(diff, `first difference at ${diff}: live ${live[diff]} offline ${offline[diff]}; nonzero from live ${live.findIndex((v) => v !== 0)} offline ${offline.findIndex((v) => v !== 0)}`).toBe(-1);
-      expect(rec.channels[0]!.subarray(0, at).every((v) => v === 0)).toBe(true);
-    } finally {
-      await m.unload();
-    }
-  });
+  it('renders the example song through the poly synth; live playMidi records the same samples', () =>
+    withoutXruns(async () => {
+      const data = await readMidiFile(`${root}examples/midi/demo.mid`);
+      const first = { ...data, events: data.events.filter((e) => e.time < 1.5) }; // the first bar and a half
+      const compiled = await compile(new Uint8Array(await (await import('node:fs/promises')).readFile(poly)), { name: 'poly' });
+      const m = await client.load(compiled, { name: 'player' });
+      try {
+        const recording = client.record([m.outputs[0]!], { frames: 48000 * 2 });
+        await new Promise((r) => setTimeout(r, 60));
+        const play = m.playMidi(first);
+        expect(play.total).toBe(first.events.length);
+        await play.done;
+        expect(play.sent).toBe(play.total);
+        const rec = await recording;
+        if (rec.discontinuities.length) return 'xrun'; // frame times skipped: the song's frames moved against the samples
+        const [whole] = (await render(compiled, { frames: rec.channels[0]!.length, blockSize: client.blockSize, midi: midiFileFrames(first, 48000) })) as [Float32Array];
+        const at = rec.indexOf(play.startFrame);
+        expect(at).toBeGreaterThan(0);
+        const live = rec.channels[0]!.subarray(at);
+        const offline = whole.subarray(0, live.length);
+        expect(Math.max(...offline.map(Math.abs))).toBeGreaterThan(0.01);
+        const diff = live.findIndex((v, i) => !Object.is(v, offline[i]));
+        expect(diff, `first difference at ${diff}: live ${live[diff]} offline ${offline[diff]}; nonzero from live ${live.findIndex((v) => v !== 0)} offline ${offline.findIndex((v) => v !== 0)}`).toBe(-1);
+        expect(rec.channels[0]!.subarray(0, at).every((v) => v === 0)).toBe(true);
+      } finally {
+        await m.unload();
+      }
+    }));
 
   it('stops with all notes off on the channels the file uses', async () => {
     const data = await readMidiFile(`${root}examples/midi/demo.mid`);

@@ -116,6 +116,8 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   let generation = 0;
   /** The fast build of the version playing (or being optimised): the same again is no change. */
   let lastFast: string | undefined;
+  /** Changes seen: the first fast build counts as the version playing only if none came while it was made. */
+  let changes = 0;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
 
@@ -136,6 +138,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
           if (name === null) return;
           const f = join(d, name.toString());
           if (!files.has(f) || closed) return;
+          changes++;
           changed.add(f);
           clearTimeout(timer);
           timer = setTimeout(kick, debounceMs);
@@ -298,10 +301,12 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   // the first save only the pieces it changed.
   if (fastFirst) {
     runBehind(async () => {
-      if (generation > 0 || closed) return;
+      const seen = changes;
+      if (seen > 0 || closed) return;
       try {
         const { compiled } = await compileFile(path, fast.compile, fast.asc);
-        if (generation === 0) lastFast = compiled.key;
+        // A save while it was made: it may have read the new text, which is not what plays.
+        if (changes === seen && generation === 0) lastFast = compiled.key;
       } catch {
         /* reported when a save builds it */
       }

@@ -68,12 +68,16 @@ export function frameAhead(client: Client, seconds = 0.25): number {
 }
 
 /**
- * Runs `trial` again (at most `tries` times) while it reports 'xrun': a
- * recording with a discontinuity. Rationale: the dummy driver skips frames
- * when the machine is loaded; frame-exact expectations cannot hold across
- * a skip, and the trial sees it (`rec.discontinuities`).
+ * Runs `trial` again (at most `tries` times, a quarter second apart) while it
+ * reports 'xrun': a recording with a discontinuity. Rationale: the dummy
+ * driver skips frames when the machine is loaded (another test file
+ * compiling on both cores); frame-exact expectations cannot hold across a
+ * skip, and the trial sees it (`rec.discontinuities`).
  */
-export async function withoutXruns(trial: () => Promise<'xrun' | void>, tries = 3): Promise<void> {
-  for (let i = 0; i < tries; i++) if ((await trial()) !== 'xrun') return;
+export async function withoutXruns(trial: () => Promise<'xrun' | void>, tries = 8): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if ((await trial()) !== 'xrun') return;
+    await sleep(250);
+  }
   throw new Error(`each of ${tries} tries had an xrun in its recording (the machine is too loaded for frame-exact checks)`);
 }

@@ -7,6 +7,7 @@
  * cuts them into blocks. A cycle that does not fit in the ring (JS fell
  * behind) is dropped by the audio thread and counted; the stream reports it
  * exactly: `lostFrames`, an 'overrun' event, and a block that ends early.
+ * Closing the client ends the stream.
  */
 import { Readable } from 'node:stream';
 import type { Client } from './client.js';
@@ -76,7 +77,10 @@ export class AudioReadStream extends Readable {
   #drain(): void {
     if (this.destroyed || this.#paused) return;
     if (this.#closed()) {
-      this.destroy(new Error('the client was closed'));
+      // The client closed (or its server went away): the stream ends, as a
+      // file does; what was taken is still read.
+      clearInterval(this.#timer);
+      this.push(null);
       return;
     }
     const head = new Uint32Array(HEADER / 4);

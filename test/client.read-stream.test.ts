@@ -5,9 +5,9 @@
  * The source is test/abi/probe.wat, whose output 0 counts frames.
  */
 import { describe, expect, it } from 'vitest';
-import type { AudioBlock } from '../host/index.js';
+import { Client, type AudioBlock } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
-import { until, withoutXruns } from './helpers/jack.js';
+import { uniqueName, until, withoutXruns } from './helpers/jack.js';
 import { useProbeClient } from './helpers/probe-client.js';
 
 const ctx = useProbeClient('read-stream');
@@ -53,6 +53,26 @@ describe('createReadStream', () => {
     const all = blocks.flatMap((b) => [...(b.channels[0] as Float32Array)]);
     const span = (all[all.length - 1] as number) - (all[0] as number) + 1;
     expect(span - all.length).toBe(stream.lostFrames);
+  });
+
+  it('ends when its client closes', async () => {
+    const other = await Client.open(uniqueName('read-stream-closing'), { serverName: ctx.client.serverName });
+    other.activate();
+    try {
+      const stream = other.createReadStream([ctx.out], { blockFrames: 256 });
+      let blocks = 0;
+      const ended = new Promise<void>((resolve, reject) => {
+        stream.on('end', resolve);
+        stream.on('error', reject);
+      });
+      stream.on('data', () => blocks++);
+      await until(() => blocks > 2, 5000, 'some blocks');
+      await other.close();
+      await ended; // no error: the stream ended
+      expect(stream.destroyed).toBe(true);
+    } finally {
+      await other.close();
+    }
   });
 
   it('refuses bad options and ports', () => {

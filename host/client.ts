@@ -23,13 +23,13 @@ import {
   checkTimebase,
   DEFAULT_TIMEBASE,
   transportStateName,
-  type Position,
   type RepositionTarget,
   type TimebaseSettings,
   type TransportStateName,
 } from './transport.js';
 import type { Subject } from './metadata.js';
 import * as meta from './client-metadata.js';
+import { dispatchEvent, runSyncHandler } from './client-events.js';
 import { recordPorts, type RecordOptions } from './client-record.js';
 import { openReadStream, type AudioReadStream, type ReadStreamOptions } from './client-stream.js';
 import { compilePortFilter } from './port-filter.js';
@@ -38,9 +38,8 @@ import { processTimeOf } from './process-time.js';
 import { DspModule, loadModule, type DspHost, type LoadOptions } from './dsp/module.js';
 import type { ModuleSource } from './dsp/instance.js';
 
-import type { ClientEvents, ClientOptions, CycleTimes, PortFilter, ProcessTime, PropertyChange, Recording, SyncHandler, TransportQuery } from './client-types.js';
+import type { ClientEvents, ClientOptions, CycleTimes, PortFilter, ProcessTime, Recording, SyncHandler, TransportQuery } from './client-types.js';
 
-const CHANGES: PropertyChange[] = ['created', 'changed', 'deleted'];
 const EBUSY = 16;
 const EINVAL = 22;
 const EEXIST = 17;
@@ -715,73 +714,15 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   }
 
   #dispatch(ev: NativeEvent): void {
-    switch (ev.type) {
-      case 'xrun':
-        this.emit('xrun', ev.delayUsecs);
-        break;
-      case 'shutdown':
-        this.emit('shutdown', new Status(ev.status), ev.reason);
-        break;
-      case 'freewheel':
-        this.emit('freewheel', ev.starting);
-        break;
-      case 'blockSize':
-        this.emit('blockSize', ev.frames);
-        break;
-      case 'sampleRate':
-        this.emit('sampleRate', ev.rate);
-        break;
-      case 'clientRegistration':
-        this.emit('clientRegistration', ev.name, ev.registered);
-        break;
-      case 'portRegistration':
-        this.emit('portRegistration', this.#portFromName(ev.port), ev.registered);
-        break;
-      case 'portConnect':
-        this.emit('portConnect', this.#portFromName(ev.a), this.#portFromName(ev.b), ev.connected);
-        break;
-      case 'portRename':
-        this.#followRename(ev.oldName, ev.newName);
-        this.emit('portRename', this.#portFromName(ev.newName), ev.oldName, ev.newName);
-        break;
-      case 'graphOrder':
-        this.emit('graphOrder');
-        break;
-      case 'propertyChange':
-        this.emit('propertyChange', ev.subject, ev.key, CHANGES[ev.change] ?? 'changed');
-        break;
-      case 'sync':
-        this.#onSync(ev.seq, ev.state, ev.position);
-        break;
-      case 'overflow':
-        this.emit('overflow', ev.dropped);
-        break;
-      case 'trap':
-        this.#modules.get(ev.slot)?.onTrap(ev.code, ev.where);
-        break;
-      case 'overrun':
-        this.#modules.get(ev.slot)?.onOverrun(ev);
-        break;
-    }
-  }
-
-  #onSync(seq: number, state: number, position: Position): void {
-    const handler = this.#syncHandler;
-    const ready = () => {
-      if (!this.#closed) this[kNative].syncReady(seq);
-    };
-    if (!handler) return ready();
-    let result: void | Promise<void>;
-    try {
-      result = handler(transportStateName(state), position);
-    } catch (err) {
-      ready();
-      this.emit('syncError', err);
-      return;
-    }
-    Promise.resolve(result).then(ready, (err: unknown) => {
-      ready();
-      this.emit('syncError', err);
+    dispatchEvent(ev, {
+      emit: (event, ...args) => (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
+      port: (name) => this.#portFromName(name),
+      renamed: (oldName, newName) => this.#followRename(oldName, newName),
+      module: (slot) => this.#modules.get(slot),
+      sync: (seq, state, position) =>
+        runSyncHandler(this.#syncHandler, state, position, () => {
+          if (!this.#closed) this[kNative].syncReady(seq);
+        }, (err) => this.emit('syncError', err)),
     });
   }
 

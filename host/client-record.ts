@@ -6,13 +6,11 @@
 import type { Client } from './client.js';
 import type { Recording } from './client-types.js';
 import { checkOptionKeys, fail, require_ } from './errors.js';
-import { kNative, type NativeClient, type NativePort } from './native.js';
+import { C, kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
 
 let recordSeq = 0;
 
-/** Recordings the engine runs at once, per client (shim/engine/engine.h: kMaxTaps). */
-export const MAX_RECORDINGS = 8;
 /** Recordings running or waiting for their start, per client. */
 const active = new WeakMap<Client, number>();
 
@@ -57,7 +55,8 @@ export async function recordPorts(client: Client, srcs: Port[], options: RecordO
   // Rationale: past the engine's slots a recording would wait unseen for a
   // free one (and time out, or start after its frame): refuse it now.
   const running = active.get(client) ?? 0;
-  if (running >= MAX_RECORDINGS) fail('QUEUE_FULL', `record: ${MAX_RECORDINGS} recordings of client "${client.name}" are already running or waiting for their start (the most at once)`);
+  const most = C.MaxRecordings; // the engine's slots
+  if (running >= most) fail('QUEUE_FULL', `record: ${most} recordings of client "${client.name}" are already running or waiting for their start (the most at once)`);
   active.set(client, running + 1);
   try {
     return await recordWith(client, srcs, frames, startAt, n, rate, closed);

@@ -252,6 +252,8 @@ export interface NativeAddon {
     PortIsPhysical: number;
     PortCanMonitor: number;
     PortIsTerminal: number;
+    /** Recordings the engine runs at once per client (Engine::kMaxTaps). */
+    MaxRecordings: number;
     UseExactName: number;
     NoStartServer: number;
     metadata: Record<string, string>;

@@ -35,7 +35,7 @@ describe('startAt', () => {
     expect(before.code).toBe('TOO_LATE');
     expect(before.message).toContain(`startAt frame ${passed} has passed`);
     // Ahead now, but over by the time the ports are connected (two cycles on).
-    const soon = (ctx.client.lastFrameTime + 1) >>> 0;
+    const soon = (ctx.client.lastFrameTime + ctx.client.blockSize) >>> 0; // ahead now, by a cycle
     const after = await rejection(ctx.client.record([ctx.out], { frames: 10, startAt: soon }));
     expect(after.code).toBe('TOO_LATE');
     expect(after.message).toContain(`startAt frame ${soon} had passed when the recording could begin`);

@@ -7,6 +7,7 @@
 #include <jack/metadata.h>
 #include <napi.h>
 
+#include "../engine/engine.h"
 #include "../engine/watchdog.h"
 #include "../wasm-rt/jw-runtime.h"
 #include "addon-data.h"
@@ -123,6 +124,7 @@ JW_MAIN_THREAD Napi::Object Init(Napi::Env env, Napi::Object exports) {
   c.Set("PortIsPhysical", static_cast<double>(JackPortIsPhysical));
   c.Set("PortCanMonitor", static_cast<double>(JackPortCanMonitor));
   c.Set("PortIsTerminal", static_cast<double>(JackPortIsTerminal));
+  c.Set("MaxRecordings", static_cast<double>(Engine::kMaxTaps));
   c.Set("UseExactName", static_cast<double>(JackUseExactName));
   c.Set("NoStartServer", static_cast<double>(JackNoStartServer));
   Napi::Object keys = Napi::Object::New(env);

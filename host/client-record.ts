@@ -8,6 +8,7 @@ import type { Recording } from './client-types.js';
 import { checkOptionKeys, fail, require_ } from './errors.js';
 import { C, kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
+import { releasePorts } from './port-release.js';
 
 let recordSeq = 0;
 
@@ -87,7 +88,7 @@ async function recordWith(client: Client, srcs: Port[], frames: number, startAt:
       await new Promise((r2) => setTimeout(r2, Math.max(2, Math.min(50, cycleMs))));
     }
   } finally {
-    if (!closed()) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+    if (!closed()) releasePorts(client, ports);
   }
 }
 

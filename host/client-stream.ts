@@ -14,6 +14,7 @@ import type { Client } from './client.js';
 import { checkOptionKeys, fail, require_ } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
+import { releasePorts } from './port-release.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** Options of {@link Client.createReadStream}. */
@@ -141,7 +142,7 @@ export class AudioReadStream extends Readable {
     clearInterval(this.#timer);
     if (!this.#closed()) {
       (this.#client[kNative] as NativeClient).streamClose(this.#id);
-      for (const p of this.#ports) if (p[kNative]?.isValid()) p.unregister();
+      releasePorts(this.#client, this.#ports);
     }
     callback(err);
   }
@@ -172,7 +173,7 @@ export function openReadStream(client: Client, srcs: Port[], options: ReadStream
     if (!id) fail('QUEUE_FULL', 'createReadStream: the audio thread is not taking changes (too many at once)');
     return new AudioReadStream(client, ports, ring, id, blockFrames, highWaterMark, closed);
   } catch (err) {
-    for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+    releasePorts(client, ports);
     throw err;
   }
 }

@@ -32,6 +32,8 @@ import * as meta from './client-metadata.js';
 import { dispatchEvent, runSyncHandler } from './client-events.js';
 import { recordPorts, type RecordOptions } from './client-record.js';
 import { openReadStream, type AudioReadStream, type ReadStreamOptions } from './client-stream.js';
+import { playPorts, type Playback, type PlayOptions } from './client-play.js';
+import { openWriteStream, type AudioWriteStream, type WriteStreamOptions } from './client-write-stream.js';
 import { compilePortFilter } from './port-filter.js';
 import { clientExists } from './client-exists.js';
 import { processTimeOf } from './process-time.js';
@@ -672,7 +674,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
    * exactly (see {@link RecordOptions}).
    * @throws TOO_LATE when `startAt` had passed; INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH for bad sources or options
    */
-  async record(sources: (Port | string)[], options: RecordOptions = {}): Promise<Recording> {
+  async record(sources: readonly (Port | string)[], options: RecordOptions = {}): Promise<Recording> {
     this.assertUsable('Client.record');
     require_(Array.isArray(sources), 'record: sources must be an array of 1 to 64 ports');
     return recordPorts(this, sources.map((x) => this.#resolve(x, 'record')), options, () => this.#closed);
@@ -687,10 +689,40 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
    * `destroy()` (or leaving a for-await loop) ends it and removes its ports.
    * @throws INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH, QUEUE_FULL
    */
-  createReadStream(sources: (Port | string)[], options: ReadStreamOptions = {}): AudioReadStream {
+  createReadStream(sources: readonly (Port | string)[], options: ReadStreamOptions = {}): AudioReadStream {
     this.assertUsable('Client.createReadStream');
     require_(Array.isArray(sources), 'createReadStream: sources must be an array of 1 to 64 ports');
     return openReadStream(this, sources.map((x) => this.#resolve(x, 'createReadStream')), options, () => this.#closed);
+  }
+
+  /**
+   * Plays buffers (one Float32Array per destination) into the given input
+   * ports (of any client). The buffers are copied to the engine and played
+   * by the audio thread through temporary output ports, so a busy JS thread
+   * cannot make them glitch. Resolves once the last frame has been played,
+   * with the JACK frame times it started and ended at; `startAt` starts it
+   * at that frame time exactly, `loop` repeats it until `signal` aborts.
+   * @throws TOO_LATE when `startAt` had passed; INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH for bad destinations, buffers or options
+   */
+  async play(destinations: readonly (Port | string)[], buffers: Float32Array | Float32Array[], options: PlayOptions = {}): Promise<Playback> {
+    this.assertUsable('Client.play');
+    require_(Array.isArray(destinations), 'play: destinations must be an array of 1 to 64 ports');
+    return playPorts(this, destinations.map((x) => this.#resolve(x, 'play')), buffers, options, () => this.#closed);
+  }
+
+  /**
+   * Streams audio from JS into the given input ports (of any client): a
+   * Writable of chunks (one Float32Array per port, an AudioBlock, or
+   * interleaved frames), for as long as it is written, in constant memory,
+   * with backpressure. Frames that were not written in time play as silence
+   * and are counted (`underrunFrames`, an 'underrun' event). 'finish' comes
+   * once the last frame has been played. `destroy()` ends it at once.
+   * @throws INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH, TOO_LATE
+   */
+  createWriteStream(destinations: readonly (Port | string)[], options: WriteStreamOptions = {}): AudioWriteStream {
+    this.assertUsable('Client.createWriteStream');
+    require_(Array.isArray(destinations), 'createWriteStream: destinations must be an array of 1 to 64 ports');
+    return openWriteStream(this, destinations.map((x) => this.#resolve(x, 'createWriteStream')), options, () => this.#closed);
   }
 
   /** @internal */

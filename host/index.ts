@@ -17,6 +17,9 @@ export type {
 export type { RecordOptions } from './client-record.js';
 export { AudioReadStream } from './client-stream.js';
 export type { AudioBlock, ReadStreamOptions } from './client-stream.js';
+export { AudioWriteStream } from './client-write-stream.js';
+export type { AudioChunk, WriteStreamOptions } from './client-write-stream.js';
+export type { Playback, PlayOptions } from './client-play.js';
 export { RingBuffer } from './ring-buffer.js';
 export { Port, OwnPort, Ports, maxPortNameBytes } from './port.js';
 export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';

@@ -153,6 +153,7 @@ export interface NativeClient {
   close(): Promise<void>;
   isOpen(): boolean;
   isServerGone(): boolean;
+  isFreewheeling(): boolean;
   name(): string | null;
   uuid(): string | null;
   sampleRate(): number | null;
@@ -205,6 +206,8 @@ export interface NativeClient {
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
   streamOpen(ports: NativePort[], ring: Uint8Array): number | null;
   streamClose(id: number): boolean;
+  outOpen(ports: NativePort[], control: Uint8Array, ring: Uint8Array | null, buffers: Float32Array[] | null, startAt: number | undefined, startFrames: number, loop: boolean): number | null;
+  outClose(id: number): boolean;
   streamStats(id: number): { lostFrames: number; records: number } | undefined;
   midiClose(id: number): boolean;
   midiWrite(id: number, bytes: Uint8Array, at?: number): boolean;

@@ -7,6 +7,7 @@ import { checkOptionKeys, fail, require_ } from '../errors.js';
 import { ABI_EXPORTS } from '../generated/manifest.js';
 import { kNative, native, type NativeDsp, type NativePort, type NativeSwapResult } from '../native.js';
 import type { OwnPort } from '../port.js';
+import { afterFreewheel } from '../port-release.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
 import { QueueBudget } from './queue-budget.js';
 import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './midi-player.js';
@@ -538,13 +539,16 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     const removedNames = plan.removed.filter((p) => this.#registered.includes(p)).map((p) => p.name);
     const stateTaken = client.isOpen() ? (client.dspStatus(this.#id)?.stateTaken ?? 0) : 0;
     const retire = () => {
-      const live = client.isOpen() && !client.isServerGone();
+      const gone: OwnPort[] = [];
       for (const p of plan.removed) {
         const i = this.#registered.indexOf(p);
         if (i < 0) continue;
         this.#registered.splice(i, 1);
-        if (live && p[kNative]?.isValid()) p.unregister();
+        gone.push(p);
       }
+      afterFreewheel(client, () => {
+        if (client.isOpen() && !client.isServerGone()) for (const p of gone) if (p[kNative]?.isValid()) p.unregister();
+      });
     };
     if (released) {
       old.dispose();
@@ -609,8 +613,10 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     const client = this.#host[kNative];
     // Ports die with a client the server dropped; only a live one unregisters them.
     const unregister = () => {
-      if (!client.isOpen() || client.isServerGone()) return;
-      for (const p of this.#registered) if (p[kNative]?.isValid()) p.unregister();
+      const ports = this.#registered.slice();
+      afterFreewheel(client, () => {
+        if (client.isOpen() && !client.isServerGone()) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+      });
     };
     const release = () => {
       unregister();

@@ -46,6 +46,7 @@ JW_MAIN_THREAD bool Engine::Publish() {
   for (auto& s : slots_) g->slots.push_back(s.get());
   for (auto& m : midi_) g->midi.push_back(m.get());
   for (auto& a : audio_) g->audio.push_back(a.get());
+  for (auto& o : outs_) g->outs.push_back(o.get());
   if (running_) {
     if (!graphIn_.push(g)) {
       delete g;
@@ -153,6 +154,8 @@ JW_MAIN_THREAD bool Engine::AddMidiStream(std::unique_ptr<MidiStream> s) { retur
 JW_MAIN_THREAD bool Engine::RemoveMidiStream(uint32_t id) { return RemoveStream(midi_, garbageMidi_, id); }
 JW_MAIN_THREAD bool Engine::AddAudioStream(std::unique_ptr<AudioStream> s) { return AddStream(audio_, std::move(s)); }
 JW_MAIN_THREAD bool Engine::RemoveAudioStream(uint32_t id) { return RemoveStream(audio_, garbageAudio_, id); }
+JW_MAIN_THREAD bool Engine::AddAudioOut(std::unique_ptr<AudioOut> o) { return AddStream(outs_, std::move(o)); }
+JW_MAIN_THREAD bool Engine::RemoveAudioOut(uint32_t id) { return RemoveStream(outs_, garbageOuts_, id); }
 
 JW_MAIN_THREAD AudioStream* Engine::FindAudioStream(uint32_t id) {
   for (auto& a : audio_)
@@ -210,7 +213,10 @@ JW_MAIN_THREAD size_t Engine::Collect(bool all) {
   for (auto it = garbageAudio_.begin(); it != garbageAudio_.end();) {
     it = all || SafeFor(it->first) ? garbageAudio_.erase(it) : it + 1;
   }
-  return garbageGraphs_.size() + garbageSlots_.size() + garbageMidi_.size() + garbageAudio_.size() + fading;
+  for (auto it = garbageOuts_.begin(); it != garbageOuts_.end();) {
+    it = all || SafeFor(it->first) ? garbageOuts_.erase(it) : it + 1;
+  }
+  return garbageGraphs_.size() + garbageSlots_.size() + garbageMidi_.size() + garbageAudio_.size() + garbageOuts_.size() + fading;
 }
 
 JW_MAIN_THREAD void Engine::ReleaseAll() {
@@ -218,6 +224,7 @@ JW_MAIN_THREAD void Engine::ReleaseAll() {
   slots_.clear();
   midi_.clear();
   audio_.clear();
+  outs_.clear();
   Publish();  // an empty graph; the old one becomes garbage
   Collect(true);
   for (auto& t : taps_) t->done.store(true);
@@ -279,6 +286,8 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
     // this cycle's modules wrote to ports connected to it).
     for (MidiStream* m : rt_.graph->midi)
       if (!m->input) RunMidiStream(*m, io, nframes, frameTime);
+    // Audio from JS too: a module reading a port connected to it hears it this cycle.
+    for (AudioOut* o : rt_.graph->outs) RunAudioOut(*o, io, nframes, frameTime);
     uint64_t clock = 0;
     uint64_t* timed = nullptr;
     if (p.budgetShare > 0 && !rt_.graph->slots.empty()) {

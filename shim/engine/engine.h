@@ -17,6 +17,7 @@
 #include "../wasm-rt/jw-runtime.h"
 #include "io.h"
 #include "lockfree.h"
+#include "audio-out.h"
 #include "audio-stream.h"
 #include "midi-stream.h"
 #include "scheduler.h"
@@ -63,6 +64,7 @@ struct Graph {
   std::vector<Slot*> slots;
   std::vector<MidiStream*> midi;  // JS MIDI streams: output ones run before the modules, input ones after
   std::vector<AudioStream*> audio;  // audio streams to JS: after the modules
+  std::vector<AudioOut*> outs;      // audio from JS: before the modules
   std::shared_ptr<SharedStack> stack;
 };
 
@@ -109,6 +111,10 @@ class Engine {
   bool AddAudioStream(std::unique_ptr<AudioStream> s);
   bool RemoveAudioStream(uint32_t id);
   AudioStream* FindAudioStream(uint32_t id);
+  // Adds / removes an audio output from JS (play, write streams); false if
+  // the queue is full (or unknown). Freed once the audio thread let go.
+  bool AddAudioOut(std::unique_ptr<AudioOut> o);
+  bool RemoveAudioOut(uint32_t id);
   // Starts a tap; false if the queue is full.
   bool StartTap(std::unique_ptr<Tap> tap);
   // The tap's data once it is done (ownership moves to the caller), else null.
@@ -158,6 +164,8 @@ class Engine {
   std::vector<std::pair<uint64_t, std::unique_ptr<MidiStream>>> garbageMidi_;
   std::vector<std::unique_ptr<AudioStream>> audio_;  // [main-thread]
   std::vector<std::pair<uint64_t, std::unique_ptr<AudioStream>>> garbageAudio_;
+  std::vector<std::unique_ptr<AudioOut>> outs_;  // [main-thread]
+  std::vector<std::pair<uint64_t, std::unique_ptr<AudioOut>>> garbageOuts_;
   std::vector<std::pair<uint64_t, Graph*>> garbageGraphs_;
   bool running_ = false;
 

@@ -66,6 +66,31 @@ JW_MAIN_THREAD bool ReadValues(const Napi::Value& v, std::vector<float>* out) {
   return true;
 }
 
+// Whether a typed array views a SharedArrayBuffer. Rationale: the audio
+// thread keeps using the memory; a plain ArrayBuffer could be detached
+// (transferred) under it, a SharedArrayBuffer cannot. (napi_is_arraybuffer
+// is false for a SharedArrayBuffer.)
+JW_MAIN_THREAD bool OverShared(const Napi::Value& typedArray) {
+  Napi::Value buf = typedArray.As<Napi::Object>().Get("buffer");
+  return buf.IsObject() && !buf.IsArrayBuffer();
+}
+
+// A RingBuffer's memory (host/ring-buffer.ts): a Uint8Array over the whole
+// SharedArrayBuffer, whose size field (a power of two >= 4) matches it.
+JW_MAIN_THREAD bool RingArg(Napi::Env env, const Napi::Value& v, uint8_t** mem, uint32_t* size) {
+  void* p = nullptr;
+  size_t length = 0;
+  napi_typedarray_type type;
+  if (!v.IsTypedArray() || napi_get_typedarray_info(env, v, &type, &length, &p, nullptr, nullptr) != napi_ok || !p ||
+      type != napi_uint8_array || length <= kRingHeaderBytes || (reinterpret_cast<uintptr_t>(p) & 7) != 0 || !OverShared(v))
+    return false;
+  const uint32_t n = *reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(p) + 128);
+  if (n < 4 || (n & (n - 1)) != 0 || length != kRingHeaderBytes + n) return false;
+  *mem = static_cast<uint8_t*>(p);
+  *size = n;
+  return true;
+}
+
 // An optional NativePort: null/undefined gives null; anything else must be usable.
 JW_MAIN_THREAD bool OptionalPort(const Napi::Value& v, const Napi::FunctionReference& ctor, void** out) {
   *out = nullptr;
@@ -311,16 +336,12 @@ JW_MAIN_THREAD Napi::Value ClientWrap::StreamOpen(const Napi::CallbackInfo& info
   auto s = std::make_unique<AudioStream>();
   if (!PortList(info[0], data_->portCtor, &s->ports) || s->ports.empty())
     return TypeErrorFalse(env, "streamOpen: ports must be NativePorts of an open client"), env.Undefined();
-  void* mem = nullptr;
-  size_t length = 0;
-  if (!info[1].IsTypedArray() || napi_get_typedarray_info(env, info[1], nullptr, &length, &mem, nullptr, nullptr) != napi_ok || !mem ||
-      length <= kRingHeaderBytes || (reinterpret_cast<uintptr_t>(mem) & 3) != 0)
-    return TypeErrorFalse(env, "streamOpen: expected a RingBuffer's memory"), env.Undefined();
-  const uint32_t size = *reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(mem) + 128);
-  if (size < 2 || (size & (size - 1)) != 0 || length != kRingHeaderBytes + size)
-    return TypeErrorFalse(env, "streamOpen: the ring's size field does not match its memory"), env.Undefined();
+  uint8_t* mem = nullptr;
+  uint32_t size = 0;
+  if (!RingArg(env, info[1], &mem, &size))
+    return TypeErrorFalse(env, "streamOpen: expected a RingBuffer's memory (a Uint8Array over its SharedArrayBuffer)"), env.Undefined();
   s->id = nextStreamId_++;
-  s->ring = static_cast<uint8_t*>(mem);
+  s->ring = mem;
   s->size = size;
   auto* ref = new Napi::Reference<Napi::Value>(Napi::Persistent(info[1]));
   s->release = [ref]() { delete ref; };  // [main-thread] when the engine frees the stream
@@ -344,6 +365,72 @@ JW_MAIN_THREAD Napi::Value ClientWrap::StreamStats(const Napi::CallbackInfo& inf
   o.Set("lostFrames", static_cast<double>(s->lostFrames.load(std::memory_order_relaxed)));
   o.Set("records", static_cast<double>(s->records.load(std::memory_order_relaxed)));
   return o;
+}
+
+// --- Audio from JS to the graph ([main-thread]) -------------------------------
+
+// outOpen(outputPorts, control: Uint8Array (64 bytes of a SharedArrayBuffer),
+//         ring: Uint8Array | null, buffers: Float32Array[] | null,
+//         startAt: number | undefined, startFrames, loop) -> id (0: the queue is full)
+// The source is the ring (a write stream) or a copy of the buffers (play).
+JW_MAIN_THREAD Napi::Value ClientWrap::OutOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!client_) return env.Null();
+  auto o = std::make_unique<AudioOut>();
+  if (!PortList(info[0], data_->portCtor, &o->ports) || o->ports.empty() || o->ports.size() > kMaxOutChannels)
+    return TypeErrorFalse(env, "outOpen: ports must be 1 to 64 NativePorts of an open client"), env.Undefined();
+  void* ctl = nullptr;
+  size_t ctlLength = 0;
+  napi_typedarray_type type;
+  if (!info[1].IsTypedArray() || napi_get_typedarray_info(env, info[1], &type, &ctlLength, &ctl, nullptr, nullptr) != napi_ok ||
+      type != napi_uint8_array || ctlLength != sizeof(OutControl) || (reinterpret_cast<uintptr_t>(ctl) & 7) != 0 ||
+      !OverShared(info[1]))
+    return TypeErrorFalse(env, "outOpen: expected a 64-byte control block"), env.Undefined();
+  std::memset(ctl, 0, sizeof(OutControl));
+  o->ctl = static_cast<OutControl*>(ctl);
+  const bool hasRing = !info[2].IsNull() && !info[2].IsUndefined();
+  if (hasRing && !RingArg(env, info[2], &o->ring, &o->size))
+    return TypeErrorFalse(env, "outOpen: expected a RingBuffer's memory"), env.Undefined();
+  if (!hasRing) {
+    if (!info[3].IsArray() || info[3].As<Napi::Array>().Length() != o->ports.size())
+      return TypeErrorFalse(env, "outOpen: expected one Float32Array per port"), env.Undefined();
+    Napi::Array a = info[3].As<Napi::Array>();
+    for (uint32_t ch = 0; ch < a.Length(); ++ch) {
+      Napi::Value x = a.Get(ch);
+      if (!x.IsTypedArray() || x.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        return TypeErrorFalse(env, "outOpen: buffers must be Float32Arrays"), env.Undefined();
+      auto f = x.As<Napi::Float32Array>();
+      if (ch == 0) o->frames = f.ElementLength();
+      if (f.ElementLength() != o->frames || o->frames == 0)
+        return TypeErrorFalse(env, "outOpen: buffers must be non-empty and of one length"), env.Undefined();
+      // A copy: JS may change or transfer its arrays while they play.
+      o->data.emplace_back(f.Data(), f.Data() + f.ElementLength());
+    }
+  }
+  if (info[4].IsNumber()) {
+    o->hasStartAt = true;
+    o->startAt = info[4].As<Napi::Number>().Uint32Value();
+  }
+  JW_ARG_U32(startFrames, 5);
+  o->startFrames = startFrames;
+  o->loop = info[6].ToBoolean().Value();
+  o->id = nextStreamId_++;
+  // The shared memory stays referenced until the engine frees the output.
+  auto* refCtl = new Napi::Reference<Napi::Value>(Napi::Persistent(info[1]));
+  Napi::Reference<Napi::Value>* refRing = hasRing ? new Napi::Reference<Napi::Value>(Napi::Persistent(info[2])) : nullptr;
+  o->release = [refCtl, refRing]() {  // [main-thread]
+    delete refCtl;
+    delete refRing;
+  };
+  const uint32_t id = o->id;
+  if (!engine_->AddAudioOut(std::move(o))) return Napi::Number::New(env, 0);
+  return Napi::Number::New(env, id);
+}
+
+// outClose(id) -> bool (false: unknown, or the queue is full: try again)
+JW_MAIN_THREAD Napi::Value ClientWrap::OutClose(const Napi::CallbackInfo& info) {
+  JW_ARG_U32(id, 0);
+  return Napi::Boolean::New(info.Env(), engine_->RemoveAudioOut(id));
 }
 
 // --- MIDI between JS and the client's own MIDI ports ([main-thread]) ---------

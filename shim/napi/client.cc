@@ -19,6 +19,7 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("close", &ClientWrap::Close),
       InstanceMethod("isOpen", &ClientWrap::IsOpen),
       InstanceMethod("isServerGone", &ClientWrap::IsServerGone),
+      InstanceMethod("isFreewheeling", &ClientWrap::IsFreewheeling),
       InstanceMethod("name", &ClientWrap::Name),
       InstanceMethod("uuid", &ClientWrap::Uuid),
       InstanceMethod("sampleRate", &ClientWrap::SampleRate),
@@ -64,6 +65,8 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("dspSwap", &ClientWrap::DspSwap),
       InstanceMethod("midiOpen", &ClientWrap::MidiOpen),
       InstanceMethod("streamOpen", &ClientWrap::StreamOpen),
+      InstanceMethod("outOpen", &ClientWrap::OutOpen),
+      InstanceMethod("outClose", &ClientWrap::OutClose),
       InstanceMethod("streamClose", &ClientWrap::StreamClose),
       InstanceMethod("streamStats", &ClientWrap::StreamStats),
       InstanceMethod("midiClose", &ClientWrap::MidiClose),
@@ -276,6 +279,11 @@ JW_MAIN_THREAD void ClientWrap::CloseAllAtExit(AddonData* data) {
 JW_MAIN_THREAD Napi::Value ClientWrap::IsOpen(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), client_ != nullptr);
 }
+// Whether the server is freewheeling (as its last freewheel callback said).
+JW_MAIN_THREAD Napi::Value ClientWrap::IsFreewheeling(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), freewheeling_.load());
+}
+
 JW_MAIN_THREAD Napi::Value ClientWrap::IsServerGone(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), serverGone_.load());
 }

@@ -84,6 +84,7 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value IsOpen(const Napi::CallbackInfo& info);
   Napi::Value IsServerGone(const Napi::CallbackInfo& info);
+  Napi::Value IsFreewheeling(const Napi::CallbackInfo& info);
   Napi::Value Name(const Napi::CallbackInfo& info);
   Napi::Value Uuid(const Napi::CallbackInfo& info);
   Napi::Value SampleRate(const Napi::CallbackInfo& info);
@@ -132,6 +133,8 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value DspSwap(const Napi::CallbackInfo& info);
   Napi::Value MidiOpen(const Napi::CallbackInfo& info);
   Napi::Value StreamOpen(const Napi::CallbackInfo& info);
+  Napi::Value OutOpen(const Napi::CallbackInfo& info);
+  Napi::Value OutClose(const Napi::CallbackInfo& info);
   Napi::Value StreamClose(const Napi::CallbackInfo& info);
   Napi::Value StreamStats(const Napi::CallbackInfo& info);
   Napi::Value MidiClose(const Napi::CallbackInfo& info);

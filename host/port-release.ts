@@ -1,0 +1,32 @@
+/**
+ * Removing the temporary ports of recordings, streams and playbacks.
+ * Rationale: with jackd 1.9.21, unregistering (or disconnecting) a port
+ * connected to another port of the same client while the server freewheels
+ * leaves a stale connection behind; the next port to reuse that id makes
+ * jackd fail an assertion and exit (JackConnectionManager.cpp:343) when it
+ * goes. So while the server freewheels, the ports stay (idle) and are
+ * removed once it stops.
+ */
+import { kNative, type NativeClient } from './native.js';
+import type { OwnPort } from './port.js';
+
+interface Owner {
+  readonly closed: boolean;
+  readonly [kNative]: unknown;
+}
+
+/** Unregisters `ports` now, or once the server stops freewheeling. */
+export function releasePorts(client: Owner, ports: OwnPort[]): void {
+  afterFreewheel(client[kNative] as NativeClient, () => {
+    if (!client.closed) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+  });
+}
+
+/** Runs `fn` (which removes ports) now, or once the server stops freewheeling (or the client closed). */
+export function afterFreewheel(n: NativeClient, fn: () => void): void {
+  const go = (): void => {
+    if (n.isOpen() && !n.isServerGone() && n.isFreewheeling()) setTimeout(go, 50).unref();
+    else fn();
+  };
+  go();
+}

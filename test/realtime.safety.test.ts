@@ -30,6 +30,9 @@ interface Result {
   jsMidi: number;
   streamed: number;
   streamLost: number;
+  looped: number;
+  written: number;
+  underrun: number;
 }
 
 let server: Server;
@@ -78,6 +81,10 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
     // An audio stream to JS ran, and overflowed now and then (cycles dropped on the audio thread).
     expect(result.streamed).toBeGreaterThan(48000);
     expect(result.streamLost).toBeGreaterThan(0);
+    // Audio from JS: a looped buffer played, and a write stream ran dry now and then (silence counted).
+    expect(result.looped).toBeGreaterThan(20);
+    expect(result.written).toBeGreaterThan(24000);
+    expect(result.underrun).toBeGreaterThan(0);
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
     expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);

@@ -101,6 +101,17 @@ const reader = (async () => {
     await sleep(streamed % 4096 === 0 ? 150 : 1); // now and then too slow
   }
 })();
+// Audio from JS: a looped buffer, and a write stream whose writer now and then falls behind (underruns).
+const stopPlay = new AbortController();
+const looping = client.play([gain.inputs[0]], [new Float32Array(1000).fill(0.001)], { loop: true, signal: stopPlay.signal });
+const writer = client.createWriteStream([gain.inputs[0]], { ringSeconds: 0.05, startFrames: 256 });
+let writing = true;
+const feeder = (async () => {
+  for (let n = 1; writing; n++) {
+    if (!writer.write([new Float32Array(512).fill(0.001)])) await new Promise((r) => writer.once('drain', r));
+    await sleep(n % 64 === 0 ? 150 : 1); // now and then too slow
+  }
+})();
 await exercise(Number(process.env.JW_SECONDS ?? 1.5) * 1000);
 await synth.reset();
 // Hot-swaps with crossfade and state carried over (synth mid-note, gain).
@@ -112,6 +123,13 @@ for (let i = 0; i < 3; i++) {
 await exercise(300);
 const rec = await recording;
 result.steady = diff(before, native.rtcheck());
+writing = false;
+await feeder;
+stopPlay.abort();
+result.looped = (await looping).loops;
+result.written = writer.playedFrames;
+result.underrun = writer.underrunFrames;
+writer.destroy();
 stream.destroy();
 await reader.catch(() => {});
 result.streamed = streamed;

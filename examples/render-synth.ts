@@ -5,12 +5,10 @@
  * live path, so the result is what JACK would play), and writing 32-bit float
  * WAV. Writes synth-demo.wav to the system temp directory.
  */
-import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import wavefile from 'wavefile';
-import { render } from 'jackwasm';
+import { render, writeSoundFile } from 'jackwasm';
 
 const synth = fileURLToPath(new URL('../../build/examples/synth.wasm', import.meta.url));
 const sampleRate = 48000;
@@ -26,8 +24,6 @@ const [mono] = await render(synth, { sampleRate, seconds: 3.5, midi, params: { c
 const ms = performance.now() - t0;
 
 const peak = mono!.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
-const wav = new wavefile.WaveFile();
-wav.fromScratch(1, sampleRate, '32f', mono!);
 const out = join(tmpdir(), 'synth-demo.wav');
-await writeFile(out, wav.toBuffer());
+await writeSoundFile(out, { sampleRate, channels: [mono!] });
 console.log(`rendered ${(mono!.length / sampleRate).toFixed(1)} s in ${ms.toFixed(0)} ms (including compile or cache lookup), peak ${peak.toFixed(3)}, wrote ${out}`);

@@ -5,7 +5,7 @@
  */
 import { parseArgs, styleText } from 'node:util';
 import { Client } from './client.js';
-import { JackError } from './errors.js';
+import { fail, JackError } from './errors.js';
 import { ensureServer, isServerRunning, Server } from './server.js';
 import { version, versionString } from './jack.js';
 import type { Port } from './port.js';
@@ -15,9 +15,10 @@ import { render } from './dsp/render.js';
 import { compileFile, toCompiled } from './dsp/instance.js';
 import { DEV_ASC_OPTIMIZE } from './dsp/watch.js';
 import type { CompiledModule } from './dsp/compile.js';
-import { readWav, writeWav } from './wav.js';
+import { readSoundFile as readWav, writeSoundFile as writeWav } from './sound-file.js';
 import { midiFileFrames, readMidiFile } from './midi-file.js';
 import { runModule } from './cli-run.js';
+import { playCommand, recordCommand } from './cli-audio-commands.js';
 
 const HELP = `jackwasm: realtime audio for Node.js on JACK
 
@@ -27,11 +28,17 @@ Commands:
   demo [--seconds N]              Tour of the client API on a live server
   server [--name N] [--rate R] [--period P]
                                   Run an embedded dummy JACK server until Ctrl-C
-  ports [--connections]           List ports (type, direction, flags, connections)
+  ports [--connections] [--json]  List ports (type, direction, flags, connections)
   connect <source> <destination>  Connect an output port to an input port
   disconnect <source> <destination>
-  transport <start|stop|status|locate FRAME>
-  info                            JACK library version and servers
+  transport <start|stop|status|locate FRAME> [--json]
+  info [--json]                   JACK library version and servers
+  record <port...> --out file.wav [--seconds N] [--format f32|s24|s16] [--json]
+                                  Record output ports to a WAV file (until Ctrl-C
+                                  without --seconds); frames lost are reported
+  play <file> [--to PORT ...] [--loop] [--resample] [--json]
+                                  Play a sound file (WAV, FLAC, ...) into input
+                                  ports (default: the physical playback ports)
   render <module.wasm|.ts> --out out.wav [--in in.wav] [--midi song.mid]
          [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]
                                   Render a DSP module offline to a 32-bit float WAV
@@ -98,6 +105,11 @@ async function main(argv: string[]): Promise<number> {
       crossfade: { type: 'string' },
       midi: { type: 'string' },
       'follow-transport': { type: 'boolean' },
+      json: { type: 'boolean' },
+      to: { type: 'string', multiple: true },
+      loop: { type: 'boolean' },
+      resample: { type: 'boolean' },
+      format: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -105,7 +117,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return command || values.help ? 0 : 1;
   }
-  const say = (msg: string) => console.log(color('dim', msg));
+  // With --json, standard output carries the JSON only: notes go to standard error.
+  const say = (msg: string) => (values.json ? console.error(msg) : console.log(color('dim', msg)));
   const clientName = `jackwasm-cli-${process.pid}`;
 
   switch (command) {
@@ -137,7 +150,18 @@ async function main(argv: string[]): Promise<number> {
     case 'transport':
       return withServer(values.server, say, async (serverName) => {
         await using client = await Client.open(clientName, { serverName });
-        if (command === 'ports') {
+        if (command === 'ports' && values.json) {
+          const ports = client.getPorts().map((p) => ({
+            name: p.name,
+            type: p.type,
+            direction: p.isInput ? 'input' : 'output',
+            physical: p.isPhysical,
+            terminal: p.isTerminal,
+            canMonitor: p.canMonitor,
+            connections: client.getAllConnections(p).map((c) => c.name),
+          }));
+          console.log(JSON.stringify(ports));
+        } else if (command === 'ports') {
           for (const p of client.getPorts()) {
             console.log(`${color('bold', p.name)}  ${color('dim', describePort(p))}`);
             if (values.connections) for (const c of client.getAllConnections(p)) console.log(`    -> ${c.name}`);
@@ -159,6 +183,10 @@ async function main(argv: string[]): Promise<number> {
           // Transport requests take effect at the next cycle: wait two.
           if (action !== 'status' && action !== undefined) await new Promise((r) => setTimeout(r, Math.ceil((2000 * client.blockSize) / client.sampleRate) + 10));
           const q = client.transportQuery();
+          if (values.json) {
+            console.log(JSON.stringify({ state: q.state, ...q.position }));
+            return 0;
+          }
           console.log(`transport ${q.state} at frame ${q.position.frame}${q.position.bar !== undefined ? `, bar ${q.position.bar} beat ${q.position.beat} tick ${q.position.tick} @ ${q.position.beatsPerMinute} bpm` : ''}`);
         }
         return 0;
@@ -221,8 +249,24 @@ async function main(argv: string[]): Promise<number> {
         }),
       );
     }
+    case 'record':
+      return withServer(values.server, say, (serverName) =>
+        recordCommand({ serverName, clientName, ports: rest, out: values.out ?? fail('INVALID_ARGUMENT', 'usage: jackwasm record <port...> --out file.wav [--seconds N] [--format f32|s24|s16]'), seconds: values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds'), format: values.format, json: values.json === true, print: (l) => console.log(l) }),
+      );
+    case 'play': {
+      const [file, extra] = rest;
+      if (!file || extra !== undefined) fail('INVALID_ARGUMENT', 'usage: jackwasm play <file> [--to PORT ...] [--loop] [--resample]');
+      return withServer(values.server, say, (serverName) =>
+        playCommand({ serverName, clientName, file, to: values.to, loop: values.loop === true, resample: values.resample === true, json: values.json === true, print: (l) => console.log(l) }),
+      );
+    }
     case 'info': {
       const v = version();
+      if (values.json) {
+        const name = values.server ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
+        console.log(JSON.stringify({ library: versionString(), protocol: v.protocol, server: { name, running: await isServerRunning(name) } }));
+        return 0;
+      }
       console.log(`JACK library ${versionString()} (protocol ${v.protocol})`);
       const name = values.server ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
       console.log(`server "${name}": ${(await isServerRunning(name)) ? 'running' : 'not running'}`);

@@ -9,7 +9,7 @@ import type { Client } from './client.js';
 import { fail } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { releasePorts } from './port-release.js';
+import { markTemporary, releasePorts } from './port-release.js';
 import type { RingBuffer } from './ring-buffer.js';
 
 /** The control block's layout (shim/engine/audio-out.h's OutControl). */
@@ -52,7 +52,7 @@ export class Output {
    */
   static async open(client: Client, dsts: Port[], tag: string, closed: () => boolean, source: { ring?: RingBuffer; buffers?: Float32Array[] }, startAt: number | undefined, startFrames: number, loop: boolean, what: string): Promise<Output> {
     const name = `${tag}_${++outSeq}`;
-    const ports = dsts.map((_, i) => client.outports.register(`${name}_${i + 1}`));
+    const ports = markTemporary(dsts.map((_, i) => client.outports.register(`${name}_${i + 1}`)));
     const out = new Output(client, ports, closed);
     try {
       dsts.forEach((d, i) => client.connect(ports[i] as OwnPort, d));

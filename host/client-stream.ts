@@ -14,7 +14,7 @@ import type { Client } from './client.js';
 import { checkOptionKeys, fail, require_ } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { releasePorts } from './port-release.js';
+import { markTemporary, releasePorts } from './port-release.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** Options of {@link Client.createReadStream}. */
@@ -166,7 +166,7 @@ export function openReadStream(client: Client, srcs: Port[], options: ReadStream
   const bytes = Math.max(2 * perCycle, Math.ceil(ringSeconds * client.sampleRate * srcs.length * 4 * (1 + HEADER / (4 * client.blockSize))));
   const ring = new RingBuffer(Math.min(bytes, 2 ** 30));
   const tag = `stream_${++streamSeq}`;
-  const ports = srcs.map((_, i) => client.inports.register(`${tag}_${i + 1}`));
+  const ports = markTemporary(srcs.map((_, i) => client.inports.register(`${tag}_${i + 1}`)));
   try {
     srcs.forEach((s, i) => client.connect(s, ports[i] as OwnPort));
     const id = (client[kNative] as NativeClient).streamOpen(ports.map((p) => p[kNative] as NativePort), new Uint8Array(ring.shared));

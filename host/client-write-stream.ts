@@ -18,6 +18,7 @@ import { checkOptionKeys, fail, JackError, require_ } from './errors.js';
 import type { Port } from './port.js';
 import { RING_HEADER_BYTES, RingBuffer } from './ring-buffer.js';
 import type { AudioBlock } from './client-stream.js';
+import { interleave as interleaveChannels } from './sound-file.js';
 
 /** Options of {@link Client.createWriteStream}. */
 export interface WriteStreamOptions {
@@ -102,7 +103,7 @@ export class AudioWriteStream extends Writable {
   override _write(chunk: AudioChunk, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     let data: Float32Array;
     try {
-      data = interleave(chunk, this.#nch);
+      data = toInterleaved(chunk, this.#nch);
     } catch (err) {
       cb(err as Error);
       return;
@@ -193,7 +194,7 @@ export class AudioWriteStream extends Writable {
 }
 
 /** A chunk as interleaved frames. @throws INVALID_ARGUMENT */
-function interleave(chunk: AudioChunk, nch: number): Float32Array {
+function toInterleaved(chunk: AudioChunk, nch: number): Float32Array {
   if (chunk instanceof Float32Array) {
     if (chunk.length % nch !== 0) fail('INVALID_ARGUMENT', `write stream: an interleaved chunk must hold whole frames of ${nch} channels, got ${chunk.length} samples`);
     return chunk;
@@ -204,13 +205,7 @@ function interleave(chunk: AudioChunk, nch: number): Float32Array {
   }
   const frames = (channels[0] as Float32Array).length;
   if (!channels.every((c: Float32Array) => c.length === frames)) fail('INVALID_ARGUMENT', `write stream: the channels of a chunk differ in length (${channels.map((c: Float32Array) => c.length).join(', ')})`);
-  if (nch === 1) return channels[0] as Float32Array;
-  const out = new Float32Array(frames * nch);
-  for (let ch = 0; ch < nch; ch++) {
-    const c = channels[ch] as Float32Array;
-    for (let i = 0, j = ch; i < frames; i++, j += nch) out[j] = c[i] as number;
-  }
-  return out;
+  return interleaveChannels(channels);
 }
 
 /** Opens a write stream into `dsts` (resolved ports). */

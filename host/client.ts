@@ -33,6 +33,7 @@ import { dispatchEvent, runSyncHandler } from './client-events.js';
 import { recordPorts, type RecordOptions } from './client-record.js';
 import { openReadStream, type AudioReadStream, type ReadStreamOptions } from './client-stream.js';
 import { playPorts, type Playback, type PlayOptions } from './client-play.js';
+import { processBlock, processStatsOf, type ProcessOptions, type ProcessResult, type ProcessStats } from './client-process.js';
 import { openWriteStream, type AudioWriteStream, type WriteStreamOptions } from './client-write-stream.js';
 import { compilePortFilter } from './port-filter.js';
 import { clientExists } from './client-exists.js';
@@ -723,6 +724,40 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     this.assertUsable('Client.createWriteStream');
     require_(Array.isArray(destinations), 'createWriteStream: destinations must be an array of 1 to 64 ports');
     return openWriteStream(this, destinations.map((x) => this.#resolve(x, 'createWriteStream')), options, () => this.#closed);
+  }
+
+  /**
+   * PyJack's `jack.process(output, input)`: queues one period of output
+   * (one Float32Array per output port) and waits for the next period of
+   * input, copied into `inputs` (one per input port). The ports are the
+   * client's own audio ports that no module or stream uses, in registration
+   * order (or `options.inputPorts` / `outputPorts`). The audio thread serves
+   * both through rings, so a slow script never blocks it. Falling behind
+   * fills `inputs` all the same, then rejects with INPUT_SYNC (input was
+   * dropped) or OUTPUT_SYNC (output came late and silence played); totals
+   * are in {@link Client.processStats}. Await each call before the next.
+   * @throws INVALID_ARGUMENT for arrays that do not match the ports or the period
+   */
+  async process(outputs: Float32Array[], inputs: Float32Array[], options: ProcessOptions = {}): Promise<ProcessResult> {
+    this.assertUsable('Client.process');
+    return processBlock(this, outputs, inputs, options, () => this.#closed, (p, what) => this.#ownPort(p, what));
+  }
+
+  /** Totals over this client's {@link Client.process} calls. */
+  get processStats(): ProcessStats {
+    return processStatsOf(this);
+  }
+
+  /** One of this client's own ports, by object or short or full name. */
+  #ownPort(p: OwnPort | string, what: string): OwnPort {
+    const lists = [this.inports, this.outports, this.midiInports, this.midiOutports];
+    const name = typeof p === 'string' ? p : p instanceof OwnPort ? p.name : undefined;
+    if (name === undefined) fail('INVALID_ARGUMENT', `${what}: expected a port of this client or its name`);
+    for (const l of lists) {
+      const found = l.items.find((q) => q.shortName === name || q.name === name);
+      if (found) return found;
+    }
+    return fail('NO_SUCH_PORT', `${what}: client "${this.#name}" has no port named "${name}"`);
   }
 
   /** @internal */

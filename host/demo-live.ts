@@ -15,7 +15,7 @@ import { compileFile } from './dsp/instance.js';
 import { readMidiFile } from './midi-file.js';
 import { packageRoot } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { writeWav } from './wav.js';
+import { writeSoundFile as writeWav } from './sound-file.js';
 
 export interface LiveDemoOptions {
   client: Client;

@@ -17,6 +17,8 @@ export class JackError extends Error {
   readonly jackCode: number | undefined;
   /** For DSP_TRAP: the trap's kind ('div-by-zero', ...), code, the export it happened in, and the frame of the block. */
   readonly trap: TrapDetails | undefined;
+  /** For INPUT_SYNC / OUTPUT_SYNC: the block `client.process()` still delivered, and what was missed. */
+  readonly sync: SyncDetails | undefined;
 
   constructor(code: JackErrorCode, message: string, options?: ErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -24,7 +26,18 @@ export class JackError extends Error {
     this.code = code;
     this.jackCode = options?.jackCode;
     this.trap = options?.trap;
+    this.sync = options?.sync;
   }
+}
+
+/** What an INPUT_SYNC / OUTPUT_SYNC error says about the block. */
+export interface SyncDetails {
+  /** JACK frame time of the input block's first frame (the input arrays hold it). */
+  frame: number;
+  /** Input frames dropped just before this block. */
+  inputLostFrames: number;
+  /** Output frames played as silence since the previous call. */
+  outputUnderrunFrames: number;
 }
 
 /** What a DSP_TRAP error says about the trap. */
@@ -39,6 +52,7 @@ export interface ErrorOptions {
   jackCode?: number;
   cause?: unknown;
   trap?: TrapDetails;
+  sync?: SyncDetails;
 }
 
 /** Failure to open a client; `status` says why, bit by bit. */

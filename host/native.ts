@@ -223,7 +223,26 @@ export interface NativeClient {
   recPoll(id: number): { data: Float32Array[]; startFrame: number; late: boolean; jumps: [number, number][]; jumpsLost: number } | null | undefined;
 }
 
+/** libsndfile, one file (host/sound-file.ts). Failures are returned as message strings. */
+export interface NativeSoundFile {
+  openRead(path: string): string | null;
+  openWrite(path: string, channels: number, sampleRate: number, subtype: string): string | null;
+  info(): { channels: number; sampleRate: number; frames: number; container: string; subtype: string; float: boolean } | undefined;
+  read(interleaved: Float32Array): number | string;
+  write(interleaved: Float32Array): string | null;
+  seek(frame: number): string | null;
+  close(): string | null;
+}
+
+/** libsamplerate, one converter (host/sound-file.ts). */
+export interface NativeResampler {
+  open(channels: number, ratio: number, quality: number): string | null;
+  process(input: Float32Array, output: Float32Array, endOfInput: boolean): [number, number] | string;
+}
+
 export interface NativeAddon {
+  NativeSoundFile: new () => NativeSoundFile;
+  NativeResampler: new () => NativeResampler;
   NativeClient: new (onEvent: NativeEventCallback) => NativeClient;
   /** Name and description of a trap code (the table lives in shim/manifest.json). */
   trapInfo(code: number): { kind: string; text: string };

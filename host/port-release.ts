@@ -15,6 +15,18 @@ interface Owner {
   readonly [kNative]: unknown;
 }
 
+const temporary = new WeakSet<OwnPort>();
+
+/** Marks ports a recording, stream or playback registered for itself (process() leaves them alone). */
+export function markTemporary(ports: OwnPort[]): OwnPort[] {
+  for (const p of ports) temporary.add(p);
+  return ports;
+}
+
+export function isTemporary(p: OwnPort): boolean {
+  return temporary.has(p);
+}
+
 /** Unregisters `ports` now, or once the server stops freewheeling. */
 export function releasePorts(client: Owner, ports: OwnPort[]): void {
   afterFreewheel(client[kNative] as NativeClient, () => {

@@ -4,7 +4,7 @@
 set -e
 cd "$(dirname "$0")/.."
 
-PKGS="jackd2 libjack-jackd2-dev wabt cmake make g++ pkg-config util-linux"
+PKGS="jackd2 libjack-jackd2-dev libsndfile1-dev libsamplerate0-dev wabt cmake make g++ pkg-config util-linux"
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

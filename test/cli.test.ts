@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, isServerRunning, render, type Port, type Server } from '../host/index.js';
-import { readWav, writeWav } from '../host/wav.js';
+import { readSoundFile as readWav, writeSoundFile as writeWav } from '../host/sound-file.js';
 import { serverPrefix, startServer, uniqueName, waitForEvent } from './helpers/jack.js';
 
 const cli = fileURLToPath(new URL('../dist/host/cli.js', import.meta.url));

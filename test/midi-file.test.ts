@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { writeMidi, type MidiData } from 'midi-file';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, compile, midiFileFrames, readMidiFile, render, type Server } from '../host/index.js';
-import { readWav } from '../host/wav.js';
+import { readSoundFile as readWav } from '../host/sound-file.js';
 import { rejection } from './helpers/errors.js';
 import { startServer, uniqueName, until, withoutXruns } from './helpers/jack.js';
 import { useTempDir } from './helpers/temp.js';

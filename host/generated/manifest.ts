@@ -137,7 +137,15 @@ export type JackErrorCode =
   /** A realtime hand-over queue is full. */
   | "QUEUE_FULL"
   /** A request for a given JACK frame reached the audio thread after that frame had passed. */
-  | "TOO_LATE";
+  | "TOO_LATE"
+  /** client.process() fell behind the audio thread: cycles of input were dropped before this block (PyJack's InputSyncError). The block's input arrays are still filled. */
+  | "INPUT_SYNC"
+  /** client.process() delivered output too late: the audio thread played silence where a block was missing (PyJack's OutputSyncError). The block's input arrays are still filled. */
+  | "OUTPUT_SYNC"
+  /** A sound file could not be opened, read or written (libsndfile says why). */
+  | "FILE_FAILED"
+  /** Audio at one sample rate was given where another is running, and no resampling was asked for. */
+  | "SAMPLE_RATE_MISMATCH";
 
 /** Every error code, in the order of the C enum jw_error (index + 1). */
-export const ERROR_CODES: readonly JackErrorCode[] = ["CLIENT_CLOSED", "SERVER_GONE", "PORT_INVALID", "NO_SUCH_PORT", "NO_SUCH_CLIENT", "NAME_TOO_LONG", "INVALID_ARGUMENT", "DIRECTION_MISMATCH", "TYPE_MISMATCH", "JACK_FAILED", "SERVER_CONFLICT", "OPEN_FAILED", "JACKD_NOT_FOUND", "SERVER_NAME_IN_USE", "SERVER_START_FAILED", "SERVER_TIMEOUT", "SERVER_NOT_RUNNING", "NATIVE_LOAD_FAILED", "MODULE_INVALID", "MODULE_UNSUPPORTED_FEATURE", "MODULE_MISSING_EXPORT", "MODULE_BAD_EXPORT", "MODULE_ABI_VERSION", "MODULE_BAD_IMPORT", "MODULE_MEMORY_TOO_LARGE", "MODULE_TOO_LARGE", "MODULE_INIT_FAILED", "MODULE_TIMEOUT", "MODULE_BAD_LAYOUT", "COMPILE_FAILED", "COMPILE_LIMIT", "CACHE_FAILED", "DSP_TRAP", "MODULE_UNLOADED", "AUDIO_THREAD_STUCK", "OUT_OF_MEMORY", "QUEUE_FULL", "TOO_LATE"];
+export const ERROR_CODES: readonly JackErrorCode[] = ["CLIENT_CLOSED", "SERVER_GONE", "PORT_INVALID", "NO_SUCH_PORT", "NO_SUCH_CLIENT", "NAME_TOO_LONG", "INVALID_ARGUMENT", "DIRECTION_MISMATCH", "TYPE_MISMATCH", "JACK_FAILED", "SERVER_CONFLICT", "OPEN_FAILED", "JACKD_NOT_FOUND", "SERVER_NAME_IN_USE", "SERVER_START_FAILED", "SERVER_TIMEOUT", "SERVER_NOT_RUNNING", "NATIVE_LOAD_FAILED", "MODULE_INVALID", "MODULE_UNSUPPORTED_FEATURE", "MODULE_MISSING_EXPORT", "MODULE_BAD_EXPORT", "MODULE_ABI_VERSION", "MODULE_BAD_IMPORT", "MODULE_MEMORY_TOO_LARGE", "MODULE_TOO_LARGE", "MODULE_INIT_FAILED", "MODULE_TIMEOUT", "MODULE_BAD_LAYOUT", "COMPILE_FAILED", "COMPILE_LIMIT", "CACHE_FAILED", "DSP_TRAP", "MODULE_UNLOADED", "AUDIO_THREAD_STUCK", "OUT_OF_MEMORY", "QUEUE_FULL", "TOO_LATE", "INPUT_SYNC", "OUTPUT_SYNC", "FILE_FAILED", "SAMPLE_RATE_MISMATCH"];

@@ -23,6 +23,7 @@ Napi::Value RtcheckCanary(const Napi::CallbackInfo& info);
 void RegisterJackGlobals(Napi::Env env, Napi::Object exports);
 void ReleaseJackGlobals(napi_env env);
 void RegisterMetadata(Napi::Env env, Napi::Object exports);
+void RegisterSoundFiles(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -115,6 +116,7 @@ JW_MAIN_THREAD Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("rtcheckCanary", Napi::Function::New(env, RtcheckCanary));
   RegisterJackGlobals(env, exports);
   RegisterMetadata(env, exports);
+  RegisterSoundFiles(env, exports);
 
   Napi::Object c = Napi::Object::New(env);
   c.Set("DEFAULT_AUDIO_TYPE", JACK_DEFAULT_AUDIO_TYPE);

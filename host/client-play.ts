@@ -13,8 +13,8 @@ import type { Port } from './port.js';
 export interface PlayOptions {
   /**
    * The JACK frame time of the first frame to play (sample-accurate);
-   * default: the first cycle after the ports are connected (about two
-   * cycles after the call). A frame that has passed rejects with TOO_LATE.
+   * default: the first cycle after the ports are connected (a few
+   * milliseconds after the call). A frame that has passed rejects with TOO_LATE.
    */
   startAt?: number;
   /** Play the buffers again and again until `signal` aborts (default false). */
@@ -71,7 +71,7 @@ export async function playPorts(client: Client, dsts: Port[], buffers: Float32Ar
     for (;;) {
       client.assertUsable('Client.play');
       if (out.state === OUT_DONE) {
-        if (out.late) fail('TOO_LATE', `play: startAt frame ${String(startAt)} had passed when playback could begin (frame ${out.startFrame}); the ports are connected about two cycles after the call, so give a frame at least that far ahead`);
+        if (out.late) fail('TOO_LATE', `play: startAt frame ${String(startAt)} had passed when playback could begin (frame ${out.startFrame}); registering and connecting the ports takes a few milliseconds, so give a frame at least a few cycles ahead`);
         return { startFrame: out.startFrame, endFrame: out.endFrame, frames: out.played, loops: out.loops, stopped: signal?.aborted ?? false };
       }
       // The audio thread moves `played` every cycle once playing; waiting for startAt, the frame time moves.

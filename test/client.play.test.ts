@@ -140,7 +140,7 @@ describe('play', () => {
     const before = await rejection(client.play([into], [signal(10)], { startAt: passed }));
     expect(before.code, before.message).toBe('TOO_LATE');
     expect(before.message).toContain(`play: startAt frame ${passed} has passed (the frame time is `);
-    const soon = (client.lastFrameTime + client.blockSize) >>> 0;
+    const soon = (client.lastFrameTime + 1) >>> 0; // inside the cycle already running: over when the output starts
     const after = await rejection(client.play([into], [signal(10)], { startAt: soon }));
     expect(after.code, after.message).toBe('TOO_LATE');
     expect(after.message).toContain(`startAt frame ${soon} had passed when playback could begin`);

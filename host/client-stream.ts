@@ -164,14 +164,20 @@ export function openReadStream(client: Client, srcs: Port[], options: ReadStream
   }
   const perCycle = HEADER + srcs.length * client.blockSize * 4;
   const bytes = Math.max(2 * perCycle, Math.ceil(ringSeconds * client.sampleRate * srcs.length * 4 * (1 + HEADER / (4 * client.blockSize))));
+  const { ring, ports, id } = openStreamRing(client, srcs, bytes, 'stream', false, 'createReadStream');
+  return new AudioReadStream(client, ports, ring, id, blockFrames, highWaterMark, closed);
+}
+
+/** @internal A stream ring the audio thread fills from temporary input ports connected to `srcs` (samples, or with `meter` levels). */
+export function openStreamRing(client: Client, srcs: Port[], bytes: number, tag: string, meter: boolean, what: string): { ring: RingBuffer; ports: OwnPort[]; id: number } {
   const ring = new RingBuffer(Math.min(bytes, 2 ** 30));
-  const tag = `stream_${++streamSeq}`;
-  const ports = markTemporary(srcs.map((_, i) => client.inports.register(`${tag}_${i + 1}`)));
+  const name = `${tag}_${++streamSeq}`;
+  const ports = markTemporary(srcs.map((_, i) => client.inports.register(`${name}_${i + 1}`)));
   try {
     srcs.forEach((s, i) => client.connect(s, ports[i] as OwnPort));
-    const id = (client[kNative] as NativeClient).streamOpen(ports.map((p) => p[kNative] as NativePort), new Uint8Array(ring.shared));
-    if (!id) fail('QUEUE_FULL', 'createReadStream: the audio thread is not taking changes (too many at once)');
-    return new AudioReadStream(client, ports, ring, id, blockFrames, highWaterMark, closed);
+    const id = (client[kNative] as NativeClient).streamOpen(ports.map((p) => p[kNative] as NativePort), new Uint8Array(ring.shared), meter);
+    if (!id) fail('QUEUE_FULL', `${what}: the audio thread is not taking changes (too many at once)`);
+    return { ring, ports, id };
   } catch (err) {
     releasePorts(client, ports);
     throw err;

@@ -33,6 +33,7 @@ import { dispatchEvent, runSyncHandler } from './client-events.js';
 import { recordPorts, type RecordOptions } from './client-record.js';
 import { openReadStream, type AudioReadStream, type ReadStreamOptions } from './client-stream.js';
 import { playPorts, type Playback, type PlayOptions } from './client-play.js';
+import { openMeter, openScope, type Meter, type MeterOptions, type Scope, type ScopeOptions } from './client-meter.js';
 import { processBlock, processStatsOf, type ProcessOptions, type ProcessResult, type ProcessStats } from './client-process.js';
 import { openWriteStream, type AudioWriteStream, type WriteStreamOptions } from './client-write-stream.js';
 import { compilePortFilter } from './port-filter.js';
@@ -741,6 +742,30 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   async process(outputs: Float32Array[], inputs: Float32Array[], options: ProcessOptions = {}): Promise<ProcessResult> {
     this.assertUsable('Client.process');
     return processBlock(this, outputs, inputs, options, () => this.#closed, (p, what) => this.#ownPort(p, what));
+  }
+
+  /**
+   * Peak and RMS levels of output ports (of any client), measured on the
+   * audio thread each cycle and reported every `intervalMs` as 'level'
+   * events (`{ frame, frames, peak[], rms[] }`, linear) and in `meter.last`.
+   * `close()` ends it. @throws TYPE_MISMATCH, DIRECTION_MISMATCH, INVALID_ARGUMENT
+   */
+  meter(sources: Port | string | readonly (Port | string)[], options: MeterOptions = {}): Meter {
+    this.assertUsable('Client.meter');
+    const list = Array.isArray(sources) ? sources : [sources as Port | string];
+    return openMeter(this, list.map((x) => this.#resolve(x, 'meter')), options, () => this.#closed);
+  }
+
+  /**
+   * The latest `frames` samples of output ports (of any client), for an
+   * oscilloscope: a 'window' event every `intervalMs` with `{ frame,
+   * channels }`, and `scope.latest()` at any time. `close()` ends it.
+   * @throws TYPE_MISMATCH, DIRECTION_MISMATCH, INVALID_ARGUMENT
+   */
+  scope(sources: Port | string | readonly (Port | string)[], options: ScopeOptions = {}): Scope {
+    this.assertUsable('Client.scope');
+    const list = Array.isArray(sources) ? sources : [sources as Port | string];
+    return openScope(this, list.map((x) => this.#resolve(x, 'scope')), options, () => this.#closed);
   }
 
   /** Totals over this client's {@link Client.process} calls. */

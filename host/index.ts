@@ -21,6 +21,8 @@ export { AudioWriteStream } from './client-write-stream.js';
 export type { AudioChunk, WriteStreamOptions } from './client-write-stream.js';
 export type { Playback, PlayOptions } from './client-play.js';
 export type { ProcessOptions, ProcessResult, ProcessStats } from './client-process.js';
+export { Meter, Scope } from './client-meter.js';
+export type { MeterOptions, MeterReading, ScopeOptions, ScopeWindow } from './client-meter.js';
 export { RingBuffer } from './ring-buffer.js';
 export { Port, OwnPort, Ports, maxPortNameBytes } from './port.js';
 export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';

@@ -204,7 +204,7 @@ export interface NativeClient {
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
           fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[]): NativeSwapResult;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
-  streamOpen(ports: NativePort[], ring: Uint8Array): number | null;
+  streamOpen(ports: NativePort[], ring: Uint8Array, meter?: boolean): number | null;
   streamClose(id: number): boolean;
   outOpen(ports: NativePort[], control: Uint8Array, ring: Uint8Array | null, buffers: Float32Array[] | null, startAt: number | undefined, startFrames: number, loop: boolean): number | null;
   outClose(id: number): boolean;

@@ -33,7 +33,8 @@ JW_AUDIO_THREAD void RunAudioStream(AudioStream& s, CycleIo& io, uint32_t nframe
   const uint32_t r = static_cast<uint32_t>(__atomic_load_n(read, __ATOMIC_ACQUIRE)) & mask;
   const uint32_t space = (r - w - 1) & mask;
   const uint32_t nch = static_cast<uint32_t>(s.ports.size());
-  const uint64_t need = kStreamRecordHeader + static_cast<uint64_t>(nch) * nframes * sizeof(float);
+  const uint64_t perChannel = s.meter ? 2 * sizeof(float) : static_cast<uint64_t>(nframes) * sizeof(float);
+  const uint64_t need = kStreamRecordHeader + nch * perChannel;
   if (need > space) {
     s.pendingLost += nframes;
     s.lostFrames.store(s.lostFrames.load(std::memory_order_relaxed) + nframes, std::memory_order_relaxed);
@@ -45,6 +46,23 @@ JW_AUDIO_THREAD void RunAudioStream(AudioStream& s, CycleIo& io, uint32_t nframe
   at = (at + kStreamRecordHeader) & mask;
   for (uint32_t ch = 0; ch < nch; ++ch) {
     const float* src = io.AudioIn(s.ports[ch], nframes);
+    if (s.meter) {
+      float level[2] = {0.0f, 0.0f};  // peak, RMS
+      if (src && nframes) {
+        float peak = 0.0f;
+        double sum = 0.0;
+        for (uint32_t i = 0; i < nframes; ++i) {
+          const float a = src[i] < 0 ? -src[i] : src[i];
+          peak = a > peak ? a : peak;
+          sum += static_cast<double>(src[i]) * src[i];
+        }
+        level[0] = peak;
+        level[1] = static_cast<float>(__builtin_sqrt(sum / nframes));
+      }
+      Put(s, at, level, sizeof level);
+      at = (at + sizeof level) & mask;
+      continue;
+    }
     const uint32_t bytes = nframes * static_cast<uint32_t>(sizeof(float));
     if (src) Put(s, at, src, bytes);
     else Zero(s, at, bytes);

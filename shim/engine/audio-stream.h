@@ -19,7 +19,8 @@ namespace jw {
 constexpr uint32_t kRingHeaderBytes = 192;
 
 // Each record: frame time, frames, frames lost since the previous record
-// (or the start), channel count, then the channels one after the other (f32).
+// (or the start), channel count, then the channels one after the other (f32);
+// for a meter, per channel only the cycle's peak and RMS (f32 each).
 constexpr uint32_t kStreamRecordHeader = 16;
 
 struct AudioStream {
@@ -27,6 +28,7 @@ struct AudioStream {
   std::vector<void*> ports;               // the front end's own input ports
   uint8_t* ring = nullptr;                 // header + data, owned by JS (kept alive by `release`)
   uint32_t size = 0;                       // data bytes, a power of two
+  bool meter = false;                      // records carry peak and RMS per channel, not samples (Client.meter)
   std::function<void()> release;           // [main-thread] lets go of the ring's memory (called when freed)
   std::atomic<uint64_t> lostFrames{0};     // [audio-thread] writes; frames dropped in all
   std::atomic<uint64_t> records{0};        // [audio-thread] writes; cycles written

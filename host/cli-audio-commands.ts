@@ -32,22 +32,29 @@ function interrupted(): { promise: Promise<void>; dispose: () => void } {
 }
 
 export async function recordCommand(o: RecordCommand): Promise<number> {
-  const format = (o.format ?? 'f32') as SampleFormat;
-  if (!SAMPLE_FORMATS.includes(format)) fail('INVALID_ARGUMENT', `--format must be one of ${SAMPLE_FORMATS.join(', ')}, got "${o.format}"`);
+  const format = o.format as SampleFormat | undefined;
+  if (format !== undefined && !SAMPLE_FORMATS.includes(format)) fail('INVALID_ARGUMENT', `--format must be one of ${SAMPLE_FORMATS.join(', ')}, got "${o.format}"`);
   if (o.ports.length === 0) fail('INVALID_ARGUMENT', 'usage: jackwasm record <port...> --out file.wav [--seconds N] [--format f32|s24|s16]');
   await using client = await Client.open(o.clientName, { serverName: o.serverName });
   client.activate();
   const sources = o.ports.map((p) => client.getPortByName(p));
   const rate = client.sampleRate;
   const total = o.seconds === undefined ? Infinity : Math.round(o.seconds * rate);
-  const writer = SoundFileWriter.create(o.out, { channels: sources.length, sampleRate: rate, format });
+  // The stream first: it checks the ports before the file is touched.
   const stream = client.createReadStream(sources, { blockFrames: Math.max(client.blockSize, 4096), ringSeconds: 4 });
+  let writer: SoundFileWriter;
+  try {
+    writer = SoundFileWriter.create(o.out, { channels: sources.length, sampleRate: rate, ...(format ? { format } : {}) });
+  } catch (err) {
+    stream.destroy();
+    throw err;
+  }
   const stop = interrupted();
   let xruns = 0;
   client.on('xrun', () => xruns++);
   let lost = 0;
   let firstFrame: number | undefined;
-  if (!o.json) o.print(`recording ${sources.map((s) => s.name).join(', ')} to ${o.out} (${format}, ${rate} Hz)${total === Infinity ? '; Ctrl-C stops' : ''}`);
+  if (!o.json) o.print(`recording ${sources.map((s) => s.name).join(', ')} to ${o.out} (${writer.format}, ${rate} Hz)${total === Infinity ? '; Ctrl-C stops' : ''}`);
   try {
     let expected: number | undefined;
     const reading = (async () => {
@@ -73,7 +80,7 @@ export async function recordCommand(o: RecordCommand): Promise<number> {
     stream.destroy();
     writer.close();
   }
-  const summary = { file: o.out, ports: sources.map((s) => s.name), format, sampleRate: rate, frames: writer.frames, seconds: writer.frames / rate, startFrame: firstFrame ?? null, lostFrames: Math.max(lost, stream.lostFrames), xruns };
+  const summary = { file: o.out, ports: sources.map((s) => s.name), format: writer.format, sampleRate: rate, frames: writer.frames, seconds: writer.frames / rate, startFrame: firstFrame ?? null, lostFrames: Math.max(lost, stream.lostFrames), xruns };
   if (o.json) o.print(JSON.stringify(summary));
   else o.print(`wrote ${o.out}: ${writer.frames} frames (${summary.seconds.toFixed(2)} s) of ${sources.length} channel(s)${summary.lostFrames ? `; ${summary.lostFrames} frames were lost (the disk or this process fell behind) and written as silence` : ', nothing lost'}${xruns ? `; the server reported ${xruns} xrun(s) meanwhile (audio may have skipped)` : ''}`);
   return 0;
@@ -99,6 +106,7 @@ export async function playCommand(o: PlayCommand): Promise<number> {
     if (reader.sampleRate !== rate && !o.resample) {
       fail('SAMPLE_RATE_MISMATCH', `"${o.file}" is ${reader.sampleRate} Hz and the server runs at ${rate} Hz; pass --resample to convert it`);
     }
+    if (reader.truncated && !o.json) o.print(`warning: ${o.file} is cut short: its header promises more audio than the ${reader.frames} frames it holds; playing those`);
     const dsts = destinations(client, o.to, reader.channels);
     const nch = reader.channels;
     // File channel of each destination: one each, or a mono file to every destination.
@@ -144,7 +152,10 @@ export async function playCommand(o: PlayCommand): Promise<number> {
       stop.dispose();
       if (!stream.destroyed) stream.destroy();
     }
-    const summary = { file: o.file, ports: dsts.map((d) => d.name), sampleRate: rate, frames: stream.playedFrames, seconds: stream.playedFrames / rate, startFrame: stream.startFrame ?? null, underrunFrames: stream.underrunFrames, passes, stopped, xruns };
+    // Passes played, not read ahead into the ring.
+    const perPass = resampler ? Math.round(reader.frames * resampler.ratio) : reader.frames;
+    passes = perPass > 0 ? Math.ceil(stream.playedFrames / perPass) : 0;
+    const summary = { file: o.file, ports: dsts.map((d) => d.name), sampleRate: rate, frames: stream.playedFrames, seconds: stream.playedFrames / rate, startFrame: stream.startFrame ?? null, underrunFrames: stream.underrunFrames, passes, stopped, xruns, truncated: reader.truncated };
     if (o.json) o.print(JSON.stringify(summary));
     else o.print(`played ${stream.playedFrames} frames (${summary.seconds.toFixed(2)} s)${o.loop ? ` in ${passes} pass(es)` : ''}${stream.underrunFrames ? `; ${stream.underrunFrames} frames came late and played as silence` : ', none late'}${xruns ? `; the server reported ${xruns} xrun(s) meanwhile (audio may have skipped)` : ''}`);
     return 0;

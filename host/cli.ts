@@ -33,7 +33,7 @@ Commands:
   disconnect <source> <destination>
   transport <start|stop|status|locate FRAME> [--json]
   info [--json]                   JACK library version and servers
-  record <port...> --out file.wav [--seconds N] [--format f32|s24|s16] [--json]
+  record <port...> --out file.wav [--seconds N] [--format f32|s24|s16|s32|f64|u8] [--json]
                                   Record output ports to a WAV file (until Ctrl-C
                                   without --seconds); frames lost are reported
   play <file> [--to PORT ...] [--loop] [--resample] [--json]
@@ -280,13 +280,13 @@ async function main(argv: string[]): Promise<number> {
 
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a positive integer, got "${v}"`);
+  if (!Number.isInteger(n) || n <= 0) fail('INVALID_ARGUMENT', `${flag} must be a positive integer, got "${v}"`);
   return n;
 }
 
 function positiveNumber(v: string, flag: string): number {
   const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} must be a positive number, got "${v}"`);
+  if (!(n > 0) || !Number.isFinite(n)) fail('INVALID_ARGUMENT', `${flag} must be a positive number, got "${v}"`);
   return n;
 }
 

@@ -75,9 +75,9 @@ abstract class Tap extends EventEmitter {
     this.#timer = setInterval(() => this.#tick(), intervalMs);
   }
 
-  /** Whether it still listens (false after close(), or once its client closed). */
+  /** Whether it still listens (false after close(), or once its client closed or its server dropped it). */
   get open(): boolean {
-    return this.#open && !this.#closed();
+    return this.#open && !this.#closed() && !(this.client[kNative] as NativeClient).isServerGone();
   }
 
   #tick(): void {
@@ -105,7 +105,7 @@ abstract class Tap extends EventEmitter {
     if (!this.#open) return;
     this.#open = false;
     clearInterval(this.#timer);
-    if (!this.#closed()) {
+    if (!this.#closed() && !(this.client[kNative] as NativeClient).isServerGone()) {
       (this.client[kNative] as NativeClient).streamClose(this.#id);
       releasePorts(this.client, this.#ports);
     }

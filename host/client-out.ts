@@ -22,6 +22,7 @@ const UNDERRUN = 3;
 const UNDERRUNS = 4;
 const LOOPS = 5;
 const LATE = 12; // u32 index (byte 48)
+const STARTED = 13;
 const ENDED = 1;
 const STOP = 2;
 export const OUT_WAITING = 0;
@@ -90,7 +91,11 @@ export class Output {
   get state(): number {
     return Atomics.load(this.#u32, STATE);
   }
-  /** Frame time of the first frame played (once playing). */
+  /** Whether the first frame has played (then startFrame is valid). */
+  get started(): boolean {
+    return Atomics.load(this.#u32, STARTED) !== 0;
+  }
+  /** Frame time of the first frame played (once started). */
   get startFrame(): number {
     return Atomics.load(this.#u32, START_FRAME);
   }
@@ -135,13 +140,14 @@ export class Output {
     const n = this.#client[kNative] as NativeClient;
     const id = this.#id;
     this.#id = 0;
-    if (this.#closed()) return;
+    // Nothing to undo once the client closed or its server dropped it.
+    if (this.#closed() || n.isServerGone()) return;
     if (id) {
       this.stop();
       const cycleMs = (1000 * this.#client.blockSize) / this.#client.sampleRate;
       await new Promise((r) => setTimeout(r, 2 * cycleMs + 2));
       // False only while the engine's queue is full for a moment.
-      while (!this.#closed() && !this.#client.closed && !n.outClose(id)) await new Promise((r) => setTimeout(r, 5));
+      while (!this.#closed() && !n.isServerGone() && !n.outClose(id)) await new Promise((r) => setTimeout(r, 5));
     }
     if (!this.#closed()) releasePorts(this.#client, this.ports);
   }

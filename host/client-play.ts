@@ -25,7 +25,7 @@ export interface PlayOptions {
 
 /** What {@link Client.play} played. */
 export interface Playback {
-  /** JACK frame time of the first frame played. */
+  /** JACK frame time of the first frame played (stopped before it started: where it stopped). */
   startFrame: number;
   /** JACK frame time after the last frame played. */
   endFrame: number;
@@ -40,9 +40,11 @@ export interface Playback {
 /** Plays `buffers` (one per destination) into `dsts` (resolved ports). */
 export async function playPorts(client: Client, dsts: Port[], buffers: Float32Array | Float32Array[], options: PlayOptions, closed: () => boolean): Promise<Playback> {
   require_(dsts.length > 0 && dsts.length <= 64, 'play: destinations must be an array of 1 to 64 ports');
-  const list = buffers instanceof Float32Array ? [buffers] : buffers;
-  require_(Array.isArray(list) && list.length === dsts.length && list.every((b) => b instanceof Float32Array),
-    `play: buffers must be one Float32Array per destination (${dsts.length}), got ${describe(buffers)}`);
+  // One Float32Array plays to every destination.
+  const list = buffers instanceof Float32Array ? dsts.map(() => buffers) : buffers;
+  require_(Array.isArray(list) && list.length === dsts.length, `play: buffers must be one Float32Array per destination (${dsts.length}), or one for all, got ${describe(buffers)}`);
+  const bad = list.findIndex((b) => !(b instanceof Float32Array));
+  require_(bad < 0, `play: buffer ${bad} must be a Float32Array, got ${describe(list[bad])}`);
   const frames = (list[0] as Float32Array).length;
   require_(frames > 0 && list.every((b) => b.length === frames), `play: the buffers must be non-empty and of one length, got lengths ${list.map((b) => b.length).join(', ')}`);
   require_(typeof options === 'object' && options !== null, 'play: options must be an object');
@@ -64,6 +66,8 @@ export async function playPorts(client: Client, dsts: Port[], buffers: Float32Ar
   const out = await Output.open(client, dsts, 'play', closed, { buffers: list }, startAt, 0, loop, 'Client.play');
   const onAbort = (): void => out.stop();
   signal?.addEventListener('abort', onAbort, { once: true });
+  // An abort while the ports were being set up is seen now.
+  if (signal?.aborted) out.stop();
   try {
     const cycleMs = (1000 * client.blockSize) / rate;
     let last = -1;
@@ -71,8 +75,9 @@ export async function playPorts(client: Client, dsts: Port[], buffers: Float32Ar
     for (;;) {
       client.assertUsable('Client.play');
       if (out.state === OUT_DONE) {
-        if (out.late) fail('TOO_LATE', `play: startAt frame ${String(startAt)} had passed when playback could begin (frame ${out.startFrame}); registering and connecting the ports takes a few milliseconds, so give a frame at least a few cycles ahead`);
-        return { startFrame: out.startFrame, endFrame: out.endFrame, frames: out.played, loops: out.loops, stopped: signal?.aborted ?? false };
+        if (out.late) fail('TOO_LATE', `play: startAt frame ${String(startAt)} had passed when playback could begin (frame ${out.endFrame}); registering and connecting the ports takes a few milliseconds, so give a frame at least a few cycles ahead`);
+        // Stopped before it started: it starts and ends where it stopped.
+        return { startFrame: out.started ? out.startFrame : out.endFrame, endFrame: out.endFrame, frames: out.played, loops: out.loops, stopped: signal?.aborted ?? false };
       }
       // The audio thread moves `played` every cycle once playing; waiting for startAt, the frame time moves.
       const progress = out.state === OUT_PLAYING ? out.played : client.lastFrameTime;
@@ -91,7 +96,7 @@ export async function playPorts(client: Client, dsts: Port[], buffers: Float32Ar
 }
 
 function describe(x: unknown): string {
-  if (Array.isArray(x)) return `an array of ${x.length}`;
+  if (Array.isArray(x)) return `an array of ${x.length} item(s)`;
   if (x === null) return 'null';
   return typeof x === 'object' ? (x.constructor?.name ?? 'an object') : typeof x;
 }

@@ -30,6 +30,13 @@ export interface ProcessOptions {
   outputPorts?: readonly (OwnPort | string)[];
   /** Cycles the rings hold each way (default 8): how far the script may fall behind before input is dropped. */
   bufferBlocks?: number;
+  /**
+   * Cycles the output runs ahead (default 2, at most bufferBlocks - 1): output
+   * latency, and how late a call may be before the audio thread runs out of
+   * output (OUTPUT_SYNC). 0: output goes out at the next cycle, and any call
+   * later than a cycle leaves a gap.
+   */
+  latencyBlocks?: number;
 }
 
 /** What one {@link Client.process} call exchanged (also an INPUT_SYNC / OUTPUT_SYNC error's `sync`). */
@@ -56,8 +63,9 @@ const HEADER = 16;
 /** The rings behind one client's process() calls, for one set of ports. */
 class ProcessLink {
   readonly key: string;
-  readonly stats: ProcessStats = { blocks: 0, inputLostFrames: 0, outputUnderrunFrames: 0, inputSyncErrors: 0, outputSyncErrors: 0 };
+  readonly stats: ProcessStats;
   readonly #client: Client;
+  readonly #outLimit: number;
   readonly #inRing: RingBuffer | undefined;
   readonly #streamId: number;
   readonly #outRing: RingBuffer | undefined;
@@ -65,19 +73,26 @@ class ProcessLink {
   readonly #head = new Uint32Array(HEADER / 4);
   #underrunSeen = 0;
 
-  constructor(client: Client, ins: OwnPort[], outs: OwnPort[], blocks: number, closed: () => boolean) {
+  constructor(client: Client, ins: OwnPort[], outs: OwnPort[], blocks: number, latency: number, closed: () => boolean, stats: ProcessStats) {
     this.#client = client;
-    this.key = key(ins, outs, client.blockSize, blocks);
+    this.stats = stats;
+    this.key = key(ins, outs, client.blockSize, blocks, latency);
     const n = client[kNative] as NativeClient;
     const period = client.blockSize;
+    this.#outLimit = blocks * period * 4 * outs.length;
     if (outs.length) {
-      this.#outRing = new RingBuffer(blocks * period * 4 * outs.length + 1);
+      this.#outRing = new RingBuffer(this.#outLimit + 1);
+      // `latency` cycles of silence first: the output runs that far ahead, so a
+      // call that comes up to that late does not leave the audio thread without a block.
+      if (latency > 0) this.#outRing.write(new Float32Array(latency * period * outs.length));
       this.#out = Output.onPorts(client, outs, closed, this.#outRing, period, 'Client.process');
     }
     this.#streamId = 0;
     if (ins.length) {
-      this.#inRing = new RingBuffer(blocks * (HEADER + period * 4 * ins.length) + 1);
-      const id = n.streamOpen(ins.map((p) => p[kNative] as NativePort), new Uint8Array(this.#inRing.shared));
+      const bytes = blocks * (HEADER + period * 4 * ins.length);
+      this.#inRing = new RingBuffer(bytes + 1);
+      // Exactly `blocks` cycles: the audio thread fills no more of the (power-of-two) ring.
+      const id = n.streamOpen(ins.map((p) => p[kNative] as NativePort), new Uint8Array(this.#inRing.shared), false, bytes);
       if (!id) fail('QUEUE_FULL', 'process: the audio thread is not taking changes (too many at once)');
       this.#streamId = id;
     }
@@ -92,8 +107,8 @@ class ProcessLink {
       const frameBytes = 4 * outputs.length;
       const frames = (outputs[0] as Float32Array).length;
       const block = interleave(outputs);
-      // Room for a block: the audio thread takes one each cycle.
-      while (this.#outRing.writeSpace < frames * frameBytes) {
+      // Room for a block within `blocks` cycles: the audio thread takes one each cycle.
+      while (this.#outRing.readSpace + frames * frameBytes > this.#outLimit) {
         c.assertUsable('Client.process');
         if (Date.now() > deadline) fail('JACK_FAILED', 'process: no audio cycles arrived for 10 s (is the server running?)');
         await wait();
@@ -152,16 +167,23 @@ class ProcessLink {
   }
 }
 
-function key(ins: OwnPort[], outs: OwnPort[], period: number, blocks: number): string {
-  return `${period} ${blocks}\n${ins.map((p) => p.name).join('\n')}\n->\n${outs.map((p) => p.name).join('\n')}`;
+function key(ins: OwnPort[], outs: OwnPort[], period: number, blocks: number, latency: number): string {
+  return `${period} ${blocks} ${latency}\n${ins.map((p) => p.name).join('\n')}\n->\n${outs.map((p) => p.name).join('\n')}`;
 }
 
 const links = new WeakMap<Client, ProcessLink>();
 const busy = new WeakMap<Client, boolean>();
+const totals = new WeakMap<Client, ProcessStats>();
 
-/** The totals of a client's process() calls (zeros before the first). */
+function statsOf(client: Client): ProcessStats {
+  let s = totals.get(client);
+  if (!s) totals.set(client, (s = { blocks: 0, inputLostFrames: 0, outputUnderrunFrames: 0, inputSyncErrors: 0, outputSyncErrors: 0 }));
+  return s;
+}
+
+/** The totals of a client's process() calls, over every port set and option (zeros before the first). */
 export function processStatsOf(client: Client): ProcessStats {
-  return { ...(links.get(client)?.stats ?? { blocks: 0, inputLostFrames: 0, outputUnderrunFrames: 0, inputSyncErrors: 0, outputSyncErrors: 0 }) };
+  return { ...statsOf(client) };
 }
 
 /** Own audio ports process() uses by default: not a module's, not a stream's. */
@@ -175,10 +197,12 @@ export async function processBlock(client: Client, outputs: Float32Array[], inpu
   require_(Array.isArray(outputs) && outputs.every((x) => x instanceof Float32Array), 'process: outputs must be an array of Float32Arrays (one per output port)');
   require_(Array.isArray(inputs) && inputs.every((x) => x instanceof Float32Array), 'process: inputs must be an array of Float32Arrays (one per input port)');
   require_(typeof options === 'object' && options !== null, 'process: options must be an object');
-  checkOptionKeys(options, ['inputPorts', 'outputPorts', 'bufferBlocks'], 'process');
+  checkOptionKeys(options, ['inputPorts', 'outputPorts', 'bufferBlocks', 'latencyBlocks'], 'process');
   if (!client.active) fail('INVALID_ARGUMENT', `process: client "${client.name}" must be active`);
   const { bufferBlocks = 8 } = options;
   require_(Number.isInteger(bufferBlocks) && bufferBlocks >= 2 && bufferBlocks <= 1024, `process: bufferBlocks must be an integer from 2 to 1024, got ${String(bufferBlocks)}`);
+  const { latencyBlocks = Math.min(2, bufferBlocks - 1) } = options;
+  require_(Number.isInteger(latencyBlocks) && latencyBlocks >= 0 && latencyBlocks < bufferBlocks, `process: latencyBlocks must be an integer from 0 to bufferBlocks - 1 (${bufferBlocks - 1}), got ${String(latencyBlocks)}`);
   const ins = options.inputPorts ? options.inputPorts.map((p) => resolveOwn(p, 'process')) : freePorts(client, client.inports.items);
   const outs = options.outputPorts ? options.outputPorts.map((p) => resolveOwn(p, 'process')) : freePorts(client, client.outports.items);
   for (const p of ins) if (!p.isAudio || !p.isInput) fail('DIRECTION_MISMATCH', `process: "${p.name}" is not an audio input port of this client`);
@@ -195,13 +219,13 @@ export async function processBlock(client: Client, outputs: Float32Array[], inpu
   busy.set(client, true);
   try {
     let link = links.get(client);
-    const k = key(ins, outs, period, bufferBlocks);
+    const k = key(ins, outs, period, bufferBlocks, latencyBlocks);
     if (link && link.key !== k) {
       await link.dispose(closed());
       link = undefined;
     }
     if (!link) {
-      link = new ProcessLink(client, ins, outs, bufferBlocks, closed);
+      link = new ProcessLink(client, ins, outs, bufferBlocks, latencyBlocks, closed, statsOf(client));
       links.set(client, link);
     }
     return await link.exchange(outputs, inputs);

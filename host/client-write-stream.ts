@@ -13,9 +13,10 @@
  */
 import { Writable } from 'node:stream';
 import type { Client } from './client.js';
-import { OUT_DONE, OUT_PLAYING, Output } from './client-out.js';
+import { OUT_DONE, Output } from './client-out.js';
 import { checkOptionKeys, fail, JackError, require_ } from './errors.js';
 import type { Port } from './port.js';
+import { kNative, type NativeClient } from './native.js';
 import { RING_HEADER_BYTES, RingBuffer } from './ring-buffer.js';
 import type { AudioBlock } from './client-stream.js';
 import { interleave as interleaveChannels } from './sound-file.js';
@@ -41,10 +42,12 @@ export type AudioChunk = Float32Array[] | Pick<AudioBlock, 'channels'> | Float32
 
 /** An audio stream from JS to the graph. */
 export class AudioWriteStream extends Writable {
+  readonly #client: Client;
   readonly #ring: RingBuffer;
   readonly #head: Int32Array;
   readonly #data: Float32Array;
   readonly #nch: number;
+  readonly #limit: number;
   readonly #startAt: number | undefined;
   readonly #closed: () => boolean;
   readonly #timer: NodeJS.Timeout;
@@ -57,8 +60,10 @@ export class AudioWriteStream extends Writable {
   #startSeen = false;
 
   /** @internal */
-  constructor(client: Client, dsts: Port[], ring: RingBuffer, startFrames: number, startAt: number | undefined, highWaterMark: number, closed: () => boolean) {
+  constructor(client: Client, dsts: Port[], ring: RingBuffer, limit: number, startFrames: number, startAt: number | undefined, highWaterMark: number, closed: () => boolean) {
     super({ objectMode: true, highWaterMark });
+    this.#limit = limit;
+    this.#client = client;
     this.#ring = ring;
     this.#head = new Int32Array(ring.shared, 0, 48);
     this.#data = new Float32Array(ring.shared, RING_HEADER_BYTES, ring.size / 4);
@@ -88,7 +93,7 @@ export class AudioWriteStream extends Writable {
   }
   /** JACK frame time of the first frame played (undefined until it starts). */
   get startFrame(): number | undefined {
-    return this.#out && this.#out.state >= OUT_PLAYING ? this.#out.startFrame : undefined;
+    return this.#out?.started ? this.#out.startFrame : undefined;
   }
   /** JACK frame time after the last frame played (undefined until 'finish'). */
   get endFrame(): number | undefined {
@@ -128,7 +133,8 @@ export class AudioWriteStream extends Writable {
     const fmask = (this.#ring.size >> 2) - 1;
     const w = Atomics.load(this.#head, 0);
     const r = Atomics.load(this.#head, 16);
-    const space = (r - w - 1) & mask;
+    // The ring is a power of two; the stream holds no more than it was asked to.
+    const space = Math.min((r - w - 1) & mask, this.#limit - ((w - r) & mask));
     const frames = Math.min(Math.floor(space / frameBytes), (p.data.length - p.at) / nch);
     if (frames > 0) {
       const n = frames * nch;
@@ -153,13 +159,17 @@ export class AudioWriteStream extends Writable {
       this.destroy(new JackError('CLIENT_CLOSED', 'write stream: its client closed before the stream finished'));
       return;
     }
+    if ((this.#client[kNative] as NativeClient).isServerGone()) {
+      this.destroy(new JackError('SERVER_GONE', 'write stream: the JACK server shut down its client before the stream finished'));
+      return;
+    }
     this.#pump();
     const out = this.#out;
     if (!out) return;
-    if (!this.#startSeen && out.state >= OUT_PLAYING) {
+    if (!this.#startSeen && (out.started || out.late)) {
       this.#startSeen = true;
       if (out.late) {
-        this.destroy(new JackError('TOO_LATE', `write stream: startAt frame ${String(this.#startAt)} had passed when playback could begin (frame ${out.startFrame})`));
+        this.destroy(new JackError('TOO_LATE', `write stream: startAt frame ${String(this.#startAt)} had passed when playback could begin (frame ${out.endFrame})`));
         return;
       }
       this.emit('start', { frame: out.startFrame });
@@ -226,10 +236,10 @@ export function openWriteStream(client: Client, dsts: Port[], options: WriteStre
     fail('TOO_LATE', `createWriteStream: startAt frame ${startAt} has passed (the frame time is ${client.lastFrameTime})`);
   }
   const frameBytes = 4 * dsts.length;
-  const bytes = Math.min(2 ** 30, Math.max(4 * client.blockSize * frameBytes, Math.ceil(ringSeconds * client.sampleRate) * frameBytes));
-  const ring = new RingBuffer(bytes);
-  const ringFrames = Math.floor((ring.size - 1) / frameBytes);
+  const bytes = Math.min(2 ** 30 - 1, Math.max(4 * client.blockSize * frameBytes, Math.ceil(ringSeconds * client.sampleRate) * frameBytes));
+  const ring = new RingBuffer(bytes + 1);
+  const ringFrames = Math.floor(bytes / frameBytes);
   const { startFrames = Math.max(1, Math.floor(ringFrames / 4)) } = options;
   require_(Number.isInteger(startFrames) && startFrames >= 1 && startFrames <= ringFrames, `createWriteStream: startFrames must be an integer from 1 to the ring's ${ringFrames} frames, got ${String(startFrames)}`);
-  return new AudioWriteStream(client, dsts, ring, startFrames, startAt, highWaterMark, closed);
+  return new AudioWriteStream(client, dsts, ring, ringFrames * frameBytes, startFrames, startAt, highWaterMark, closed);
 }

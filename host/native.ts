@@ -204,7 +204,7 @@ export interface NativeClient {
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
           fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[]): NativeSwapResult;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
-  streamOpen(ports: NativePort[], ring: Uint8Array, meter?: boolean): number | null;
+  streamOpen(ports: NativePort[], ring: Uint8Array, meter?: boolean, limitBytes?: number): number | null;
   streamClose(id: number): boolean;
   outOpen(ports: NativePort[], control: Uint8Array, ring: Uint8Array | null, buffers: Float32Array[] | null, startAt: number | undefined, startFrames: number, loop: boolean): number | null;
   outClose(id: number): boolean;
@@ -226,8 +226,9 @@ export interface NativeClient {
 /** libsndfile, one file (host/sound-file.ts). Failures are returned as message strings. */
 export interface NativeSoundFile {
   openRead(path: string): string | null;
-  openWrite(path: string, channels: number, sampleRate: number, subtype: string): string | null;
+  openWrite(path: string, channels: number, sampleRate: number, subtype: string, container: string): string | null;
   info(): { channels: number; sampleRate: number; frames: number; container: string; subtype: string; float: boolean } | undefined;
+  log(): string | undefined;
   read(interleaved: Float32Array): number | string;
   write(interleaved: Float32Array): string | null;
   seek(frame: number): string | null;

@@ -29,8 +29,10 @@ export function isTemporary(p: OwnPort): boolean {
 
 /** Unregisters `ports` now, or once the server stops freewheeling. */
 export function releasePorts(client: Owner, ports: OwnPort[]): void {
-  afterFreewheel(client[kNative] as NativeClient, () => {
-    if (!client.closed) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+  const n = client[kNative] as NativeClient;
+  afterFreewheel(n, () => {
+    // Ports die with a client the server dropped.
+    if (!client.closed && !n.isServerGone()) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
   });
 }
 

@@ -54,6 +54,8 @@ export class SoundFileReader {
   readonly frames: number;
   /** What the file holds, e.g. "WAV (Microsoft) / 32 bit float". */
   readonly format: string;
+  /** The file is cut short: its header promises more audio than it holds (`frames` is what it holds). */
+  readonly truncated: boolean;
   readonly #f: NativeSoundFile;
   #buf: Float32Array | undefined;
   #open = true;
@@ -66,6 +68,8 @@ export class SoundFileReader {
     this.sampleRate = i.sampleRate;
     this.frames = i.frames;
     this.format = `${i.container} / ${i.subtype}`;
+    // libsndfile reads what there is, and notes a short chunk as "data : N (should be M)".
+    this.truncated = /^data\s*:\s*\d+\s*\(should be \d+\)/m.test(f.log() ?? '');
   }
 
   /** Opens `path`. @throws FILE_FAILED naming the file and libsndfile's reason */
@@ -80,6 +84,7 @@ export class SoundFileReader {
   /** Reads up to `frames` frames into `out` (interleaved, whole frames); returns how many (0 at the end). */
   readInterleaved(out: Float32Array): number {
     if (!this.#open) fail('INVALID_ARGUMENT', `"${this.path}" is closed`);
+    require_(out instanceof Float32Array && out.length % this.channels === 0, `readInterleaved: expected a Float32Array of whole frames of ${this.channels} channels, got ${out instanceof Float32Array ? `${out.length} samples` : typeof out}`);
     const r = this.#f.read(out);
     if (typeof r === 'string') fail('FILE_FAILED', `reading "${this.path}": ${r}`);
     return r;
@@ -116,11 +121,26 @@ export class SoundFileReader {
 export interface WriteOptions {
   channels: number;
   sampleRate: number;
-  /** Sample format (default 'f32'). */
+  /** Sample format (default 'f32'; for .flac 's24'). */
   format?: SampleFormat;
 }
 
-/** A WAV file being written (RF64 once it passes 4 GiB). Close it to complete its header. */
+/** Containers by file extension (no extension: WAV). */
+const CONTAINERS: Record<string, string> = { '': 'wav', '.wav': 'wav', '.wave': 'wav', '.rf64': 'rf64', '.w64': 'w64', '.aif': 'aiff', '.aiff': 'aiff', '.flac': 'flac', '.caf': 'caf' };
+
+/** The container a path's extension asks for. @throws INVALID_ARGUMENT for one jackwasm does not write */
+function containerOf(path: string): string {
+  const m = /(\.[^./\\]*)$/.exec(path);
+  const ext = (m ? (m[1] as string) : '').toLowerCase();
+  const c = CONTAINERS[ext];
+  if (!c) fail('INVALID_ARGUMENT', `cannot write "${path}": unknown sound file extension "${ext}" (known: .wav, .rf64, .w64, .aiff, .flac, .caf)`);
+  return c;
+}
+
+/**
+ * A sound file being written: WAV (RF64 once it passes 4 GiB), or RF64, W64,
+ * AIFF, FLAC or CAF by the path's extension. Close it to complete its header.
+ */
 export class SoundFileWriter {
   readonly path: string;
   readonly channels: number;
@@ -143,12 +163,13 @@ export class SoundFileWriter {
   /** Creates (or truncates) `path`. @throws INVALID_ARGUMENT for bad options, FILE_FAILED when it cannot be written */
   static create(path: string, options: WriteOptions): SoundFileWriter {
     require_(typeof path === 'string' && path.length > 0 && !path.includes('\0'), `SoundFileWriter.create: path must be a non-empty string, got ${JSON.stringify(path)}`);
-    const { channels, sampleRate, format = 'f32' } = options;
+    const container = containerOf(path);
+    const { channels, sampleRate, format = container === 'flac' ? 's24' : 'f32' } = options;
     require_(Number.isInteger(channels) && channels >= 1 && channels <= 1024, `SoundFileWriter.create: channels must be an integer from 1 to 1024, got ${String(channels)}`);
     require_(Number.isInteger(sampleRate) && sampleRate >= 1 && sampleRate <= 1_000_000, `SoundFileWriter.create: sampleRate must be an integer from 1 to 1000000, got ${String(sampleRate)}`);
     require_(SAMPLE_FORMATS.includes(format), `SoundFileWriter.create: format must be one of ${SAMPLE_FORMATS.join(', ')}, got ${String(format)}`);
     const f = new native.NativeSoundFile();
-    const err = f.openWrite(path, channels, sampleRate, format);
+    const err = f.openWrite(path, channels, sampleRate, format, container);
     if (err !== null) fail('FILE_FAILED', `cannot write sound file "${path}": ${err}`);
     return new SoundFileWriter(path, f, { channels, sampleRate, format });
   }
@@ -181,10 +202,11 @@ export class SoundFileWriter {
   }
 }
 
-/** Reads a whole sound file into memory. @throws FILE_FAILED */
+/** Reads a whole sound file into memory. @throws FILE_FAILED (also for a file cut short) */
 export async function readSoundFile(path: string): Promise<Audio> {
   const r = SoundFileReader.open(path);
   try {
+    if (r.truncated) fail('FILE_FAILED', `"${path}" is cut short: its header promises more audio than the ${r.frames} frames it holds`);
     const channels = Array.from({ length: r.channels }, () => new Float32Array(r.frames));
     let at = 0;
     for (const c of r.chunks()) {
@@ -199,10 +221,10 @@ export async function readSoundFile(path: string): Promise<Audio> {
   }
 }
 
-/** Writes channels to a WAV file (32-bit float unless `format` says otherwise). */
-export async function writeSoundFile(path: string, audio: Audio, format: SampleFormat = 'f32'): Promise<void> {
+/** Writes channels to a sound file (container by extension; 32-bit float unless `format` says otherwise, 24-bit for FLAC). */
+export async function writeSoundFile(path: string, audio: Audio, format?: SampleFormat): Promise<void> {
   require_(audio.channels.length > 0, 'writeSoundFile: at least one channel is needed');
-  const w = SoundFileWriter.create(path, { channels: audio.channels.length, sampleRate: audio.sampleRate, format });
+  const w = SoundFileWriter.create(path, { channels: audio.channels.length, sampleRate: audio.sampleRate, ...(format ? { format } : {}) });
   try {
     const frames = (audio.channels[0] as Float32Array).length;
     for (let at = 0; at < frames; at += CHUNK) w.write(audio.channels.map((c) => c.subarray(at, Math.min(frames, at + CHUNK))));
@@ -236,6 +258,7 @@ export class Resampler {
   /** Converts the next interleaved frames (all of `end` flushes the rest); returns the frames made, interleaved. */
   process(input: Float32Array, end = false): Float32Array {
     const nch = this.channels;
+    require_(input instanceof Float32Array && input.length % nch === 0, `Resampler.process: expected a Float32Array of whole frames of ${nch} channels, got ${input instanceof Float32Array ? `${input.length} samples` : typeof input}`);
     let x = this.#pending.length ? concat(this.#pending, input) : input;
     const parts: Float32Array[] = [];
     const room = Math.ceil((x.length / nch) * this.ratio) + 256;

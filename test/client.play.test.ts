@@ -152,12 +152,21 @@ describe('play', () => {
     expect([p.frames, p.stopped]).toEqual([0, true]);
   });
 
+  it('stops a loop aborted while its ports were being set up', async () => {
+    const ac = new AbortController();
+    const playing = client.play([into], [signal(480)], { loop: true, signal: ac.signal });
+    ac.abort(); // before the output reached the engine
+    const p = await Promise.race([playing, sleep(3000).then(() => 'still playing' as const)]);
+    expect(p).not.toBe('still playing');
+    expect(p).toMatchObject({ stopped: true, loops: 0 });
+  });
+
   it('rejects bad destinations, buffers and options', async () => {
     const x = signal(10);
     const cases: [() => Promise<unknown>, string, string][] = [
       [() => client.play([from], [x]), 'DIRECTION_MISMATCH', `play: "${from.name}" is an output port; play into input ports`],
-      [() => client.play([into], [x, x]), 'INVALID_ARGUMENT', 'play: buffers must be one Float32Array per destination (1), got an array of 2'],
-      [() => client.play([into], [new Float64Array(10) as unknown as Float32Array]), 'INVALID_ARGUMENT', 'play: buffers must be one Float32Array per destination (1), got an array of 1'],
+      [() => client.play([into], [x, x]), 'INVALID_ARGUMENT', 'play: buffers must be one Float32Array per destination (1), or one for all, got an array of 2 item(s)'],
+      [() => client.play([into], [new Float64Array(10) as unknown as Float32Array]), 'INVALID_ARGUMENT', 'play: buffer 0 must be a Float32Array, got Float64Array'],
       [() => client.play([into], [new Float32Array(0)]), 'INVALID_ARGUMENT', 'play: the buffers must be non-empty and of one length, got lengths 0'],
       [() => client.play([into], [x], { loop: 1 as unknown as boolean }), 'INVALID_ARGUMENT', 'play: loop must be a boolean, got number'],
       [() => client.play([into], [x], { startAt: -1 }), 'INVALID_ARGUMENT', 'play: startAt must be a JACK frame time (an integer from 0 to 2^32-1), got -1'],

@@ -4,10 +4,12 @@
  * cycles, each counted exactly (the module's frame counter shows the gap).
  * The source is test/abi/probe.wat, whose output 0 counts frames.
  */
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { Client, type AudioBlock } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
-import { uniqueName, until, withoutXruns } from './helpers/jack.js';
+import { frameAhead, uniqueName, until, withoutXruns } from './helpers/jack.js';
 import { useProbeClient } from './helpers/probe-client.js';
 
 const ctx = useProbeClient('read-stream');
@@ -53,6 +55,40 @@ describe('createReadStream', () => {
     const all = blocks.flatMap((b) => [...(b.channels[0] as Float32Array)]);
     const span = (all[all.length - 1] as number) - (all[0] as number) + 1;
     expect(span - all.length).toBe(stream.lostFrames);
+  });
+
+  it('starts on the frame asked for and ends after `frames`', () =>
+    withoutXruns(async () => {
+      const F = frameAhead(ctx.client, 0.1);
+      const stream = ctx.client.createReadStream([ctx.out], { blockFrames: 1000, startAt: F, frames: 4321 });
+      const blocks: AudioBlock[] = [];
+      for await (const b of stream) blocks.push(b as AudioBlock);
+      if (blocks.some((b, i) => i > 0 && b.frame !== ((blocks[i - 1]!.frame + blocks[i - 1]!.channels[0]!.length) >>> 0))) return 'xrun';
+      expect(blocks[0]!.frame).toBe(F);
+      expect(blocks.map((b) => b.channels[0]!.length)).toEqual([1000, 1000, 1000, 1000, 321]);
+      const all = blocks.flatMap((b) => [...b.channels[0]!]);
+      expect(all.every((v, i) => i === 0 || v === all[i - 1]! + 1)).toBe(true);
+      await until(() => ctx.client.getPorts({ namePattern: `^${ctx.client.name}:stream_` }).length === 0, 5000, 'the ports to go');
+    }));
+
+  it('stop() ends it cleanly, so a pipeline finishes', async () => {
+    const stream = ctx.client.createReadStream([ctx.out], { blockFrames: 256 });
+    let frames = 0;
+    const sink = new Writable({
+      objectMode: true,
+      write(b: AudioBlock, _e, cb) {
+        frames += b.channels[0]!.length;
+        if (frames > 5000) stream.stop();
+        cb();
+      },
+    });
+    await pipeline(stream, sink); // no ERR_STREAM_PREMATURE_CLOSE
+    expect(frames).toBeGreaterThan(5000);
+  });
+
+  it('rejects a startAt that has passed with TOO_LATE', () => {
+    const e = errorOf(() => ctx.client.createReadStream([ctx.out], { startAt: (ctx.client.lastFrameTime - 1) >>> 0 }));
+    expect(e.code).toBe('TOO_LATE');
   });
 
   it('ends when its client closes', async () => {

@@ -3,7 +3,7 @@
  * exact round trips for float, quantisation bounds and clipping for PCM,
  * chunked reading of any length, and clear errors for bad files.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,39 @@ describe('SoundFileWriter and SoundFileReader', () => {
     expect(errorOf(() => w.write(new Float32Array(3))).message).toBe('write: interleaved data must hold whole frames of 2 channels, got 3 samples');
     w.close();
     expect(errorOf(() => w.write(new Float32Array(2))).message).toBe(`"${join(dir, 'x.wav')}" is closed`);
+  });
+});
+
+describe('containers and damaged files', () => {
+  it('writes the container the extension names, and refuses extensions it does not write', async () => {
+    const x = noise(5000, 9).map((v) => v * 0.5);
+    for (const [ext, format] of [['.flac', 'FLAC (Free Lossless Audio Codec) / Signed 24 bit PCM'], ['.aiff', 'AIFF (Apple/SGI) / 32 bit float'], ['.w64', 'W64 (SoundFoundry WAVE 64) / 32 bit float'], ['.caf', 'CAF (Apple Core Audio File) / 32 bit float']] as const) {
+      const path = join(dir, `c${ext}`);
+      await writeSoundFile(path, { sampleRate: 48000, channels: [x] });
+      const r = SoundFileReader.open(path);
+      expect(r.format, ext).toBe(format);
+      r.close();
+      const y = (await readSoundFile(path)).channels[0]!;
+      const step = ext === '.flac' ? 2 ** -23 : 0;
+      expect(y.every((v, i) => Math.abs(v - x[i]!) <= step), ext).toBe(true);
+    }
+    expect(errorOf(() => SoundFileWriter.create(join(dir, 'x.mp3'), { channels: 1, sampleRate: 48000 })).message).toBe(`cannot write "${join(dir, 'x.mp3')}": unknown sound file extension ".mp3" (known: .wav, .rf64, .w64, .aiff, .flac, .caf)`);
+    expect(errorOf(() => SoundFileWriter.create(join(dir, 'x.flac'), { channels: 1, sampleRate: 48000, format: 'f32' })).message).toBe(`cannot write sound file "${join(dir, 'x.flac')}": flac cannot hold f32 samples`);
+  });
+
+  it('tells a file cut short: the reader says so, readSoundFile refuses it', async () => {
+    const path = join(dir, 'whole.wav');
+    await writeSoundFile(path, { sampleRate: 48000, channels: [noise(48000, 4)] });
+    const cut = join(dir, 'cut.wav');
+    writeFileSync(cut, readFileSync(path).subarray(0, 1000));
+    const r = SoundFileReader.open(cut);
+    expect([r.truncated, r.frames]).toEqual([true, 222]);
+    r.close();
+    const whole = SoundFileReader.open(path);
+    expect(whole.truncated).toBe(false);
+    expect(errorOf(() => whole.readInterleaved(new Float64Array(3) as never)).message).toBe("readInterleaved: expected a Float32Array of whole frames of 1 channels, got object");
+    whole.close();
+    await expect(readSoundFile(cut)).rejects.toThrow(`"${cut}" is cut short: its header promises more audio than the 222 frames it holds`);
   });
 });
 

@@ -91,7 +91,6 @@ JW_AUDIO_THREAD void RunAudioOut(AudioOut& o, CycleIo& io, uint32_t nframes, uin
   uint32_t state = __atomic_load_n(&c.state, __ATOMIC_RELAXED);
   if (state == kOutDone) return Silence(outs, nch, 0, nframes);
   if (flags & kOutStop) {
-    if (state == kOutWaiting) Publish(&c.startFrame, frameTime);
     Finish(o, frameTime);
     return Silence(outs, nch, 0, nframes);
   }
@@ -102,7 +101,6 @@ JW_AUDIO_THREAD void RunAudioOut(AudioOut& o, CycleIo& io, uint32_t nframes, uin
       if (ahead >= static_cast<int32_t>(nframes)) return Silence(outs, nch, 0, nframes);
       if (ahead < 0) {  // it had passed: nothing plays (JS reports TOO_LATE)
         Publish(&c.late, 1u);
-        Publish(&c.startFrame, frameTime);
         Finish(o, frameTime);
         return Silence(outs, nch, 0, nframes);
       }
@@ -111,6 +109,7 @@ JW_AUDIO_THREAD void RunAudioOut(AudioOut& o, CycleIo& io, uint32_t nframes, uin
       return Silence(outs, nch, 0, nframes);
     }
     Publish(&c.startFrame, frameTime + at);
+    Publish(&c.started, 1u);
     Publish(&c.state, kOutPlaying);
     state = kOutPlaying;
   }

@@ -31,7 +31,8 @@ struct OutControl {
   uint64_t underruns;   // 32 [audio-thread] cycles that had an underrun
   uint64_t loops;       // 40 [audio-thread] times a looped buffer wrapped
   uint32_t late;        // 48 [audio-thread] 1: startAt had passed when the output started
-  uint32_t pad[3];
+  uint32_t started;     // 52 [audio-thread] 1 once the first frame played (startFrame is valid)
+  uint32_t pad[2];
 };
 static_assert(sizeof(OutControl) == 64, "the control block is 64 bytes (host/client-play.ts)");
 constexpr uint32_t kOutEnded = 1;  // JS wrote its last frame: an empty ring ends the output

@@ -31,7 +31,11 @@ JW_AUDIO_THREAD void RunAudioStream(AudioStream& s, CycleIo& io, uint32_t nframe
   // consistent) after it took the data; acquire pairs with it.
   const uint32_t w = static_cast<uint32_t>(__atomic_load_n(write, __ATOMIC_RELAXED)) & mask;
   const uint32_t r = static_cast<uint32_t>(__atomic_load_n(read, __ATOMIC_ACQUIRE)) & mask;
-  const uint32_t space = (r - w - 1) & mask;
+  uint32_t space = (r - w - 1) & mask;
+  if (s.limit) {
+    const uint32_t used = (w - r) & mask;
+    space = used >= s.limit ? 0 : (s.limit - used < space ? s.limit - used : space);
+  }
   const uint32_t nch = static_cast<uint32_t>(s.ports.size());
   const uint64_t perChannel = s.meter ? 2 * sizeof(float) : static_cast<uint64_t>(nframes) * sizeof(float);
   const uint64_t need = kStreamRecordHeader + nch * perChannel;

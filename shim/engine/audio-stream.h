@@ -28,6 +28,7 @@ struct AudioStream {
   std::vector<void*> ports;               // the front end's own input ports
   uint8_t* ring = nullptr;                 // header + data, owned by JS (kept alive by `release`)
   uint32_t size = 0;                       // data bytes, a power of two
+  uint32_t limit = 0;                      // bytes the ring may hold (0: all it can); the ring's size is a power of two, the caller's capacity need not be
   bool meter = false;                      // records carry peak and RMS per channel, not samples (Client.meter)
   std::function<void()> release;           // [main-thread] lets go of the ring's memory (called when freed)
   std::atomic<uint64_t> lostFrames{0};     // [audio-thread] writes; frames dropped in all

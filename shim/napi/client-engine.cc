@@ -328,7 +328,7 @@ namespace jw {
 
 // --- Audio streams to JS ([main-thread]) ------------------------------------
 
-// streamOpen(inputPorts, ring: Uint8Array over a RingBuffer's SharedArrayBuffer, meter?) -> id (0: the queue is full)
+// streamOpen(inputPorts, ring: Uint8Array over a RingBuffer's SharedArrayBuffer, meter?, limitBytes?) -> id (0: the queue is full)
 // With `meter`, records carry each channel's peak and RMS per cycle instead of its samples.
 // The ring's memory stays referenced until the audio thread has let go of the stream.
 JW_MAIN_THREAD Napi::Value ClientWrap::StreamOpen(const Napi::CallbackInfo& info) {
@@ -345,6 +345,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::StreamOpen(const Napi::CallbackInfo& info
   s->ring = mem;
   s->size = size;
   s->meter = info[2].ToBoolean().Value();
+  if (info[3].IsNumber()) s->limit = info[3].As<Napi::Number>().Uint32Value();
   auto* ref = new Napi::Reference<Napi::Value>(Napi::Persistent(info[1]));
   s->release = [ref]() { delete ref; };  // [main-thread] when the engine frees the stream
   const uint32_t id = s->id;

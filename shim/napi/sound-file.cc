@@ -34,6 +34,7 @@ class SoundFileWrap : public Napi::ObjectWrap<SoundFileWrap> {
                            InstanceMethod("openRead", &SoundFileWrap::OpenRead),
                            InstanceMethod("openWrite", &SoundFileWrap::OpenWrite),
                            InstanceMethod("info", &SoundFileWrap::Info),
+                           InstanceMethod("log", &SoundFileWrap::Log),
                            InstanceMethod("read", &SoundFileWrap::Read),
                            InstanceMethod("write", &SoundFileWrap::Write),
                            InstanceMethod("seek", &SoundFileWrap::Seek),
@@ -58,13 +59,18 @@ class SoundFileWrap : public Napi::ObjectWrap<SoundFileWrap> {
     return env.Null();
   }
 
-  // openWrite(path, channels, sampleRate, subtype: 'f32' | 'f64' | 's32' | 's24' | 's16' | 'u8') -> null | error message
-  // Writes WAV, or RF64 once it passes 4 GiB (libsndfile's auto downgrade).
+  // openWrite(path, channels, sampleRate, subtype: 'f32' | 'f64' | 's32' | 's24' | 's16' | 'u8',
+  //           container: 'wav' | 'rf64' | 'w64' | 'aiff' | 'flac' | 'caf') -> null | error message
+  // 'wav' writes RF64 that stays WAV below 4 GiB (libsndfile's auto downgrade).
   JW_MAIN_THREAD Napi::Value OpenWrite(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     JW_ARG_U32(channels, 1);
     JW_ARG_U32(rate, 2);
-    if (file_ || !info[0].IsString() || !info[3].IsString()) return TypeErrorFalse(env, "openWrite: bad arguments"), env.Undefined();
+    if (file_ || !info[0].IsString() || !info[3].IsString() || !info[4].IsString()) return TypeErrorFalse(env, "openWrite: bad arguments"), env.Undefined();
+    const std::string box = info[4].As<Napi::String>().Utf8Value();
+    const int major = box == "wav" || box == "rf64" ? SF_FORMAT_RF64 : box == "w64" ? SF_FORMAT_W64 : box == "aiff" ? SF_FORMAT_AIFF
+                : box == "flac" ? SF_FORMAT_FLAC : box == "caf" ? SF_FORMAT_CAF : 0;
+    if (!major) return Napi::String::New(env, "unknown container " + box);
     const std::string sub = info[3].As<Napi::String>().Utf8Value();
     int subtype = sub == "f32" ? SF_FORMAT_FLOAT : sub == "f64" ? SF_FORMAT_DOUBLE : sub == "s32" ? SF_FORMAT_PCM_32
                 : sub == "s24" ? SF_FORMAT_PCM_24 : sub == "s16" ? SF_FORMAT_PCM_16 : sub == "u8" ? SF_FORMAT_PCM_U8 : 0;
@@ -72,10 +78,11 @@ class SoundFileWrap : public Napi::ObjectWrap<SoundFileWrap> {
     info_ = SF_INFO{};
     info_.channels = static_cast<int>(channels);
     info_.samplerate = static_cast<int>(rate);
-    info_.format = SF_FORMAT_RF64 | subtype;
+    info_.format = major | subtype;
+    if (!sf_format_check(&info_)) return Napi::String::New(env, box + " cannot hold " + sub + " samples");
     file_ = sf_open(info[0].As<Napi::String>().Utf8Value().c_str(), SFM_WRITE, &info_);
     if (!file_) return Napi::String::New(env, sf_strerror(nullptr));
-    sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
+    if (box == "wav") sf_command(file_, SFC_RF64_AUTO_DOWNGRADE, nullptr, SF_TRUE);
     // Rationale: out-of-range floats written as integers clip instead of wrapping.
     sf_command(file_, SFC_SET_CLIPPING, nullptr, SF_TRUE);
     return env.Null();
@@ -98,6 +105,15 @@ class SoundFileWrap : public Napi::ObjectWrap<SoundFileWrap> {
     o.Set("subtype", minor.name ? minor.name : "");
     o.Set("float", minor.format == SF_FORMAT_FLOAT || minor.format == SF_FORMAT_DOUBLE);
     return o;
+  }
+
+  // log() -> libsndfile's log of opening the file (it notes chunks cut short)
+  JW_MAIN_THREAD Napi::Value Log(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!file_) return env.Undefined();
+    char buf[8192] = {0};
+    sf_command(file_, SFC_GET_LOG_INFO, buf, sizeof buf - 1);
+    return Napi::String::New(env, buf);
   }
 
   // read(interleaved: Float32Array) -> frames read (0 at the end), or an error message

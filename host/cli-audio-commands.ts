@@ -106,6 +106,7 @@ export async function playCommand(o: PlayCommand): Promise<number> {
     if (reader.sampleRate !== rate && !o.resample) {
       fail('SAMPLE_RATE_MISMATCH', `"${o.file}" is ${reader.sampleRate} Hz and the server runs at ${rate} Hz; pass --resample to convert it`);
     }
+    if (reader.frames === 0) fail('FILE_FAILED', `"${o.file}" holds no audio`);
     if (reader.truncated && !o.json) o.print(`warning: ${o.file} is cut short: its header promises more audio than the ${reader.frames} frames it holds; playing those`);
     const dsts = destinations(client, o.to, reader.channels);
     const nch = reader.channels;
@@ -138,6 +139,7 @@ export async function playCommand(o: PlayCommand): Promise<number> {
       do {
         if (passes > 0) reader.seek(0);
         passes++;
+        await new Promise((r) => setImmediate(r)); // Ctrl-C is heard between passes, however short
         for (let n = reader.readInterleaved(chunk); n > 0 && !stopped; n = reader.readInterleaved(chunk)) {
           const x = chunk.subarray(0, n * nch);
           await send(resampler ? resampler.process(x) : x.slice());

@@ -10,11 +10,10 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Client } from './client.js';
-import { openStreamRing } from './client-stream.js';
+import { closeStream, openStreamRing } from './client-stream.js';
 import { checkOptionKeys, fail, require_ } from './errors.js';
 import { kNative, type NativeClient } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { releasePorts } from './port-release.js';
 import type { RingBuffer } from './ring-buffer.js';
 
 const HEADER = 16;
@@ -105,10 +104,7 @@ abstract class Tap extends EventEmitter {
     if (!this.#open) return;
     this.#open = false;
     clearInterval(this.#timer);
-    if (!this.#closed() && !(this.client[kNative] as NativeClient).isServerGone()) {
-      (this.client[kNative] as NativeClient).streamClose(this.#id);
-      releasePorts(this.client, this.#ports);
-    }
+    closeStream(this.client, this.#id, this.#ports, true);
     this.emit('close');
   }
 }

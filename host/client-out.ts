@@ -9,7 +9,7 @@ import type { Client } from './client.js';
 import { fail } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { markTemporary, releasePorts } from './port-release.js';
+import { claimPorts, markTemporary, refuseWhileFreewheeling, releasePorts, unclaimPorts } from './port-release.js';
 import type { RingBuffer } from './ring-buffer.js';
 
 /** The control block's layout (shim/engine/audio-out.h's OutControl). */
@@ -52,6 +52,7 @@ export class Output {
    * and starts the engine output.
    */
   static async open(client: Client, dsts: Port[], tag: string, closed: () => boolean, source: { ring?: RingBuffer; buffers?: Float32Array[] }, startAt: number | undefined, startFrames: number, loop: boolean, what: string): Promise<Output> {
+    refuseWhileFreewheeling(client, what);
     const name = `${tag}_${++outSeq}`;
     const ports = markTemporary(dsts.map((_, i) => client.outports.register(`${name}_${i + 1}`)));
     const out = new Output(client, ports, closed);
@@ -81,11 +82,12 @@ export class Output {
 
   private start(source: { ring?: RingBuffer; buffers?: Float32Array[] }, startAt: number | undefined, startFrames: number, loop: boolean, what: string): void {
     const n = this.#client[kNative] as NativeClient;
-    const ports = (this.#own ?? this.ports).map((p) => p[kNative] as NativePort);
+    const own = this.#own ?? this.ports;
     const ring = source.ring ? new Uint8Array(source.ring.shared) : null;
-    const id = n.outOpen(ports, new Uint8Array(this.control), ring, source.buffers ?? null, startAt, startFrames, loop);
+    const id = n.outOpen(own.map((p) => p[kNative] as NativePort), new Uint8Array(this.control), ring, source.buffers ?? null, startAt, startFrames, loop);
     if (!id) fail('QUEUE_FULL', `${what}: the audio thread is not taking changes (too many at once)`);
     this.#id = id;
+    claimPorts(own);
   }
 
   get state(): number {
@@ -140,14 +142,19 @@ export class Output {
     const n = this.#client[kNative] as NativeClient;
     const id = this.#id;
     this.#id = 0;
+    const own = this.#own ?? this.ports;
     // Nothing to undo once the client closed or its server dropped it.
-    if (this.#closed() || n.isServerGone()) return;
+    if (this.#closed() || n.isServerGone()) {
+      if (id) unclaimPorts(own);
+      return;
+    }
     if (id) {
       this.stop();
       const cycleMs = (1000 * this.#client.blockSize) / this.#client.sampleRate;
       await new Promise((r) => setTimeout(r, 2 * cycleMs + 2));
       // False only while the engine's queue is full for a moment.
       while (!this.#closed() && !n.isServerGone() && !n.outClose(id)) await new Promise((r) => setTimeout(r, 5));
+      unclaimPorts(own);
     }
     if (!this.#closed()) releasePorts(this.#client, this.ports);
   }

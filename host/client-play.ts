@@ -74,6 +74,7 @@ export async function playPorts(client: Client, dsts: Port[], buffers: Float32Ar
     let lastChange = Date.now();
     for (;;) {
       client.assertUsable('Client.play');
+      if (!client.active) fail('INVALID_ARGUMENT', `play: client "${client.name}" was deactivated during playback`);
       if (out.state === OUT_DONE) {
         if (out.late) fail('TOO_LATE', `play: startAt frame ${String(startAt)} had passed when playback could begin (frame ${out.endFrame}); registering and connecting the ports takes a few milliseconds, so give a frame at least a few cycles ahead`);
         // Stopped before it started: it starts and ends where it stopped.

@@ -15,10 +15,11 @@
  */
 import type { Client } from './client.js';
 import { Output } from './client-out.js';
+import { closeStream } from './client-stream.js';
 import { checkOptionKeys, fail, JackError, require_ } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort } from './port.js';
-import { isTemporary } from './port-release.js';
+import { claimPorts, isTemporary } from './port-release.js';
 import { RingBuffer } from './ring-buffer.js';
 import { interleave } from './sound-file.js';
 
@@ -65,6 +66,8 @@ class ProcessLink {
   readonly key: string;
   readonly stats: ProcessStats;
   readonly #client: Client;
+  readonly #ins: OwnPort[];
+  readonly #period: number;
   readonly #outLimit: number;
   readonly #inRing: RingBuffer | undefined;
   readonly #streamId: number;
@@ -75,10 +78,12 @@ class ProcessLink {
 
   constructor(client: Client, ins: OwnPort[], outs: OwnPort[], blocks: number, latency: number, closed: () => boolean, stats: ProcessStats) {
     this.#client = client;
+    this.#ins = ins;
     this.stats = stats;
     this.key = key(ins, outs, client.blockSize, blocks, latency);
     const n = client[kNative] as NativeClient;
     const period = client.blockSize;
+    this.#period = period;
     this.#outLimit = blocks * period * 4 * outs.length;
     if (outs.length) {
       this.#outRing = new RingBuffer(this.#outLimit + 1);
@@ -95,6 +100,7 @@ class ProcessLink {
       const id = n.streamOpen(ins.map((p) => p[kNative] as NativePort), new Uint8Array(this.#inRing.shared), false, bytes);
       if (!id) fail('QUEUE_FULL', 'process: the audio thread is not taking changes (too many at once)');
       this.#streamId = id;
+      claimPorts(ins);
     }
   }
 
@@ -121,6 +127,8 @@ class ProcessLink {
       deadline = Date.now() + 10000 + 4 * cycleMs;
       while (this.#inRing.readSpace < HEADER) {
         c.assertUsable('Client.process');
+        if (c.blockSize !== this.#period) fail('INVALID_ARGUMENT', `process: the period changed from ${this.#period} to ${c.blockSize} frames during the call; call again with arrays of the new period`);
+        if (!c.active) fail('INVALID_ARGUMENT', `process: client "${c.name}" was deactivated`);
         if (Date.now() > deadline) fail('JACK_FAILED', 'process: no audio cycles arrived for 10 s (is the server running?)');
         await wait();
       }
@@ -159,10 +167,8 @@ class ProcessLink {
     return sync;
   }
 
-  async dispose(closed: boolean): Promise<void> {
-    if (closed) return;
-    const n = this.#client[kNative] as NativeClient;
-    if (this.#streamId) n.streamClose(this.#streamId);
+  async dispose(): Promise<void> {
+    if (this.#streamId) closeStream(this.#client, this.#streamId, this.#ins, false);
     await this.#out?.dispose();
   }
 }
@@ -212,6 +218,7 @@ export async function processBlock(client: Client, outputs: Float32Array[], inpu
   if (inputs.length !== ins.length) fail('INVALID_ARGUMENT', `process: ${inputs.length} input arrays for ${ins.length} input ports (${names(ins)})`);
   if (ins.length + outs.length === 0) fail('INVALID_ARGUMENT', 'process: the client has no free audio ports to exchange (register some, or name them in inputPorts/outputPorts)');
   const period = client.blockSize;
+  require_(bufferBlocks * period * 4 * Math.max(ins.length, outs.length, 1) + bufferBlocks * 16 < 2 ** 30, `process: bufferBlocks ${bufferBlocks} of ${period} frames for ${Math.max(ins.length, outs.length)} ports needs rings over 1 GiB; use fewer`);
   for (const x of [...outputs, ...inputs]) {
     if (x.length !== period) fail('INVALID_ARGUMENT', `process: every array must hold one period (${period} frames), got ${x.length}`);
   }
@@ -221,7 +228,7 @@ export async function processBlock(client: Client, outputs: Float32Array[], inpu
     let link = links.get(client);
     const k = key(ins, outs, period, bufferBlocks, latencyBlocks);
     if (link && link.key !== k) {
-      await link.dispose(closed());
+      await link.dispose();
       link = undefined;
     }
     if (!link) {
@@ -234,9 +241,9 @@ export async function processBlock(client: Client, outputs: Float32Array[], inpu
   }
 }
 
-/** Ends the rings behind process() (ports unchanged). */
-export async function stopProcess(client: Client, closed: boolean): Promise<void> {
+/** Ends the rings behind process(); its ports are free again (to unregister). */
+export async function endProcess(client: Client): Promise<void> {
   const link = links.get(client);
   links.delete(client);
-  await link?.dispose(closed);
+  await link?.dispose();
 }

@@ -8,7 +8,7 @@ import type { Recording } from './client-types.js';
 import { checkOptionKeys, fail, require_ } from './errors.js';
 import { C, kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { markTemporary, releasePorts } from './port-release.js';
+import { markTemporary, refuseWhileFreewheeling, releasePorts } from './port-release.js';
 
 let recordSeq = 0;
 
@@ -67,6 +67,7 @@ export async function recordPorts(client: Client, srcs: Port[], options: RecordO
 }
 
 async function recordWith(client: Client, srcs: Port[], frames: number, startAt: number | undefined, n: NativeClient, rate: number, closed: () => boolean): Promise<Recording> {
+  refuseWhileFreewheeling(client, 'record');
   const tag = `record_${++recordSeq}`;
   const ports = markTemporary(srcs.map((_, i) => client.inports.register(`${tag}_${i + 1}`)));
   try {

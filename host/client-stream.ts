@@ -14,7 +14,7 @@ import type { Client } from './client.js';
 import { checkOptionKeys, fail, JackError, require_ } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { markTemporary, releasePorts } from './port-release.js';
+import { claimPorts, markTemporary, refuseWhileFreewheeling, releasePorts, unclaimPorts } from './port-release.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** Options of {@link Client.createReadStream}. */
@@ -193,10 +193,7 @@ export class AudioReadStream extends Readable {
   /** @internal */
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     clearInterval(this.#timer);
-    if (!this.#closed()) {
-      (this.#client[kNative] as NativeClient).streamClose(this.#id);
-      releasePorts(this.#client, this.#ports);
-    }
+    closeStream(this.#client, this.#id, this.#ports, true);
     callback(err);
   }
 }
@@ -224,8 +221,27 @@ export function openReadStream(client: Client, srcs: Port[], options: ReadStream
   return new AudioReadStream(client, ports, ring, id, blockFrames, highWaterMark, closed, startAt, frames);
 }
 
+/**
+ * @internal Removes engine stream `id`, then (once the engine let go) unclaims
+ * `ports` and, when `temporary`, unregisters them. streamClose fails only
+ * while the engine's queue is full for a moment: it is tried again.
+ */
+export function closeStream(client: Client, id: number, ports: OwnPort[], temporary: boolean): void {
+  const n = client[kNative] as NativeClient;
+  const done = (): void => {
+    unclaimPorts(ports);
+    if (temporary) releasePorts(client, ports);
+  };
+  const attempt = (): void => {
+    if (client.closed || n.isServerGone() || n.streamClose(id)) done();
+    else setTimeout(attempt, 5).unref();
+  };
+  attempt();
+}
+
 /** @internal A stream ring the audio thread fills from temporary input ports connected to `srcs` (samples, or with `meter` levels). */
 export function openStreamRing(client: Client, srcs: Port[], bytes: number, tag: string, meter: boolean, what: string): { ring: RingBuffer; ports: OwnPort[]; id: number } {
+  refuseWhileFreewheeling(client, what);
   const ring = new RingBuffer(Math.min(bytes, 2 ** 30));
   const name = `${tag}_${++streamSeq}`;
   const ports = markTemporary(srcs.map((_, i) => client.inports.register(`${name}_${i + 1}`)));
@@ -234,6 +250,7 @@ export function openStreamRing(client: Client, srcs: Port[], bytes: number, tag:
     // The ring's size is rounded up to a power of two; the audio thread fills only `bytes` of it.
     const id = (client[kNative] as NativeClient).streamOpen(ports.map((p) => p[kNative] as NativePort), new Uint8Array(ring.shared), meter, Math.min(bytes, ring.size - 1));
     if (!id) fail('QUEUE_FULL', `${what}: the audio thread is not taking changes (too many at once)`);
+    claimPorts(ports);
     return { ring, ports, id };
   } catch (err) {
     releasePorts(client, ports);

@@ -163,6 +163,10 @@ export class AudioWriteStream extends Writable {
       this.destroy(new JackError('SERVER_GONE', 'write stream: the JACK server shut down its client before the stream finished'));
       return;
     }
+    if (!this.#client.active) {
+      this.destroy(new JackError('INVALID_ARGUMENT', `write stream: client "${this.#client.name}" was deactivated before the stream finished`));
+      return;
+    }
     this.#pump();
     const out = this.#out;
     if (!out) return;

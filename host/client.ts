@@ -34,7 +34,7 @@ import { recordPorts, type RecordOptions } from './client-record.js';
 import { openReadStream, type AudioReadStream, type ReadStreamOptions } from './client-stream.js';
 import { playPorts, type Playback, type PlayOptions } from './client-play.js';
 import { openMeter, openScope, type Meter, type MeterOptions, type Scope, type ScopeOptions } from './client-meter.js';
-import { processBlock, processStatsOf, type ProcessOptions, type ProcessResult, type ProcessStats } from './client-process.js';
+import { endProcess, processBlock, processStatsOf, type ProcessOptions, type ProcessResult, type ProcessStats } from './client-process.js';
 import { openWriteStream, type AudioWriteStream, type WriteStreamOptions } from './client-write-stream.js';
 import { compilePortFilter } from './port-filter.js';
 import { clientExists } from './client-exists.js';
@@ -766,6 +766,15 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     this.assertUsable('Client.scope');
     const list = Array.isArray(sources) ? sources : [sources as Port | string];
     return openScope(this, list.map((x) => this.#resolve(x, 'scope')), options, () => this.#closed);
+  }
+
+  /**
+   * Ends the rings behind {@link Client.process} (the next call opens them
+   * again). Until then its ports are in use and cannot be unregistered.
+   */
+  async endProcess(): Promise<void> {
+    this.assertUsable('Client.endProcess');
+    await endProcess(this);
   }
 
   /** Totals over this client's {@link Client.process} calls. */

@@ -7,6 +7,7 @@
  * goes. So while the server freewheels, the ports stay (idle) and are
  * removed once it stops.
  */
+import { fail } from './errors.js';
 import { kNative, type NativeClient } from './native.js';
 import type { OwnPort } from './port.js';
 
@@ -16,6 +17,30 @@ interface Owner {
 }
 
 const temporary = new WeakSet<OwnPort>();
+/** Ports the engine's streams and outputs use now (how many of them). */
+const users = new WeakMap<OwnPort, number>();
+
+/**
+ * Marks ports as used by an engine stream or output until unclaimed.
+ * Rationale: the engine holds JACK's port handle; unregistered meanwhile,
+ * the index goes to the next port registered (of any client), and the audio
+ * thread would write into that one. OwnPort.unregister refuses a claimed port.
+ */
+export function claimPorts(ports: OwnPort[]): void {
+  for (const p of ports) users.set(p, (users.get(p) ?? 0) + 1);
+}
+
+export function unclaimPorts(ports: OwnPort[]): void {
+  for (const p of ports) {
+    const n = (users.get(p) ?? 1) - 1;
+    if (n > 0) users.set(p, n);
+    else users.delete(p);
+  }
+}
+
+export function portInUse(p: OwnPort): boolean {
+  return users.has(p);
+}
 
 /** Marks ports a recording, stream or playback registered for itself (process() leaves them alone). */
 export function markTemporary(ports: OwnPort[]): OwnPort[] {
@@ -27,12 +52,34 @@ export function isTemporary(p: OwnPort): boolean {
   return temporary.has(p);
 }
 
+/**
+ * Refuses to register temporary ports while the server freewheels.
+ * Rationale: jackd 1.9.21 cannot unregister a port registered while it
+ * freewheeled (jack_port_unregister fails with "Output port index not
+ * found" once freewheel ends), so such ports could never be removed.
+ */
+export function refuseWhileFreewheeling(client: Owner, what: string): void {
+  if ((client[kNative] as NativeClient).isFreewheeling()) {
+    fail('INVALID_ARGUMENT', `${what}: the server is freewheeling; start this before turning freewheel on (jackd cannot remove ports registered while it freewheels)`);
+  }
+}
+
 /** Unregisters `ports` now, or once the server stops freewheeling. */
 export function releasePorts(client: Owner, ports: OwnPort[]): void {
   const n = client[kNative] as NativeClient;
   afterFreewheel(n, () => {
     // Ports die with a client the server dropped.
-    if (!client.closed && !n.isServerGone()) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
+    if (client.closed || n.isServerGone()) return;
+    for (const p of ports) {
+      if (!p[kNative]?.isValid()) continue;
+      try {
+        p.unregister();
+      } catch (err) {
+        // Never thrown from a timer. (jackd 1.9.21 cannot unregister a port
+        // registered while it freewheeled; such ports are refused up front.)
+        process.emitWarning(`jackwasm: could not remove the temporary port "${p.name}": ${(err as Error).message}`);
+      }
+    }
   });
 }
 

@@ -3,6 +3,7 @@
  */
 import { C, kNative, native, type NativePort } from './native.js';
 import { check, fail, require_ } from './errors.js';
+import { portInUse } from './port-release.js';
 import type { MidiListener, MidiPortStats, MidiStreams } from './midi-port.js';
 import type { MidiFileData } from './midi-file.js';
 import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './dsp/midi-player.js';
@@ -259,6 +260,7 @@ export class OwnPort extends Port {
   unregister(): void {
     const p = this.n('OwnPort.unregister');
     const name = this.name;
+    if (portInUse(this)) fail('INVALID_ARGUMENT', `OwnPort.unregister: "${name}" is in use by a playback, stream, meter or process(); end that first`);
     this.host.midiStreams.forget(this);
     check(p.unregister(), `unregistering "${name}"`);
     this.host.forgetPort(this);

@@ -5,6 +5,7 @@
  * converts rates. Samples are floats in [-1, 1]; integer formats are scaled
  * (and clipped when written).
  */
+import { statSync, type Stats } from 'node:fs';
 import { fail, require_ } from './errors.js';
 import { native, type NativeResampler, type NativeSoundFile } from './native.js';
 
@@ -59,6 +60,10 @@ export class SoundFileReader {
   readonly #f: NativeSoundFile;
   #buf: Float32Array | undefined;
   #open = true;
+  /** Default chunk: CHUNK frames, fewer for many channels (a header may claim 65535). */
+  get #chunk(): number {
+    return Math.max(1, Math.min(CHUNK, Math.floor(2 ** 20 / this.channels)));
+  }
 
   private constructor(path: string, f: NativeSoundFile) {
     this.path = path;
@@ -75,6 +80,14 @@ export class SoundFileReader {
   /** Opens `path`. @throws FILE_FAILED naming the file and libsndfile's reason */
   static open(path: string): SoundFileReader {
     require_(typeof path === 'string' && path.length > 0 && !path.includes('\0'), `SoundFileReader.open: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    // Rationale: opening a FIFO would block this thread until a writer comes.
+    let st: Stats | undefined;
+    try {
+      st = statSync(path);
+    } catch {
+      st = undefined; // libsndfile names the reason
+    }
+    if (st && !st.isFile()) fail('FILE_FAILED', `cannot read sound file "${path}": it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}`);
     const f = new native.NativeSoundFile();
     const err = f.openRead(path);
     if (err !== null) fail('FILE_FAILED', `cannot read sound file "${path}": ${err}`);
@@ -91,7 +104,7 @@ export class SoundFileReader {
   }
 
   /** The next `frames` frames (fewer at the end) as one array per channel, or null at the end. */
-  read(frames = CHUNK): Float32Array[] | null {
+  read(frames = this.#chunk): Float32Array[] | null {
     require_(Number.isInteger(frames) && frames > 0, `read: frames must be a positive integer, got ${String(frames)}`);
     if (!this.#buf || this.#buf.length !== frames * this.channels) this.#buf = new Float32Array(frames * this.channels);
     const n = this.readInterleaved(this.#buf);
@@ -105,8 +118,8 @@ export class SoundFileReader {
     if (err !== null) fail('FILE_FAILED', `seeking in "${this.path}": ${err}`);
   }
 
-  /** Chunks of `frames` frames, one array per channel, to the end. */
-  *chunks(frames = CHUNK): Generator<Float32Array[]> {
+  /** Chunks of `frames` frames (default about 4 MiB of samples), one array per channel, to the end. */
+  *chunks(frames = this.#chunk): Generator<Float32Array[]> {
     for (let c = this.read(frames); c; c = this.read(frames)) yield c;
   }
 
@@ -163,6 +176,7 @@ export class SoundFileWriter {
   /** Creates (or truncates) `path`. @throws INVALID_ARGUMENT for bad options, FILE_FAILED when it cannot be written */
   static create(path: string, options: WriteOptions): SoundFileWriter {
     require_(typeof path === 'string' && path.length > 0 && !path.includes('\0'), `SoundFileWriter.create: path must be a non-empty string, got ${JSON.stringify(path)}`);
+    require_(typeof options === 'object' && options !== null, 'SoundFileWriter.create: options must be an object with channels and sampleRate');
     const container = containerOf(path);
     const { channels, sampleRate, format = container === 'flac' ? 's24' : 'f32' } = options;
     require_(Number.isInteger(channels) && channels >= 1 && channels <= 1024, `SoundFileWriter.create: channels must be an integer from 1 to 1024, got ${String(channels)}`);
@@ -243,9 +257,10 @@ export class Resampler {
   readonly ratio: number;
   readonly #r: NativeResampler;
   #pending: Float32Array = new Float32Array(0);
+  #ended = false;
 
   constructor(channels: number, fromRate: number, toRate: number, quality: ResampleQuality = 'medium') {
-    require_(Number.isInteger(channels) && channels >= 1, `Resampler: channels must be a positive integer, got ${String(channels)}`);
+    require_(Number.isInteger(channels) && channels >= 1 && channels <= 1024, `Resampler: channels must be an integer from 1 to 1024, got ${String(channels)}`);
     require_(fromRate > 0 && toRate > 0 && Number.isFinite(fromRate) && Number.isFinite(toRate), 'Resampler: rates must be positive numbers');
     require_(QUALITIES.includes(quality), `Resampler: quality must be one of ${QUALITIES.join(', ')}, got ${String(quality)}`);
     this.channels = channels;
@@ -258,6 +273,8 @@ export class Resampler {
   /** Converts the next interleaved frames (all of `end` flushes the rest); returns the frames made, interleaved. */
   process(input: Float32Array, end = false): Float32Array {
     const nch = this.channels;
+    if (this.#ended) fail('INVALID_ARGUMENT', 'Resampler.process: the input already ended (process(x, true) flushed it); make a new Resampler');
+    this.#ended = end;
     require_(input instanceof Float32Array && input.length % nch === 0, `Resampler.process: expected a Float32Array of whole frames of ${nch} channels, got ${input instanceof Float32Array ? `${input.length} samples` : typeof input}`);
     let x = this.#pending.length ? concat(this.#pending, input) : input;
     const parts: Float32Array[] = [];

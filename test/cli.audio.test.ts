@@ -130,6 +130,10 @@ describe('record and play', () => {
   it('reports bad arguments and missing files with their error codes', async () => {
     const missing = await run('play', join(dir, 'nope.wav'));
     expect([missing.code, missing.err.split('\n')[0]]).toEqual([1, `jackwasm: [FILE_FAILED] cannot read sound file "${join(dir, 'nope.wav')}": System error : No such file or directory.`]);
+    const empty = join(dir, 'empty.wav');
+    await writeSoundFile(empty, { sampleRate: 48000, channels: [new Float32Array(0)] });
+    const none = await run('play', empty, '--loop', '--to', gain.inputs[0]!.name);
+    expect([none.code, none.err.split('\n').pop() || none.err.split('\n').at(-2)]).toEqual([1, `jackwasm: [FILE_FAILED] "${empty}" holds no audio`]);
     const noOut = await run('record', gain.outputs[0]!.name);
     expect(noOut.err).toContain('usage: jackwasm record <port...> --out file.wav');
     const badFormat = await run('record', gain.outputs[0]!.name, '--out', join(dir, 'x.wav'), '--format', 's12');

@@ -5,9 +5,9 @@
  * and on the frame asked for.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type DspModule, type OwnPort, type Server } from '../host/index.js';
+import { Client, type DspModule, type JackError, type OwnPort, type Playback, type Recording, type Server } from '../host/index.js';
 import { rejection } from './helpers/errors.js';
-import { frameAhead, sleep, startServer, uniqueName, until, withoutXruns } from './helpers/jack.js';
+import { frameAhead, sleep, startServer, uniqueName, until, waitForEvent, withoutXruns } from './helpers/jack.js';
 import { useTempCache } from './helpers/temp.js';
 import { wat } from './helpers/wat.js';
 
@@ -114,9 +114,26 @@ describe('play', () => {
     const rate = client.sampleRate;
     const frames = 3 * 60 * rate;
     const x = signal(frames, 13);
-    const F = frameAhead(client, 1);
-    const rec = client.record([from], { frames, startAt: F });
-    const playing = client.play([into], [x], { startAt: F });
+    // Setting up 3 minutes takes a moment on a loaded machine: a start that
+    // came too late (TOO_LATE) is tried again further ahead.
+    let rec!: Promise<Recording>;
+    let playing!: Promise<Playback>;
+    let F = 0;
+    for (let ahead = 1; ; ahead *= 2) {
+      F = frameAhead(client, ahead);
+      const stop = new AbortController();
+      rec = client.record([from], { frames, startAt: F });
+      playing = client.play([into], [x], { startAt: F, signal: stop.signal });
+      let failed: JackError | undefined;
+      rec.catch((e: JackError) => (failed ??= e));
+      playing.catch((e: JackError) => (failed ??= e));
+      await until(() => failed ?? ((client.lastFrameTime - F) | 0) > rate / 10, 30000, 'the start');
+      await sleep(100); // a TOO_LATE surfaces within a few cycles of the start
+      if (failed?.code !== 'TOO_LATE') break;
+      stop.abort();
+      await Promise.allSettled([rec, playing]);
+      if (ahead >= 8) throw new Error('too late even 8 s ahead');
+    }
     await until(() => ((client.lastFrameTime - F) | 0) > 0, 5000, 'the start');
     client.setFreewheel(true);
     try {
@@ -144,7 +161,21 @@ describe('play', () => {
     const after = await rejection(client.play([into], [signal(10)], { startAt: soon }));
     expect(after.code, after.message).toBe('TOO_LATE');
     expect(after.message).toContain(`startAt frame ${soon} had passed when playback could begin`);
-    expect(client.getPorts({ namePattern: `^${client.name}:play_` })).toEqual([]);
+    await until(() => client.getPorts({ namePattern: `^${client.name}:play_` }).length === 0, 5000, 'the ports to go');
+  });
+
+  it('refuses to start while the server freewheels (jackd could not remove the ports)', async () => {
+    const on = waitForEvent<[boolean]>(client, 'freewheel', (starting) => starting);
+    client.setFreewheel(true);
+    try {
+      await on;
+      const e = await rejection(client.play([into], [signal(10)]));
+      expect([e.code, e.message]).toEqual(['INVALID_ARGUMENT', 'Client.play: the server is freewheeling; start this before turning freewheel on (jackd cannot remove ports registered while it freewheels)']);
+    } finally {
+      const off = waitForEvent<[boolean]>(client, 'freewheel', (starting) => !starting);
+      client.setFreewheel(false);
+      await off;
+    }
   });
 
   it('resolves at once, playing nothing, when the signal has already aborted', async () => {

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type JackError, type DspModule, type OwnPort, type Server } from '../host/index.js';
-import { rejection } from './helpers/errors.js';
+import { errorOf, rejection } from './helpers/errors.js';
 import { sleep, startServer, uniqueName, until, withoutXruns } from './helpers/jack.js';
 import { useTempCache } from './helpers/temp.js';
 import { wat } from './helpers/wat.js';
@@ -131,6 +131,22 @@ describe('process', () => {
     expect(silent).toBeGreaterThan(0.05 * client.sampleRate);
     expect(client.processStats.outputUnderrunFrames - before.outputUnderrunFrames).toBe(silent);
     expect(client.processStats.outputSyncErrors - before.outputSyncErrors).toBe(1);
+  });
+
+  it('keeps its ports in use until endProcess(): unregistering one is refused', async () => {
+    await steady({ bufferBlocks: 8 });
+    const port = client.inports.get('in_1')!;
+    const e = errorOf(() => port.unregister());
+    expect([e.code, e.message]).toEqual(['INVALID_ARGUMENT', `OwnPort.unregister: "${client.name}:in_1" is in use by a playback, stream, meter or process(); end that first`]);
+    await client.endProcess();
+    // Free again: a spare port registered and unregistered after use shows it.
+    const spare = client.inports.register('spare');
+    const input = [new Float32Array(N), new Float32Array(N)];
+    await client.process([block(0)], input, { inputPorts: ['in_1', 'spare'] }).catch((err: JackError) => err.sync);
+    expect(errorOf(() => spare.unregister()).code).toBe('INVALID_ARGUMENT');
+    await client.endProcess();
+    spare.unregister();
+    expect(client.inports.get('spare')).toBeUndefined();
   });
 
   it('refuses arrays that do not match the ports or the period, and overlapping calls', async () => {

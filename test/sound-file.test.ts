@@ -3,6 +3,7 @@
  * exact round trips for float, quantisation bounds and clipping for PCM,
  * chunked reading of any length, and clear errors for bad files.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +110,10 @@ describe('containers and damaged files', () => {
     expect(whole.truncated).toBe(false);
     expect(errorOf(() => whole.readInterleaved(new Float64Array(3) as never)).message).toBe("readInterleaved: expected a Float32Array of whole frames of 1 channels, got object");
     whole.close();
+    expect(errorOf(() => SoundFileReader.open(dir)).message).toBe(`cannot read sound file "${dir}": it is a directory`);
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(errorOf(() => SoundFileReader.open(fifo)).message).toBe(`cannot read sound file "${fifo}": it is not a regular file`);
     await expect(readSoundFile(cut)).rejects.toThrow(`"${cut}" is cut short: its header promises more audio than the 222 frames it holds`);
   });
 });
@@ -127,6 +132,13 @@ describe('Resampler', () => {
     expect(Math.abs(ups - (1000 * 44000) / 48000)).toBeLessThanOrEqual(1);
     // And the amplitude is kept (a converter, not a filter).
     expect(Math.max(...y.subarray(2000, 46000))).toBeGreaterThan(0.99);
+  });
+
+  it('refuses channel counts libsamplerate cannot take, and input after the end', () => {
+    expect(errorOf(() => new Resampler(2 ** 31, 1, 2)).message).toBe('Resampler: channels must be an integer from 1 to 1024, got 2147483648');
+    const rs = new Resampler(1, 44100, 48000);
+    rs.process(new Float32Array(100), true);
+    expect(errorOf(() => rs.process(new Float32Array(100))).message).toBe('Resampler.process: the input already ended (process(x, true) flushed it); make a new Resampler');
   });
 
   it('refuses bad rates and qualities', () => {

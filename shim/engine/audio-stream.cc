@@ -57,7 +57,7 @@ JW_AUDIO_THREAD void RunAudioStream(AudioStream& s, CycleIo& io, uint32_t nframe
         double sum = 0.0;
         for (uint32_t i = 0; i < nframes; ++i) {
           const float a = src[i] < 0 ? -src[i] : src[i];
-          peak = a > peak ? a : peak;
+          peak = (a > peak || a != a) ? a : peak;  // a NaN stays (it shows, as in the RMS)
           sum += static_cast<double>(src[i]) * src[i];
         }
         level[0] = peak;

@@ -71,8 +71,21 @@ JW_MAIN_THREAD bool ReadValues(const Napi::Value& v, std::vector<float>* out) {
 // (transferred) under it, a SharedArrayBuffer cannot. (napi_is_arraybuffer
 // is false for a SharedArrayBuffer.)
 JW_MAIN_THREAD bool OverShared(const Napi::Value& typedArray) {
-  Napi::Value buf = typedArray.As<Napi::Object>().Get("buffer");
-  return buf.IsObject() && !buf.IsArrayBuffer();
+  // The typed array's own buffer (not its "buffer" property, which JS can redefine).
+  napi_value ab = nullptr;
+  bool plain = true;
+  if (napi_get_typedarray_info(typedArray.Env(), typedArray, nullptr, nullptr, nullptr, &ab, nullptr) != napi_ok || !ab) return false;
+  if (napi_is_arraybuffer(typedArray.Env(), ab, &plain) != napi_ok) return false;
+  return !plain;
+}
+
+// Whether every handle is a port of this client flowing `flags` (JackPortIsInput or JackPortIsOutput).
+JW_MAIN_THREAD bool OwnPortsOf(jack_client_t* c, const std::vector<void*>& ports, int flags) {
+  for (void* h : ports) {
+    auto* p = static_cast<jack_port_t*>(h);
+    if (!jack_port_is_mine(c, p) || !(jack_port_flags(p) & flags) || std::strcmp(jack_port_type(p), JACK_DEFAULT_AUDIO_TYPE) != 0) return false;
+  }
+  return true;
 }
 
 // A RingBuffer's memory (host/ring-buffer.ts): a Uint8Array over the whole
@@ -335,8 +348,8 @@ JW_MAIN_THREAD Napi::Value ClientWrap::StreamOpen(const Napi::CallbackInfo& info
   Napi::Env env = info.Env();
   if (!client_) return env.Null();
   auto s = std::make_unique<AudioStream>();
-  if (!PortList(info[0], data_->portCtor, &s->ports) || s->ports.empty())
-    return TypeErrorFalse(env, "streamOpen: ports must be NativePorts of an open client"), env.Undefined();
+  if (!PortList(info[0], data_->portCtor, &s->ports) || s->ports.empty() || !OwnPortsOf(client_, s->ports, JackPortIsInput))
+    return TypeErrorFalse(env, "streamOpen: ports must be this client's own audio input ports"), env.Undefined();
   uint8_t* mem = nullptr;
   uint32_t size = 0;
   if (!RingArg(env, info[1], &mem, &size))
@@ -380,8 +393,8 @@ JW_MAIN_THREAD Napi::Value ClientWrap::OutOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!client_) return env.Null();
   auto o = std::make_unique<AudioOut>();
-  if (!PortList(info[0], data_->portCtor, &o->ports) || o->ports.empty() || o->ports.size() > kMaxOutChannels)
-    return TypeErrorFalse(env, "outOpen: ports must be 1 to 64 NativePorts of an open client"), env.Undefined();
+  if (!PortList(info[0], data_->portCtor, &o->ports) || o->ports.empty() || o->ports.size() > kMaxOutChannels || !OwnPortsOf(client_, o->ports, JackPortIsOutput))
+    return TypeErrorFalse(env, "outOpen: ports must be 1 to 64 of this client's own audio output ports"), env.Undefined();
   void* ctl = nullptr;
   size_t ctlLength = 0;
   napi_typedarray_type type;

@@ -15,6 +15,7 @@ import { checkOptionKeys, fail, require_ } from './errors.js';
 import { kNative, type NativeClient } from './native.js';
 import type { OwnPort, Port } from './port.js';
 import type { RingBuffer } from './ring-buffer.js';
+import { checkAudioPorts } from './port-checks.js';
 
 const HEADER = 16;
 
@@ -190,10 +191,7 @@ export class Scope extends Tap {
 
 function sources(srcs: Port[], what: string): void {
   require_(srcs.length > 0 && srcs.length <= 64, `${what}: give 1 to 64 ports`);
-  for (const s of srcs) {
-    if (!s.isAudio) fail('TYPE_MISMATCH', `${what}: "${s.name}" is not an audio port`);
-    if (!s.isOutput) fail('DIRECTION_MISMATCH', `${what}: "${s.name}" is an input port; listen to output ports`);
-  }
+  checkAudioPorts(srcs, 'output', what, 'listen to output ports');
 }
 
 function intervalOf(v: unknown, what: string): number {

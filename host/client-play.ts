@@ -8,6 +8,7 @@ import type { Client } from './client.js';
 import { OUT_DONE, OUT_PLAYING, Output } from './client-out.js';
 import { checkOptionKeys, fail, require_ } from './errors.js';
 import type { Port } from './port.js';
+import { checkAudioPorts } from './port-checks.js';
 
 /** Options of {@link Client.play}. */
 export interface PlayOptions {
@@ -54,10 +55,7 @@ export async function playPorts(client: Client, dsts: Port[], buffers: Float32Ar
   require_(signal === undefined || signal instanceof AbortSignal, 'play: signal must be an AbortSignal');
   require_(startAt === undefined || (Number.isInteger(startAt) && startAt >= 0 && startAt < 2 ** 32), `play: startAt must be a JACK frame time (an integer from 0 to 2^32-1), got ${String(startAt)}`);
   if (!client.active) fail('INVALID_ARGUMENT', `play: client "${client.name}" must be active to play`);
-  for (const d of dsts) {
-    if (!d.isAudio) fail('TYPE_MISMATCH', `play: "${d.name}" is not an audio port`);
-    if (!d.isInput) fail('DIRECTION_MISMATCH', `play: "${d.name}" is an output port; play into input ports`);
-  }
+  checkAudioPorts(dsts, 'input', 'play', 'play into input ports');
   if (startAt !== undefined && ((startAt - client.lastFrameTime) | 0) < 0) {
     fail('TOO_LATE', `play: startAt frame ${startAt} has passed (the frame time is ${client.lastFrameTime})`);
   }

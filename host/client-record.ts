@@ -9,6 +9,7 @@ import { checkOptionKeys, fail, require_ } from './errors.js';
 import { C, kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
 import { markTemporary, refuseWhileFreewheeling, releasePorts } from './port-release.js';
+import { checkAudioPorts } from './port-checks.js';
 
 let recordSeq = 0;
 
@@ -49,10 +50,7 @@ export async function recordPorts(client: Client, srcs: Port[], options: RecordO
     const ahead = (startAt - client.lastFrameTime) | 0;
     if (ahead < 0) fail('TOO_LATE', `record: startAt frame ${startAt} has passed (the frame time is ${client.lastFrameTime})`);
   }
-  for (const s of srcs) {
-    if (!s.isAudio) fail('TYPE_MISMATCH', `record: "${s.name}" is not an audio port`);
-    if (!s.isOutput) fail('DIRECTION_MISMATCH', `record: "${s.name}" is an input port; record from output ports`);
-  }
+  checkAudioPorts(srcs, 'output', 'record', 'record from output ports');
   // Rationale: past the engine's slots a recording would wait unseen for a
   // free one (and time out, or start after its frame): refuse it now.
   const running = active.get(client) ?? 0;

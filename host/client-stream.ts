@@ -16,6 +16,7 @@ import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
 import { claimPorts, markTemporary, refuseWhileFreewheeling, releasePorts, unclaimPorts } from './port-release.js';
 import { RingBuffer } from './ring-buffer.js';
+import { checkAudioPorts } from './port-checks.js';
 
 /** Options of {@link Client.createReadStream}. */
 export interface ReadStreamOptions {
@@ -211,10 +212,7 @@ export function openReadStream(client: Client, srcs: Port[], options: ReadStream
   require_(Number.isInteger(blockFrames) && blockFrames >= client.blockSize && blockFrames <= 2 ** 20, `createReadStream: blockFrames must be an integer from the period (${client.blockSize}) to 2^20, got ${String(blockFrames)}`);
   require_(Number.isFinite(ringSeconds) && ringSeconds >= 0.05 && ringSeconds <= 60, `createReadStream: ringSeconds must be from 0.05 to 60, got ${String(ringSeconds)}`);
   require_(Number.isInteger(highWaterMark) && highWaterMark >= 1, `createReadStream: highWaterMark must be a positive integer, got ${String(highWaterMark)}`);
-  for (const s of srcs) {
-    if (!s.isAudio) fail('TYPE_MISMATCH', `createReadStream: "${s.name}" is not an audio port`);
-    if (!s.isOutput) fail('DIRECTION_MISMATCH', `createReadStream: "${s.name}" is an input port; stream from output ports`);
-  }
+  checkAudioPorts(srcs, 'output', 'createReadStream', 'stream from output ports');
   const perCycle = HEADER + srcs.length * client.blockSize * 4;
   const bytes = Math.max(2 * perCycle, Math.ceil(ringSeconds * client.sampleRate * srcs.length * 4 * (1 + HEADER / (4 * client.blockSize))));
   const { ring, ports, id } = openStreamRing(client, srcs, bytes, 'stream', false, 'createReadStream');

@@ -20,6 +20,7 @@ import { kNative, type NativeClient } from './native.js';
 import { RING_HEADER_BYTES, RingBuffer } from './ring-buffer.js';
 import type { AudioBlock } from './client-stream.js';
 import { interleave as interleaveChannels } from './sound-file.js';
+import { checkAudioPorts } from './port-checks.js';
 
 /** Options of {@link Client.createWriteStream}. */
 export interface WriteStreamOptions {
@@ -232,10 +233,7 @@ export function openWriteStream(client: Client, dsts: Port[], options: WriteStre
   require_(Number.isFinite(ringSeconds) && ringSeconds >= 0.01 && ringSeconds <= 60, `createWriteStream: ringSeconds must be from 0.01 to 60, got ${String(ringSeconds)}`);
   require_(Number.isInteger(highWaterMark) && highWaterMark >= 1, `createWriteStream: highWaterMark must be a positive integer, got ${String(highWaterMark)}`);
   require_(startAt === undefined || (Number.isInteger(startAt) && startAt >= 0 && startAt < 2 ** 32), `createWriteStream: startAt must be a JACK frame time (an integer from 0 to 2^32-1), got ${String(startAt)}`);
-  for (const d of dsts) {
-    if (!d.isAudio) fail('TYPE_MISMATCH', `createWriteStream: "${d.name}" is not an audio port`);
-    if (!d.isInput) fail('DIRECTION_MISMATCH', `createWriteStream: "${d.name}" is an output port; stream into input ports`);
-  }
+  checkAudioPorts(dsts, 'input', 'createWriteStream', 'stream into input ports');
   if (startAt !== undefined && ((startAt - client.lastFrameTime) | 0) < 0) {
     fail('TOO_LATE', `createWriteStream: startAt frame ${startAt} has passed (the frame time is ${client.lastFrameTime})`);
   }

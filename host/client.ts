@@ -20,6 +20,7 @@ import {
   type RegisterOptions,
 } from './port.js';
 import {
+  checkReposition,
   checkTimebase,
   DEFAULT_TIMEBASE,
   transportStateName,
@@ -43,6 +44,7 @@ import { DspModule, loadModule, type DspHost, type LoadOptions } from './dsp/mod
 import type { ModuleSource } from './dsp/instance.js';
 
 import type { ClientEvents, ClientOptions, CycleTimes, PortFilter, ProcessTime, Recording, SyncHandler, TransportQuery } from './client-types.js';
+import { checkConnectable } from './port-checks.js';
 
 const EBUSY = 16;
 const EINVAL = 22;
@@ -68,6 +70,9 @@ function resolvedServerName(serverName: string | undefined): string {
  * A JACK client. Open with `await Client.open(name)`; close with
  * `await client.close()` (or `await using client = await Client.open(...)`).
  */
+/** Ports given to the audio calls: Port objects or full names. */
+type PortArg = readonly (Port | string)[];
+
 export class Client extends EventEmitter<ClientEvents> implements PortsHost, DspHost, AsyncDisposable {
   /** @internal */
   [kNative]: NativeClient;
@@ -431,15 +436,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   #endpoints(source: Port | string, destination: Port | string, what: string): [Port, Port] {
     const src = this.#resolve(source, what);
     const dst = this.#resolve(destination, what);
-    if (!src.isOutput) {
-      fail('DIRECTION_MISMATCH', `${what}: source "${src.name}" is an input port; a connection goes from an output to an input`);
-    }
-    if (!dst.isInput) {
-      fail('DIRECTION_MISMATCH', `${what}: destination "${dst.name}" is an output port; a connection goes from an output to an input`);
-    }
-    if (src.type !== dst.type) {
-      fail('TYPE_MISMATCH', `${what}: "${src.name}" carries ${src.type} but "${dst.name}" carries ${dst.type}`);
-    }
+    checkConnectable(src, dst, what);
     return [src, dst];
   }
 
@@ -478,14 +475,7 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   /** Requests a new transport position (frame, optionally with BBT). */
   transportReposition(position: RepositionTarget): void {
     this.assertUsable('Client.transportReposition');
-    require_(typeof position === 'object' && position !== null, 'transportReposition: position must be an object');
-    require_(isU32(position.frame), `transportReposition: frame must be an integer in [0, 2^32), got ${position.frame}`);
-    if (position.bar !== undefined) {
-      for (const k of ['bar', 'beat', 'tick', 'beatsPerBar', 'beatType', 'ticksPerBeat', 'beatsPerMinute'] as const) {
-        require_(typeof position[k] === 'number' && Number.isFinite(position[k]), `transportReposition: with bar, ${k} is required and must be a finite number`);
-      }
-    }
-    check(this.n.transportReposition(position), 'transportReposition');
+    check(this.n.transportReposition(checkReposition(position)), 'transportReposition');
   }
   /** Sets how long slow-sync clients may take to become ready, microseconds. */
   setSyncTimeout(usecs: number): void {
@@ -667,111 +657,47 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     return [...this.#modules.values()];
   }
 
-  /**
-   * Records `frames` (or `seconds`) of audio from the given output ports (of
-   * any client) into JS. Temporary input ports are registered, connected,
-   * recorded by the audio thread into preallocated buffers, and removed.
-   * The client must be active. `startFrame` is the JACK frame time of the
-   * first recorded frame; `startAt` starts the recording at that frame time
-   * exactly (see {@link RecordOptions}).
-   * @throws TOO_LATE when `startAt` had passed; INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH for bad sources or options
-   */
-  async record(sources: readonly (Port | string)[], options: RecordOptions = {}): Promise<Recording> {
-    this.assertUsable('Client.record');
-    require_(Array.isArray(sources), 'record: sources must be an array of 1 to 64 ports');
-    return recordPorts(this, sources.map((x) => this.#resolve(x, 'record')), options, () => this.#closed);
+  // --- Audio between JS and the graph (docs/api.md): served by the engine; losses are counted.
+
+  /** Records `frames` (or `seconds`) of output ports (of any client) into memory, from `startAt` exactly if given. @throws TOO_LATE, INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH */
+  async record(sources: PortArg, options: RecordOptions = {}): Promise<Recording> {
+    return recordPorts(this, this.#resolveAll(sources, 'record'), options, () => this.#closed);
   }
 
   /**
-   * Streams audio from the given output ports (of any client) to JS: a
-   * Readable (and async iterator) of `{ frame, channels }` blocks of
-   * `blockFrames`, for as long as it is read, in constant memory. Frames the
-   * audio thread had to drop because JS fell behind are counted
-   * (`lostFrames`, an 'overrun' event); the block before a loss ends early.
-   * `destroy()` (or leaving a for-await loop) ends it and removes its ports.
-   * @throws INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH, QUEUE_FULL
+   * A Readable of `{ frame, channels }` blocks from output ports (of any
+   * client), in constant memory; frames dropped because JS fell behind are
+   * counted (`lostFrames`, 'overrun'). @throws INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH, TOO_LATE
    */
-  createReadStream(sources: readonly (Port | string)[], options: ReadStreamOptions = {}): AudioReadStream {
-    this.assertUsable('Client.createReadStream');
-    require_(Array.isArray(sources), 'createReadStream: sources must be an array of 1 to 64 ports');
-    return openReadStream(this, sources.map((x) => this.#resolve(x, 'createReadStream')), options, () => this.#closed);
+  createReadStream(sources: PortArg, options: ReadStreamOptions = {}): AudioReadStream {
+    return openReadStream(this, this.#resolveAll(sources, 'createReadStream'), options, () => this.#closed);
   }
 
   /**
-   * Plays buffers (one Float32Array per destination) into the given input
-   * ports (of any client). The buffers are copied to the engine and played
-   * by the audio thread through temporary output ports, so a busy JS thread
-   * cannot make them glitch. Resolves once the last frame has been played,
-   * with the JACK frame times it started and ended at; `startAt` starts it
-   * at that frame time exactly, `loop` repeats it until `signal` aborts.
-   * @throws TOO_LATE when `startAt` had passed; INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH for bad destinations, buffers or options
+   * Plays buffers (one per destination, or one for all) into input ports (of
+   * any client) from the audio thread; resolves once played, with the frames
+   * it started and ended at. @throws TOO_LATE, INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH
    */
-  async play(destinations: readonly (Port | string)[], buffers: Float32Array | Float32Array[], options: PlayOptions = {}): Promise<Playback> {
-    this.assertUsable('Client.play');
-    require_(Array.isArray(destinations), 'play: destinations must be an array of 1 to 64 ports');
-    return playPorts(this, destinations.map((x) => this.#resolve(x, 'play')), buffers, options, () => this.#closed);
+  async play(destinations: PortArg, buffers: Float32Array | Float32Array[], options: PlayOptions = {}): Promise<Playback> {
+    return playPorts(this, this.#resolveAll(destinations, 'play'), buffers, options, () => this.#closed);
   }
 
   /**
-   * Streams audio from JS into the given input ports (of any client): a
-   * Writable of chunks (one Float32Array per port, an AudioBlock, or
-   * interleaved frames), for as long as it is written, in constant memory,
-   * with backpressure. Frames that were not written in time play as silence
-   * and are counted (`underrunFrames`, an 'underrun' event). 'finish' comes
-   * once the last frame has been played. `destroy()` ends it at once.
-   * @throws INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH, TOO_LATE
+   * A Writable into input ports (of any client), with backpressure; frames
+   * written too late play as silence and are counted (`underrunFrames`,
+   * 'underrun'). @throws INVALID_ARGUMENT, TYPE_MISMATCH, DIRECTION_MISMATCH, TOO_LATE
    */
-  createWriteStream(destinations: readonly (Port | string)[], options: WriteStreamOptions = {}): AudioWriteStream {
-    this.assertUsable('Client.createWriteStream');
-    require_(Array.isArray(destinations), 'createWriteStream: destinations must be an array of 1 to 64 ports');
-    return openWriteStream(this, destinations.map((x) => this.#resolve(x, 'createWriteStream')), options, () => this.#closed);
+  createWriteStream(destinations: PortArg, options: WriteStreamOptions = {}): AudioWriteStream {
+    return openWriteStream(this, this.#resolveAll(destinations, 'createWriteStream'), options, () => this.#closed);
   }
 
-  /**
-   * PyJack's `jack.process(output, input)`: queues one period of output
-   * (one Float32Array per output port) and waits for the next period of
-   * input, copied into `inputs` (one per input port). The ports are the
-   * client's own audio ports that no module or stream uses, in registration
-   * order (or `options.inputPorts` / `outputPorts`). The audio thread serves
-   * both through rings, so a slow script never blocks it. Falling behind
-   * fills `inputs` all the same, then rejects with INPUT_SYNC (input was
-   * dropped) or OUTPUT_SYNC (output came late and silence played); totals
-   * are in {@link Client.processStats}. Await each call before the next.
-   * @throws INVALID_ARGUMENT for arrays that do not match the ports or the period
-   */
+  /** PyJack's `jack.process(output, input)` on the client's own ports; falling behind fills `inputs`, then rejects with INPUT_SYNC or OUTPUT_SYNC (`err.sync`). */
   async process(outputs: Float32Array[], inputs: Float32Array[], options: ProcessOptions = {}): Promise<ProcessResult> {
     this.assertUsable('Client.process');
     return processBlock(this, outputs, inputs, options, () => this.#closed, (p, what) => this.#ownPort(p, what));
   }
 
-  /**
-   * Peak and RMS levels of output ports (of any client), measured on the
-   * audio thread each cycle and reported every `intervalMs` as 'level'
-   * events (`{ frame, frames, peak[], rms[] }`, linear) and in `meter.last`.
-   * `close()` ends it. @throws TYPE_MISMATCH, DIRECTION_MISMATCH, INVALID_ARGUMENT
-   */
-  meter(sources: Port | string | readonly (Port | string)[], options: MeterOptions = {}): Meter {
-    this.assertUsable('Client.meter');
-    const list = Array.isArray(sources) ? sources : [sources as Port | string];
-    return openMeter(this, list.map((x) => this.#resolve(x, 'meter')), options, () => this.#closed);
-  }
-
-  /**
-   * The latest `frames` samples of output ports (of any client), for an
-   * oscilloscope: a 'window' event every `intervalMs` with `{ frame,
-   * channels }`, and `scope.latest()` at any time. `close()` ends it.
-   * @throws TYPE_MISMATCH, DIRECTION_MISMATCH, INVALID_ARGUMENT
-   */
-  scope(sources: Port | string | readonly (Port | string)[], options: ScopeOptions = {}): Scope {
-    this.assertUsable('Client.scope');
-    const list = Array.isArray(sources) ? sources : [sources as Port | string];
-    return openScope(this, list.map((x) => this.#resolve(x, 'scope')), options, () => this.#closed);
-  }
-
-  /**
-   * Ends the rings behind {@link Client.process} (the next call opens them
-   * again). Until then its ports are in use and cannot be unregistered.
-   */
+  /** Ends the rings behind {@link Client.process} (the next call opens them again) and frees its ports. */
   async endProcess(): Promise<void> {
     this.assertUsable('Client.endProcess');
     await endProcess(this);
@@ -782,16 +708,28 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
     return processStatsOf(this);
   }
 
+  /** Peak and RMS of output ports per `intervalMs` ('level' events), measured on the audio thread. */
+  meter(sources: Port | string | PortArg, options: MeterOptions = {}): Meter {
+    return openMeter(this, this.#resolveAll(sources, 'meter'), options, () => this.#closed);
+  }
+
+  /** The latest `frames` samples of output ports ('window' events, `latest()`), for an oscilloscope. */
+  scope(sources: Port | string | PortArg, options: ScopeOptions = {}): Scope {
+    return openScope(this, this.#resolveAll(sources, 'scope'), options, () => this.#closed);
+  }
+
+  /** A port or a list of ports, resolved for `what` (a Client method). */
+  #resolveAll(ports: Port | string | PortArg, what: string): Port[] {
+    this.assertUsable(`Client.${what}`);
+    const list = Array.isArray(ports) ? (ports as PortArg) : [ports as Port | string];
+    return list.map((x) => this.#resolve(x, what));
+  }
+
   /** One of this client's own ports, by object or short or full name. */
   #ownPort(p: OwnPort | string, what: string): OwnPort {
-    const lists = [this.inports, this.outports, this.midiInports, this.midiOutports];
-    const name = typeof p === 'string' ? p : p instanceof OwnPort ? p.name : undefined;
-    if (name === undefined) fail('INVALID_ARGUMENT', `${what}: expected a port of this client or its name`);
-    for (const l of lists) {
-      const found = l.items.find((q) => q.shortName === name || q.name === name);
-      if (found) return found;
-    }
-    return fail('NO_SUCH_PORT', `${what}: client "${this.#name}" has no port named "${name}"`);
+    const name = typeof p === 'string' ? p : p instanceof OwnPort ? p.name : fail('INVALID_ARGUMENT', `${what}: expected a port of this client or its name`);
+    const found = [this.inports, this.outports, this.midiInports, this.midiOutports].map((l) => l.items.find((q) => q.shortName === name || q.name === name)).find(Boolean);
+    return found ?? fail('NO_SUCH_PORT', `${what}: client "${this.#name}" has no port named "${name}"`);
   }
 
   /** @internal */

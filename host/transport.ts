@@ -96,6 +96,18 @@ export function bbtAt(frame: number, frameRate: number, s: Required<TimebaseSett
 export const DEFAULT_TIMEBASE: Required<TimebaseSettings> = { bpm: 120, beatsPerBar: 4, beatType: 4, ticksPerBeat: 1920 };
 
 /** @throws INVALID_ARGUMENT unless every setting is a positive finite number. */
+/** Checks a transportReposition target. @throws INVALID_ARGUMENT */
+export function checkReposition(position: RepositionTarget): RepositionTarget {
+  require_(typeof position === 'object' && position !== null, 'transportReposition: position must be an object');
+  require_(Number.isInteger(position.frame) && position.frame >= 0 && position.frame < 2 ** 32, `transportReposition: frame must be an integer in [0, 2^32), got ${position.frame}`);
+  if (position.bar !== undefined) {
+    for (const k of ['bar', 'beat', 'tick', 'beatsPerBar', 'beatType', 'ticksPerBeat', 'beatsPerMinute'] as const) {
+      require_(typeof position[k] === 'number' && Number.isFinite(position[k]), `transportReposition: with bar, ${k} is required and must be a finite number`);
+    }
+  }
+  return position;
+}
+
 export function checkTimebase(s: Required<TimebaseSettings>, who = 'setTimebase'): Required<TimebaseSettings> {
   for (const k of ['bpm', 'beatsPerBar', 'beatType', 'ticksPerBeat'] as const) {
     require_(typeof s[k] === 'number' && Number.isFinite(s[k]) && s[k] > 0, `${who}: ${k} must be a positive finite number, got ${String(s[k])}`);

@@ -4,33 +4,19 @@
  * and recorded from its output through the graph: it must come back bit-exact
  * and on the frame asked for.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type DspModule, type JackError, type OwnPort, type Playback, type Recording, type Server } from '../host/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Client, type JackError, type OwnPort, type Playback, type Recording, type Server } from '../host/index.js';
 import { rejection } from './helpers/errors.js';
-import { frameAhead, sleep, startServer, uniqueName, until, waitForEvent, withoutXruns } from './helpers/jack.js';
-import { useTempCache } from './helpers/temp.js';
+import { frameAhead, sleep, uniqueName, until, waitForEvent, withoutXruns } from './helpers/jack.js';
+import { useGainClient } from './helpers/gain-client.js';
 import { wat } from './helpers/wat.js';
 
 let server: Server;
 let client: Client;
-let gain: DspModule;
 let into: OwnPort; // the gain's input
 let from: OwnPort; // its output
-useTempCache('play');
-
-beforeAll(async () => {
-  server = await startServer('play', { period: 128 });
-  client = await Client.open(uniqueName('play'), { serverName: server.name });
-  client.activate();
-  gain = await client.load(await wat('gain'), { name: 'gain' });
-  into = gain.inputs[0] as OwnPort;
-  from = gain.outputs[0] as OwnPort;
-  await until(() => gain.cycles > 2, 10000, 'cycles');
-});
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-});
+const ctx = useGainClient('play', 128);
+beforeAll(() => void ({ server, client, into, from } = ctx));
 
 /** A signal with no zero in it, and no two neighbours alike. */
 function signal(frames: number, seed = 1): Float32Array {

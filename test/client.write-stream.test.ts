@@ -6,33 +6,19 @@
  * counted frame of silence, exactly where it was missing.
  */
 import { once } from 'node:events';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type AudioBlock, type AudioWriteStream, type DspModule, type OwnPort, type Server } from '../host/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Client, type AudioBlock, type AudioWriteStream, type OwnPort, type Server } from '../host/index.js';
 import { errorOf } from './helpers/errors.js';
-import { frameAhead, sleep, startServer, uniqueName, until, withoutXruns } from './helpers/jack.js';
-import { useTempCache } from './helpers/temp.js';
+import { frameAhead, sleep, uniqueName, until, withoutXruns } from './helpers/jack.js';
+import { useGainClient } from './helpers/gain-client.js';
 import { wat } from './helpers/wat.js';
 
 let server: Server;
 let client: Client;
-let gain: DspModule;
-let into: OwnPort;
-let from: OwnPort;
-useTempCache('write-stream');
-
-beforeAll(async () => {
-  server = await startServer('write-stream', { period: 128 });
-  client = await Client.open(uniqueName('write-stream'), { serverName: server.name });
-  client.activate();
-  gain = await client.load(await wat('gain'), { name: 'gain' });
-  into = gain.inputs[0] as OwnPort;
-  from = gain.outputs[0] as OwnPort;
-  await until(() => gain.cycles > 2, 10000, 'cycles');
-});
-afterAll(async () => {
-  await client?.close();
-  await server?.stop();
-});
+let into: OwnPort; // the gain's input
+let from: OwnPort; // its output
+const ctx = useGainClient('write-stream', 128);
+beforeAll(() => void ({ server, client, into, from } = ctx));
 
 /** A signal with no zero in it. */
 function signal(frames: number, seed = 1): Float32Array {

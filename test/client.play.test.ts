@@ -143,10 +143,19 @@ describe('play', () => {
     const before = await rejection(client.play([into], [signal(10)], { startAt: passed }));
     expect(before.code, before.message).toBe('TOO_LATE');
     expect(before.message).toContain(`play: startAt frame ${passed} has passed (the frame time is `);
-    const soon = (client.lastFrameTime + 1) >>> 0; // inside the cycle already running: over when the output starts
-    const after = await rejection(client.play([into], [signal(10)], { startAt: soon }));
-    expect(after.code, after.message).toBe('TOO_LATE');
-    expect(after.message).toContain(`startAt frame ${soon} had passed when playback could begin`);
+    // A frame inside the cycle already running passes the call's check and is over when the
+    // output starts. Rationale for the retry: if a cycle ends between reading the frame time and
+    // the call (a stall on a loaded machine), the call's own check answers first; that is also
+    // TOO_LATE, but not the path under test, so try again.
+    let afterConnecting = false;
+    for (let trial = 0; trial < 8 && !afterConnecting; trial++) {
+      const soon = (client.lastFrameTime + 1) >>> 0;
+      const after = await rejection(client.play([into], [signal(10)], { startAt: soon }));
+      expect(after.code, after.message).toBe('TOO_LATE');
+      afterConnecting = after.message.includes(`startAt frame ${soon} had passed when playback could begin`);
+      if (!afterConnecting) expect(after.message).toContain(`play: startAt frame ${soon} has passed (the frame time is `);
+    }
+    expect(afterConnecting, 'a frame passing while connecting was reported as such').toBe(true);
     await until(() => client.getPorts({ namePattern: `^${client.name}:play_` }).length === 0, 5000, 'the ports to go');
   });
 

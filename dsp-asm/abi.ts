@@ -20,6 +20,7 @@ import {
 } from "./processor";
 import { describeJson } from "./describe";
 import { stateCount, stateTable } from "./state";
+import { bufferCount, bufferReady, bufferTable } from "./buffers";
 
 let initialized: bool = false;
 let describePtr: usize = 0;
@@ -134,4 +135,19 @@ export function jw_state_count(): i32 {
 /** [worker] Byte offset of the declared-state table: jw_state_count() records {keyOffset, keyLength, offset, length}. */
 export function jw_state_table(): usize {
   return stateTable();
+}
+
+/** [worker] Number of buffer slots (SampleSlot), read after jw_init. */
+export function jw_buffer_count(): i32 {
+  return bufferCount();
+}
+
+/** [worker] Byte offset of the buffer table: jw_buffer_count() records {keyOffset, keyLength, channels, frames, region0, region1}. */
+export function jw_buffer_table(): usize {
+  return bufferTable();
+}
+
+/** [audio-thread] Region `region` of slot `slot` now holds `frames` frames of `channels` channels (DspModule.loadBuffer). */
+export function jw_buffer_ready(slot: i32, region: i32, channels: i32, frames: i32): void {
+  bufferReady(slot, region, channels, frames);
 }

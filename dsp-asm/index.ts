@@ -15,3 +15,5 @@ export * from "./voice-rows";
 export * from "./events";
 export * from "./state";
 export * from "./transport";
+export * from "./buffers";
+export * from "./sampler";

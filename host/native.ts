@@ -61,7 +61,12 @@ export interface NativeDspInfo {
   hasParamSet: boolean;
   paramDefaults: number[];
   memoryBytes: number;
+  /** Buffer slots the module declares (jw_buffer_table): key, channels, capacity in frames. */
+  buffers: { key: string; channels: number; frames: number }[];
 }
+
+/** A hand-over of region 0 of buffer slot `slot`, written before the instance runs: [slot, channels, frames, seq]. */
+export type NativeInitialBuffer = [number, number, number, number];
 
 export interface NativeTrap {
   code: number;
@@ -85,7 +90,12 @@ export interface NativeDsp {
     callTimeoutMs: number,
     progress: BigInt64Array | null,
     transport?: [number, number, number, number] | null,
+    buffers?: NativeInitialBuffer[],
   ): Promise<{ trap?: NativeTrap; elapsedNs: number }>;
+  /** Copies the arrays into region `region` of buffer slot `slot` (bounds checked); returns the frames written. */
+  writeBuffer(slot: number, region: number, channels: Float32Array[]): number;
+  /** Region 0 of this unattached instance's slot takes a slot region of `from`. */
+  copyBuffer(slot: number, from: NativeDsp, fromSlot: number, fromRegion: number, channels: number, frames: number): void;
   drainLogs(): string[];
   abortMessage(): string | null;
   dropped(): { logs: number; midi: number };
@@ -135,6 +145,8 @@ export interface NativeDspStatus {
   adopted: boolean;
   /** The JACK frame time of that first cycle. */
   adoptedFrame: number;
+  /** Per buffer slot, the seq of the last hand-over the audio thread took. */
+  bufferAcks: number[];
 }
 
 /** What dspSwap did, and the state plan it handed over. */
@@ -199,10 +211,11 @@ export interface NativeClient {
     watchdogInterrupts: number;
     process: { cycles: number; totalNs: number; maxNs: number; histogram: number[] };
   };
-  dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null, queueSize: number, values: number[]): number | null;
+  dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null, queueSize: number, values: number[], initialBuffers?: NativeInitialBuffer[]): number | null;
   dspDetach(id: number): boolean;
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
-          fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[]): NativeSwapResult;
+          fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[], initialBuffers?: NativeInitialBuffer[]): NativeSwapResult;
+  dspPostBuffer(id: number, slot: number, region: number, channels: number, frames: number, seq: number): boolean;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
   streamOpen(ports: NativePort[], ring: Uint8Array, meter?: boolean, limitBytes?: number): number | null;
   streamClose(id: number): boolean;

@@ -49,11 +49,11 @@ function typescript() {
   L.push('} as const;', '');
   L.push("export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';");
   L.push("export type ThreadTag = 'worker' | 'audio-thread' | 'any';");
-  L.push('export interface AbiExport { readonly index: number; readonly name: string; readonly params: readonly WasmType[]; readonly results: readonly WasmType[]; readonly required: boolean; readonly thread: ThreadTag; readonly when: \'load\' | \'run\' }');
+  L.push('export interface AbiExport { readonly index: number; readonly name: string; readonly params: readonly WasmType[]; readonly results: readonly WasmType[]; readonly required: boolean; readonly thread: ThreadTag; readonly when: \'load\' | \'run\'; readonly group?: string }');
   L.push('export interface AbiImport { readonly module: string; readonly name: string; readonly params: readonly WasmType[]; readonly results: readonly WasmType[]; readonly thread: ThreadTag }', '');
   L.push('/** The module ABI exports, in index order (the C enum jw_export). */');
   L.push('export const ABI_EXPORTS: readonly AbiExport[] = [');
-  m.exports.forEach((e, i) => L.push(`  { index: ${i}, name: ${cstr(e.name)}, params: ${JSON.stringify(e.params)}, results: ${JSON.stringify(e.results)}, required: ${e.required}, thread: ${cstr(e.thread)}, when: ${cstr(e.when)} },`));
+  m.exports.forEach((e, i) => L.push(`  { index: ${i}, name: ${cstr(e.name)}, params: ${JSON.stringify(e.params)}, results: ${JSON.stringify(e.results)}, required: ${e.required}, thread: ${cstr(e.thread)}, when: ${cstr(e.when)}${e.group ? `, group: ${cstr(e.group)}` : ''} },`));
   L.push('];', '');
   L.push('/** Imports the host provides, besides the math functions. */');
   L.push('export const ABI_IMPORTS: readonly AbiImport[] = [');
@@ -76,6 +76,14 @@ function typescript() {
 // --- docs tables --------------------------------------------------------------
 const sig = (e) => `\`(${e.params.join(', ')})${e.results.length ? ` -> ${e.results.join(', ')}` : ''}\``;
 const cell = (s) => s.replace(/\|/g, '\\|');
+// Optional exports that come together: a module exports all of a group or none.
+function groupsNote() {
+  const groups = new Map();
+  for (const e of m.exports) if (e.group) groups.set(e.group, [...(groups.get(e.group) ?? []), e.name]);
+  if (!groups.size) return [];
+  const list = [...groups.values()].map((names) => names.map((n) => `\`${n}\``).join(' + ')).join('; ');
+  return [`Exported together (all of a group or none, else \`MODULE_BAD_EXPORT\`): ${list}.`, ''];
+}
 function abiTables() {
   const row = (e) => `| \`${e.name}\` | ${sig(e)} | [${e.thread}] | ${cell(e.doc)} |`;
   const head = '| export | signature | thread | contract |\n|---|---|---|---|';
@@ -84,6 +92,7 @@ function abiTables() {
     "| `memory` | memory | | The module's own linear memory. Imported memories are refused. |",
     ...m.exports.filter((e) => e.required).map(row), '',
     '### Optional exports', '', head, ...m.exports.filter((e) => !e.required).map(row), '',
+    ...groupsNote(), 
     '### Imports the host provides', '', 'Anything else is a load error naming the import.', '',
     '| import | signature | thread | behaviour |', '|---|---|---|---|',
     ...m.imports.map((i) => `| \`${i.module}.${i.name}\` | ${sig(i)} | [${i.thread}] | ${cell(i.doc)} |`),

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { f32, noise, wasmBytes } from './helpers/asm.js';
 import { renderV8 } from './helpers/v8-render.js';
 
-const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums', 'tempo-delay'];
+const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums', 'tempo-delay', 'sampler'];
 const REQUIRED = ['memory', 'jw_abi', 'jw_init', 'jw_inputs', 'jw_outputs', 'jw_input', 'jw_output', 'jw_process'];
-const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi', 'jw_state_count', 'jw_state_table', 'jw_transport'];
+const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi', 'jw_state_count', 'jw_state_table', 'jw_transport', 'jw_buffer_count', 'jw_buffer_table', 'jw_buffer_ready'];
 
 interface Abi {
   memory: WebAssembly.Memory;
@@ -82,7 +82,7 @@ describe('declared state (Processor.keep)', () => {
 describe('dsp-asm module shape', () => {
   it('examples export exactly the ABI (jw_midi only with a MIDI input) and import only env.abort', () => {
     for (const name of EXAMPLES) {
-      const midi = name === 'synth' || name === 'poly' || name === 'drums';
+      const midi = name === 'synth' || name === 'poly' || name === 'drums' || name === 'sampler';
       const expected = [...REQUIRED, ...OPTIONAL.filter((e) => midi || e !== 'jw_midi')].sort();
       expect(exportNames('examples', name), name).toEqual(expected);
       expect(imports('examples', name), name).toEqual(['env.abort']);

@@ -273,14 +273,14 @@ describe('declared state tables', () => {
   const COUNT = '(func (export "jw_state_count") (result i32) (i32.const 1))';
   const cases: [string, [string, string][], string, RegExp][] = [
     ['too many entries', [[COUNT, COUNT.replace('(i32.const 1)', '(i32.const 5000)')]], 'MODULE_BAD_LAYOUT', /jw_state_count\(\) returned 5000 \(must be 0..4096\)/],
-    ['a table outside memory', [['(func (export "jw_state_table") (result i32) (i32.const 32))', '(func (export "jw_state_table") (result i32) (i32.const 65530))']], 'MODULE_BAD_LAYOUT', /the table at 65530 of 1 entries is outside memory/],
+    ['a table outside memory', [['(func (export "jw_state_table") (result i32) (i32.const 32))', '(func (export "jw_state_table") (result i32) (i32.const 65530))']], 'MODULE_BAD_LAYOUT', /the table at 65530 \(1 x 16 bytes\) is outside memory/],
     ['an entry outside memory', [['\\08\\00\\00\\00\\04\\00\\00\\00', '\\08\\00\\00\\00\\ff\\ff\\00\\00']], 'MODULE_BAD_LAYOUT', /entry 0 \("counter.pos"\): 65535 bytes at 8 are outside memory/],
     ['a key outside memory', [['\\40\\00\\00\\00\\0b', '\\fa\\ff\\00\\00\\0b']], 'MODULE_BAD_LAYOUT', /entry 0: its key must be 1-256 bytes inside memory/],
     ['an empty key', [['\\40\\00\\00\\00\\0b', '\\40\\00\\00\\00\\00']], 'MODULE_BAD_LAYOUT', /entry 0: its key must be 1-256 bytes/],
-    ['two entries with one key', [[COUNT, COUNT.replace('(i32.const 1)', '(i32.const 2)')], [T, T.slice(0, -1) + T.slice(1)]], 'MODULE_BAD_LAYOUT', /two entries are named "counter.pos"/],
+    ['two entries with one key', [[COUNT, COUNT.replace('(i32.const 1)', '(i32.const 2)')], [T, T.slice(0, -1) + T.slice(1)]], 'MODULE_BAD_LAYOUT', /two records are named "counter.pos"/],
     ['more than 4 MiB of state', [['(memory (export "memory") 1)', '(memory (export "memory") 100)'], ['\\08\\00\\00\\00\\04\\00\\00\\00', '\\08\\00\\00\\00\\00\\00\\48\\00']], 'MODULE_BAD_LAYOUT', /declare more than 4 MiB of state in all/],
     ['a key with a control character', [['(i32.const 64) "counter.pos"', '(i32.const 64) "counter\\1bpos"']], 'MODULE_BAD_LAYOUT', /entry 0: its key has a control character/],
-    ['jw_state_count without jw_state_table', [['(func (export "jw_state_table") (result i32) (i32.const 32))', '']], 'MODULE_BAD_EXPORT', /jw_state_count and jw_state_table must be exported together/],
+    ['jw_state_count without jw_state_table', [['(func (export "jw_state_table") (result i32) (i32.const 32))', '']], 'MODULE_BAD_EXPORT', /jw_state_count, jw_state_table must be exported together \(jw_state_table missing\)/],
   ];
   for (const [what, edits, code, message] of cases) {
     it(`refuses a module with ${what} (${code})`, async () => {

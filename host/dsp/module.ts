@@ -10,6 +10,7 @@ import type { OwnPort } from '../port.js';
 import { afterFreewheel } from '../port-release.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
 import { QueueBudget } from './queue-budget.js';
+import { ModuleBuffers, writeInitialBuffers, type BufferData, type BufferSlotInfo, type LoadBufferOptions, type LoadBufferReport } from './module-buffers.js';
 import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './midi-player.js';
 import type { MidiFileData } from '../midi-file.js';
 import { planPorts, sameLayout, type ModulePorts, type PortPlan, type SwapOptions, type SwapReport } from './swap.js';
@@ -43,6 +44,8 @@ export interface LoadOptions extends InstanceOptions {
   maxFrames?: number;
   /** Compilation options when `source` is not compiled yet. */
   compile?: CompileOptions;
+  /** Audio for the module's buffer slots by name (see loadBuffer), in place before its first block. */
+  buffers?: Record<string, BufferData>;
   /**
    * How many MIDI messages, and how many timed parameter changes, may wait
    * for their frame at once (each; default 1024, 16..65536). A call past it
@@ -169,10 +172,12 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   #paramBudget: QueueBudget;
   #midiBudget: QueueBudget;
   #swaps = 0;
+  #buffers: ModuleBuffers;
 
   /** @internal */
   constructor(host: DspHost, id: number, compiled: CompiledModule, name: string, loaded: LoadedInstance,
-              ports: ModulePorts & { registered: OwnPort[] }, values: number[], given: Set<number>, userSet: Set<number>, options: LoadOptions) {
+              ports: ModulePorts & { registered: OwnPort[] }, values: number[], given: Set<number>, userSet: Set<number>, options: LoadOptions,
+              buffers: ReturnType<typeof writeInitialBuffers>['states']) {
     super();
     this.#host = host;
     this.#id = id;
@@ -192,6 +197,17 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#inputs = ports.inputs;
     this.#outputs = ports.outputs;
     this.#adopt(compiled, loaded, ports, values, given, userSet);
+    const self = this;
+    this.#buffers = new ModuleBuffers({
+      name: this.name,
+      get sampleRate() { return host.sampleRate; },
+      get active() { return host.active; },
+      get client() { return host[kNative]; },
+      id,
+      dsp: () => self.#dsp,
+      info: () => self.#dsp.info() as NonNullable<ReturnType<NativeDsp['info']>>,
+      assertLoaded: (what) => self.#assertLoaded(what),
+    }, buffers);
   }
 
   /** Takes over what describes the running instance (at load, and at each swap). */
@@ -390,6 +406,25 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     return startMidiPlayback(playerHost(host, (bytes, frame) => this.sendMidi(bytes, frame === undefined ? {} : { frame })), data, options);
   }
 
+  /** The buffer slots the module declares (jw_buffer_table), with what each holds. */
+  get buffers(): readonly BufferSlotInfo[] {
+    return this.#unloaded ? [] : this.#buffers.list();
+  }
+
+  /**
+   * Copies audio into the module's buffer slot `name` (a sample, an impulse
+   * response, a wavetable) while it runs: off the audio thread, into the
+   * region the module is not reading, then handed over at the start of a
+   * cycle (the module's jw_buffer_ready), before that cycle's parameter
+   * changes and MIDI. Resolves once the module has it (or, on an inactive
+   * client, once it is in place for the first cycle). Swaps and resets keep
+   * it. Loads, swaps and resets of one module run one after another.
+   */
+  async loadBuffer(name: string, data: BufferData, options: LoadBufferOptions = {}): Promise<LoadBufferReport> {
+    this.#assertLoaded('DspModule.loadBuffer');
+    return this.#serial(() => this.#buffers.load(name, data, options));
+  }
+
   /** The last value set (or the default), as the module will see it (clamped, f32). */
   getParam(idOrIndex: string | number): number {
     const p = findParam(this.params, idOrIndex, `getParam(${this.name})`);
@@ -464,6 +499,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     const given = new Set(loaded.declared);
     const userSet = new Set<number>();
     const kept: string[] = [];
+    let carry: ReturnType<ModuleBuffers['carryTo']> | undefined;
     try {
       this.#assertLoaded(`DspModule.${what}`);
       // Values the user set carry over by id, clamped to the new range; the
@@ -485,9 +521,10 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       const np = (p: OwnPort) => p[kNative] as NativePort;
       const next = plan.next;
       const maxCycle = Math.max(this.#host.blockSize, 8192);
+      carry = this.#buffers.carryTo(loaded.dsp, loaded.info);
       const res = this.#host[kNative].dspSwap(this.#id, loaded.dsp, next.inputs.map(np), next.outputs.map(np),
         next.midiInput ? np(next.midiInput) : null, next.midiOutput ? np(next.midiOutput) : null, o.crossfadeFrames, maxCycle, o.keepState,
-        o.keepParams && sameLayout(this.#params, loaded.params), values, [...userSet]);
+        o.keepParams && sameLayout(this.#params, loaded.params), values, [...userSet], carry.initial);
       if (!res) this.#host.assertUsable(`DspModule.${what}`);
       r = res as NativeSwapResult;
       if (r.result === 'queue-full') fail('QUEUE_FULL', `${who}: could not hand the new instance to the audio thread`);
@@ -504,6 +541,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#drainLogs();
     this.#registered.push(...plan.added);
     this.#adopt(compiled, loaded, plan.next, values, given, userSet);
+    this.#buffers.adopt(carry.states);
     this.#trap = undefined;
     // Wait until the audio thread runs the new instance, then until it let go of the old one.
     let audibleMs: number | undefined;
@@ -572,6 +610,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
         skipped: stateTaken === 2 ? 'the old instance had trapped; the new one starts from fresh state' : undefined,
       },
       params: { kept, reset: loaded.params.filter((p) => !kept.includes(p.id)).map((p) => p.id) },
+      buffers: carry.report,
       ports: { added: plan.added.map((p) => p.name), removed: removedNames },
       readyMs,
       audibleMs: audibleMs ?? readyMs,
@@ -643,7 +682,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 /** @internal Implements Client.load. */
 export async function loadModule(host: DspHost, source: ModuleSource, options: LoadOptions = {}): Promise<DspModule> {
   require_(typeof options === 'object' && options !== null, 'load: options must be an object');
-  checkOptionKeys(options, ['name', 'inputs', 'outputs', 'params', 'maxFrames', 'compile', 'queueSize', ...INSTANCE_OPTION_KEYS], 'load');
+  checkOptionKeys(options, ['name', 'inputs', 'outputs', 'params', 'maxFrames', 'compile', 'queueSize', 'buffers', ...INSTANCE_OPTION_KEYS], 'load');
   host.assertUsable('Client.load');
   const maxFrames = options.maxFrames ?? host.blockSize;
   require_(Number.isInteger(maxFrames) && maxFrames >= 1 && maxFrames <= 16384, `load: maxFrames must be an integer in [1, 16384], got ${maxFrames}`);
@@ -697,11 +736,12 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     if (info.hasMidi) registered.push((midiInput = host.midiInports.register(`${name}_midi_in`)));
     if (loaded.description.midiOutputs > 0) registered.push((midiOutput = host.midiOutports.register(`${name}_midi_out`)));
 
+    const buffers = writeInitialBuffers(loaded.dsp, info, options.buffers, host.sampleRate, `load(${name})`);
     const np = (p: OwnPort) => p[kNative] as NativePort;
-    const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null, queueSize, values);
+    const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null, queueSize, values, buffers.initial);
     if (id === null) host.assertUsable('Client.load');
     if (!id) fail('QUEUE_FULL', `load(${name}): could not hand the module to the audio thread`);
-    const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values, given, userSet, options);
+    const m = new DspModule(host, id, compiled, name, loaded, { inputs, outputs, midiInput, midiOutput, registered }, values, given, userSet, options, buffers.states);
     host.registerModule(id, m);
     return m;
   } catch (err) {

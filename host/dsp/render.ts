@@ -6,6 +6,7 @@
 import { checkOptionKeys, fail, require_ } from '../errors.js';
 import type { CompileOptions } from './compile.js';
 import { checkTimebase, DEFAULT_TIMEBASE, type TimebaseSettings } from '../transport.js';
+import { writeInitialBuffers, type BufferData } from './module-buffers.js';
 import { checkInstanceOptions, findParam, clampParam, INSTANCE_OPTION_KEYS, instantiate, rampFrames, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
 
 /** A MIDI event at an absolute frame of the render. */
@@ -38,6 +39,8 @@ export interface RenderOptions extends InstanceOptions {
   transport?: boolean | TimebaseSettings;
   /** Compilation options when `module` is not compiled yet. */
   compile?: CompileOptions;
+  /** Audio for the module's buffer slots by name (DspModule.loadBuffer), in place before the first block. At another sample rate: SAMPLE_RATE_MISMATCH. */
+  buffers?: Record<string, BufferData>;
   /** Called about every 50 ms, and at the end, with (framesDone, framesTotal). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -47,7 +50,7 @@ const MAX_FRAMES = 2 ** 31 - 1;
 
 /** Renders `module` offline and returns one Float32Array per output channel. */
 const RENDER_OPTION_KEYS = [
-  'sampleRate', 'blockSize', 'frames', 'seconds', 'inputs', 'params', 'midi', 'automation', 'transport', 'compile', 'onProgress', ...INSTANCE_OPTION_KEYS,
+  'sampleRate', 'blockSize', 'frames', 'seconds', 'inputs', 'params', 'midi', 'automation', 'transport', 'compile', 'buffers', 'onProgress', ...INSTANCE_OPTION_KEYS,
 ] as const;
 
 export async function render(module: ModuleSource, options: RenderOptions = {}): Promise<Float32Array[]> {
@@ -117,6 +120,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
         current[a.index] = a.value;
         return a.ramp ? [a.frame, a.index, a.value, a.ramp, from] : [a.frame, a.index, a.value];
       });
+    const buffers = writeInitialBuffers(dsp, info, options.buffers, sampleRate, who).initial;
     const outputs = Array.from({ length: info.outputs }, () => new Float32Array(frames as number));
     const progress = options.onProgress ? new BigInt64Array(new SharedArrayBuffer(8)) : null;
     let timer: NodeJS.Timeout | undefined;
@@ -126,7 +130,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
     }
     let r;
     try {
-      r = await dsp.render(inputs, frames, outputs, params, events, automation, callTimeoutMs, progress, transport);
+      r = await dsp.render(inputs, frames, outputs, params, events, automation, callTimeoutMs, progress, transport, buffers);
     } finally {
       if (timer) clearInterval(timer);
     }

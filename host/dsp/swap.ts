@@ -7,6 +7,7 @@ import type { OwnPort } from '../port.js';
 import type { CompileOptions } from './compile.js';
 import type { InstanceOptions } from './instance.js';
 import type { DspHost } from './module.js';
+import type { BufferCarry } from './module-buffers.js';
 
 /** Options for {@link DspModule.swap}. */
 export interface SwapOptions extends InstanceOptions {
@@ -41,6 +42,8 @@ export interface SwapReport {
   };
   /** Parameters, by id: values carried over, and those at the new code's default. */
   params: { kept: string[]; reset: string[] };
+  /** Loaded buffers (loadBuffer), by slot name: taken over by the new instance, or not. */
+  buffers: BufferCarry;
   /** Full names of ports registered for new channels, and of those unregistered with removed ones (ports given to load() stay registered and are not listed). */
   ports: { added: string[]; removed: string[] };
   /** From the call until the new instance was handed to the audio thread (compile, load, initialise), ms. */

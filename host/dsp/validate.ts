@@ -219,11 +219,15 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
       if (!e.required) optional.add(e.name);
     }
   }
-  if (optional.has('jw_param_set') !== optional.has('jw_param_count')) {
-    fail('MODULE_BAD_EXPORT', `${what}: jw_param_set and jw_param_count must be exported together`);
-  }
-  if (optional.has('jw_state_count') !== optional.has('jw_state_table')) {
-    fail('MODULE_BAD_EXPORT', `${what}: jw_state_count and jw_state_table must be exported together`);
+  // Groups of optional exports (the manifest's `group`): all or none.
+  const groups = new Map<string, string[]>();
+  for (const e of ABI_EXPORTS) if (e.group) groups.set(e.group, [...(groups.get(e.group) ?? []), e.name]);
+  for (const names of groups.values()) {
+    const have = names.filter((n) => optional.has(n));
+    if (have.length && have.length < names.length) {
+      const missing = names.filter((n) => !optional.has(n));
+      fail('MODULE_BAD_EXPORT', `${what}: ${names.join(', ')} must be exported together (${missing.join(', ')} missing)`);
+    }
   }
   return { shape, exports: present, optional, memoryBytes };
 }

@@ -6,12 +6,12 @@ export const VERSIONS = {
   /** Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
   moduleApi: 3,
   /** Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-  runtime: 10,
+  runtime: 11,
 } as const;
 
 export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
 export type ThreadTag = 'worker' | 'audio-thread' | 'any';
-export interface AbiExport { readonly index: number; readonly name: string; readonly params: readonly WasmType[]; readonly results: readonly WasmType[]; readonly required: boolean; readonly thread: ThreadTag; readonly when: 'load' | 'run' }
+export interface AbiExport { readonly index: number; readonly name: string; readonly params: readonly WasmType[]; readonly results: readonly WasmType[]; readonly required: boolean; readonly thread: ThreadTag; readonly when: 'load' | 'run'; readonly group?: string }
 export interface AbiImport { readonly module: string; readonly name: string; readonly params: readonly WasmType[]; readonly results: readonly WasmType[]; readonly thread: ThreadTag }
 
 /** The module ABI exports, in index order (the C enum jw_export). */
@@ -23,14 +23,17 @@ export const ABI_EXPORTS: readonly AbiExport[] = [
   { index: 4, name: "jw_input", params: ["i32"], results: ["i32"], required: true, thread: "worker", when: "load" },
   { index: 5, name: "jw_output", params: ["i32"], results: ["i32"], required: true, thread: "worker", when: "load" },
   { index: 6, name: "jw_process", params: ["i32"], results: [], required: true, thread: "audio-thread", when: "run" },
-  { index: 7, name: "jw_param_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
-  { index: 8, name: "jw_param_set", params: ["i32","f32"], results: [], required: false, thread: "audio-thread", when: "run" },
+  { index: 7, name: "jw_param_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "params" },
+  { index: 8, name: "jw_param_set", params: ["i32","f32"], results: [], required: false, thread: "audio-thread", when: "run", group: "params" },
   { index: 9, name: "jw_param_get", params: ["i32"], results: ["f32"], required: false, thread: "worker", when: "load" },
   { index: 10, name: "jw_describe", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
   { index: 11, name: "jw_midi", params: ["i32","i32","i32","i32"], results: [], required: false, thread: "audio-thread", when: "run" },
-  { index: 12, name: "jw_state_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
-  { index: 13, name: "jw_state_table", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
+  { index: 12, name: "jw_state_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "state" },
+  { index: 13, name: "jw_state_table", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "state" },
   { index: 14, name: "jw_transport", params: [], results: ["i32"], required: false, thread: "worker", when: "load" },
+  { index: 15, name: "jw_buffer_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "buffers" },
+  { index: 16, name: "jw_buffer_table", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "buffers" },
+  { index: 17, name: "jw_buffer_ready", params: ["i32","i32","i32","i32"], results: [], required: false, thread: "audio-thread", when: "run", group: "buffers" },
 ];
 
 /** Imports the host provides, besides the math functions. */

@@ -91,7 +91,8 @@ JW_MAIN_THREAD bool Engine::Detach(uint32_t id) {
 
 JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames,
                                                uint32_t maxCycleFrames, std::vector<StateCopy> copies, bool sameParams,
-                                               std::vector<float> values, std::vector<uint8_t> carry) {
+                                               std::vector<float> values, std::vector<uint8_t> carry,
+                                               const std::vector<BufferMsg>& buffers) {
   Collect();  // lets go of a finished earlier swap's predecessor
   for (auto& slot : slots_) {
     if (slot->id != id) continue;
@@ -103,6 +104,7 @@ JW_MAIN_THREAD Engine::SwapResult Engine::Swap(uint32_t id, std::shared_ptr<Inst
     fresh->sameParams = sameParams;
     if (values.size() == fresh->current.size()) fresh->current = std::move(values);
     fresh->carry = std::move(carry);
+    for (const BufferMsg& m : buffers) fresh->PostBuffer(m);
     if (fadeFrames && maxCycleFrames) {
       fresh->fadeFrames = fadeFrames;
       fresh->fadeCap = maxCycleFrames;

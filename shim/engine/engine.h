@@ -88,11 +88,12 @@ class Engine {
   // Replaces slot `id` by a new slot (same id) running `dsp` on `ports`. At
   // its first cycle the new slot takes `copies` of the old one's state; for
   // `fadeFrames` frames both run and their outputs crossfade (0: cut over at
-  // once). `maxCycleFrames` sizes the crossfade buffer. kBusy while the
+  // once). `maxCycleFrames` sizes the crossfade buffer. `buffers`: hand-overs
+  // the new slot starts with (its regions written before it runs). kBusy while the
   // slot's previous swap is still fading.
   SwapResult Swap(uint32_t id, std::shared_ptr<Instance> dsp, SlotPorts ports, uint32_t fadeFrames, uint32_t maxCycleFrames,
                   std::vector<StateCopy> copies, bool sameParams, std::vector<float> values,
-                  std::vector<uint8_t> carry);
+                  std::vector<uint8_t> carry, const std::vector<BufferMsg>& buffers);
   Slot* Find(uint32_t id);
   // Frees what the audio thread let go of; returns the items still waiting.
   // With `all`, frees everything (the audio thread is known to be gone).

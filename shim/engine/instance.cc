@@ -226,49 +226,114 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
                                                " (memory is " + std::to_string(memSize) + " bytes)");
     transportOff_ = static_cast<uint32_t>(u);
   }
-  return ReadStateTable();
+  if (EngineError se = ReadStateTable()) return se;
+  return ReadBufferTable();
+}
+
+// [worker] Reads a declared table: calls the count export (0..maxCount)
+// and the table export, checks that `count` records of `words` u32 lie in
+// memory, and copies them out. `what` names the table export in messages.
+JW_WORKER EngineError Instance::ReadTable(int countExport, int tableExport, int32_t maxCount, uint32_t words, std::vector<uint32_t>* out) {
+  jw_val r{};
+  int trap = CallWatched(countExport, nullptr, &r);
+  if (trap) return TrapError(trap, ExportName(countExport));
+  const int32_t count = r.i32;
+  if (count < 0 || count > maxCount)
+    return Error(JW_E_MODULE_BAD_LAYOUT, std::string(ExportName(countExport)) + "() returned " + std::to_string(count) + " (must be 0.." + std::to_string(maxCount) + ")");
+  if (count == 0) return EngineError();
+  if ((trap = CallWatched(tableExport, nullptr, &r))) return TrapError(trap, ExportName(tableExport));
+  uint32_t memSize = 0;
+  const uint8_t* mem = api_->memory(inst_, &memSize);
+  const uint64_t table = static_cast<uint32_t>(r.i32), bytes = 4ull * words * count;
+  if (table + bytes > memSize) return TableError(tableExport, "the table at " + std::to_string(table) + " (" + std::to_string(count) + " x " + std::to_string(4 * words) + " bytes) is outside memory");
+  out->resize(static_cast<size_t>(words) * count);
+  std::memcpy(out->data(), mem + table, bytes);
+  return EngineError();
+}
+
+JW_WORKER EngineError Instance::TableError(int tableExport, const std::string& what) const {
+  uint32_t memSize = 0;
+  api_->memory(inst_, &memSize);
+  return Error(JW_E_MODULE_BAD_LAYOUT, std::string(ExportName(tableExport)) + "(): " + what + " (memory is " + std::to_string(memSize) + " bytes)");
+}
+
+// [worker] The key of record `which` ("entry 3") at [off, off + len): 1-256
+// bytes inside memory, no control characters, not in `seen`.
+JW_WORKER EngineError Instance::TableKey(int tableExport, const std::string& which, uint64_t off, uint64_t len, std::unordered_set<std::string>* seen, std::string* key) const {
+  uint32_t memSize = 0;
+  const uint8_t* mem = api_->memory(inst_, &memSize);
+  if (len < 1 || len > 256 || off + len > memSize) return TableError(tableExport, which + ": its key must be 1-256 bytes inside memory");
+  key->assign(reinterpret_cast<const char*>(mem + off), len);
+  for (unsigned char c : *key)
+    if (c < 0x20 || c == 0x7f) return TableError(tableExport, which + ": its key has a control character");
+  if (!seen->insert(*key).second) return TableError(tableExport, "two records are named \"" + *key + "\"");
+  return EngineError();
 }
 
 // Rationale: the table is read once, here, because the audio thread copies
 // state from an instance while it runs; no other thread may call into it then.
 JW_WORKER EngineError Instance::ReadStateTable() {
   if (!Has(JW_X_STATE_COUNT) || !Has(JW_X_STATE_TABLE)) return EngineError();
-  jw_val r{};
-  int trap = CallWatched(JW_X_STATE_COUNT, nullptr, &r);
-  if (trap) return TrapError(trap, "jw_state_count");
-  const int32_t count = r.i32;
-  if (count < 0 || count > kMaxStateEntries)
-    return Error(JW_E_MODULE_BAD_LAYOUT, "jw_state_count() returned " + std::to_string(count) + " (must be 0..4096)");
-  if (count == 0) return EngineError();
-  if ((trap = CallWatched(JW_X_STATE_TABLE, nullptr, &r))) return TrapError(trap, "jw_state_table");
+  std::vector<uint32_t> t;
+  if (EngineError e = ReadTable(JW_X_STATE_COUNT, JW_X_STATE_TABLE, kMaxStateEntries, 4, &t)) return e;
   uint32_t memSize = 0;
-  const uint8_t* mem = api_->memory(inst_, &memSize);
-  const uint64_t table = static_cast<uint32_t>(r.i32);
-  auto bad = [&](const std::string& what) { return Error(JW_E_MODULE_BAD_LAYOUT, "jw_state_table(): " + what + " (memory is " + std::to_string(memSize) + " bytes)"); };
-  if (table + 16ull * count > memSize) return bad("the table at " + std::to_string(table) + " of " + std::to_string(count) + " entries is outside memory");
-  auto u32 = [&](uint64_t at) {
-    uint32_t v;
-    std::memcpy(&v, mem + at, 4);
-    return v;
-  };
+  api_->memory(inst_, &memSize);
   std::unordered_set<std::string> keys;
   uint64_t total = 0;
-  for (int32_t i = 0; i < count; ++i) {
-    const uint64_t rec = table + 16ull * i;
-    const uint64_t keyOff = u32(rec), keyLen = u32(rec + 4), off = u32(rec + 8), len = u32(rec + 12);
+  for (size_t i = 0; i < t.size() / 4; ++i) {
+    const uint64_t off = t[4 * i + 2], len = t[4 * i + 3];
     const std::string which = "entry " + std::to_string(i);
-    if (keyLen < 1 || keyLen > 256 || keyOff + keyLen > memSize) return bad(which + ": its key must be 1-256 bytes inside memory");
-    std::string key(reinterpret_cast<const char*>(mem + keyOff), keyLen);
-    if (off + len > memSize) return bad(which + " (\"" + key + "\"): " + std::to_string(len) + " bytes at " + std::to_string(off) + " are outside memory");
-    if (!keys.insert(key).second) return bad("two entries are named \"" + key + "\"");
-    for (unsigned char c : key)
-      if (c < 0x20 || c == 0x7f) return bad(which + ": its key has a control character");
+    std::string key;
+    if (EngineError e = TableKey(JW_X_STATE_TABLE, which, t[4 * i], t[4 * i + 1], &keys, &key)) return e;
+    if (off + len > memSize) return TableError(JW_X_STATE_TABLE, which + " (\"" + key + "\"): " + std::to_string(len) + " bytes at " + std::to_string(off) + " are outside memory");
     if ((total += len) > kMaxStateBytes)
       return Error(JW_E_MODULE_BAD_LAYOUT, "jw_state_table(): the entries declare more than " + std::to_string(kMaxStateBytes >> 20) +
                                                " MiB of state in all (a swap copies it in one audio cycle)");
     state_.push_back(StateEntry{std::move(key), static_cast<uint32_t>(off), static_cast<uint32_t>(len)});
   }
   return EngineError();
+}
+
+// Rationale: read once, like the state table: the host writes into the
+// regions from the main thread while the audio thread runs the instance, so
+// it must know them without calling in.
+JW_WORKER EngineError Instance::ReadBufferTable() {
+  if (!Has(JW_X_BUFFER_COUNT) || !Has(JW_X_BUFFER_TABLE) || !Has(JW_X_BUFFER_READY)) return EngineError();
+  std::vector<uint32_t> t;
+  if (EngineError e = ReadTable(JW_X_BUFFER_COUNT, JW_X_BUFFER_TABLE, static_cast<int32_t>(kMaxBufferSlots), 6, &t)) return e;
+  uint32_t memSize = 0;
+  api_->memory(inst_, &memSize);
+  std::unordered_set<std::string> keys;
+  for (size_t i = 0; i < t.size() / 6; ++i) {
+    const uint32_t* rec = &t[6 * i];
+    const uint32_t channels = rec[2], frames = rec[3];
+    const uint64_t r0 = rec[4], r1 = rec[5];
+    std::string key;
+    if (EngineError e = TableKey(JW_X_BUFFER_TABLE, "slot " + std::to_string(i), rec[0], rec[1], &keys, &key)) return e;
+    auto bad = [&](const std::string& what) { return TableError(JW_X_BUFFER_TABLE, "slot " + std::to_string(i) + " (\"" + key + "\"): " + what); };
+    if (channels < 1 || channels > kMaxBufferChannels) return bad(std::to_string(channels) + " channels (must be 1..64)");
+    if (frames < 1) return bad("a capacity of 0 frames");
+    const uint64_t bytes = 4ull * channels * frames;
+    for (uint64_t at : {r0, r1}) {
+      if (at % 4 != 0 || at + bytes > memSize)
+        return bad("a region of " + std::to_string(bytes) + " bytes at " + std::to_string(at) + " is " + (at % 4 ? "misaligned" : "outside memory"));
+    }
+    if (r0 < r1 + bytes && r1 < r0 + bytes) return bad("its two regions overlap (the host writes one while the module reads the other)");
+    buffers_.push_back(BufferSlot{std::move(key), channels, frames, {static_cast<uint32_t>(r0), static_cast<uint32_t>(r1)}});
+  }
+  return EngineError();
+}
+
+JW_MAIN_THREAD void Instance::WriteBuffer(uint32_t slot, uint32_t region, const float* const* channels, uint32_t nch, uint32_t frames) {
+  const BufferSlot& b = buffers_[slot];
+  for (uint32_t c = 0; c < nch; ++c) std::memcpy(mem_ + b.region[region] + 4ull * c * b.frames, channels[c], 4ull * frames);
+}
+
+JW_MAIN_THREAD void Instance::CopyBuffer(uint32_t slot, const Instance& from, uint32_t fromSlot, uint32_t fromRegion, uint32_t nch, uint32_t frames) {
+  const BufferSlot& to = buffers_[slot];
+  const BufferSlot& src = from.buffers_[fromSlot];
+  for (uint32_t c = 0; c < nch; ++c)
+    std::memcpy(mem_ + to.region[0] + 4ull * c * to.frames, from.mem_ + src.region[fromRegion] + 4ull * c * src.frames, 4ull * frames);
 }
 
 JW_WORKER int Instance::ApplyParams(const std::vector<std::pair<int32_t, float>>& params, size_t* failed) {

@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "../threads.h"
 #include "../wasm-rt/jw-module.h"
+#include "buffers.h"
 
 namespace jw {
 
@@ -108,12 +110,26 @@ class Instance {
   const std::vector<StateEntry>& state() const { return state_; }
   // Where the host writes the transport before each block (0: nowhere).
   uint32_t transportOffset() const { return transportOff_; }
+  // The declared buffer slots (empty without jw_buffer_table), checked to lie in memory.
+  const std::vector<BufferSlot>& buffers() const { return buffers_; }
+  // [main-thread] Copies `frames` samples of each of `channels` into region
+  // `region` of slot `slot` (bounds checked by the caller against buffers()).
+  // Only the region the module is not reading (the host's protocol).
+  void WriteBuffer(uint32_t slot, uint32_t region, const float* const* channels, uint32_t nch, uint32_t frames);
+  // [main-thread] Copies region `fromRegion` of `from`'s slot `fromSlot`
+  // (frames x channels) into region 0 of this instance's slot `slot`, which
+  // is not running yet (a swap's successor).
+  void CopyBuffer(uint32_t slot, const Instance& from, uint32_t fromSlot, uint32_t fromRegion, uint32_t nch, uint32_t frames);
 
  private:
   Instance() = default;
   EngineError LoadSteps(const std::string& path);
   EngineError TrapError(int trap, const char* what);
   EngineError ReadStateTable();
+  EngineError ReadBufferTable();
+  EngineError ReadTable(int countExport, int tableExport, int32_t maxCount, uint32_t words, std::vector<uint32_t>* out);
+  EngineError TableError(int tableExport, const std::string& what) const;
+  EngineError TableKey(int tableExport, const std::string& which, uint64_t off, uint64_t len, std::unordered_set<std::string>* seen, std::string* key) const;
 
   // [worker] One budget of callTimeoutNs for a series of calls (a whole
   // load, a whole ApplyParams). Rationale: a module declaring 1024
@@ -134,6 +150,7 @@ class Instance {
   std::string describe_;
   std::vector<StateEntry> state_;
   uint32_t transportOff_ = 0;
+  std::vector<BufferSlot> buffers_;
 };
 
 // [any-thread] The short id ("oob") and text of a trap code.

@@ -82,6 +82,7 @@ JW_WORKER RenderResult Render(RenderJob& job) {
   for (int32_t ch = 0; ch < d.outputs(); ++ch) ports.out.push_back(PortOf(ch));
   if (d.Has(JW_X_MIDI)) ports.midiIn = PortOf(0);
   Slot slot(1, job.dsp, std::move(ports), std::max<size_t>(256, densest));
+  for (const BufferMsg& m : job.buffers) slot.PostBuffer(m);
   OfflineIo io(job, block);
   WorkerWatch watch(job.exiting);
   RunPolicy policy;

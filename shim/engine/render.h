@@ -39,6 +39,7 @@ struct RenderJob {
     uint8_t len;
   };
   std::vector<Midi> midi;  // sorted by frame (stable)
+  std::vector<BufferMsg> buffers;  // hand-overs made before the first block (regions written)
   uint64_t watchdogNs = 5000000000ull;  // per cycle
   const std::atomic<bool>* exiting = nullptr;
   std::atomic<int64_t>* progress = nullptr;  // frames rendered so far

@@ -34,6 +34,8 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
       midiOrder(pendingCap),
       chanStore(new SlotChan[nin + nout + 1]) {
   chans = chanStore.get();
+  bufferAcks.reset(new std::atomic<uint32_t>[std::max<size_t>(1, dsp->buffers().size())]);
+  for (size_t k = 0; k < std::max<size_t>(1, dsp->buffers().size()); ++k) bufferAcks[k].store(0, std::memory_order_relaxed);
   current.assign(static_cast<size_t>(std::max(0, dsp->paramCount())), 0.0f);
   for (uint32_t ch = 0; ch < nin; ++ch) chans[ch] = SlotChan{ports.in[ch], nullptr, dsp->inputOffset(static_cast<int32_t>(ch))};
   for (uint32_t ch = 0; ch < nout; ++ch) chans[nin + ch] = SlotChan{ports.out[ch], nullptr, dsp->outputOffset(static_cast<int32_t>(ch))};
@@ -146,6 +148,18 @@ JW_AUDIO_THREAD int StepRamps(Slot& s, uint32_t cycleStart, uint32_t start, uint
   return 0;
 }
 
+// Tells the module a buffer region is ready (bounds checked when posted).
+JW_AUDIO_THREAD int BufferReady(Slot& s, const BufferMsg& m) {
+  jw_val a[4];
+  a[0].i32 = static_cast<int32_t>(m.slot);
+  a[1].i32 = static_cast<int32_t>(m.region);
+  a[2].i32 = static_cast<int32_t>(m.channels);
+  a[3].i32 = static_cast<int32_t>(m.frames);
+  return s.api->call(s.inst, JW_X_BUFFER_READY, a, nullptr);
+}
+
+JW_AUDIO_THREAD void Ack(Slot& s, const BufferMsg& m) { s.bufferAcks[m.slot].store(m.seq, std::memory_order_release); }
+
 // Offset of a timed message in the cycle (negative: late, apply at once).
 template <typename M>
 JW_AUDIO_THREAD int64_t OffsetOf(const M& m, uint32_t cycleStart) {
@@ -173,6 +187,9 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     MidiMsg mm;
     while (news && s.midiJs.pop(mm)) {
     }
+    // Acknowledged all the same: the host keeps the data for a reset or swap.
+    BufferMsg bm;
+    while (news && s.buffers.pop(bm)) Ack(s, bm);
     return 0;
   }
   Instance& d = *s.dsp;
@@ -180,6 +197,13 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   // Rationale: const_cast only to share SlotChan; input buffers are never written.
   for (uint32_t ch = 0; ch < s.nin; ++ch) s.chans[ch].cycle = const_cast<float*>(io.AudioIn(s.chans[ch].port, nframes));
 
+  // Buffers first, so that what JS sends after loadBuffer finds them.
+  BufferMsg bm;
+  while (news && s.buffers.pop(bm)) {
+    const int t = BufferReady(s, bm);
+    Ack(s, bm);
+    if (t) return Trap(s, t, JW_X_BUFFER_READY, 0, nframes);
+  }
   // Parameters from JS: untimed ones now, in order; timed ones wait.
   ParamMsg pm;
   while (news && s.params.pop(pm)) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../threads.h"
+#include "buffers.h"
 #include "instance.h"
 #include "io.h"
 #include "lockfree.h"
@@ -111,9 +112,14 @@ struct alignas(64) Slot {
   // PostParam / PostMidi, which bump `posted`.
   SpscRing<ParamMsg> params;
   SpscRing<MidiMsg> midiJs;
+  SpscRing<BufferMsg> buffers{kBufferQueue};
   // [main-thread] False when the queue is full.
   bool PostParam(const ParamMsg& m) { return params.push(m) && Posted(); }
   bool PostMidi(const MidiMsg& m) { return midiJs.push(m) && Posted(); }
+  bool PostBuffer(const BufferMsg& m) { return buffers.push(m) && Posted(); }
+  // [audio-thread] writes: per buffer slot, the `seq` of the last hand-over
+  // the module was told about (or, trapped, that was dropped).
+  std::unique_ptr<std::atomic<uint32_t>[]> bufferAcks;
 
   // State the audio thread reports (besides trap and cycles above).
   std::atomic<int> trapWhere{-1};       // export that trapped (enum jw_export)

@@ -116,7 +116,9 @@ JW_MAIN_THREAD bool OptionalPort(const Napi::Value& v, const Napi::FunctionRefer
 
 }  // namespace
 
-// dspAttach(nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, queueSize) -> slot id (0: queue full), or null when closed
+// dspAttach(nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, queueSize, values, initialBuffers?)
+//   initialBuffers: [slot, channels, frames, seq][] already written to region 0 (writeBuffer)
+//   -> slot id (0: queue full), or null when closed
 JW_MAIN_THREAD Napi::Value ClientWrap::DspAttach(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!client_) return env.Null();
@@ -134,6 +136,9 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspAttach(const Napi::CallbackInfo& info)
   const uint32_t id = engine_->NextSlotId();
   auto slot = std::make_unique<Slot>(id, dsp, std::move(ports), queueSize);
   if (!ReadValues(info[6], &slot->current)) return TypeErrorFalse(env, "dspAttach: values must be one number per parameter"), env.Undefined();
+  std::vector<BufferMsg> initial;
+  if (!ReadInitialBuffers(info[7], *dsp, &initial)) return TypeErrorFalse(env, "dspAttach: initialBuffers must be [slot, channels, frames, seq] within the module's slots"), env.Undefined();
+  for (const BufferMsg& m : initial) slot->PostBuffer(m);  // before anyone runs it: the queue has room
   if (!engine_->Attach(std::move(slot))) return Napi::Number::New(env, 0);
   w->SetAttached();
   return Napi::Number::New(env, id);
@@ -145,7 +150,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspDetach(const Napi::CallbackInfo& info)
   return Napi::Boolean::New(info.Env(), engine_->Detach(id));
 }
 
-// dspSwap(id, nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, fadeFrames, maxCycleFrames, keepState, sameParams, values, carried)
+// dspSwap(id, nativeDsp, inPorts, outPorts, midiIn | null, midiOut | null, fadeFrames, maxCycleFrames, keepState, sameParams, values, carried, initialBuffers?)
 //   carried: indices of the parameters whose value in effect the new instance continues from
 //   -> { result: 'ok' | 'unknown' | 'busy' | 'queue-full' | 'no-memory', carried, fresh, dropped, stateBytes }
 // Replaces the slot's instance (and ports); see Engine::Swap.
@@ -180,7 +185,9 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSwap(const Napi::CallbackInfo& info) {
       carry[static_cast<size_t>(i)] = 1;
     }
   }
-  const auto r = engine_->Swap(id, dsp, std::move(ports), fadeFrames, maxCycleFrames, plan.copies, info[9].ToBoolean(), std::move(values), std::move(carry));
+  std::vector<BufferMsg> initial;
+  if (!ReadInitialBuffers(info[12], *dsp, &initial)) return TypeErrorFalse(env, "dspSwap: initialBuffers must be [slot, channels, frames, seq] within the module's slots"), env.Undefined();
+  const auto r = engine_->Swap(id, dsp, std::move(ports), fadeFrames, maxCycleFrames, plan.copies, info[9].ToBoolean(), std::move(values), std::move(carry), initial);
   static const char* const kResults[] = {"ok", "unknown", "busy", "queue-full", "no-memory"};
   Napi::Object o = Napi::Object::New(env);
   o.Set("result", kResults[static_cast<int>(r)]);
@@ -238,7 +245,26 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSendMidi(const Napi::CallbackInfo& inf
   return Napi::Boolean::New(info.Env(), s->PostMidi(m));
 }
 
-// dspStatus(id) -> { trap, where, cycles, earlyParams, droppedMidiIn, lastNs, maxNs, overruns, fading, stateTaken } | null
+// dspPostBuffer(id, slot, region, channels, frames, seq) -> bool (false when the queue is full or the id unknown)
+// Tells the audio thread that region `region` of buffer slot `slot` is ready
+// (written with NativeDsp.writeBuffer); it acknowledges `seq` in dspStatus().bufferAcks.
+JW_MAIN_THREAD Napi::Value ClientWrap::DspPostBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  JW_ARG_U32(id, 0);
+  JW_ARG_U32(slotIndex, 1);
+  JW_ARG_U32(region, 2);
+  JW_ARG_U32(channels, 3);
+  JW_ARG_U32(frames, 4);
+  JW_ARG_U32(seq, 5);
+  Slot* s = engine_->Find(id);
+  if (!s) return Napi::Boolean::New(env, false);
+  const auto& bufs = s->dsp->buffers();
+  if (slotIndex >= bufs.size() || region > 1 || channels < 1 || channels > bufs[slotIndex].channels || frames > bufs[slotIndex].frames)
+    return TypeErrorFalse(env, "dspPostBuffer: slot, region, channels or frames out of range"), env.Undefined();
+  return Napi::Boolean::New(env, s->PostBuffer(BufferMsg{slotIndex, region, channels, frames, seq}));
+}
+
+// dspStatus(id) -> { trap, where, cycles, earlyParams, droppedMidiIn, lastNs, maxNs, overruns, fading, stateTaken, bufferAcks } | null
 JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info) {
   JW_ARG_U32(id, 0);
   Slot* s = engine_->Find(id);
@@ -257,6 +283,10 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info)
   o.Set("stateTaken", s->stateTaken.load(std::memory_order_relaxed));
   o.Set("adopted", s->adopted.load(std::memory_order_acquire));
   o.Set("adoptedFrame", static_cast<double>(s->adoptedFrame.load(std::memory_order_relaxed)));
+  const size_t nb = s->dsp->buffers().size();
+  Napi::Array acks = Napi::Array::New(info.Env(), nb);
+  for (size_t k = 0; k < nb; ++k) acks.Set(static_cast<uint32_t>(k), s->bufferAcks[k].load(std::memory_order_acquire));
+  o.Set("bufferAcks", acks);
   return o;
 }
 

@@ -75,6 +75,7 @@ JW_MAIN_THREAD Napi::Function ClientWrap::Init(Napi::Env env) {
       InstanceMethod("midiStats", &ClientWrap::MidiStats),
       InstanceMethod("dspSetParam", &ClientWrap::DspSetParam),
       InstanceMethod("dspSendMidi", &ClientWrap::DspSendMidi),
+      InstanceMethod("dspPostBuffer", &ClientWrap::DspPostBuffer),
       InstanceMethod("dspStatus", &ClientWrap::DspStatus),
       InstanceMethod("dspCollect", &ClientWrap::DspCollect),
       InstanceMethod("setWatchdog", &ClientWrap::SetWatchdog),

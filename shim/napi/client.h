@@ -143,6 +143,7 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value MidiStats(const Napi::CallbackInfo& info);
   Napi::Value DspSetParam(const Napi::CallbackInfo& info);
   Napi::Value DspSendMidi(const Napi::CallbackInfo& info);
+  Napi::Value DspPostBuffer(const Napi::CallbackInfo& info);
   Napi::Value DspStatus(const Napi::CallbackInfo& info);
   Napi::Value DspCollect(const Napi::CallbackInfo& info);
   Napi::Value SetWatchdog(const Napi::CallbackInfo& info);

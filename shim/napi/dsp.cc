@@ -15,6 +15,8 @@ JW_MAIN_THREAD Napi::Function DspWrap::Init(Napi::Env env) {
       InstanceMethod("abortMessage", &DspWrap::AbortMessage),
       InstanceMethod("dropped", &DspWrap::Dropped),
       InstanceMethod("dispose", &DspWrap::Dispose),
+      InstanceMethod("writeBuffer", &DspWrap::WriteBuffer),
+      InstanceMethod("copyBuffer", &DspWrap::CopyBuffer),
   });
 }
 
@@ -43,6 +45,15 @@ JW_MAIN_THREAD Napi::Value DspWrap::Info(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < d.paramDefaults().size(); ++i) defs.Set(static_cast<uint32_t>(i), d.paramDefaults()[i]);
   o.Set("paramDefaults", defs);
   o.Set("memoryBytes", static_cast<double>(d.MemoryBytes()));
+  Napi::Array bufs = Napi::Array::New(env, d.buffers().size());
+  for (size_t i = 0; i < d.buffers().size(); ++i) {
+    Napi::Object b = Napi::Object::New(env);
+    b.Set("key", d.buffers()[i].key);
+    b.Set("channels", d.buffers()[i].channels);
+    b.Set("frames", d.buffers()[i].frames);
+    bufs.Set(static_cast<uint32_t>(i), b);
+  }
+  o.Set("buffers", bufs);
   return o;
 }
 

@@ -34,6 +34,8 @@ class DspWrap : public Napi::ObjectWrap<DspWrap> {
   Napi::Value AbortMessage(const Napi::CallbackInfo& info);
   Napi::Value Dropped(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value WriteBuffer(const Napi::CallbackInfo& info);  // napi/dsp-buffers.cc
+  Napi::Value CopyBuffer(const Napi::CallbackInfo& info);
 
   std::shared_ptr<Instance> dsp_;
   bool attached_ = false;
@@ -43,6 +45,11 @@ class DspWrap : public Napi::ObjectWrap<DspWrap> {
 // [main-thread] dspLoad(path, { sampleRate, maxFrames, capPages, stackBytes,
 // callTimeoutMs }) -> Promise<{ ok, dsp?, code?, message? }>
 Napi::Value DspLoad(const Napi::CallbackInfo& info);
+
+// [main-thread] Reads hand-overs [slot, channels, frames, seq] of region 0
+// (written before the instance runs) for `dsp`; false if malformed or out
+// of bounds.
+bool ReadInitialBuffers(const Napi::Value& v, const Instance& dsp, std::vector<BufferMsg>* out);
 
 // [main-thread] Reads a list of [index, value] pairs.
 bool ReadParamPairs(const Napi::Value& v, std::vector<std::pair<int32_t, float>>* out);

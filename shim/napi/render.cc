@@ -63,7 +63,8 @@ class RenderWorker : public Job {
 // render(inputs: Float32Array[], frames, outputs: Float32Array[] (frames
 // long, one per module output), params: [index, value][], midi: [frame, b0,
 // b1?, b2?][], automation: [frame, index, value, rampFrames?, from?][], callTimeoutMs,
-// progress: Float64Array(1) | null, transport: [bpm, beatsPerBar, beatType, ticksPerBeat] | null)
+// progress: Float64Array(1) | null, transport: [bpm, beatsPerBar, beatType, ticksPerBeat] | null,
+// buffers: [slot, channels, frames, seq][] (region 0, written with writeBuffer) | undefined)
 // -> Promise<{ elapsedNs, trap? }>.
 // The instance must be unattached and idle.
 JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
@@ -148,6 +149,7 @@ JW_MAIN_THREAD Napi::Value DspWrap::Render(const Napi::CallbackInfo& info) {
     job.rolling = true;
     job.timebase = TimebaseParams{v[0], v[1], v[2], v[3]};
   }
+  if (!ReadInitialBuffers(info[9], *dsp_, &job.buffers)) return bad("buffers must be [slot, channels, frames, seq] within the module's slots");
   if (info[7].IsTypedArray() && info[7].As<Napi::TypedArray>().TypedArrayType() == napi_bigint64_array &&
       info[7].As<Napi::BigInt64Array>().ElementLength() >= 1) {
     Napi::BigInt64Array prog = info[7].As<Napi::BigInt64Array>();

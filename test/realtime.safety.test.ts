@@ -33,6 +33,8 @@ interface Result {
   looped: number;
   written: number;
   underrun: number;
+  bufferLoads: number;
+  samplerCarried: string[];
 }
 
 let server: Server;
@@ -85,6 +87,9 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
     expect(result.looped).toBeGreaterThan(20);
     expect(result.written).toBeGreaterThan(24000);
     expect(result.underrun).toBeGreaterThan(0);
+    // Buffers handed to a playing sampler module, and carried by a swap.
+    expect(result.bufferLoads).toBeGreaterThan(50);
+    expect(result.samplerCarried).toEqual(['sample']);
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
     expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);

@@ -44,6 +44,8 @@ const sine = await client.load(wasm(join(root, 'build/examples/sine.wasm')), { n
 const gain = await client.load(wasm(join(root, 'build/examples/gain.wasm')), { name: 'gain' });
 const synth = await client.load(wasm(join(root, 'build/examples/synth.wasm')), { name: 'synth' });
 const source = await client.load(wasm(join(tmp, 'midi-source.wasm')), { name: 'src' });
+const sampler = await client.load(wasm(join(root, 'build/examples/sampler.wasm')), { name: 'sampler', buffers: { sample: new Float32Array(4800).fill(0.01) } });
+await sampler.loadBuffer('sample', [new Float32Array(2400).fill(0.02), new Float32Array(2400).fill(0.03)]);
 const faults = await Promise.all([1, 2, 3].map((i) => client.load(wasm(join(tmp, 'faults.wasm')), { name: `faults${i}` })));
 client.watchdogMs = 20;
 client.overrunPolicy = { budget: 0.000001, silenceAfter: 0 }; // every module overruns: the accounting path runs every cycle
@@ -112,6 +114,18 @@ const feeder = (async () => {
     await sleep(n % 64 === 0 ? 150 : 1); // now and then too slow
   }
 })();
+// Buffers into a module while it plays them: each hand-over at a cycle start, notes in between.
+let loading = true;
+let bufferLoads = 0;
+const loader = (async () => {
+  for (let n = 0; loading; n++) {
+    const frames = 2400 + (n % 100);
+    await sampler.loadBuffer('sample', [new Float32Array(frames).fill(0.01), new Float32Array(frames).fill(0.02)]);
+    bufferLoads++;
+    sampler.sendMidi([0x90, 60 + (n % 12), 100]);
+    await sleep(3);
+  }
+})();
 await exercise(Number(process.env.JW_SECONDS ?? 1.5) * 1000);
 await synth.reset();
 // Hot-swaps with crossfade and state carried over (synth mid-note, gain).
@@ -120,9 +134,14 @@ for (let i = 0; i < 3; i++) {
   const [a, b] = await Promise.all([synth.swap(synth.compiled, { crossfadeMs: 20 }), gain.swap(gain.compiled, { crossfadeMs: 5 }), exercise(60)]);
   result.swaps.push(a.state.bytes, b.state.bytes);
 }
+// A swap that carries the loaded buffer (copied before the new instance runs, handed over at its first cycle).
+result.samplerCarried = (await sampler.swap(sampler.compiled, { crossfadeMs: 5 })).buffers.carried;
 await exercise(300);
 const rec = await recording;
 result.steady = diff(before, native.rtcheck());
+loading = false;
+await loader;
+result.bufferLoads = bufferLoads;
 writing = false;
 await feeder;
 stopPlay.abort();

@@ -21,6 +21,7 @@ import {
 import { describeJson } from "./describe";
 import { stateCount, stateTable } from "./state";
 import { bufferCount, bufferReady, bufferTable } from "./buffers";
+import { ringCount, ringTable } from "./rings";
 
 let initialized: bool = false;
 let describePtr: usize = 0;
@@ -150,4 +151,14 @@ export function jw_buffer_table(): usize {
 /** [audio-thread] Region `region` of slot `slot` now holds `frames` frames of `channels` channels (DspModule.loadBuffer). */
 export function jw_buffer_ready(slot: i32, region: i32, channels: i32, frames: i32): void {
   bufferReady(slot, region, channels, frames);
+}
+
+/** [worker] Number of rings (ModuleRing), read after jw_init. */
+export function jw_ring_count(): i32 {
+  return ringCount();
+}
+
+/** [worker] Byte offset of the ring table: jw_ring_count() records {keyOffset, keyLength, direction, header, data, size}. */
+export function jw_ring_table(): usize {
+  return ringTable();
 }

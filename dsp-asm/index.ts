@@ -17,3 +17,4 @@ export * from "./state";
 export * from "./transport";
 export * from "./buffers";
 export * from "./sampler";
+export * from "./rings";

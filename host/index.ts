@@ -49,6 +49,7 @@ export type { EnsuredServer, ServerOptions } from './server.js';
 export { DspModule } from './dsp/module.js';
 export type { DspModuleEvents, LoadOptions, ModuleParam, OverrunInfo, SwapOptions, SwapReport, TrapInfo } from './dsp/module.js';
 export type { BufferCarry, BufferData, BufferSlotInfo, LoadBufferOptions, LoadBufferReport } from './dsp/module-buffers.js';
+export type { ModuleRing } from './dsp/module-rings.js';
 export { compile, defaultCacheDir } from './dsp/compile.js';
 export type { CompileOptions, CompiledModule } from './dsp/compile.js';
 export type { ModuleLimits } from './dsp/validate.js';

@@ -63,6 +63,8 @@ export interface NativeDspInfo {
   memoryBytes: number;
   /** Buffer slots the module declares (jw_buffer_table): key, channels, capacity in frames. */
   buffers: { key: string; channels: number; frames: number }[];
+  /** Rings the module declares (jw_ring_table): key, direction ('out': the module writes), data size in bytes. */
+  rings: { key: string; direction: 'out' | 'in'; size: number }[];
 }
 
 /** A hand-over of region 0 of buffer slot `slot`, written before the instance runs: [slot, channels, frames, seq]. */
@@ -216,6 +218,12 @@ export interface NativeClient {
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
           fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[], initialBuffers?: NativeInitialBuffer[]): NativeSwapResult;
   dspPostBuffer(id: number, slot: number, region: number, channels: number, frames: number, seq: number): boolean;
+  /** Copies what out ring `ring` holds (up to dest's length) into dest, advancing past it with `advance`; null: no such out ring. */
+  dspRingRead(id: number, ring: number, dest: Uint8Array, advance: boolean): number | null;
+  /** Writes as much of src as fits into in ring `ring`; null: no such in ring. */
+  dspRingWrite(id: number, ring: number, src: Uint8Array): number | null;
+  /** [readable, writable, lost bytes]; null: no such ring. */
+  dspRingSpace(id: number, ring: number): [number, number, number] | null;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
   streamOpen(ports: NativePort[], ring: Uint8Array, meter?: boolean, limitBytes?: number): number | null;
   streamClose(id: number): boolean;

@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { f32, noise, wasmBytes } from './helpers/asm.js';
 import { renderV8 } from './helpers/v8-render.js';
 
-const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums', 'tempo-delay', 'sampler'];
+const EXAMPLES = ['gain', 'sine', 'biquad', 'delay', 'synth', 'poly', 'drums', 'tempo-delay', 'sampler', 'scope'];
 const REQUIRED = ['memory', 'jw_abi', 'jw_init', 'jw_inputs', 'jw_outputs', 'jw_input', 'jw_output', 'jw_process'];
-const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi', 'jw_state_count', 'jw_state_table', 'jw_transport', 'jw_buffer_count', 'jw_buffer_table', 'jw_buffer_ready'];
+const OPTIONAL = ['jw_param_count', 'jw_param_set', 'jw_param_get', 'jw_describe', 'jw_midi', 'jw_state_count', 'jw_state_table', 'jw_transport', 'jw_buffer_count', 'jw_buffer_table', 'jw_buffer_ready', 'jw_ring_count', 'jw_ring_table'];
 
 interface Abi {
   memory: WebAssembly.Memory;

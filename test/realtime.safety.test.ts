@@ -34,6 +34,7 @@ interface Result {
   written: number;
   underrun: number;
   bufferLoads: number;
+  ringSamples: number;
   samplerCarried: string[];
 }
 
@@ -90,6 +91,8 @@ describe('realtime safety of the client callbacks and the DSP engine', () => {
     // Buffers handed to a playing sampler module, and carried by a swap.
     expect(result.bufferLoads).toBeGreaterThan(50);
     expect(result.samplerCarried).toEqual(['sample']);
+    // A module ring written on the audio thread and read from JS.
+    expect(result.ringSamples).toBeGreaterThan(48000);
     // Audio flowed: sine -> gain, and MIDI source -> synth (until the trap).
     expect(result.recordedFrames).toEqual([24000, 24000]);
     expect(result.recordedPeaks[0]).toBeGreaterThan(0.01);

@@ -10,6 +10,7 @@ import type { OwnPort } from '../port.js';
 import { afterFreewheel } from '../port-release.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
 import { QueueBudget } from './queue-budget.js';
+import { checkRingName, ModuleRing } from './module-rings.js';
 import { ModuleBuffers, writeInitialBuffers, type BufferData, type BufferSlotInfo, type LoadBufferOptions, type LoadBufferReport } from './module-buffers.js';
 import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './midi-player.js';
 import type { MidiFileData } from '../midi-file.js';
@@ -423,6 +424,30 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   async loadBuffer(name: string, data: BufferData, options: LoadBufferOptions = {}): Promise<LoadBufferReport> {
     this.#assertLoaded('DspModule.loadBuffer');
     return this.#serial(() => this.#buffers.load(name, data, options));
+  }
+
+  /** The rings the module declares (jw_ring_table): name, direction ('out': the module writes) and size in bytes. */
+  get rings(): readonly { name: string; direction: 'out' | 'in'; size: number }[] {
+    return this.#unloaded ? [] : (this.#dsp.info()?.rings ?? []).map((r) => Object.freeze({ name: r.key, direction: r.direction, size: r.size }));
+  }
+
+  /**
+   * Ring `name` of the module: bytes the module streams to JS (direction
+   * 'out', e.g. a scope's samples) or JS streams to it ('in'). Reads and
+   * writes copy through the addon; the ring follows the module through swaps
+   * and resets by name (each new instance starts it empty).
+   */
+  ring(name: string): ModuleRing {
+    this.#assertLoaded('DspModule.ring');
+    checkRingName(this.#dsp.info() as NonNullable<ReturnType<NativeDsp['info']>>, this.name, name);
+    const self = this;
+    return new ModuleRing({
+      name: this.name,
+      get client() { return self.#host[kNative]; },
+      id: this.#id,
+      info: () => self.#dsp.info() as NonNullable<ReturnType<NativeDsp['info']>>,
+      assertLoaded: (what) => self.#assertLoaded(what),
+    }, name);
   }
 
   /** The last value set (or the default), as the module will see it (clamped, f32). */

@@ -6,7 +6,7 @@ export const VERSIONS = {
   /** Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
   moduleApi: 3,
   /** Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-  runtime: 11,
+  runtime: 12,
 } as const;
 
 export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
@@ -34,6 +34,8 @@ export const ABI_EXPORTS: readonly AbiExport[] = [
   { index: 15, name: "jw_buffer_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "buffers" },
   { index: 16, name: "jw_buffer_table", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "buffers" },
   { index: 17, name: "jw_buffer_ready", params: ["i32","i32","i32","i32"], results: [], required: false, thread: "audio-thread", when: "run", group: "buffers" },
+  { index: 18, name: "jw_ring_count", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "rings" },
+  { index: 19, name: "jw_ring_table", params: [], results: ["i32"], required: false, thread: "worker", when: "load", group: "rings" },
 ];
 
 /** Imports the host provides, besides the math functions. */

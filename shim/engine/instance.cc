@@ -227,7 +227,8 @@ JW_WORKER EngineError Instance::LoadSteps(const std::string& path) {
     transportOff_ = static_cast<uint32_t>(u);
   }
   if (EngineError se = ReadStateTable()) return se;
-  return ReadBufferTable();
+  if (EngineError be = ReadBufferTable()) return be;
+  return ReadRingTable();
 }
 
 // [worker] Reads a declared table: calls the count export (0..maxCount)
@@ -322,6 +323,46 @@ JW_WORKER EngineError Instance::ReadBufferTable() {
     buffers_.push_back(BufferSlot{std::move(key), channels, frames, {static_cast<uint32_t>(r0), static_cast<uint32_t>(r1)}});
   }
   return EngineError();
+}
+
+// Rationale: read once, like the other tables: the audio thread passes the
+// indices across every cycle and the main thread copies ring data while the
+// module runs, both without calling in.
+JW_WORKER EngineError Instance::ReadRingTable() {
+  if (!Has(JW_X_RING_COUNT) || !Has(JW_X_RING_TABLE)) return EngineError();
+  std::vector<uint32_t> t;
+  if (EngineError e = ReadTable(JW_X_RING_COUNT, JW_X_RING_TABLE, static_cast<int32_t>(kMaxRings), 6, &t)) return e;
+  uint32_t memSize = 0;
+  api_->memory(inst_, &memSize);
+  std::unordered_set<std::string> keys;
+  for (size_t i = 0; i < t.size() / 6; ++i) {
+    const uint32_t* rec = &t[6 * i];
+    const uint32_t dir = rec[2];
+    const uint64_t header = rec[3], data = rec[4], size = rec[5];
+    std::string key;
+    if (EngineError e = TableKey(JW_X_RING_TABLE, "ring " + std::to_string(i), rec[0], rec[1], &keys, &key)) return e;
+    auto bad = [&](const std::string& what) { return TableError(JW_X_RING_TABLE, "ring " + std::to_string(i) + " (\"" + key + "\"): " + what); };
+    if (dir > 1) return bad("direction " + std::to_string(dir) + " (must be 0: the module writes, or 1: the module reads)");
+    if (size < kRingMinBytes || size > kRingMaxBytes || (size & (size - 1)))
+      return bad(std::to_string(size) + " bytes of data (must be a power of two from " + std::to_string(kRingMinBytes) + " to " + std::to_string(kRingMaxBytes) + ")");
+    if (header % 4 != 0 || header + 8 > memSize) return bad("its header at " + std::to_string(header) + " is " + (header % 4 ? "misaligned" : "outside memory"));
+    if (data + size > memSize) return bad(std::to_string(size) + " bytes of data at " + std::to_string(data) + " are outside memory");
+    if (header < data + size && data < header + 8) return bad("its header overlaps its data");
+    rings_.push_back(RingDecl{std::move(key), dir ? RingDecl::kIn : RingDecl::kOut, static_cast<uint32_t>(header), static_cast<uint32_t>(data), static_cast<uint32_t>(size)});
+  }
+  return EngineError();
+}
+
+JW_MAIN_THREAD void Instance::RingCopyOut(const RingDecl& r, uint32_t index, uint8_t* dst, uint32_t len) const {
+  const uint32_t at = index & (r.size - 1), first = std::min(len, r.size - at);
+  std::memcpy(dst, mem_ + r.data + at, first);
+  std::memcpy(dst + first, mem_ + r.data, len - first);
+}
+
+JW_MAIN_THREAD void Instance::RingCopyIn(const RingDecl& r, uint32_t index, const uint8_t* src, uint32_t len) {
+  const uint32_t at = index & (r.size - 1), first = std::min(len, r.size - at);
+  std::memcpy(mem_ + r.data + at, src, first);
+  std::memcpy(mem_ + r.data, src + first, len - first);
 }
 
 JW_MAIN_THREAD void Instance::WriteBuffer(uint32_t slot, uint32_t region, const float* const* channels, uint32_t nch, uint32_t frames) {

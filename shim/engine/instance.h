@@ -4,6 +4,7 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -13,6 +14,7 @@
 #include "../threads.h"
 #include "../wasm-rt/jw-module.h"
 #include "buffers.h"
+#include "module-rings.h"
 
 namespace jw {
 
@@ -112,6 +114,19 @@ class Instance {
   uint32_t transportOffset() const { return transportOff_; }
   // The declared buffer slots (empty without jw_buffer_table), checked to lie in memory.
   const std::vector<BufferSlot>& buffers() const { return buffers_; }
+  // The declared rings (empty without jw_ring_table), checked to lie in memory.
+  const std::vector<RingDecl>& rings() const { return rings_; }
+  // [main-thread] Copies out of / into ring data (with wrap-around); the
+  // caller keeps [index, index + len) within what the ring protocol allows.
+  void RingCopyOut(const RingDecl& r, uint32_t index, uint8_t* dst, uint32_t len) const;
+  void RingCopyIn(const RingDecl& r, uint32_t index, const uint8_t* src, uint32_t len);
+  // [audio-thread] The module's index of a ring, and setting the host's.
+  uint32_t RingModuleIndex(const RingDecl& r) const {
+    uint32_t v;
+    std::memcpy(&v, mem_ + r.moduleField(), 4);
+    return v;
+  }
+  void SetRingHostIndex(const RingDecl& r, uint32_t v) { std::memcpy(mem_ + r.hostField(), &v, 4); }
   // [main-thread] Copies `frames` samples of each of `channels` into region
   // `region` of slot `slot` (bounds checked by the caller against buffers()).
   // Only the region the module is not reading (the host's protocol).
@@ -127,6 +142,7 @@ class Instance {
   EngineError TrapError(int trap, const char* what);
   EngineError ReadStateTable();
   EngineError ReadBufferTable();
+  EngineError ReadRingTable();
   EngineError ReadTable(int countExport, int tableExport, int32_t maxCount, uint32_t words, std::vector<uint32_t>* out);
   EngineError TableError(int tableExport, const std::string& what) const;
   EngineError TableKey(int tableExport, const std::string& which, uint64_t off, uint64_t len, std::unordered_set<std::string>* seen, std::string* key) const;
@@ -151,6 +167,7 @@ class Instance {
   std::vector<StateEntry> state_;
   uint32_t transportOff_ = 0;
   std::vector<BufferSlot> buffers_;
+  std::vector<RingDecl> rings_;
 };
 
 // [any-thread] The short id ("oob") and text of a trap code.

@@ -29,10 +29,12 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
       ports(std::move(ports_)),
       params(pendingCap),
       midiJs(pendingCap),
+      ringCount(static_cast<uint32_t>(dsp->rings().size())),
       midiPending(pendingCap),
       midiDue(pendingCap),
       midiOrder(pendingCap),
       chanStore(new SlotChan[nin + nout + 1]) {
+  rings.reset(new RingState[std::max<uint32_t>(1, ringCount)]);
   chans = chanStore.get();
   bufferAcks.reset(new std::atomic<uint32_t>[std::max<size_t>(1, dsp->buffers().size())]);
   for (size_t k = 0; k < std::max<size_t>(1, dsp->buffers().size()); ++k) bufferAcks[k].store(0, std::memory_order_relaxed);
@@ -197,6 +199,8 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   // Rationale: const_cast only to share SlotChan; input buffers are never written.
   for (uint32_t ch = 0; ch < s.nin; ++ch) s.chans[ch].cycle = const_cast<float*>(io.AudioIn(s.chans[ch].port, nframes));
 
+  // Rings: the host's indices in, before the module runs.
+  for (uint32_t k = 0; k < s.ringCount; ++k) d.SetRingHostIndex(d.rings()[k], s.rings[k].hostIdx.load(std::memory_order_acquire));
   // Buffers first, so that what JS sends after loadBuffer finds them.
   BufferMsg bm;
   while (news && s.buffers.pop(bm)) {
@@ -303,6 +307,9 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     if (int t = RunBlock(s, start, n)) return Trap(s, t, JW_X_PROCESS, start, nframes);
     start = end;
   }
+  // Rings: the module's indices out, after its last block (its stores to
+  // the data came before, on this thread: the release publishes them).
+  for (uint32_t k = 0; k < s.ringCount; ++k) s.rings[k].modIdx.store(d.RingModuleIndex(d.rings()[k]), std::memory_order_release);
   // One writer: a plain store, not a locked read-modify-write.
   s.cycles.store(s.cycles.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   return 0;

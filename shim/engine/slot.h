@@ -120,6 +120,9 @@ struct alignas(64) Slot {
   // [audio-thread] writes: per buffer slot, the `seq` of the last hand-over
   // the module was told about (or, trapped, that was dropped).
   std::unique_ptr<std::atomic<uint32_t>[]> bufferAcks;
+  // The module's rings (dsp->rings()), their indices as exchanged each cycle.
+  std::unique_ptr<RingState[]> rings;
+  const uint32_t ringCount;
 
   // State the audio thread reports (besides trap and cycles above).
   std::atomic<int> trapWhere{-1};       // export that trapped (enum jw_export)

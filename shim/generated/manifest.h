@@ -7,7 +7,7 @@
 /* Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
 #define JW_MODULE_API_VERSION 3
 /* Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-#define JW_RUNTIME_VERSION 11
+#define JW_RUNTIME_VERSION 12
 
 /* ABI exports, by index (bit i of jw_module_api.exports). */
 enum jw_export {
@@ -29,12 +29,14 @@ enum jw_export {
   JW_X_BUFFER_COUNT = 15, /* [worker] optional */
   JW_X_BUFFER_TABLE = 16, /* [worker] optional */
   JW_X_BUFFER_READY = 17, /* [audio-thread] optional */
-  JW_X_COUNT = 18
+  JW_X_RING_COUNT = 18, /* [worker] optional */
+  JW_X_RING_TABLE = 19, /* [worker] optional */
+  JW_X_COUNT = 20
 };
 
 #define JW_REQUIRED_EXPORTS 127u
 /* Export names, by index. */
-#define JW_EXPORT_NAMES { "jw_abi", "jw_init", "jw_inputs", "jw_outputs", "jw_input", "jw_output", "jw_process", "jw_param_count", "jw_param_set", "jw_param_get", "jw_describe", "jw_midi", "jw_state_count", "jw_state_table", "jw_transport", "jw_buffer_count", "jw_buffer_table", "jw_buffer_ready" }
+#define JW_EXPORT_NAMES { "jw_abi", "jw_init", "jw_inputs", "jw_outputs", "jw_input", "jw_output", "jw_process", "jw_param_count", "jw_param_set", "jw_param_get", "jw_describe", "jw_midi", "jw_state_count", "jw_state_table", "jw_transport", "jw_buffer_count", "jw_buffer_table", "jw_buffer_ready", "jw_ring_count", "jw_ring_table" }
 
 /* Trap codes: 1..8 are wasm_rt_trap_t values; 0 means no trap. */
 #define JW_TRAP_OOB 1

@@ -144,6 +144,9 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   Napi::Value DspSetParam(const Napi::CallbackInfo& info);
   Napi::Value DspSendMidi(const Napi::CallbackInfo& info);
   Napi::Value DspPostBuffer(const Napi::CallbackInfo& info);
+  Napi::Value DspRingRead(const Napi::CallbackInfo& info);  // napi/client-rings.cc
+  Napi::Value DspRingWrite(const Napi::CallbackInfo& info);
+  Napi::Value DspRingSpace(const Napi::CallbackInfo& info);
   Napi::Value DspStatus(const Napi::CallbackInfo& info);
   Napi::Value DspCollect(const Napi::CallbackInfo& info);
   Napi::Value SetWatchdog(const Napi::CallbackInfo& info);

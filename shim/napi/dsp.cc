@@ -54,6 +54,15 @@ JW_MAIN_THREAD Napi::Value DspWrap::Info(const Napi::CallbackInfo& info) {
     bufs.Set(static_cast<uint32_t>(i), b);
   }
   o.Set("buffers", bufs);
+  Napi::Array rings = Napi::Array::New(env, d.rings().size());
+  for (size_t i = 0; i < d.rings().size(); ++i) {
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("key", d.rings()[i].key);
+    r.Set("direction", d.rings()[i].dir == RingDecl::kOut ? "out" : "in");
+    r.Set("size", d.rings()[i].size);
+    rings.Set(static_cast<uint32_t>(i), r);
+  }
+  o.Set("rings", rings);
   return o;
 }
 

@@ -46,6 +46,9 @@ const synth = await client.load(wasm(join(root, 'build/examples/synth.wasm')), {
 const source = await client.load(wasm(join(tmp, 'midi-source.wasm')), { name: 'src' });
 const sampler = await client.load(wasm(join(root, 'build/examples/sampler.wasm')), { name: 'sampler', buffers: { sample: new Float32Array(4800).fill(0.01) } });
 await sampler.loadBuffer('sample', [new Float32Array(2400).fill(0.02), new Float32Array(2400).fill(0.03)]);
+const scope = await client.load(wasm(join(root, 'build/examples/scope.wasm')), { name: 'scope' });
+client.connect(sine.outputs[0], scope.inputs[0]);
+const scopeRing = scope.ring('scope');
 const faults = await Promise.all([1, 2, 3].map((i) => client.load(wasm(join(tmp, 'faults.wasm')), { name: `faults${i}` })));
 client.watchdogMs = 20;
 client.overrunPolicy = { budget: 0.000001, silenceAfter: 0 }; // every module overruns: the accounting path runs every cycle
@@ -117,12 +120,14 @@ const feeder = (async () => {
 // Buffers into a module while it plays them: each hand-over at a cycle start, notes in between.
 let loading = true;
 let bufferLoads = 0;
+let ringSamples = 0;
 const loader = (async () => {
   for (let n = 0; loading; n++) {
     const frames = 2400 + (n % 100);
     await sampler.loadBuffer('sample', [new Float32Array(frames).fill(0.01), new Float32Array(frames).fill(0.02)]);
     bufferLoads++;
     sampler.sendMidi([0x90, 60 + (n % 12), 100]);
+    ringSamples += scopeRing.readFloat32().length; // a module ring drained from JS
     await sleep(3);
   }
 })();
@@ -142,6 +147,7 @@ result.steady = diff(before, native.rtcheck());
 loading = false;
 await loader;
 result.bufferLoads = bufferLoads;
+result.ringSamples = ringSamples;
 writing = false;
 await feeder;
 stopPlay.abort();

@@ -9,7 +9,7 @@ import type { Client } from './client.js';
 import { fail } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { claimPorts, markTemporary, refuseWhileFreewheeling, releasePorts, unclaimPorts } from './port-release.js';
+import { markTemporary, refuseWhileFreewheeling, releasePorts } from './port-release.js';
 import type { RingBuffer } from './ring-buffer.js';
 
 /** The control block's layout (shim/engine/audio-out.h's OutControl). */
@@ -87,7 +87,6 @@ export class Output {
     const id = n.outOpen(own.map((p) => p[kNative] as NativePort), new Uint8Array(this.control), ring, source.buffers ?? null, startAt, startFrames, loop);
     if (!id) fail('QUEUE_FULL', `${what}: the audio thread is not taking changes (too many at once)`);
     this.#id = id;
-    claimPorts(own);
   }
 
   get state(): number {
@@ -142,19 +141,14 @@ export class Output {
     const n = this.#client[kNative] as NativeClient;
     const id = this.#id;
     this.#id = 0;
-    const own = this.#own ?? this.ports;
     // Nothing to undo once the client closed or its server dropped it.
-    if (this.#closed() || n.isServerGone()) {
-      if (id) unclaimPorts(own);
-      return;
-    }
+    if (this.#closed() || n.isServerGone()) return;
     if (id) {
       this.stop();
       const cycleMs = (1000 * this.#client.blockSize) / this.#client.sampleRate;
       await new Promise((r) => setTimeout(r, 2 * cycleMs + 2));
       // False only while the engine's queue is full for a moment.
       while (!this.#closed() && !n.isServerGone() && !n.outClose(id)) await new Promise((r) => setTimeout(r, 5));
-      unclaimPorts(own);
     }
     if (!this.#closed()) releasePorts(this.#client, this.ports);
   }

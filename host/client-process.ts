@@ -19,7 +19,7 @@ import { closeStream } from './client-stream.js';
 import { checkOptionKeys, fail, JackError, require_ } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort } from './port.js';
-import { claimPorts, isTemporary } from './port-release.js';
+import { isTemporary } from './port-release.js';
 import { RingBuffer } from './ring-buffer.js';
 import { interleave } from './sound-file.js';
 
@@ -100,7 +100,6 @@ class ProcessLink {
       const id = n.streamOpen(ins.map((p) => p[kNative] as NativePort), new Uint8Array(this.#inRing.shared), false, bytes);
       if (!id) fail('QUEUE_FULL', 'process: the audio thread is not taking changes (too many at once)');
       this.#streamId = id;
-      claimPorts(ins);
     }
   }
 

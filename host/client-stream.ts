@@ -14,7 +14,7 @@ import type { Client } from './client.js';
 import { checkOptionKeys, fail, JackError, require_ } from './errors.js';
 import { kNative, type NativeClient, type NativePort } from './native.js';
 import type { OwnPort, Port } from './port.js';
-import { claimPorts, markTemporary, refuseWhileFreewheeling, releasePorts, unclaimPorts } from './port-release.js';
+import { markTemporary, refuseWhileFreewheeling, releasePorts } from './port-release.js';
 import { RingBuffer } from './ring-buffer.js';
 import { checkAudioPorts } from './port-checks.js';
 
@@ -227,7 +227,6 @@ export function openReadStream(client: Client, srcs: Port[], options: ReadStream
 export function closeStream(client: Client, id: number, ports: OwnPort[], temporary: boolean): void {
   const n = client[kNative] as NativeClient;
   const done = (): void => {
-    unclaimPorts(ports);
     if (temporary) releasePorts(client, ports);
   };
   const attempt = (): void => {
@@ -248,7 +247,6 @@ export function openStreamRing(client: Client, srcs: Port[], bytes: number, tag:
     // The ring's size is rounded up to a power of two; the audio thread fills only `bytes` of it.
     const id = (client[kNative] as NativeClient).streamOpen(ports.map((p) => p[kNative] as NativePort), new Uint8Array(ring.shared), meter, Math.min(bytes, ring.size - 1));
     if (!id) fail('QUEUE_FULL', `${what}: the audio thread is not taking changes (too many at once)`);
-    claimPorts(ports);
     return { ring, ports, id };
   } catch (err) {
     releasePorts(client, ports);

@@ -34,6 +34,8 @@ export interface NativePort {
   connectedTo(name: string): boolean | null;
   disconnectAll(): number | null;
   unregister(): number | null;
+  /** Whether the engine (a module, stream, output or tap) uses the port; null when unusable. */
+  inUse(): boolean | null;
   getLatencyRange(capture: boolean): [number, number] | null;
   setLatencyRange(capture: boolean, min: number, max: number): number | null;
   equals(other: NativePort): boolean;

@@ -17,31 +17,6 @@ interface Owner {
 }
 
 const temporary = new WeakSet<OwnPort>();
-/** Ports the engine's streams and outputs use now (how many of them). */
-const users = new WeakMap<OwnPort, number>();
-
-/**
- * Marks ports as used by an engine stream or output until unclaimed.
- * Rationale: the engine holds JACK's port handle; unregistered meanwhile,
- * the index goes to the next port registered (of any client), and the audio
- * thread would write into that one. OwnPort.unregister refuses a claimed port.
- */
-export function claimPorts(ports: OwnPort[]): void {
-  for (const p of ports) users.set(p, (users.get(p) ?? 0) + 1);
-}
-
-export function unclaimPorts(ports: OwnPort[]): void {
-  for (const p of ports) {
-    const n = (users.get(p) ?? 1) - 1;
-    if (n > 0) users.set(p, n);
-    else users.delete(p);
-  }
-}
-
-export function portInUse(p: OwnPort): boolean {
-  return users.has(p);
-}
-
 /** Marks ports a recording, stream or playback registered for itself (process() leaves them alone). */
 export function markTemporary(ports: OwnPort[]): OwnPort[] {
   for (const p of ports) temporary.add(p);

@@ -3,7 +3,6 @@
  */
 import { C, kNative, native, type NativePort } from './native.js';
 import { check, fail, require_ } from './errors.js';
-import { portInUse } from './port-release.js';
 import type { MidiListener, MidiPortStats, MidiStreams } from './midi-port.js';
 import type { MidiFileData } from './midi-file.js';
 import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './dsp/midi-player.js';
@@ -256,13 +255,21 @@ export class OwnPort extends Port {
     return this.isOutput ? this.host.disconnectPorts(this, other) : this.host.disconnectPorts(other, this);
   }
 
-  /** Unregisters the port. The object is unusable afterwards. */
+  /**
+   * Unregisters the port. The object is unusable afterwards. A port a DSP
+   * module, a stream, a playback, a meter or process() uses is refused
+   * (INVALID_ARGUMENT): the engine would go on using JACK's handle.
+   */
   unregister(): void {
     const p = this.n('OwnPort.unregister');
     const name = this.name;
-    if (portInUse(this)) fail('INVALID_ARGUMENT', `OwnPort.unregister: "${name}" is in use by a playback, stream, meter or process(); end that first`);
+    const users = 'a DSP module, a playback, a stream, a meter or process()';
+    if (p.inUse()) fail('INVALID_ARGUMENT', `OwnPort.unregister: "${name}" is in use by ${users}; unload or end that first`);
     this.host.midiStreams.forget(this);
-    check(p.unregister(), `unregistering "${name}"`);
+    const rc = p.unregister();
+    if (rc === PORT_IN_USE) fail('INVALID_ARGUMENT', `OwnPort.unregister: "${name}" is in use by ${users}; unload or end that first`);
+    if (rc === PORT_RETIRING) fail('AUDIO_THREAD_STUCK', `OwnPort.unregister: the audio thread did not let go of "${name}" within 200 ms (is the server running cycles?)`);
+    check(rc, `unregistering "${name}"`);
     this.host.forgetPort(this);
   }
 
@@ -416,6 +423,10 @@ export function maxPortNameBytes(): number {
 }
 
 /** Throws NAME_TOO_LONG / INVALID_ARGUMENT for an unusable port short name. */
+/** NativePort.unregister's results besides JACK's: the engine uses the port (shim/napi/port.cc). */
+const PORT_IN_USE = -100;
+const PORT_RETIRING = -101;
+
 export function checkPortName(clientName: string, shortName: string): void {
   require_(typeof shortName === 'string' && shortName.length > 0, 'port name must be a non-empty string');
   require_(!shortName.includes('\0'), `port name "${shortName}" contains a NUL character`);

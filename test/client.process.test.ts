@@ -137,7 +137,7 @@ describe('process', () => {
     await steady({ bufferBlocks: 8 });
     const port = client.inports.get('in_1')!;
     const e = errorOf(() => port.unregister());
-    expect([e.code, e.message]).toEqual(['INVALID_ARGUMENT', `OwnPort.unregister: "${client.name}:in_1" is in use by a playback, stream, meter or process(); end that first`]);
+    expect([e.code, e.message]).toEqual(['INVALID_ARGUMENT', `OwnPort.unregister: "${client.name}:in_1" is in use by a DSP module, a playback, a stream, a meter or process(); unload or end that first`]);
     await client.endProcess();
     // Free again: a spare port registered and unregistered after use shows it.
     const spare = client.inports.register('spare');

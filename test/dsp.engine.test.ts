@@ -231,6 +231,30 @@ describe('ports', () => {
       other.unregister();
     }
   });
+
+  it('refuses to unregister a port a module runs on (its own or one given to load) until it is unloaded', async () => {
+    const given = client.outports.register('given_out');
+    const m = await client.load(mods.gain, { name: 'busy', outputs: [given] });
+    const msg = (name: string) => `OwnPort.unregister: "${name}" is in use by a DSP module, a playback, a stream, a meter or process(); unload or end that first`;
+    expect(errorOf(() => (m.inputs[0] as OwnPort).unregister()).message).toBe(msg(`${client.name}:busy_in_1`));
+    expect(errorOf(() => given.unregister()).message).toBe(msg(given.name));
+    // Still registered and still running.
+    expect(client.getPortByName(given.name).name).toBe(given.name);
+    const c = m.cycles;
+    await until(() => m.cycles > c, 5000, 'cycles');
+    await m.unload();
+    given.unregister();
+    expect(errorOf(() => given.shortName).code).toBe('PORT_INVALID');
+  });
+
+  it('unregisters a MIDI port that JS listens on: its stream closes first, and the audio thread lets go before the port goes', async () => {
+    for (let i = 0; i < 20; i++) {
+      const p = client.midiInports.register(`listened_${i}`);
+      p.on('midi', () => {});
+      p.unregister();
+      expect(errorOf(() => p.shortName).code).toBe('PORT_INVALID');
+    }
+  });
 });
 
 describe('parameters', () => {

@@ -235,6 +235,46 @@ JW_MAIN_THREAD void Engine::ReleaseAll() {
   while (tapIn_.pop(pending)) ++rt_.tapsTaken;  // the audio thread is gone
 }
 
+namespace {
+JW_MAIN_THREAD bool SlotUses(const Slot& s, const void* port) {
+  for (void* p : s.ports.in)
+    if (p == port) return true;
+  for (void* p : s.ports.out)
+    if (p == port) return true;
+  return s.ports.midiIn == port || s.ports.midiOut == port || (s.prev && SlotUses(*s.prev, port));
+}
+template <class T>
+JW_MAIN_THREAD bool StreamUses(const T& s, const void* port) {
+  for (void* p : s.ports)
+    if (p == port) return true;
+  return false;
+}
+JW_MAIN_THREAD bool StreamUses(const MidiStream& s, const void* port) { return s.port == port; }
+}  // namespace
+
+JW_MAIN_THREAD Engine::PortUse Engine::PortUsers(const void* port, bool midiStreams) {
+  Collect();
+  for (auto& s : slots_)
+    if (SlotUses(*s, port)) return PortUse::kLive;
+  for (auto& s : midi_)
+    if (midiStreams && StreamUses(*s, port)) return PortUse::kLive;
+  for (auto& s : audio_)
+    if (StreamUses(*s, port)) return PortUse::kLive;
+  for (auto& s : outs_)
+    if (StreamUses(*s, port)) return PortUse::kLive;
+  for (auto& t : taps_)
+    if (!t->done.load(std::memory_order_acquire) && StreamUses(*t, port)) return PortUse::kLive;
+  for (auto& [seq, s] : garbageSlots_)
+    if (SlotUses(*s, port)) return PortUse::kRetiring;
+  for (auto& [seq, s] : garbageMidi_)
+    if (StreamUses(*s, port)) return PortUse::kRetiring;
+  for (auto& [seq, s] : garbageAudio_)
+    if (StreamUses(*s, port)) return PortUse::kRetiring;
+  for (auto& [seq, s] : garbageOuts_)
+    if (StreamUses(*s, port)) return PortUse::kRetiring;
+  return PortUse::kFree;
+}
+
 JW_MAIN_THREAD bool Engine::StartTap(std::unique_ptr<Tap> tap) {
   if (!running_ || !tapIn_.push(tap.get())) return false;
   rt_.tapsPosted.store(rt_.tapsPosted.load(std::memory_order_relaxed) + 1, std::memory_order_release);

@@ -116,6 +116,16 @@ class Engine {
   // the queue is full (or unknown). Freed once the audio thread let go.
   bool AddAudioOut(std::unique_ptr<AudioOut> o);
   bool RemoveAudioOut(uint32_t id);
+  // Who uses a port of the front end: nobody, something running (a module,
+  // a stream, an output, a tap), or only something removed that the audio
+  // thread may still hold (free after the next Collect() that frees it).
+  // Rationale: the engine keeps the front end's port handle; unregistered
+  // while in use, the handle's index goes to the next port registered (of any
+  // client) and the audio thread would write into that one.
+  enum class PortUse { kFree, kLive, kRetiring };
+  // `midiStreams`: count JS MIDI streams too (the port's own, which
+  // unregistering it closes).
+  PortUse PortUsers(const void* port, bool midiStreams = true);
   // Starts a tap; false if the queue is full.
   bool StartTap(std::unique_ptr<Tap> tap);
   // The tap's data once it is done (ownership moves to the caller), else null.

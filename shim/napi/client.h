@@ -71,6 +71,8 @@ class ClientWrap : public Napi::ObjectWrap<ClientWrap> {
   // [main-thread] Own ports, for latency propagation.
   void AddOwnPort(jack_port_t* p);
   void RemoveOwnPort(jack_port_t* p);
+  // [main-thread] The engine (null once the client is gone).
+  Engine* engine() const { return engine_.get(); }
   // [main-thread] Remembers a latency range set by the user, so the latency
   // callback keeps it (JACK otherwise recomputes it on graph changes).
   void SetLatencyOverride(jack_port_t* p, bool capture, jack_latency_range_t range);

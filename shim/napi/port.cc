@@ -1,5 +1,8 @@
 #include "port.h"
 
+#include <chrono>
+#include <thread>
+
 #include <jack/uuid.h>
 
 #include <cstring>
@@ -32,6 +35,7 @@ JW_MAIN_THREAD Napi::Function PortWrap::Init(Napi::Env env) {
       InstanceMethod("connectedTo", &PortWrap::ConnectedTo),
       InstanceMethod("disconnectAll", &PortWrap::DisconnectAll),
       InstanceMethod("unregister", &PortWrap::Unregister),
+      InstanceMethod("inUse", &PortWrap::InUse),
       InstanceMethod("getLatencyRange", &PortWrap::GetLatencyRange),
       InstanceMethod("setLatencyRange", &PortWrap::SetLatencyRange),
       InstanceMethod("equals", &PortWrap::Equals),
@@ -176,8 +180,33 @@ JW_MAIN_THREAD Napi::Value PortWrap::DisconnectAll(const Napi::CallbackInfo& inf
   return Napi::Number::New(info.Env(), jack_port_disconnect(owner_->handle(), p));
 }
 
+// inUse() -> whether a module, stream, output or tap of the engine uses the
+// port (its own JS MIDI streams aside), or null when it is not usable.
+JW_MAIN_THREAD Napi::Value PortWrap::InUse(const Napi::CallbackInfo& info) {
+  JW_PORT_OR_NULL();
+  Engine* e = owner_->engine();
+  return Napi::Boolean::New(info.Env(), e && e->PortUsers(p, false) == Engine::PortUse::kLive);
+}
+
+// unregister() -> 0, JACK's error code, kPortInUse (a module, stream, output
+// or tap of the engine uses it) or kPortRetiring (one removed just before
+// still may be, and the audio thread did not let go within 200 ms).
 JW_MAIN_THREAD Napi::Value PortWrap::Unregister(const Napi::CallbackInfo& info) {
   JW_PORT_OR_NULL();
+  constexpr int kPortInUse = -100, kPortRetiring = -101;
+  if (Engine* e = owner_->engine()) {
+    // Rationale: something just removed (a MIDI stream closed by this very
+    // unregister, a stream ended) may still be in the audio thread's graph
+    // for the rest of its cycle; waiting at most a cycle or two here keeps
+    // unregister() synchronous and never frees a port the audio thread uses.
+    for (int waited = 0;; ++waited) {
+      const Engine::PortUse use = e->PortUsers(p);
+      if (use == Engine::PortUse::kFree) break;
+      if (use == Engine::PortUse::kLive) return Napi::Number::New(info.Env(), kPortInUse);
+      if (waited >= 200) return Napi::Number::New(info.Env(), kPortRetiring);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
   owner_->RemoveOwnPort(p);
   int rc = jack_port_unregister(owner_->handle(), p);
   if (rc == 0) port_ = nullptr;

@@ -43,6 +43,7 @@ class PortWrap : public Napi::ObjectWrap<PortWrap> {
   Napi::Value ConnectedCount(const Napi::CallbackInfo& info);
   Napi::Value ConnectedTo(const Napi::CallbackInfo& info);
   Napi::Value DisconnectAll(const Napi::CallbackInfo& info);
+  Napi::Value InUse(const Napi::CallbackInfo& info);
   Napi::Value Unregister(const Napi::CallbackInfo& info);
   Napi::Value GetLatencyRange(const Napi::CallbackInfo& info);
   Napi::Value SetLatencyRange(const Napi::CallbackInfo& info);

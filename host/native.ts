@@ -219,7 +219,7 @@ export interface NativeClient {
   dspDetach(id: number): boolean;
   dspSwap(id: number, dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null,
           fadeFrames: number, maxCycleFrames: number, keepState: boolean, sameParams: boolean, values: number[], carried: number[], initialBuffers?: NativeInitialBuffer[]): NativeSwapResult;
-  dspPostBuffer(id: number, slot: number, region: number, channels: number, frames: number, seq: number): boolean;
+  dspPostBuffer(id: number, slot: number, region: number, channels: number, frames: number, seq: number, replace?: boolean): boolean;
   /** Copies what out ring `ring` holds (up to dest's length) into dest, advancing past it with `advance`; null: no such out ring. */
   dspRingRead(id: number, ring: number, dest: Uint8Array, advance: boolean): number | null;
   /** Writes as much of src as fits into in ring `ring`; null: no such in ring. */

@@ -73,41 +73,51 @@ interface SlotState {
   frames: number;
 }
 
-/** How long a hand-over may wait for the audio thread by default, ms. */
-const ACK_TIMEOUT_MS = 5000;
-
 const TRAP_TEXT = (code: number): string => native.trapInfo(code).kind;
 
 function isAudio(x: unknown): x is Audio {
   return typeof x === 'object' && x !== null && !(x instanceof Float32Array) && !Array.isArray(x) && 'channels' in x && 'sampleRate' in x;
 }
 
+/** A copy of a Float32Array's samples, by its internal length (not a `length` property it may carry). */
+function copyChannel(c: unknown, who: string): Float32Array {
+  require_(c instanceof Float32Array, `${who}: every channel must be a Float32Array`);
+  try {
+    return Float32Array.prototype.slice.call(c);
+  } catch (err) {
+    return fail('INVALID_ARGUMENT', `${who}: a channel cannot be read (${(err as Error).message})`);
+  }
+}
+
 /**
- * Checks `data` and returns it as equal-length channels at `sampleRate`.
+ * Checks `data` and returns a copy of it as equal-length channels at
+ * `sampleRate`. Rationale for the copy: the audio is taken when the call is
+ * made, however long the load then waits (and nothing the caller does to
+ * its arrays afterwards, or while it is read, can reach the native copy).
  * @throws INVALID_ARGUMENT, SAMPLE_RATE_MISMATCH
  */
-export function bufferChannels(data: BufferData, sampleRate: number, who: string, resample: LoadBufferOptions['resample'] = false): Float32Array[] {
-  let channels: Float32Array[];
+export function bufferChannels(data: BufferData, sampleRate: number, who: string, resample: LoadBufferOptions['resample'] = false,
+                               howToResample = 'pass { resample: true } to convert it'): Float32Array[] {
+  let list: unknown[];
   let rate = sampleRate;
-  if (data instanceof Float32Array) channels = [data];
-  else if (Array.isArray(data)) channels = data;
+  if (data instanceof Float32Array) list = [data];
+  else if (Array.isArray(data)) list = Array.from(data as unknown[]);
   else if (isAudio(data)) {
-    channels = data.channels;
+    const chans: unknown = data.channels;
     rate = data.sampleRate;
-    require_(Array.isArray(channels), `${who}: audio.channels must be an array of Float32Arrays`);
+    require_(Array.isArray(chans), `${who}: audio.channels must be an array of Float32Arrays`);
     require_(typeof rate === 'number' && Number.isInteger(rate) && rate > 0, `${who}: audio.sampleRate must be a positive integer, got ${String(rate)}`);
+    list = Array.from(chans as unknown[]);
   } else {
-    fail('INVALID_ARGUMENT', `${who}: expected a Float32Array, an array of them (one per channel) or { sampleRate, channels }, got ${data === null ? 'null' : typeof data}`);
+    return fail('INVALID_ARGUMENT', `${who}: expected a Float32Array, an array of them (one per channel) or { sampleRate, channels }, got ${data === null ? 'null' : typeof data}`);
   }
-  require_(channels.length >= 1 && channels.length <= 64, `${who}: expected 1-64 channels, got ${channels.length}`);
-  require_(channels.every((c) => c instanceof Float32Array), `${who}: every channel must be a Float32Array`);
+  require_(list.length >= 1 && list.length <= 64, `${who}: expected 1-64 channels, got ${list.length}`);
+  const channels = list.map((c) => copyChannel(c, who));
   const frames = (channels[0] as Float32Array).length;
   require_(channels.every((c) => c.length === frames), `${who}: the channels differ in length (${channels.map((c) => c.length).join(', ')} frames)`);
   require_(resample === false || resample === true || typeof resample === 'string', `${who}: resample must be a boolean or a quality ('best', 'medium', ...)`);
   if (rate === sampleRate) return channels;
-  if (resample === false) {
-    fail('SAMPLE_RATE_MISMATCH', `${who}: the audio is at ${rate} Hz and the module runs at ${sampleRate} Hz; pass { resample: true } to convert it`);
-  }
+  if (resample === false) fail('SAMPLE_RATE_MISMATCH', `${who}: the audio is at ${rate} Hz and the module runs at ${sampleRate} Hz; ${howToResample}`);
   const r = new Resampler(channels.length, rate, sampleRate, resample === true ? 'best' : resample);
   return deinterleave(r.process(interleave(channels), true), channels.length);
 }
@@ -134,16 +144,23 @@ function checkFits(info: NativeDspInfo, k: number, channels: Float32Array[], who
   }
 }
 
-/** Reads a `{ name: data }` map into hand-overs of region 0 of an instance that does not run yet. */
-export function writeInitialBuffers(dsp: NativeDsp, info: NativeDspInfo, buffers: unknown, sampleRate: number, who: string,
-                                    resample: LoadBufferOptions['resample'] = false): { initial: NativeInitialBuffer[]; states: Map<number, SlotState> } {
-  const initial: NativeInitialBuffer[] = [];
-  const states = new Map<number, SlotState>();
-  if (buffers === undefined) return { initial, states };
+/** load({ buffers }) and render({ buffers }), taken when the call is made: name -> channels at `sampleRate`. */
+export function snapshotBuffers(buffers: unknown, sampleRate: number, who: string): Map<string, Float32Array[]> {
+  const out = new Map<string, Float32Array[]>();
+  if (buffers === undefined) return out;
   require_(typeof buffers === 'object' && buffers !== null && !Array.isArray(buffers), `${who}: buffers must be an object { name: audio }`);
   for (const [name, data] of Object.entries(buffers as Record<string, BufferData>)) {
+    out.set(name, bufferChannels(data, sampleRate, `${who}: buffers.${name}`, false, 'convert it first (new Resampler(...), or loadBuffer(name, audio, { resample: true }) once it runs)'));
+  }
+  return out;
+}
+
+/** Writes a snapshot into region 0 of each slot of an instance that does not run yet; returns the hand-overs. */
+export function writeInitialBuffers(dsp: NativeDsp, info: NativeDspInfo, buffers: Map<string, Float32Array[]>, who: string): { initial: NativeInitialBuffer[]; states: Map<number, SlotState> } {
+  const initial: NativeInitialBuffer[] = [];
+  const states = new Map<number, SlotState>();
+  for (const [name, channels] of buffers) {
     const k = slotIndex(info, name, `${who}: buffers`);
-    const channels = bufferChannels(data, sampleRate, `${who}: buffers.${name}`, resample);
     checkFits(info, k, channels, `${who}: buffers`);
     const frames = dsp.writeBuffer(k, 0, channels);
     initial.push([k, channels.length, frames, 1]);
@@ -188,58 +205,73 @@ export class ModuleBuffers {
     return s.seq === 0 || !st || st.bufferAcks[k] === s.seq;
   }
 
-  async #waitAck(k: number, s: SlotState, timeoutMs: number, who: string): Promise<void> {
+  /** Waits until hand-over `s` of slot `k` is taken: 'taken', or 'idle' once no cycles run (the client was deactivated). */
+  async #waitAck(k: number, s: SlotState, timeoutMs: number, who: string, stuck: string): Promise<'taken' | 'idle'> {
     const client = this.#host.client;
     const deadline = Date.now() + timeoutMs;
-    while (!this.#acked(k, s)) {
+    for (;;) {
+      if (this.#acked(k, s)) return 'taken';
       if (!client.isOpen()) fail('CLIENT_CLOSED', `${who}: the client closed`);
       if (client.isServerGone()) fail('SERVER_GONE', `${who}: the JACK server went away`);
       this.#host.assertLoaded(who);
-      if (Date.now() > deadline) {
-        fail('AUDIO_THREAD_STUCK', `${who}: the audio thread did not take the buffer within ${timeoutMs} ms (is the server running cycles?); the module gets it when it runs again`);
-      }
+      if (!this.#host.active) return 'idle';
+      if (Date.now() > deadline) fail('AUDIO_THREAD_STUCK', `${who}: ${stuck}`);
       await new Promise((r) => setTimeout(r, 1));
     }
   }
 
-  /** Implements DspModule.loadBuffer (run one at a time with swaps and resets). */
-  async load(name: string, data: BufferData, options: LoadBufferOptions): Promise<LoadBufferReport> {
+  /** Implements DspModule.loadBuffer with audio taken at the call (run one at a time with swaps and resets). */
+  async load(name: string, channels: Float32Array[], timeoutMs: number): Promise<LoadBufferReport> {
     const who = `loadBuffer(${this.#host.name})`;
-    require_(typeof options === 'object' && options !== null, `${who}: options must be an object`);
-    const timeoutMs = options.timeoutMs ?? ACK_TIMEOUT_MS;
-    require_(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs >= 0, `${who}: timeoutMs must be a number of milliseconds >= 0`);
     this.#host.assertLoaded('DspModule.loadBuffer');
     const info = this.#host.info();
     const k = slotIndex(info, name, who);
-    const channels = bufferChannels(data, this.#host.sampleRate, who, options.resample);
     checkFits(info, k, channels, who);
-    const s = this.#states.get(k) ?? { told: -1, seq: 0, channels: 0, frames: 0 };
+    const prev = this.#states.get(k) ?? { told: -1, seq: 0, channels: 0, frames: 0 };
     // While cycles run, the module may still read the region a hand-over not
     // yet taken would make free: wait for it.
-    if (this.#host.active && !this.#acked(k, s)) await this.#waitAck(k, s, timeoutMs, who);
-    this.#host.assertLoaded('DspModule.loadBuffer');
-    const acked = this.#acked(k, s);
-    // Taken: the module reads `told`, so write the other one. Not taken (no
-    // cycles run): the module still reads the region before it; rewrite `told`.
-    const region = acked ? (s.told < 0 ? 0 : 1 - s.told) : s.told;
-    const frames = this.#host.dsp().writeBuffer(k, region, channels);
-    const seq = (s.seq % 0xffffffff) + 1;
-    const trapBefore = this.#host.client.dspStatus(this.#host.id)?.trap ?? 0;
-    if (!this.#host.client.dspPostBuffer(this.#host.id, k, region, channels.length, frames, seq)) {
-      fail('QUEUE_FULL', `${who}: the buffer queue to the audio thread is full`);
+    if (this.#host.active && !this.#acked(k, prev)) {
+      await this.#waitAck(k, prev, timeoutMs, who,
+        `the audio thread did not take the previous buffer of slot "${name}" within ${timeoutMs} ms (is the server running cycles?); this one was not loaded (try again)`);
     }
-    const next: SlotState = { told: region, seq, channels: channels.length, frames };
+    this.#host.assertLoaded('DspModule.loadBuffer');
+    const client = this.#host.client;
+    const trapBefore = client.dspStatus(this.#host.id)?.trap ?? 0;
+    let next: SlotState;
+    if (this.#acked(k, prev)) {
+      // The module reads `told`: write the other region and queue a hand-over.
+      const region = prev.told < 0 ? 0 : 1 - prev.told;
+      const frames = this.#host.dsp().writeBuffer(k, region, channels);
+      next = { told: region, seq: (prev.seq % 0xffffffff) + 1, channels: channels.length, frames };
+      if (!client.dspPostBuffer(this.#host.id, k, region, channels.length, frames, next.seq)) fail('QUEUE_FULL', `${who}: the buffer queue to the audio thread is full`);
+    } else {
+      // No cycles run and a hand-over waits: the module still reads the
+      // region before it, so rewrite the waiting one's and let it carry this audio.
+      const frames = this.#host.dsp().writeBuffer(k, prev.told, channels);
+      next = { told: prev.told, seq: prev.seq, channels: channels.length, frames };
+      if (!client.dspPostBuffer(this.#host.id, k, prev.told, channels.length, frames, prev.seq, true)) fail('AUDIO_THREAD_STUCK', `${who}: cycles started while the buffer was written`);
+    }
     this.#states.set(k, next);
-    const report = { name, channels: channels.length, frames, delivered: false };
+    const report = { name, channels: channels.length, frames: next.frames, delivered: false };
     if (!this.#host.active) return report;
-    await this.#waitAck(k, next, timeoutMs, who);
-    const st = this.#host.client.dspStatus(this.#host.id);
+    const r = await this.#waitAck(k, next, timeoutMs, who,
+      `the audio thread did not take the buffer within ${timeoutMs} ms (is the server running cycles?); it is in place and the module gets it when cycles run again`);
+    if (r === 'idle') return report;
+    const st = client.dspStatus(this.#host.id);
     if (st && st.trap && !trapBefore && ABI_EXPORTS[st.where]?.name === 'jw_buffer_ready') {
-      // Rationale: not kept, or reset() would hand it over again and trap again.
-      this.#states.delete(k);
-      throw new JackError('DSP_TRAP', `${who}: module "${this.#host.name}" trapped in jw_buffer_ready when given buffer "${name}" (${TRAP_TEXT(st.trap)}); it is silent until reset(), and the buffer is not kept`);
+      // Rationale: not kept, or reset() would hand it over again and trap
+      // again; the slot keeps what it had (still whole in the other region).
+      this.#states.set(k, { told: prev.told, seq: next.seq, channels: prev.channels, frames: prev.frames });
+      throw new JackError('DSP_TRAP', `${who}: module "${this.#host.name}" trapped in jw_buffer_ready when given buffer "${name}" (${TRAP_TEXT(st.trap)}); it is silent until reset(), and the slot keeps ${prev.frames ? 'the buffer loaded before' : 'nothing'}`);
     }
     return { ...report, delivered: true };
+  }
+
+  /** After a swap or reset whose new instance trapped in jw_buffer_ready at its first cycle: the buffers carried are not kept. */
+  dropAfterTrap(carry: BufferCarry): void {
+    for (const name of carry.carried) carry.dropped.push(`${name} (the new code trapped in jw_buffer_ready)`);
+    carry.carried = [];
+    this.#states = new Map();
   }
 
   /**

@@ -11,7 +11,7 @@ import { afterFreewheel } from '../port-release.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
 import { QueueBudget } from './queue-budget.js';
 import { checkRingName, ModuleRing } from './module-rings.js';
-import { ModuleBuffers, writeInitialBuffers, type BufferData, type BufferSlotInfo, type LoadBufferOptions, type LoadBufferReport } from './module-buffers.js';
+import { bufferChannels, ModuleBuffers, snapshotBuffers, writeInitialBuffers, type BufferData, type BufferSlotInfo, type LoadBufferOptions, type LoadBufferReport } from './module-buffers.js';
 import { playerHost, startMidiPlayback, type MidiPlayback, type PlayMidiOptions } from './midi-player.js';
 import type { MidiFileData } from '../midi-file.js';
 import { planPorts, sameLayout, type ModulePorts, type PortPlan, type SwapOptions, type SwapReport } from './swap.js';
@@ -116,6 +116,9 @@ function describeTrap(code: number, where: number, dsp: NativeDsp): TrapInfo {
 
 /** How long unload(), reset() and swap() wait for the audio thread to let go. */
 const LET_GO_TIMEOUT_MS = 5000;
+
+/** loadBuffer()'s wait for the audio thread by default, ms. */
+const DEFAULT_BUFFER_TIMEOUT_MS = 5000;
 
 /** swap()'s crossfade by default, ms. */
 export const DEFAULT_CROSSFADE_MS = 10;
@@ -423,7 +426,14 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
    */
   async loadBuffer(name: string, data: BufferData, options: LoadBufferOptions = {}): Promise<LoadBufferReport> {
     this.#assertLoaded('DspModule.loadBuffer');
-    return this.#serial(() => this.#buffers.load(name, data, options));
+    const who = `loadBuffer(${this.name})`;
+    require_(typeof options === 'object' && options !== null, `${who}: options must be an object`);
+    checkOptionKeys(options, ['resample', 'timeoutMs'], who);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_BUFFER_TIMEOUT_MS;
+    require_(typeof timeoutMs === 'number' && Number.isFinite(timeoutMs) && timeoutMs > 0, `${who}: timeoutMs must be a number of milliseconds > 0, got ${String(timeoutMs)}`);
+    // The audio is copied now: what the caller does with its arrays later does not matter.
+    const channels = bufferChannels(data, this.#host.sampleRate, who, options.resample);
+    return this.#serial(() => this.#buffers.load(name, channels, timeoutMs));
   }
 
   /** The rings the module declares (jw_ring_table): name, direction ('out': the module writes) and size in bytes. */
@@ -600,6 +610,8 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       frame = client.isOpen() ? client.dspStatus(this.#id)?.adoptedFrame : undefined;
     }
     const removedNames = plan.removed.filter((p) => this.#registered.includes(p)).map((p) => p.name);
+    const after = client.isOpen() ? client.dspStatus(this.#id) : null;
+    if (after?.trap && ABI_EXPORTS[after.where]?.name === 'jw_buffer_ready') this.#buffers.dropAfterTrap(carry.report);
     const stateTaken = client.isOpen() ? (client.dspStatus(this.#id)?.stateTaken ?? 0) : 0;
     const retire = () => {
       const gone: OwnPort[] = [];
@@ -709,6 +721,8 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
   require_(typeof options === 'object' && options !== null, 'load: options must be an object');
   checkOptionKeys(options, ['name', 'inputs', 'outputs', 'params', 'maxFrames', 'compile', 'queueSize', 'buffers', ...INSTANCE_OPTION_KEYS], 'load');
   host.assertUsable('Client.load');
+  // Taken now, like loadBuffer's: later changes to the caller's arrays do not matter.
+  const buffersIn = snapshotBuffers(options.buffers, host.sampleRate, 'load');
   const maxFrames = options.maxFrames ?? host.blockSize;
   require_(Number.isInteger(maxFrames) && maxFrames >= 1 && maxFrames <= 16384, `load: maxFrames must be an integer in [1, 16384], got ${maxFrames}`);
   const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
@@ -761,7 +775,7 @@ export async function loadModule(host: DspHost, source: ModuleSource, options: L
     if (info.hasMidi) registered.push((midiInput = host.midiInports.register(`${name}_midi_in`)));
     if (loaded.description.midiOutputs > 0) registered.push((midiOutput = host.midiOutports.register(`${name}_midi_out`)));
 
-    const buffers = writeInitialBuffers(loaded.dsp, info, options.buffers, host.sampleRate, `load(${name})`);
+    const buffers = writeInitialBuffers(loaded.dsp, info, buffersIn, `load(${name})`);
     const np = (p: OwnPort) => p[kNative] as NativePort;
     const id = host[kNative].dspAttach(loaded.dsp, inputs.map(np), outputs.map(np), midiInput ? np(midiInput) : null, midiOutput ? np(midiOutput) : null, queueSize, values, buffers.initial);
     if (id === null) host.assertUsable('Client.load');

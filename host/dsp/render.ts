@@ -6,7 +6,7 @@
 import { checkOptionKeys, fail, require_ } from '../errors.js';
 import type { CompileOptions } from './compile.js';
 import { checkTimebase, DEFAULT_TIMEBASE, type TimebaseSettings } from '../transport.js';
-import { writeInitialBuffers, type BufferData } from './module-buffers.js';
+import { snapshotBuffers, writeInitialBuffers, type BufferData } from './module-buffers.js';
 import { checkInstanceOptions, findParam, clampParam, INSTANCE_OPTION_KEYS, instantiate, rampFrames, resolveParams, toCompiled, type InstanceOptions, type ModuleSource } from './instance.js';
 
 /** A MIDI event at an absolute frame of the render. */
@@ -93,6 +93,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
   }
   require_(options.onProgress === undefined || typeof options.onProgress === 'function', 'render: onProgress must be a function');
 
+  const buffersIn = snapshotBuffers(options.buffers, sampleRate, 'render');
   const compiled = await toCompiled(module, options.compile);
   const loaded = await instantiate(compiled, sampleRate, blockSize, options);
   const { dsp, info } = loaded;
@@ -120,7 +121,7 @@ export async function render(module: ModuleSource, options: RenderOptions = {}):
         current[a.index] = a.value;
         return a.ramp ? [a.frame, a.index, a.value, a.ramp, from] : [a.frame, a.index, a.value];
       });
-    const buffers = writeInitialBuffers(dsp, info, options.buffers, sampleRate, who).initial;
+    const buffers = writeInitialBuffers(dsp, info, buffersIn, who).initial;
     const outputs = Array.from({ length: info.outputs }, () => new Float32Array(frames as number));
     const progress = options.onProgress ? new BigInt64Array(new SharedArrayBuffer(8)) : null;
     let timer: NodeJS.Timeout | undefined;

@@ -20,18 +20,25 @@ struct BufferSlot {
   uint32_t region[2];
 };
 
-// A hand-over on its way to the audio thread: region `region` of slot
-// `slot` holds `frames` frames of `channels` channels. `seq` is what the
-// audio thread acknowledges (Slot::bufferAcks) once the module was told.
+// A hand-over: region `region` of slot `slot` holds `frames` frames of
+// `channels` channels. `seq` is what the audio thread acknowledges
+// (Slot::bufferAcks) once the module was told.
 struct BufferMsg {
   uint32_t slot, region, channels, frames, seq;
 };
 
-// Rationale: hand-overs of one slot are serialised by the host (it waits for
-// the acknowledgement before writing again while cycles run), so a queue of
-// 4 per slot, 64 slots at most, never fills in use.
+// What goes through the queue; the channels and frames wait in the slot
+// (Slot::bufferShape), so that while no cycles run the host can replace the
+// audio of a hand-over not yet taken without queueing another.
+struct BufferNote {
+  uint32_t slot, region, seq;
+};
+
+// Rationale: the host keeps at most one hand-over per slot in the queue (it
+// waits for the acknowledgement while cycles run, and replaces the waiting
+// one while none do), so 64 slots never fill it.
 constexpr uint32_t kMaxBufferSlots = 64;
-constexpr size_t kBufferQueue = 256;
+constexpr size_t kBufferQueue = 128;
 constexpr uint32_t kMaxBufferChannels = 64;
 
 }  // namespace jw

@@ -103,6 +103,7 @@ class Engine {
   void ReleaseAll();
   // Whether the front end may call Process (the client is active).
   void SetRunning(bool on);
+  bool running() const { return running_; }
   // Adds / removes a JS MIDI stream; false if the queue is full (or unknown).
   bool AddMidiStream(std::unique_ptr<MidiStream> s);
   bool RemoveMidiStream(uint32_t id);

@@ -22,6 +22,40 @@ const jw_trap_kind kTraps[] = JW_TRAP_KINDS;
 const char* const kExportNames[] = JW_EXPORT_NAMES;
 const char* const kErrorNames[] = JW_ERROR_NAMES;
 
+// Rationale: keys become JS strings; bytes that are not UTF-8 would turn
+// into U+FFFD, and two different keys into the same name.
+JW_ANY_THREAD bool ValidUtf8(const std::string& s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      len = 2, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      len = 3, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > n) return false;
+    for (size_t k = 1; k < len; ++k) {
+      const unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF.
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
 JW_ANY_THREAD EngineError Error(int code, std::string message) {
   EngineError e;
   e.code = code;
@@ -267,6 +301,7 @@ JW_WORKER EngineError Instance::TableKey(int tableExport, const std::string& whi
   key->assign(reinterpret_cast<const char*>(mem + off), len);
   for (unsigned char c : *key)
     if (c < 0x20 || c == 0x7f) return TableError(tableExport, which + ": its key has a control character");
+  if (!ValidUtf8(*key)) return TableError(tableExport, which + ": its key is not valid UTF-8");
   if (!seen->insert(*key).second) return TableError(tableExport, "two records are named \"" + *key + "\"");
   return EngineError();
 }
@@ -320,6 +355,12 @@ JW_WORKER EngineError Instance::ReadBufferTable() {
         return bad("a region of " + std::to_string(bytes) + " bytes at " + std::to_string(at) + " is " + (at % 4 ? "misaligned" : "outside memory"));
     }
     if (r0 < r1 + bytes && r1 < r0 + bytes) return bad("its two regions overlap (the host writes one while the module reads the other)");
+    for (const BufferSlot& o : buffers_) {
+      const uint64_t ob = 4ull * o.channels * o.frames;
+      for (uint64_t a : {r0, r1})
+        for (uint64_t b : {static_cast<uint64_t>(o.region[0]), static_cast<uint64_t>(o.region[1])})
+          if (a < b + ob && b < a + bytes) return bad("a region overlaps one of slot \"" + o.key + "\" (the host writes one while the module reads the other)");
+    }
     buffers_.push_back(BufferSlot{std::move(key), channels, frames, {static_cast<uint32_t>(r0), static_cast<uint32_t>(r1)}});
   }
   return EngineError();

@@ -29,6 +29,7 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
       ports(std::move(ports_)),
       params(pendingCap),
       midiJs(pendingCap),
+      bufferCount(static_cast<uint32_t>(dsp->buffers().size())),
       ringCount(static_cast<uint32_t>(dsp->rings().size())),
       midiPending(pendingCap),
       midiDue(pendingCap),
@@ -36,8 +37,12 @@ Slot::Slot(uint32_t id_, std::shared_ptr<Instance> dsp_, SlotPorts ports_, size_
       chanStore(new SlotChan[nin + nout + 1]) {
   rings.reset(new RingState[std::max<uint32_t>(1, ringCount)]);
   chans = chanStore.get();
-  bufferAcks.reset(new std::atomic<uint32_t>[std::max<size_t>(1, dsp->buffers().size())]);
-  for (size_t k = 0; k < std::max<size_t>(1, dsp->buffers().size()); ++k) bufferAcks[k].store(0, std::memory_order_relaxed);
+  bufferAcks.reset(new std::atomic<uint32_t>[std::max<uint32_t>(1, bufferCount)]);
+  bufferShape.reset(new std::atomic<uint64_t>[std::max<uint32_t>(1, bufferCount)]);
+  for (uint32_t k = 0; k < std::max<uint32_t>(1, bufferCount); ++k) {
+    bufferAcks[k].store(0, std::memory_order_relaxed);
+    bufferShape[k].store(0, std::memory_order_relaxed);
+  }
   current.assign(static_cast<size_t>(std::max(0, dsp->paramCount())), 0.0f);
   for (uint32_t ch = 0; ch < nin; ++ch) chans[ch] = SlotChan{ports.in[ch], nullptr, dsp->inputOffset(static_cast<int32_t>(ch))};
   for (uint32_t ch = 0; ch < nout; ++ch) chans[nin + ch] = SlotChan{ports.out[ch], nullptr, dsp->outputOffset(static_cast<int32_t>(ch))};
@@ -151,16 +156,17 @@ JW_AUDIO_THREAD int StepRamps(Slot& s, uint32_t cycleStart, uint32_t start, uint
 }
 
 // Tells the module a buffer region is ready (bounds checked when posted).
-JW_AUDIO_THREAD int BufferReady(Slot& s, const BufferMsg& m) {
+JW_AUDIO_THREAD int BufferReady(Slot& s, const BufferNote& m) {
+  const uint64_t shape = s.bufferShape[m.slot].load(std::memory_order_acquire);
   jw_val a[4];
   a[0].i32 = static_cast<int32_t>(m.slot);
   a[1].i32 = static_cast<int32_t>(m.region);
-  a[2].i32 = static_cast<int32_t>(m.channels);
-  a[3].i32 = static_cast<int32_t>(m.frames);
+  a[2].i32 = static_cast<int32_t>(shape >> 32);
+  a[3].i32 = static_cast<int32_t>(shape & 0xffffffffu);
   return s.api->call(s.inst, JW_X_BUFFER_READY, a, nullptr);
 }
 
-JW_AUDIO_THREAD void Ack(Slot& s, const BufferMsg& m) { s.bufferAcks[m.slot].store(m.seq, std::memory_order_release); }
+JW_AUDIO_THREAD void Ack(Slot& s, const BufferNote& m) { s.bufferAcks[m.slot].store(m.seq, std::memory_order_release); }
 
 // Offset of a timed message in the cycle (negative: late, apply at once).
 template <typename M>
@@ -190,7 +196,7 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
     while (news && s.midiJs.pop(mm)) {
     }
     // Acknowledged all the same: the host keeps the data for a reset or swap.
-    BufferMsg bm;
+    BufferNote bm;
     while (news && s.buffers.pop(bm)) Ack(s, bm);
     return 0;
   }
@@ -202,11 +208,15 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   // Rings: the host's indices in, before the module runs.
   for (uint32_t k = 0; k < s.ringCount; ++k) d.SetRingHostIndex(d.rings()[k], s.rings[k].hostIdx.load(std::memory_order_acquire));
   // Buffers first, so that what JS sends after loadBuffer finds them.
-  BufferMsg bm;
+  BufferNote bm;
   while (news && s.buffers.pop(bm)) {
-    const int t = BufferReady(s, bm);
+    if (const int t = BufferReady(s, bm)) {
+      // The trap first: whoever sees the acknowledgement also sees the trap.
+      Trap(s, t, JW_X_BUFFER_READY, 0, nframes);
+      Ack(s, bm);
+      return t;
+    }
     Ack(s, bm);
-    if (t) return Trap(s, t, JW_X_BUFFER_READY, 0, nframes);
   }
   // Parameters from JS: untimed ones now, in order; timed ones wait.
   ParamMsg pm;

@@ -112,14 +112,26 @@ struct alignas(64) Slot {
   // PostParam / PostMidi, which bump `posted`.
   SpscRing<ParamMsg> params;
   SpscRing<MidiMsg> midiJs;
-  SpscRing<BufferMsg> buffers{kBufferQueue};
+  SpscRing<BufferNote> buffers{kBufferQueue};
   // [main-thread] False when the queue is full.
   bool PostParam(const ParamMsg& m) { return params.push(m) && Posted(); }
   bool PostMidi(const MidiMsg& m) { return midiJs.push(m) && Posted(); }
-  bool PostBuffer(const BufferMsg& m) { return buffers.push(m) && Posted(); }
+  bool PostBuffer(const BufferMsg& m) {
+    if (m.slot >= bufferCount) return false;
+    SetBufferShape(m.slot, m.channels, m.frames);
+    return buffers.push(BufferNote{m.slot, m.region, m.seq}) && Posted();
+  }
+  // [main-thread] While no cycles run: the hand-over of `slot` waiting in the
+  // queue now carries this audio (the host rewrote its region).
+  void SetBufferShape(uint32_t slot, uint32_t channels, uint32_t frames) {
+    bufferShape[slot].store((static_cast<uint64_t>(channels) << 32) | frames, std::memory_order_release);
+  }
   // [audio-thread] writes: per buffer slot, the `seq` of the last hand-over
   // the module was told about (or, trapped, that was dropped).
   std::unique_ptr<std::atomic<uint32_t>[]> bufferAcks;
+  // Per buffer slot: channels << 32 | frames of the hand-over in the queue.
+  std::unique_ptr<std::atomic<uint64_t>[]> bufferShape;
+  const uint32_t bufferCount;
   // The module's rings (dsp->rings()), their indices as exchanged each cycle.
   std::unique_ptr<RingState[]> rings;
   const uint32_t ringCount;

@@ -245,9 +245,11 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspSendMidi(const Napi::CallbackInfo& inf
   return Napi::Boolean::New(info.Env(), s->PostMidi(m));
 }
 
-// dspPostBuffer(id, slot, region, channels, frames, seq) -> bool (false when the queue is full or the id unknown)
+// dspPostBuffer(id, slot, region, channels, frames, seq, replace?) -> bool (false when the queue is full or the id unknown)
 // Tells the audio thread that region `region` of buffer slot `slot` is ready
 // (written with NativeDsp.writeBuffer); it acknowledges `seq` in dspStatus().bufferAcks.
+// With `replace`, queues nothing: the hand-over already waiting for the slot
+// gets these channels and frames (only while no cycles run; else false).
 JW_MAIN_THREAD Napi::Value ClientWrap::DspPostBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   JW_ARG_U32(id, 0);
@@ -261,6 +263,11 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspPostBuffer(const Napi::CallbackInfo& i
   const auto& bufs = s->dsp->buffers();
   if (slotIndex >= bufs.size() || region > 1 || channels < 1 || channels > bufs[slotIndex].channels || frames > bufs[slotIndex].frames)
     return TypeErrorFalse(env, "dspPostBuffer: slot, region, channels or frames out of range"), env.Undefined();
+  if (info[6].ToBoolean()) {
+    if (engine_->running()) return Napi::Boolean::New(env, false);
+    s->SetBufferShape(slotIndex, channels, frames);
+    return Napi::Boolean::New(env, true);
+  }
   return Napi::Boolean::New(env, s->PostBuffer(BufferMsg{slotIndex, region, channels, frames, seq}));
 }
 

@@ -22,11 +22,9 @@ export class ModuleRing {
   readonly direction: i32;
   /** Data bytes (a power of two). */
   readonly size: u32;
-  /** Bytes the module could not write (the ring was full), or asked for and did not get. */
-  dropped: u32 = 0;
 
   private keyBytes: ArrayBuffer;
-  private header: StaticArray<u32>; // [write index, read index], free-running byte counts
+  private header: StaticArray<u32>; // [write index, read index, dropped bytes]: free-running counts
   private data: StaticArray<u8>;
   private mask: u32;
 
@@ -42,9 +40,21 @@ export class ModuleRing {
     this.direction = direction;
     this.size = size;
     this.mask = size - 1;
-    this.header = new StaticArray<u32>(2);
+    this.header = new StaticArray<u32>(3);
     this.data = new StaticArray<u8>(size);
     rings.push(this);
+  }
+
+  /**
+   * Bytes the module could not write (the ring was full) or asked for and
+   * did not get (it was empty); JS sees it as ring.dropped after the cycle.
+   */
+  get dropped(): u32 {
+    return unchecked(this.header[2]);
+  }
+
+  @inline private drop(bytes: u32): void {
+    unchecked((this.header[2] = unchecked(this.header[2]) + bytes));
   }
 
   /** Bytes the module can write now (RING_OUT). */
@@ -62,7 +72,7 @@ export class ModuleRing {
   /** Writes one sample (4 bytes); false (and counted in `dropped`) when full. */
   @inline writeF32(v: f32): bool {
     if (this.writeSpace() < 4) {
-      this.dropped += 4;
+      this.drop(4);
       return false;
     }
     const w = unchecked(this.header[0]);
@@ -77,7 +87,7 @@ export class ModuleRing {
     let n = 0;
     for (let i = start; i < end; i++) {
       if (!this.writeF32(unchecked(src[i]))) {
-        this.dropped += <u32>(end - i - 1) * 4;
+        this.drop(<u32>(end - i - 1) * 4);
         break;
       }
       n++;
@@ -88,7 +98,7 @@ export class ModuleRing {
   /** Reads one sample; 0 (counted in `dropped`) when fewer than 4 bytes are there. */
   @inline readF32(): f32 {
     if (this.readSpace() < 4) {
-      this.dropped += 4;
+      this.drop(4);
       return 0;
     }
     const r = unchecked(this.header[1]);
@@ -97,13 +107,14 @@ export class ModuleRing {
     return v;
   }
 
-  /** Reads samples into [start, end) of `dst`, as many as are there; returns how many (the rest of dst is left as it was). */
+  /** Reads samples into [start, end) of `dst`, as many as are there; returns how many (the rest of dst is left as it was, and counted in `dropped`). */
   readSamples(dst: Float32Array, start: i32, end: i32): i32 {
     let n = 0;
     for (let i = start; i < end && this.readSpace() >= 4; i++) {
       unchecked((dst[i] = this.readF32()));
       n++;
     }
+    if (start + n < end) this.drop(<u32>(end - start - n) * 4);
     return n;
   }
 

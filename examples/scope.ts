@@ -3,8 +3,9 @@
  *
  * Shows: examples/dsp/scope.ts (an SDK ModuleRing written on the audio
  * thread, never waiting for JS) fed by a sine module, and
- * module.ring('scope').readFloat32() reading it at JS's own pace: every
- * sample arrives, in order, and the script measures the frequency by zero
+ * module.ring('scope').readFloat32() reading it at JS's own pace: while JS
+ * keeps up every sample arrives, in order (what the module had to drop is
+ * counted in ring.dropped), and the script measures the frequency by zero
  * crossings and draws one period. Runs for --seconds N (default 3).
  */
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,6 @@ for (let step = 0; Date.now() < end; step++) {
   }
 }
 const hz = (crossings / total) * client.sampleRate;
-console.log(`read ${total} samples (${(total / client.sampleRate).toFixed(2)} s of audio), ${ring.lost} bytes lost; measured ${hz.toFixed(1)} Hz`);
+console.log(`read ${total} samples (${(total / client.sampleRate).toFixed(2)} s of audio), ${ring.dropped / 4} dropped by the module; measured ${hz.toFixed(1)} Hz`);
 await scope.unload();
 await osc.unload();

@@ -72,6 +72,8 @@ export class Output {
 
   /** An output on ports the caller owns (Client.process): started now, not unregistered by dispose(). */
   static onPorts(client: Client, ports: OwnPort[], closed: () => boolean, ring: RingBuffer, startFrames: number, what: string): Output {
+    // Rationale: two writers on one output port would overwrite each other's samples.
+    for (const p of ports) if ((p[kNative] as NativePort).inUse()) fail('INVALID_ARGUMENT', `${what}: "${p.name}" is already written by a DSP module or another output; give a port of its own`);
     const out = new Output(client, [], closed);
     out.#own = ports;
     out.start({ ring }, undefined, startFrames, false, what);

@@ -224,8 +224,8 @@ export interface NativeClient {
   dspRingRead(id: number, ring: number, dest: Uint8Array, advance: boolean): number | null;
   /** Writes as much of src as fits into in ring `ring`; null: no such in ring. */
   dspRingWrite(id: number, ring: number, src: Uint8Array): number | null;
-  /** [readable, writable, lost bytes]; null: no such ring. */
-  dspRingSpace(id: number, ring: number): [number, number, number] | null;
+  /** [readable, writable, lost bytes, the module's dropped bytes]; null: no such ring. */
+  dspRingSpace(id: number, ring: number): [number, number, number, number] | null;
   midiOpen(port: NativePort, input: boolean, capacityBytes: number): number | null;
   streamOpen(ports: NativePort[], ring: Uint8Array, meter?: boolean, limitBytes?: number): number | null;
   streamClose(id: number): boolean;

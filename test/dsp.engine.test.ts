@@ -247,6 +247,38 @@ describe('ports', () => {
     expect(errorOf(() => given.shortName).code).toBe('PORT_INVALID');
   });
 
+  it('hands a port it registered to another module that runs on it when it unloads or swaps the channel away', async () => {
+    const a = await client.load(mods.stereo, { name: 'owner' });
+    const b = await client.load(mods.gain, { name: 'sharer', inputs: [a.inputs[1] as OwnPort] });
+    try {
+      const shared = a.inputs[1] as OwnPort;
+      // a's swap to one channel drops its second input: b still runs on it, so it stays.
+      const r = await a.swap(mods.gain, { crossfadeMs: 0 });
+      expect(r.ports.removed).toEqual([shared.name, `${client.name}:owner_out_2`]);
+      await new Promise((res) => setTimeout(res, 50));
+      expect(client.getPortByName(shared.name).name).toBe(shared.name);
+      await a.unload();
+      expect(client.getPortByName(shared.name).name).toBe(shared.name);
+      // b now owns it: it goes with b.
+      await b.unload();
+      await until(() => client.getPorts({ namePattern: `^${client.name}:owner_in_2$` }).length === 0, 5000, 'the port to go');
+    } finally {
+      await a.unload();
+      await b.unload();
+    }
+  });
+
+  it('refuses process() on an output port a module writes', async () => {
+    const m = await client.load(mods.gain, { name: 'writer' });
+    try {
+      const e = await rejection(client.process([new Float32Array(client.blockSize)], [], { outputPorts: [m.outputs[0] as OwnPort] }));
+      expect([e.code, e.message]).toEqual(['INVALID_ARGUMENT', `Client.process: "${client.name}:writer_out_1" is already written by a DSP module or another output; give a port of its own`]);
+    } finally {
+      await client.endProcess();
+      await m.unload();
+    }
+  });
+
   it('unregisters a MIDI port that JS listens on: its stream closes first, and the audio thread lets go before the port goes', async () => {
     for (let i = 0; i < 20; i++) {
       const p = client.midiInports.register(`listened_${i}`);

@@ -59,12 +59,33 @@ describe('an out ring (the module writes, JS reads)', () => {
       const first = all.findIndex((v) => v !== 0);
       for (let i = first + 1; i < all.length; i++) if (all[i] !== (all[i - 1] as number) + 1) expect.fail(`gap at ${i}: ${all[i - 1]} then ${all[i]}`);
       expect(ring.lost).toBe(0);
+      expect(ring.dropped).toBe(0);
       // peek leaves what it shows; read(n) takes n bytes.
       await until(() => ring.readSpace >= 8, 5000);
       const seen = ring.peek(8);
       expect(ring.read(8)).toEqual(seen);
       const into = new Uint8Array(4);
       expect(ring.read(into).length).toBe(4);
+    } finally {
+      await m.unload();
+    }
+  });
+
+  it("reports what the module dropped while JS did not read (the ring's header count)", async () => {
+    const m = await client.load(echoMod, { name: 'slow' });
+    try {
+      client.connect(probe.outputs[0] as OwnPort, m.inputs[0] as OwnPort);
+      const ring = m.ring('echo');
+      await until(() => ring.readSpace === ring.size, 5000, 'a full ring');
+      await until(() => ring.dropped > 4 * client.blockSize, 5000, 'drops');
+      expect(ring.dropped % 4).toBe(0);
+      expect(ring.lost).toBe(0);
+      // What is there is whole and in order: the oldest samples, not the newest.
+      const x = ring.readFloat32();
+      expect(x.length).toBe(16384);
+      for (let i = x.findIndex((v) => v !== 0) + 1; i > 0 && i < x.length; i++) if (x[i] !== (x[i - 1] as number) + 1) expect.fail(`gap at ${i}`);
+      // The in ring "feed" is empty: the module counts what it wanted.
+      await until(() => m.ring('feed').dropped > 0, 5000, 'feed drops');
     } finally {
       await m.unload();
     }
@@ -158,6 +179,8 @@ describe('declared rings are checked at load', () => {
     ['data outside memory', [[T, T.replace('\\00\\04\\00\\00\\10', '\\f8\\ff\\00\\00\\10')]], /16 bytes of data at 65528 are outside memory/],
     ['a header inside its data', [[T, T.replace('\\80\\00\\00\\00\\00\\04', '\\04\\04\\00\\00\\00\\04')]], /its header overlaps its data/],
     ['jw_ring_table missing', [['(func (export "jw_ring_table")', '(func $table']], /jw_ring_count, jw_ring_table must be exported together \(jw_ring_table missing\)/],
+    ['two rings sharing a header', [['\\01\\00\\00\\00\\90\\00', '\\01\\00\\00\\00\\84\\00']], /ring 1 \("in"\): it overlaps ring "over"/],
+    ['a key that is not UTF-8', [['(data (i32.const 20) "in")', '(data (i32.const 20) "\\c3(")']], /ring 1: its key is not valid UTF-8/],
   ];
   for (const [what, edits, message] of cases) {
     it(`refuses ${what}`, async () => {

@@ -58,9 +58,9 @@ export class ModuleRing {
     return this.#decl('size').size;
   }
 
-  #space(what: string): [number, number, number] {
+  #space(what: string): [number, number, number, number] {
     const { k } = this.#decl(what);
-    return this.#host.client.dspRingSpace(this.#host.id, k) ?? [0, 0, 0];
+    return this.#host.client.dspRingSpace(this.#host.id, k) ?? [0, 0, 0, 0];
   }
 
   /** Bytes JS can read now (an out ring; 0 for an in ring). The module's writes show after the cycle that made them. */
@@ -73,9 +73,24 @@ export class ModuleRing {
     return this.#space('writeSpace')[1];
   }
 
-  /** Bytes of an out ring the module wrote over before JS read them (skipped, so reading resumes with the newest data). */
+  /**
+   * Bytes of an out ring the module wrote over before JS read them (skipped,
+   * so reading resumes with the newest data): only a module that ignores the
+   * read index does that. Counted by this object's module instance (a swap
+   * or reset starts again from 0).
+   */
   get lost(): number {
     return this.#space('lost')[2];
+  }
+
+  /**
+   * What the module says it dropped (its count in the ring's header, as of
+   * its last cycle): bytes that did not fit into a full out ring (JS read too
+   * slowly), or that it wanted from an empty in ring (JS wrote too slowly).
+   * The SDK's ModuleRing keeps it; it starts from 0 with each instance.
+   */
+  get dropped(): number {
+    return this.#space('dropped')[3];
   }
 
   #out(what: string): number {
@@ -100,8 +115,10 @@ export class ModuleRing {
   #take(what: string, into: number | Uint8Array | undefined, advance: boolean): Uint8Array {
     const k = this.#out(what);
     let dst: Uint8Array;
-    if (into instanceof Uint8Array) dst = into;
-    else {
+    if (into instanceof Uint8Array) {
+      require_(!isDetached(into), `ModuleRing.${what}: the array's buffer is detached`);
+      dst = into;
+    } else {
       require_(into === undefined || (Number.isInteger(into) && into >= 0), `ModuleRing.${what}: expected a byte count (a non-negative integer) or a Uint8Array, got ${String(into)}`);
       const have = (this.#host.client.dspRingSpace(this.#host.id, k) ?? [0])[0];
       dst = new Uint8Array(into === undefined ? have : Math.min(have, into));
@@ -129,12 +146,38 @@ export class ModuleRing {
     const { k, direction } = this.#decl('write');
     if (direction !== 'in') fail('INVALID_ARGUMENT', `ModuleRing.write: ring "${this.name}" of module "${this.#host.name}" is written by the module (direction 'out'); read() from it`);
     require_(ArrayBuffer.isView(data), `ModuleRing.write: expected a typed array or DataView, got ${data === null ? 'null' : typeof data}`);
+    require_(!isDetached(data), 'ModuleRing.write: the array\'s buffer is detached');
     // Whole elements only (a Float32Array's samples are never split), so a
-    // module reading samples always finds whole ones.
-    const unit = (data as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    // module reading samples always finds whole ones. The element size comes
+    // from the array's class, not from a property it may carry.
+    const unit = elementSize(data);
     const room = (this.#host.client.dspRingSpace(this.#host.id, k) ?? [0, 0])[1];
     const n = Math.min(data.byteLength, room - (room % unit));
     return this.#host.client.dspRingWrite(this.#host.id, k, new Uint8Array(data.buffer, data.byteOffset, n)) ?? 0;
+  }
+}
+
+const ELEMENT_SIZES: [abstract new (...args: never[]) => ArrayBufferView, number][] = [
+  [Float64Array, 8], [BigInt64Array, 8], [BigUint64Array, 8], [Float32Array, 4], [Int32Array, 4], [Uint32Array, 4], [Int16Array, 2], [Uint16Array, 2],
+];
+
+function elementSize(v: ArrayBufferView): number {
+  for (const [ctor, n] of ELEMENT_SIZES) if (v instanceof ctor) return n;
+  return 1;
+}
+
+function isDetached(v: ArrayBufferView): boolean {
+  // A detached buffer has no bytes (and a view of it none either); a view of length 0 of a live buffer still has its buffer's length.
+  return v.buffer.byteLength === 0 && v.byteLength === 0 && v.byteOffset === 0 && !(v.buffer instanceof SharedArrayBuffer) && isDetachedBuffer(v.buffer);
+}
+
+function isDetachedBuffer(b: ArrayBuffer): boolean {
+  try {
+    // Rationale: Node 20 has no ArrayBuffer.prototype.detached everywhere; slicing a detached buffer throws.
+    b.slice(0, 0);
+    return false;
+  } catch {
+    return true;
   }
 }
 

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { checkOptionKeys, fail, require_ } from '../errors.js';
 import { ABI_EXPORTS } from '../generated/manifest.js';
-import { kNative, native, type NativeDsp, type NativePort, type NativeSwapResult } from '../native.js';
+import { kNative, native, type NativeDsp, type NativeDspInfo, type NativePort, type NativeSwapResult } from '../native.js';
 import type { OwnPort } from '../port.js';
 import { afterFreewheel } from '../port-release.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
@@ -104,6 +104,7 @@ export interface DspHost {
   readonly midiOutports: import('../port.js').Ports;
   getPortByName(name: string): import('../port.js').Port;
   registerModule(id: number, m: DspModule): void;
+  readonly modules: readonly DspModule[];
   forgetModule(id: number): void;
 }
 
@@ -177,6 +178,8 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   #midiBudget: QueueBudget;
   #swaps = 0;
   #buffers: ModuleBuffers;
+  /** What the running instance declares (read once per instance: calls on rings and buffers use it often). */
+  #info!: NativeDspInfo;
 
   /** @internal */
   constructor(host: DspHost, id: number, compiled: CompiledModule, name: string, loaded: LoadedInstance,
@@ -209,7 +212,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
       get client() { return host[kNative]; },
       id,
       dsp: () => self.#dsp,
-      info: () => self.#dsp.info() as NonNullable<ReturnType<NativeDsp['info']>>,
+      info: () => self.#info,
       assertLoaded: (what) => self.#assertLoaded(what),
     }, buffers);
   }
@@ -217,6 +220,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
   /** Takes over what describes the running instance (at load, and at each swap). */
   #adopt(compiled: CompiledModule, loaded: LoadedInstance, ports: ModulePorts, values: number[], given: Set<number>, userSet: Set<number>): void {
     this.#dsp = loaded.dsp;
+    this.#info = loaded.info;
     this.#compiled = compiled;
     this.#description = loaded.description;
     this.#values = values;
@@ -438,7 +442,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
 
   /** The rings the module declares (jw_ring_table): name, direction ('out': the module writes) and size in bytes. */
   get rings(): readonly { name: string; direction: 'out' | 'in'; size: number }[] {
-    return this.#unloaded ? [] : (this.#dsp.info()?.rings ?? []).map((r) => Object.freeze({ name: r.key, direction: r.direction, size: r.size }));
+    return this.#unloaded ? [] : this.#info.rings.map((r) => Object.freeze({ name: r.key, direction: r.direction, size: r.size }));
   }
 
   /**
@@ -449,13 +453,13 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
    */
   ring(name: string): ModuleRing {
     this.#assertLoaded('DspModule.ring');
-    checkRingName(this.#dsp.info() as NonNullable<ReturnType<NativeDsp['info']>>, this.name, name);
+    checkRingName(this.#info, this.name, name);
     const self = this;
     return new ModuleRing({
       name: this.name,
       get client() { return self.#host[kNative]; },
       id: this.#id,
-      info: () => self.#dsp.info() as NonNullable<ReturnType<NativeDsp['info']>>,
+      info: () => self.#info,
       assertLoaded: (what) => self.#assertLoaded(what),
     }, name);
   }
@@ -621,9 +625,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
         this.#registered.splice(i, 1);
         gone.push(p);
       }
-      afterFreewheel(client, () => {
-        if (client.isOpen() && !client.isServerGone()) for (const p of gone) if (p[kNative]?.isValid()) p.unregister();
-      });
+      this.#releasePorts(gone);
     };
     if (released) {
       old.dispose();
@@ -688,12 +690,7 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     this.#host.forgetModule(this.#id);
     const client = this.#host[kNative];
     // Ports die with a client the server dropped; only a live one unregisters them.
-    const unregister = () => {
-      const ports = this.#registered.slice();
-      afterFreewheel(client, () => {
-        if (client.isOpen() && !client.isServerGone()) for (const p of ports) if (p[kNative]?.isValid()) p.unregister();
-      });
-    };
+    const unregister = () => this.#releasePorts(this.#registered.slice());
     const release = () => {
       unregister();
       this.#dsp.dispose();
@@ -706,6 +703,36 @@ export class DspModule extends EventEmitter<DspModuleEvents> {
     if (await waitLetGo(this.#host, timeoutMs)) return release();
     this.#disposeLater(this.#dsp, unregister);
     fail('AUDIO_THREAD_STUCK', `unload(${this.name}): the audio thread did not let go of the module within ${timeoutMs} ms; it is freed when it does`);
+  }
+
+  /**
+   * Unregisters ports this module registered and no longer runs on (now, or
+   * once the server stops freewheeling). Never throws. A port another module
+   * runs on (given to its load()) passes to that module, which unregisters it
+   * when it goes; one a stream or process() uses stays registered.
+   */
+  #releasePorts(ports: OwnPort[]): void {
+    const client = this.#host[kNative];
+    afterFreewheel(client, () => {
+      if (!client.isOpen() || client.isServerGone()) return;
+      for (const p of ports) {
+        if (!p[kNative]?.isValid()) continue;
+        const heir = this.#host.modules.find((m) => m !== this && !m.#unloaded && m.#runsOn(p));
+        if (heir) {
+          heir.#registered.push(p);
+          continue;
+        }
+        try {
+          p.unregister();
+        } catch (err) {
+          process.emitWarning(`jackwasm: module "${this.name}" left its port "${p.name}" registered: ${(err as Error).message}`);
+        }
+      }
+    });
+  }
+
+  #runsOn(p: OwnPort): boolean {
+    return this.#inputs.includes(p) || this.#outputs.includes(p) || this.#midiInput === p || this.#midiOutput === p;
   }
 
   /** @internal The client closed: the module is gone. */

@@ -23,8 +23,7 @@ JW_MAIN_THREAD void Engine::SetRunning(bool on) {
   running_ = on;
   if (!on) {
     // Nothing runs the graph any more: the newest one is current.
-    Graph* g;
-    while (graphIn_.pop(g)) rt_.graph = g;
+    rt_.pending.exchange(nullptr, std::memory_order_acq_rel);
     rt_.graph = published_;
     if (published_) rt_.ackSeq.store(published_->seq, std::memory_order_release);
   }
@@ -48,10 +47,13 @@ JW_MAIN_THREAD bool Engine::Publish() {
   for (auto& a : audio_) g->audio.push_back(a.get());
   for (auto& o : outs_) g->outs.push_back(o.get());
   if (running_) {
-    if (!graphIn_.push(g)) {
-      delete g;
-      --graphSeq_;
-      return false;
+    // Rationale: a mailbox of one, not a queue: every graph is a whole
+    // snapshot, so the audio thread needs only the newest, and a burst of
+    // changes (70 unloads at once) can never find it full. A graph the
+    // audio thread never took is freed at once.
+    if (Graph* untaken = rt_.pending.exchange(g, std::memory_order_acq_rel)) {
+      delete untaken;  // it was published_
+      published_ = nullptr;
     }
     rt_.posted.store(rt_.posted.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     // Rationale: pairs with the fence in Process, so that a cycle starting
@@ -311,8 +313,9 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
   const uint32_t posted = rt_.posted.load(std::memory_order_acquire);
   const bool news = posted != rt_.seen;
   rt_.seen = posted;
-  Graph* g;
-  while (news && graphIn_.pop(g)) rt_.graph = g;
+  if (news) {
+    if (Graph* g = rt_.pending.exchange(nullptr, std::memory_order_acq_rel)) rt_.graph = g;
+  }
   if (rt_.graph) {
     rt_.ackSeq.store(rt_.graph->seq, std::memory_order_release);
     RunPolicy p;

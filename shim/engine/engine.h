@@ -187,12 +187,12 @@ class Engine {
     Tap* taps[kMaxTaps] = {};              // [audio-thread] recording now
     uint32_t seen = 0;                     // [audio-thread] the last `posted` it drained
     uint32_t tapsTaken = 0;                // [audio-thread] taps popped from tapIn_
-    std::atomic<uint32_t> posted{0};       // [main-thread] bumped after each push to graphIn_
+    std::atomic<uint32_t> posted{0};       // [main-thread] bumped after each graph put in `pending`
+    std::atomic<Graph*> pending{nullptr};  // the newest graph the audio thread has not taken
     std::atomic<uint32_t> tapsPosted{0};   // [main-thread] bumped after each push to tapIn_
     std::atomic<uint64_t> ackSeq{0};       // seq of the graph the audio thread runs
     std::atomic<uint64_t> cyclesIn{0}, cyclesOut{0};  // Process entries and exits
   } rt_;
-  SpscRing<Graph*> graphIn_{64};  // main -> audio
   SpscRing<Tap*> tapIn_{16};      // main -> audio
   std::vector<std::unique_ptr<Tap>> taps_;   // [main-thread] owner
 

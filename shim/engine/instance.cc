@@ -386,9 +386,21 @@ JW_WORKER EngineError Instance::ReadRingTable() {
     if (dir > 1) return bad("direction " + std::to_string(dir) + " (must be 0: the module writes, or 1: the module reads)");
     if (size < kRingMinBytes || size > kRingMaxBytes || (size & (size - 1)))
       return bad(std::to_string(size) + " bytes of data (must be a power of two from " + std::to_string(kRingMinBytes) + " to " + std::to_string(kRingMaxBytes) + ")");
-    if (header % 4 != 0 || header + 8 > memSize) return bad("its header at " + std::to_string(header) + " is " + (header % 4 ? "misaligned" : "outside memory"));
+    if (header % 4 != 0 || header + kModuleRingHeaderBytes > memSize) return bad("its header at " + std::to_string(header) + " is " + (header % 4 ? "misaligned" : "outside memory"));
     if (data + size > memSize) return bad(std::to_string(size) + " bytes of data at " + std::to_string(data) + " are outside memory");
-    if (header < data + size && data < header + 8) return bad("its header overlaps its data");
+    if (header < data + size && data < header + kModuleRingHeaderBytes) return bad("its header overlaps its data");
+    // What the host writes (ring headers and data, buffer regions) never overlaps.
+    auto overlaps = [](uint64_t a, uint64_t an, uint64_t b, uint64_t bn) { return a < b + bn && b < a + an; };
+    for (const RingDecl& o : rings_) {
+      if (overlaps(header, kModuleRingHeaderBytes, o.header, kModuleRingHeaderBytes) || overlaps(header, kModuleRingHeaderBytes, o.data, o.size) ||
+          overlaps(data, size, o.header, kModuleRingHeaderBytes) || overlaps(data, size, o.data, o.size))
+        return bad("it overlaps ring \"" + o.key + "\"");
+    }
+    for (const BufferSlot& b : buffers_) {
+      const uint64_t bn = 4ull * b.channels * b.frames;
+      for (uint64_t at : {static_cast<uint64_t>(b.region[0]), static_cast<uint64_t>(b.region[1])})
+        if (overlaps(header, kModuleRingHeaderBytes, at, bn) || overlaps(data, size, at, bn)) return bad("it overlaps buffer slot \"" + b.key + "\"");
+    }
     rings_.push_back(RingDecl{std::move(key), dir ? RingDecl::kIn : RingDecl::kOut, static_cast<uint32_t>(header), static_cast<uint32_t>(data), static_cast<uint32_t>(size)});
   }
   return EngineError();

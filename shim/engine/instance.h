@@ -121,9 +121,11 @@ class Instance {
   void RingCopyOut(const RingDecl& r, uint32_t index, uint8_t* dst, uint32_t len) const;
   void RingCopyIn(const RingDecl& r, uint32_t index, const uint8_t* src, uint32_t len);
   // [audio-thread] The module's index of a ring, and setting the host's.
-  uint32_t RingModuleIndex(const RingDecl& r) const {
+  uint32_t RingModuleIndex(const RingDecl& r) const { return Load32(r.moduleField()); }
+  uint32_t RingModuleDropped(const RingDecl& r) const { return Load32(r.droppedField()); }
+  uint32_t Load32(uint32_t at) const {
     uint32_t v;
-    std::memcpy(&v, mem_ + r.moduleField(), 4);
+    std::memcpy(&v, mem_ + at, 4);
     return v;
   }
   void SetRingHostIndex(const RingDecl& r, uint32_t v) { std::memcpy(mem_ + r.hostField(), &v, 4); }

@@ -23,18 +23,21 @@ struct RingDecl {
   enum Dir : uint32_t { kOut = 0, kIn = 1 };  // kOut: the module writes, JS reads
   std::string key;
   Dir dir;
-  uint32_t header;  // write index at +0, read index at +4
+  uint32_t header;  // write index at +0, read index at +4, the module's dropped bytes at +8
   uint32_t data;
   uint32_t size;    // a power of two
   // Header offset of the index the host owns (the read index of an out ring).
   uint32_t hostField() const { return header + (dir == kOut ? 4 : 0); }
   uint32_t moduleField() const { return header + (dir == kOut ? 0 : 4); }
+  uint32_t droppedField() const { return header + 8; }
 };
+constexpr uint32_t kModuleRingHeaderBytes = 12;
 
 // The indices as the two threads exchange them (one per ring, in the Slot).
 struct RingState {
   std::atomic<uint32_t> hostIdx{0};  // [main-thread] writes; [audio-thread] copies it into the header
   std::atomic<uint32_t> modIdx{0};   // [audio-thread] copies it out of the header; [main-thread] reads
+  std::atomic<uint32_t> modDropped{0};  // the module's count of bytes it dropped, copied out likewise
   uint64_t lost = 0;                 // [main-thread] bytes an out ring's module overwrote before JS read them
 };
 

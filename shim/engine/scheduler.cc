@@ -319,7 +319,10 @@ JW_AUDIO_THREAD int RunSlot(Slot& s, CycleIo& io, uint32_t nframes, uint32_t cyc
   }
   // Rings: the module's indices out, after its last block (its stores to
   // the data came before, on this thread: the release publishes them).
-  for (uint32_t k = 0; k < s.ringCount; ++k) s.rings[k].modIdx.store(d.RingModuleIndex(d.rings()[k]), std::memory_order_release);
+  for (uint32_t k = 0; k < s.ringCount; ++k) {
+    s.rings[k].modDropped.store(d.RingModuleDropped(d.rings()[k]), std::memory_order_relaxed);
+    s.rings[k].modIdx.store(d.RingModuleIndex(d.rings()[k]), std::memory_order_release);
+  }
   // One writer: a plain store, not a locked read-modify-write.
   s.cycles.store(s.cycles.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   return 0;

@@ -299,7 +299,9 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspStatus(const Napi::CallbackInfo& info)
 
 // dspCollect() -> number of items still waiting for the audio thread to let go
 JW_MAIN_THREAD Napi::Value ClientWrap::DspCollect(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(engine_->Collect(!client_)));
+  // Rationale: while close() runs on its worker the audio thread may still be
+  // in a cycle (jack_client_close has not returned): free only what it let go.
+  return Napi::Number::New(info.Env(), static_cast<double>(engine_->Collect(!client_ && !closing_)));
 }
 
 // setWatchdog(budgetMs): how long one module may run within a cycle before

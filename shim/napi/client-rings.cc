@@ -19,25 +19,31 @@ JW_MAIN_THREAD Slot* RingSlot(Engine* engine, const Napi::CallbackInfo& info, Ri
   return s;
 }
 
-// Bytes JS may read from out ring `k` now; skips (and counts) what the module overwrote.
+// Bytes JS may read from out ring `k` now; skips (and counts) what the module
+// overwrote. A write index behind what JS read (a module moving it back)
+// gives nothing to read.
 JW_MAIN_THREAD uint32_t Readable(Slot& s, uint32_t k) {
   RingState& st = s.rings[k];
   const uint32_t size = s.dsp->rings()[k].size;
   const uint32_t w = st.modIdx.load(std::memory_order_acquire);
   uint32_t r = st.hostIdx.load(std::memory_order_relaxed);
-  if (w - r > size) {
-    st.lost += static_cast<uint32_t>(w - r - size);
+  const int32_t ahead = static_cast<int32_t>(w - r);
+  if (ahead <= 0) return 0;
+  if (static_cast<uint32_t>(ahead) > size) {
+    st.lost += static_cast<uint32_t>(ahead) - size;
     r = w - size;
     st.hostIdx.store(r, std::memory_order_release);
   }
   return w - r;
 }
 
+// Bytes JS may write into in ring `k` now; a read index outside what JS
+// wrote (a module moving it wrongly) gives no room.
 JW_MAIN_THREAD uint32_t Writable(Slot& s, uint32_t k) {
   RingState& st = s.rings[k];
   const uint32_t size = s.dsp->rings()[k].size;
-  const uint32_t used = st.hostIdx.load(std::memory_order_relaxed) - st.modIdx.load(std::memory_order_acquire);
-  return used > size ? 0 : size - used;
+  const int32_t used = static_cast<int32_t>(st.hostIdx.load(std::memory_order_relaxed) - st.modIdx.load(std::memory_order_acquire));
+  return used < 0 || static_cast<uint32_t>(used) > size ? 0 : size - static_cast<uint32_t>(used);
 }
 }  // namespace
 
@@ -73,7 +79,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspRingWrite(const Napi::CallbackInfo& in
   return Napi::Number::New(env, n);
 }
 
-// dspRingSpace(id, ring) -> [readable, writable, lost] (from JS's side), or null
+// dspRingSpace(id, ring) -> [readable, writable, lost, dropped] (from JS's side; dropped: the module's count), or null
 JW_MAIN_THREAD Napi::Value ClientWrap::DspRingSpace(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   uint32_t k = 0;
@@ -81,10 +87,11 @@ JW_MAIN_THREAD Napi::Value ClientWrap::DspRingSpace(const Napi::CallbackInfo& in
   if (!s) s = RingSlot(engine_.get(), info, RingDecl::kIn, &k);
   if (!s) return env.Null();
   const bool out = s->dsp->rings()[k].dir == RingDecl::kOut;
-  Napi::Array a = Napi::Array::New(env, 3);
+  Napi::Array a = Napi::Array::New(env, 4);
   a.Set(0u, out ? Readable(*s, k) : 0u);
   a.Set(1u, out ? 0u : Writable(*s, k));
   a.Set(2u, static_cast<double>(s->rings[k].lost));
+  a.Set(3u, s->rings[k].modDropped.load(std::memory_order_relaxed));
   return a;
 }
 

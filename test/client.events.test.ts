@@ -295,7 +295,7 @@ describe('client events', () => {
       await until(() => child.stdout.join('').includes('ready') || child.proc.exitCode !== null, 10000, 'the child client');
       await second.stop();
       expect(second.running).toBe(false);
-      expect(await child.exited).toBe(0);
+      expect(await child.exited, `the child ended with signal ${String(child.proc.signalCode)}; stderr: ${child.stderr.join('')}`).toBe(0);
       const out = JSON.parse(child.stdout.join('').trim().split('\n').pop() ?? '') as {
         isStatus: boolean;
         failure: boolean;

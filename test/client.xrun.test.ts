@@ -55,7 +55,7 @@ describe('xrun', () => {
       expect(delayed).toBeGreaterThanOrEqual(0);
 
       child.proc.stdin?.write('close\n');
-      expect(await child.exited).toBe(0);
+      expect(await child.exited, `the child ended with signal ${String(child.proc.signalCode)}; stderr: ${child.stderr.join('')}`).toBe(0);
     } finally {
       if (child.proc.exitCode === null) {
         child.proc.kill('SIGCONT');

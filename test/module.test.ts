@@ -146,7 +146,7 @@ describe('clientPid', () => {
       expect(child.proc.pid).toBeDefined();
       expect(clientPid(name)).toBe(child.proc.pid);
       child.proc.stdin?.write('close\n');
-      expect(await child.exited).toBe(0);
+      expect(await child.exited, `the child ended with signal ${String(child.proc.signalCode)}; stderr: ${child.stderr.join('')}`).toBe(0);
     } finally {
       await killChild(child);
     }

@@ -64,10 +64,21 @@ async function roundTrip(file: string, format: string, seconds: number): Promise
   throw new Error('each of 8 tries had an xrun (the machine is too loaded for a bit-exact round trip)');
 }
 
+/**
+ * Waits until a recorder process has connected to the gain's output (it records from the next
+ * cycle on). Rationale: a fixed wait was too short on a loaded machine, where starting Node takes
+ * seconds, and the file then played before anyone recorded it.
+ */
+async function recorderConnected(): Promise<void> {
+  const out = gain.outputs[0]!;
+  const before = out.connections.length;
+  await until(() => out.connections.length > before, 30000, 'the recorder to connect');
+}
+
 async function roundTripOnce(file: string, format: string, seconds: number): Promise<Float32Array | undefined> {
   const out = join(dir, `rec-${format}.wav`);
   const recording = run('record', gain.outputs[0]!.name, '--out', out, '--seconds', String(seconds), '--format', format, '--json');
-  await new Promise((r) => setTimeout(r, 700)); // the recorder is up before the file plays
+  await recorderConnected();
   const played = await run('play', file, '--to', gain.inputs[0]!.name, '--json');
   expect(played.code, played.err).toBe(0);
   expect(JSON.parse(played.out)).toMatchObject({ frames: 48000, underrunFrames: 0, ports: [gain.inputs[0]!.name] });
@@ -82,7 +93,7 @@ async function roundTripOnce(file: string, format: string, seconds: number): Pro
 }
 
 describe('record and play', () => {
-  it('round-trips a float WAV bit-exact through the graph', async () => {
+  it('round-trips a float WAV bit-exact through the graph', { timeout: 120000 }, async () => {
     const x = signal(48000);
     const file = join(dir, 'in.wav');
     await writeSoundFile(file, { sampleRate: 48000, channels: [x] });
@@ -93,7 +104,7 @@ describe('record and play', () => {
     expect(y.subarray(k + 48000).every((v) => v === 0)).toBe(true);
   });
 
-  it('records 16-bit and 24-bit PCM exact within quantisation', async () => {
+  it('records 16-bit and 24-bit PCM exact within quantisation', { timeout: 120000 }, async () => {
     const x = signal(48000);
     const file = join(dir, 'in.wav');
     await writeSoundFile(file, { sampleRate: 48000, channels: [x] });
@@ -114,7 +125,7 @@ describe('record and play', () => {
     expect(refused.err).toContain(`jackwasm: [SAMPLE_RATE_MISMATCH] "${file}" is 44100 Hz and the server runs at 48000 Hz; pass --resample to convert it`);
     const out = join(dir, 'resampled.wav');
     const recording = run('record', gain.outputs[0]!.name, '--out', out, '--seconds', '2.5');
-    await new Promise((r) => setTimeout(r, 700));
+    await recorderConnected();
     const played = await run('play', file, '--to', gain.inputs[0]!.name, '--resample', '--json');
     expect(played.code, played.err).toBe(0);
     expect(Math.abs(JSON.parse(played.out).frames - 48000)).toBeLessThanOrEqual(2);

@@ -33,6 +33,9 @@ Commands:
   disconnect <source> <destination>
   transport <start|stop|status|locate FRAME> [--json]
   info [--json]                   JACK library version and servers
+  doctor [--json]                 What this system has and lacks for jackwasm
+                                  (native addon, compiler, wabt, jackd), with
+                                  the apt command for each missing piece
   record <port...> --out file.wav [--seconds N] [--format f32|s24|s16|s32|f64|u8] [--json]
                                   Record output ports to a WAV file (until Ctrl-C
                                   without --seconds); frames lost are reported
@@ -259,6 +262,13 @@ async function main(argv: string[]): Promise<number> {
       return withServer(values.server, say, (serverName) =>
         playCommand({ serverName, clientName, file, to: values.to, loop: values.loop === true, resample: values.resample === true, json: values.json === true, print: (l) => console.log(l) }),
       );
+    }
+    case 'doctor': {
+      const { doctor, doctorLines } = await import('./cli-doctor.js');
+      const r = await doctor();
+      if (values.json) console.log(JSON.stringify(r));
+      else for (const l of doctorLines(r)) console.log(l);
+      return r.ok ? 0 : 1;
     }
     case 'info': {
       const v = version();

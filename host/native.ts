@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { fail } from './errors.js';
 import { addonPath } from './paths.js';
+import { aptCommand, BUILD_PACKAGES, packagesForLoadError } from './system-check.js';
 import type { Position } from './transport.js';
 
 export { addonPath, packageRoot } from './paths.js';
@@ -320,12 +321,13 @@ function load(): NativeAddon {
     process.once('exit', () => addon.shutdown());
     return loaded;
   } catch (err) {
-    return fail(
-      'NATIVE_LOAD_FAILED',
-      `cannot load the jackwasm native addon from ${path}: ${(err as Error).message}. ` +
-        'Build it with `npm run build` (needs libjack-jackd2-dev, cmake and a C++ compiler).',
-      { cause: err },
-    );
+    // (Node appends a "Require stack" to the first line: not for people.)
+    const message = ((err as Error).message ?? String(err)).split('\n')[0] as string;
+    const pkgs = packagesForLoadError(message);
+    const advice = pkgs.length
+      ? `the system lacks ${pkgs.join(', ')}: ${aptCommand(pkgs)}`
+      : `build it from source with \`npm rebuild jackwasm\` (in a checkout: \`npm run build\`); that needs ${aptCommand(BUILD_PACKAGES)}`;
+    return fail('NATIVE_LOAD_FAILED', `cannot load the jackwasm native addon from ${path}: ${message}. Fix: ${advice}`, { cause: err });
   }
 }
 

@@ -17,9 +17,17 @@ export function packageRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..');
 }
 
-/** The native build output: the addon, libjwrt.so (the shared wasm runtime). */
+/**
+ * Where the addon and libjwrt.so (the shared wasm runtime) are: a build from
+ * source (a checkout, or an installed package whose prebuilt addon could not
+ * load) in build/Release, else the prebuilt ones the package ships in
+ * prebuilds/<platform>-<arch>.
+ */
 export function nativeLibDir(): string {
-  return join(packageRoot(), 'build', 'Release');
+  const built = join(packageRoot(), 'build', 'Release');
+  if (existsSync(join(built, 'jackwasm.node'))) return built;
+  const pre = join(packageRoot(), 'prebuilds', `${process.platform}-${process.arch}`);
+  return existsSync(join(pre, 'jackwasm.node')) ? pre : built;
 }
 
 /** Where the native addon is loaded from. */

@@ -1,10 +1,12 @@
-// Builds what is out of date: the native addon (cmake-js), the TypeScript
+// Builds what is out of date: the native addon (CMake), the TypeScript
 // host (tsc) and the AssemblyScript DSP modules (asc). Compares modification
 // times, so a no-op build takes milliseconds.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { buildNative } from './native-build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const force = process.argv.includes('--force');
@@ -43,8 +45,8 @@ if (stale('shim/generated/manifest.h', ['shim/manifest.json', 'scripts/gen-manif
 if (stale('build/Release/jackwasm.node', ['shim', 'test/rtcheck', 'CMakeLists.txt', 'package.json']) ||
   stale('build/Release/libjwrtcheck.so', ['test/rtcheck']) ||
   stale('build/Release/libjwrt.so', ['shim/wasm-rt'])) {
-  console.log('build: native addon (cmake-js)');
-  run(bin('cmake-js'), ['compile', '--out', 'build', '--log-level', 'warn']);
+  console.log('build: native addon (cmake)');
+  buildNative(root);
 }
 if (stale('dist/host/index.js', ['host', 'examples', 'tsconfig.json'])) {
   console.log('build: TypeScript host (tsc)');

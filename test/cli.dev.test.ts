@@ -189,7 +189,7 @@ describe('jackwasm dev', () => {
       writeFileSync(f, source(0.5)); // an editor that saves twice
       await until(() => events.includes('unchanged'), 30000, 'the second save');
       await w.idle();
-      expect(m.compiled.tier).toBe('optimized');
+      expect(m.compiled.tier, events.join(', ')).toBe('optimized');
       writeFileSync(f, source(0.75, 'const broken: i32 = ;'));
       await until(() => events.includes('error:fast'), 30000, 'the broken save');
       writeFileSync(f, source(0.5)); // put back

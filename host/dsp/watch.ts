@@ -120,6 +120,8 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   let changes = 0;
   let closed = false;
   let idleWaiters: (() => void)[] = [];
+  /** The save whose optimised build runs (the generation it was made for). */
+  let optimizedFor = 0;
 
   const rewatch = () => {
     const dirs = new Set([...files].map((f) => dirname(f)));
@@ -202,6 +204,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
       const compileMs = performance.now() - t0;
       const startWall = Date.now();
       const report = await module.swap(compiled, swapOptions);
+      optimizedFor = gen;
       emit({ kind: 'swap', tier: 'optimized', compiled, report, changed: paths, compileMs, editToAudibleMs: startWall + report.audibleMs - edit });
     } catch (err) {
       const error = errorOf(err);
@@ -227,6 +230,13 @@ export async function watchModule(module: DspModule, path: string, options: Watc
       const compileMs = performance.now() - t0;
       if (compiled.key === (fastFirst ? lastFast : module.compiled.key)) {
         emit({ kind: 'unchanged', changed: paths });
+        // Rationale: an optimised build that failed while this save was
+        // pending reported nothing (it looked stale); with the code unchanged
+        // it is this version's, so build it again.
+        if (fastFirst && optimizedFor !== generation && !behind) {
+          const gen = generation;
+          runBehind(() => optimize(gen, paths, edit));
+        }
         return;
       }
       if (closed) return;

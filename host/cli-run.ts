@@ -54,7 +54,11 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   await using client = await Client.open(`jackwasm-${o.dev ? 'dev' : 'run'}-${process.pid}`, { serverName: o.serverName });
   client.activate();
   const m = await client.load(compiled, { params: Object.fromEntries(o.params) });
-  m.on('trap', (t) => print(color('red', `trap: ${t.message} (the module is silent${o.dev ? ' until the next good save' : ''}; "reset" brings it back)`)));
+  let traps = 0;
+  m.on('trap', (t) => {
+    traps++;
+    print(color('red', `trap: ${t.message} (the module is silent${o.dev ? ' until the next good save' : ''}; "reset" brings it back)`));
+  });
   m.on('log', (msg) => print(`${m.name}: ${msg}`));
   // The i-th --connect-in feeds input i (wrapping around), likewise outputs;
   // MIDI sources all feed the MIDI input. Run again after each swap (a swap
@@ -132,7 +136,13 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   closeCommands();
   process.stdin.pause();
   clearInterval(timer);
-  print(`stopped after ${m.cycles} cycles, ${xruns} xruns${o.dev ? `, ${m.swaps} swaps` : ''}`);
+  print(`stopped after ${m.cycles} cycles, ${xruns} xruns${o.dev ? `, ${m.swaps} swaps` : ''}${traps ? `, ${traps} trap(s)` : ''}`);
+  // Exit status 3 (see EXIT_TRAPPED): run whose module trapped at all (its
+  // output was cut), dev whose module was still silent at the end.
+  const failed = o.dev ? m.trap !== undefined : traps > 0;
   await m.unload();
-  return 0;
+  return failed ? EXIT_TRAPPED : 0;
 }
+
+/** The exit status of run and dev when the module trapped (1 is any other error). */
+export const EXIT_TRAPPED = 3;

@@ -7,7 +7,7 @@ import { parseArgs, styleText } from 'node:util';
 import { Client } from './client.js';
 import { fail, JackError } from './errors.js';
 import { ensureServer, isServerRunning, Server } from './server.js';
-import { version, versionString } from './jack.js';
+import { setErrorFunction, setInfoFunction, version, versionString } from './jack.js';
 import type { Port } from './port.js';
 import { runDemo } from './demo.js';
 import cliProgress from 'cli-progress';
@@ -27,7 +27,9 @@ Usage: jackwasm <command> [options]
 Commands:
   demo [--seconds N]              Tour of the client API on a live server
   server [--name N] [--rate R] [--period P]
-                                  Run an embedded dummy JACK server until Ctrl-C
+                                  Run a dummy JACK server until Ctrl-C; without
+                                  --name it is the default server, which the
+                                  other commands then use with no flags
   ports [--connections] [--json]  List ports (type, direction, flags, connections)
   connect <source> <destination>  Connect an output port to an input port
   disconnect <source> <destination>
@@ -58,16 +60,34 @@ Commands:
                                   (state and parameters kept, 10 ms crossfade);
                                   compile errors are printed, the audio goes on
 
+Exit status: 0 done; 1 an error (the message names it, with its code);
+3 run: the module trapped (dev: it was still silent at the end).
+
 Options for every command:
-  --server NAME                   JACK server name (default: $JACK_DEFAULT_SERVER or "default")
+  -v, --verbose                   Also print libjack's own messages ("jack: ...");
+                                  they are kept and shown when a command fails
+  --server NAME                   Use this running JACK server (an error if it
+                                  is not running). Without it: the default
+                                  server ($JACK_DEFAULT_SERVER or "default"),
+                                  else an embedded dummy server for the command
   -h, --help                      This help
 `;
 
 const color = (style: Parameters<typeof styleText>[0], text: string) =>
   process.stdout.isTTY ? styleText(style, text) : text;
 
-/** Runs `fn` on the named server, or on an embedded one started (and stopped) for it. */
+/**
+ * Runs `fn` on a server: the one --server names, which must be running; else
+ * the default one ($JACK_DEFAULT_SERVER or "default", what `jackwasm server`
+ * starts); else an embedded dummy server started (and stopped) for this
+ * command, which it says. Rationale: a mistyped --server must not quietly
+ * start an empty server and report success.
+ */
 async function withServer<T>(serverName: string | undefined, say: (msg: string) => void, fn: (serverName: string) => Promise<T>): Promise<T> {
+  routeJackMessages(verbose);
+  if (serverName !== undefined && !(await isServerRunning(serverName))) {
+    fail('SERVER_NOT_RUNNING', `no JACK server "${serverName}" is running (start one with \`jackwasm server --name ${serverName}\`, or leave out --server to use the default server or an embedded one)`);
+  }
   const wanted = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
   await using server = await ensureServer(serverName ? { name: serverName } : {});
   const e = server.embedded;
@@ -113,9 +133,11 @@ async function main(argv: string[]): Promise<number> {
       loop: { type: 'boolean' },
       resample: { type: 'boolean' },
       format: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
     },
   });
   const [command, ...rest] = positionals;
+  verbose = values.verbose === true;
   if (values.help || !command) {
     process.stdout.write(HELP);
     return command || values.help ? 0 : 1;
@@ -126,19 +148,24 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'demo': {
-      const seconds = values.seconds === undefined ? 8 : Number(values.seconds);
-      if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${values.seconds}`);
+      const seconds = values.seconds === undefined ? 8 : secondsArg(values.seconds);
       await withServer(values.server, say, (server) => runDemo({ serverName: server, seconds, log: console.log, color }));
       return 0;
     }
     case 'server': {
+      // Without --name it is the default server, so every later command finds it with no flags.
+      const name = values.name ?? values.server ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
+      if (await isServerRunning(name)) fail('SERVER_NAME_IN_USE', `a JACK server "${name}" is already running; commands use it as it is (give --name for another one)`);
       const server = await Server.start({
-        ...(values.name ? { name: values.name } : {}),
+        name,
         ...(values.rate ? { sampleRate: Number(values.rate) } : {}),
         ...(values.period ? { period: Number(values.period) } : {}),
       });
       console.log(`JACK server "${server.name}" running (dummy driver, ${server.sampleRate} Hz, ${server.period} frames, pid ${server.pid}).`);
-      console.log(`Clients connect with serverName "${server.name}" (or JACK_DEFAULT_SERVER=${server.name}). Ctrl-C stops it.`);
+      const isDefault = name === (process.env.JACK_DEFAULT_SERVER ?? 'default');
+      console.log(isDefault
+        ? 'It is the default server: jackwasm commands and JACK clients in other terminals use it with no flags. Ctrl-C stops it.'
+        : `Clients connect with serverName "${server.name}" (jackwasm --server ${server.name}, or JACK_DEFAULT_SERVER=${server.name}). Ctrl-C stops it.`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
@@ -226,7 +253,7 @@ async function main(argv: string[]): Promise<number> {
     case 'dev': {
       const [file, extra] = rest;
       if (!file || extra !== undefined) throw new Error(`usage: jackwasm ${command} <module.wasm|module.ts> [--connect-in PORT ...] [--connect-out PORT ...] [--connect-midi PORT ...] [--midi song.mid] [--param name=value ...] [--seconds N]${command === 'dev' ? ' [--crossfade MS]' : ''}`);
-      const seconds = values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds');
+      const seconds = values.seconds === undefined ? undefined : secondsArg(values.seconds);
       if (values.crossfade !== undefined && command !== 'dev') throw new Error('--crossfade is an option of jackwasm dev');
       const crossfadeMs = values.crossfade === undefined ? 10 : Number(values.crossfade);
       if (!(crossfadeMs >= 0 && crossfadeMs <= 10000)) throw new Error(`--crossfade must be a number of milliseconds in [0, 10000], got "${values.crossfade}"`);
@@ -254,7 +281,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'record':
       return withServer(values.server, say, (serverName) =>
-        recordCommand({ serverName, clientName, ports: rest, out: values.out ?? fail('INVALID_ARGUMENT', 'usage: jackwasm record <port...> --out file.wav [--seconds N] [--format f32|s24|s16]'), seconds: values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds'), format: values.format, json: values.json === true, print: (l) => console.log(l) }),
+        recordCommand({ serverName, clientName, ports: rest, out: values.out ?? fail('INVALID_ARGUMENT', 'usage: jackwasm record <port...> --out file.wav [--seconds N] [--format f32|s24|s16]'), seconds: values.seconds === undefined ? undefined : secondsArg(values.seconds), format: values.format, json: values.json === true, print: (l) => console.log(l) }),
       );
     case 'play': {
       const [file, extra] = rest;
@@ -300,6 +327,16 @@ function positiveNumber(v: string, flag: string): number {
   return n;
 }
 
+/** The longest --seconds of demo, run, dev and record: 24.8 days (Node's longest timer). */
+const MAX_SECONDS = 2147483;
+
+/** A --seconds value of demo, run, dev and record. */
+function secondsArg(v: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n) || n > MAX_SECONDS) fail('INVALID_ARGUMENT', `--seconds must be a positive number of seconds up to ${MAX_SECONDS} (24.8 days), got "${v}"`);
+  return n;
+}
+
 /** "--param cutoff=800" -> [["cutoff", 800]] */
 function parseParams(list: string[] | undefined): [string, number][] {
   return (list ?? []).map((kv) => {
@@ -315,6 +352,28 @@ async function moduleSource(file: string): Promise<CompiledModule> {
   return toCompiled(file);
 }
 
+let verbose = false;
+
+/** The last messages libjack printed (see routeJackMessages), for an error report. */
+const jackMessages: string[] = [];
+
+/**
+ * Routes libjack's own messages (it prints errors and notes to stderr, e.g.
+ * "Cannot connect to server socket" while looking for a server) through
+ * setErrorFunction/setInfoFunction: kept for the report of a command that
+ * fails, and printed (dim, "jack:") only with --verbose. Rationale: they are
+ * libjack's internals, not the command's output, and mostly expected.
+ */
+function routeJackMessages(verbose: boolean): void {
+  const keep = (m: string) => {
+    jackMessages.push(m);
+    if (jackMessages.length > 8) jackMessages.shift();
+    if (verbose) console.error(color('dim', `jack: ${m}`));
+  };
+  setErrorFunction(keep);
+  setInfoFunction(verbose ? keep : () => {});
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -322,6 +381,7 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     const e = err as Error;
     process.stderr.write(`jackwasm: ${e instanceof JackError ? `[${e.code}] ` : ''}${e.message}\n`);
+    for (const m of jackMessages) process.stderr.write(`jack: ${m}\n`);
     process.exitCode = 1;
   },
 );

@@ -117,14 +117,15 @@ describe('record and play', () => {
     }
   });
 
-  it('refuses a file at another sample rate unless asked to resample, then resamples it', async () => {
+  it('refuses a file at another sample rate unless asked to resample, then resamples it', { timeout: 60000 }, async () => {
     const file = join(dir, 'in-44k1.wav');
     await writeSoundFile(file, { sampleRate: 44100, channels: [Float32Array.from({ length: 44100 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 441 * i) / 44100))] });
     const refused = await run('play', file, '--to', gain.inputs[0]!.name);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain(`jackwasm: [SAMPLE_RATE_MISMATCH] "${file}" is 44100 Hz and the server runs at 48000 Hz; pass --resample to convert it`);
     const out = join(dir, 'resampled.wav');
-    const recording = run('record', gain.outputs[0]!.name, '--out', out, '--seconds', '2.5');
+    // Long enough for the player to start and finish on a loaded machine (starting Node can take seconds).
+    const recording = run('record', gain.outputs[0]!.name, '--out', out, '--seconds', '8');
     await recorderConnected();
     const played = await run('play', file, '--to', gain.inputs[0]!.name, '--resample', '--json');
     expect(played.code, played.err).toBe(0);

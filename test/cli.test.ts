@@ -2,7 +2,7 @@
  * The jackwasm CLI (dist/host/cli.js) against a dummy server, as a user runs it.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +10,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, isServerRunning, render, type Port, type Server } from '../host/index.js';
 import { readSoundFile as readWav, writeSoundFile as writeWav } from '../host/sound-file.js';
 import { serverPrefix, startServer, uniqueName, waitForEvent } from './helpers/jack.js';
+import { wat } from './helpers/wat.js';
 
 const cli = fileURLToPath(new URL('../dist/host/cli.js', import.meta.url));
 let server: Server;
 
 function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runWith({}, ...args);
+}
+
+/** Runs the CLI with extra environment variables (JACK_DEFAULT_SERVER). */
+function runWith(env: Record<string, string>, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { timeout: 20000 }, (error, out, err) => {
+    execFile(process.execPath, [cli, ...args], { timeout: 20000, env: { ...process.env, ...env } }, (error, out, err) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out, err });
     });
   });
@@ -85,12 +91,46 @@ describe('jackwasm info, help and errors', () => {
 });
 
 describe('embedded server', () => {
-  it('starts an embedded dummy server when none runs, says so, and stops it', async () => {
+  it('starts an embedded dummy server when no server runs and none was named, says so, and stops it', async () => {
     const name = `${serverPrefix()}cli-embedded-${process.pid}`;
-    const r = await run('ports', '--server', name);
+    const r = await runWith({ JACK_DEFAULT_SERVER: name }, 'ports');
     expect(r.code).toBe(0);
-    expect(r.out).toContain(`No JACK server "${name}" is running: started an embedded dummy server "${name}"`);
+    const embedded = /No JACK server "([^"]+)" is running: started an embedded dummy server "([^"]+)"/.exec(r.out);
+    expect(embedded?.[1]).toBe(name);
     expect(r.out).toContain('system:capture_1');
+    expect(await isServerRunning(name)).toBe(false);
+    expect(await isServerRunning(embedded?.[2] as string)).toBe(false);
+  });
+
+  it('refuses a --server that is not running instead of starting an empty one', async () => {
+    const name = `${serverPrefix()}cli-typo-${process.pid}`;
+    for (const args of [['ports'], ['transport', 'status'], ['connect', 'a:b', 'c:d']]) {
+      const r = await run(...args, '--server', name);
+      expect([r.code, r.err]).toEqual([1, `jackwasm: [SERVER_NOT_RUNNING] no JACK server "${name}" is running (start one with \`jackwasm server --name ${name}\`, or leave out --server to use the default server or an embedded one)\n`]);
+    }
+    expect(await isServerRunning(name)).toBe(false);
+  });
+
+  it('makes `jackwasm server` without --name the default server that later commands use with no flags', async () => {
+    const name = `${serverPrefix()}cli-default-${process.pid}`;
+    const env = { JACK_DEFAULT_SERVER: name };
+    const child = spawn(process.execPath, [cli, 'server'], { env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = waitForEvent<[number]>(child, 'exit', () => true, 15000);
+    try {
+      for (let i = 0; i < 200 && !out.includes('Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(out).toContain(`JACK server "${name}" running`);
+      expect(out).toContain('It is the default server: jackwasm commands and JACK clients in other terminals use it with no flags.');
+      const ports = await runWith(env, 'ports');
+      expect(ports.out).toContain(`Using the running JACK server "${name}".`);
+      expect((await runWith(env, 'info', '--json')).out).toContain(`"server":{"name":"${name}","running":true}`);
+      const again = await runWith(env, 'server');
+      expect([again.code, again.err]).toEqual([1, `jackwasm: [SERVER_NAME_IN_USE] a JACK server "${name}" is already running; commands use it as it is (give --name for another one)\n`]);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
     expect(await isServerRunning(name)).toBe(false);
   });
 
@@ -163,6 +203,31 @@ describe('jackwasm render / run', () => {
     const missing = await run('render', '/nonexistent/module.wasm', '--out', '/tmp/x.wav');
     expect(missing.code).toBe(1);
     expect(missing.err).toContain('cannot read module "/nonexistent/module.wasm"');
+  });
+
+  it('refuses a --seconds that is not a positive number of seconds a timer can wait', async () => {
+    for (const [cmd, ...args] of [['run', example('sine')], ['dev', example('sine')], ['demo'], ['record', 'system:capture_1', '--out', '/tmp/never.wav']] as string[][]) {
+      for (const v of ['0', '-1', 'abc', '1e9', 'Infinity']) {
+        const r = await run(cmd as string, ...args, `--seconds=${v}`, '--server', server.name);
+        expect([r.code, r.err], `${cmd} --seconds ${v}`).toEqual([1, `jackwasm: [INVALID_ARGUMENT] --seconds must be a positive number of seconds up to 2147483 (24.8 days), got "${v}"\n`]);
+      }
+    }
+  });
+
+  it('exits with status 3 when the module it runs traps', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jw-cli-trap-'));
+    try {
+      const file = join(dir, 'traps.wasm');
+      writeFileSync(file, await wat('traps'));
+      const r = await run('run', file, '--server', server.name, '--param', 'mode=1', '--seconds', '1');
+      expect(r.code, r.out + r.err).toBe(3);
+      expect(r.out).toContain('trap: unreachable executed (the module is silent; "reset" brings it back)');
+      expect(r.out).toMatch(/stopped after \d+ cycles, \d+ xruns, 1 trap\(s\)/);
+      const fine = await run('run', file, '--server', server.name, '--seconds', '0.5');
+      expect(fine.code, fine.out + fine.err).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs a module live, connected, for --seconds, and reports cycles', async () => {

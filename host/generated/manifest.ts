@@ -99,7 +99,7 @@ export type JackErrorCode =
   | "SERVER_START_FAILED"
   /** jackd did not accept clients within timeoutMs. */
   | "SERVER_TIMEOUT"
-  /** The embedded server is not running. */
+  /** The server is not running: the embedded server was stopped, or no server has the name the CLI's --server gives. */
   | "SERVER_NOT_RUNNING"
   /** The native addon could not be loaded (thrown on first use of JACK or the engine). */
   | "NATIVE_LOAD_FAILED"

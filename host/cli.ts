@@ -26,13 +26,14 @@ Usage: jackwasm <command> [options]
 
 Commands:
   demo [--seconds N]              Tour of the client API on a live server
-  server [--name N] [--rate R] [--period P]
+  server [--name N] [--rate R] [--period P] [--json]
                                   Run a dummy JACK server until Ctrl-C; without
                                   --name it is the default server, which the
                                   other commands then use with no flags
   ports [--connections] [--json]  List ports (type, direction, flags, connections)
-  connect <source> <destination>  Connect an output port to an input port
-  disconnect <source> <destination>
+  connect <source> <destination> [--json]
+                                  Connect an output port to an input port
+  disconnect <source> <destination> [--json]
   transport <start|stop|status|locate FRAME> [--json]
   info [--json]                   JACK library version and servers
   doctor [--json]                 What this system has and lacks for jackwasm
@@ -45,7 +46,7 @@ Commands:
                                   Play a sound file (WAV, FLAC, ...) into input
                                   ports (default: the physical playback ports)
   render <module.wasm|.ts> --out out.wav [--in in.wav] [--midi song.mid]
-         [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]
+         [--seconds N] [--sample-rate R] [--block B] [--param name=value ...] [--json]
                                   Render a DSP module offline to a 32-bit float WAV
                                   (with --midi: the song through it, to its end)
   run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
@@ -161,9 +162,10 @@ async function main(argv: string[]): Promise<number> {
         ...(values.rate ? { sampleRate: Number(values.rate) } : {}),
         ...(values.period ? { period: Number(values.period) } : {}),
       });
-      console.log(`JACK server "${server.name}" running (dummy driver, ${server.sampleRate} Hz, ${server.period} frames, pid ${server.pid}).`);
       const isDefault = name === (process.env.JACK_DEFAULT_SERVER ?? 'default');
-      console.log(isDefault
+      if (values.json) console.log(JSON.stringify({ name: server.name, driver: 'dummy', sampleRate: server.sampleRate, period: server.period, pid: server.pid, default: isDefault }));
+      else console.log(`JACK server "${server.name}" running (dummy driver, ${server.sampleRate} Hz, ${server.period} frames, pid ${server.pid}).`);
+      if (!values.json) console.log(isDefault
         ? 'It is the default server: jackwasm commands and JACK clients in other terminals use it with no flags. Ctrl-C stops it.'
         : `Clients connect with serverName "${server.name}" (jackwasm --server ${server.name}, or JACK_DEFAULT_SERVER=${server.name}). Ctrl-C stops it.`);
       await new Promise<void>((resolve) => {
@@ -171,7 +173,7 @@ async function main(argv: string[]): Promise<number> {
         process.once('SIGTERM', resolve);
       });
       await server.stop();
-      console.log('Server stopped.');
+      if (!values.json) console.log('Server stopped.');
       return 0;
     }
     case 'ports':
@@ -200,7 +202,8 @@ async function main(argv: string[]): Promise<number> {
           const [src, dst] = rest;
           if (!src || !dst) throw new Error(`usage: jackwasm ${command} <source> <destination>`);
           const changed = command === 'connect' ? client.connect(src, dst) : client.disconnect(src, dst);
-          console.log(changed ? `${command}ed ${src} -> ${dst}` : command === 'connect' ? `already connected: ${src} -> ${dst}` : `not connected: ${src} -> ${dst}`);
+          if (values.json) console.log(JSON.stringify({ source: src, destination: dst, connected: command === 'connect', changed }));
+          else console.log(changed ? `${command}ed ${src} -> ${dst}` : command === 'connect' ? `already connected: ${src} -> ${dst}` : `not connected: ${src} -> ${dst}`);
         } else {
           const [action, arg] = rest;
           if (action === 'start') client.transportStart();
@@ -246,6 +249,10 @@ async function main(argv: string[]): Promise<number> {
       if (outputs.length === 0) throw new Error(`${file} has no audio outputs; nothing to write`);
       await writeWav(values.out, { sampleRate, channels: outputs });
       const ms = performance.now() - t0;
+      if (values.json) {
+        console.log(JSON.stringify({ file: values.out, channels: outputs.length, frames, sampleRate, seconds: frames / sampleRate, renderMs: ms, midiEvents: midi?.length ?? 0 }));
+        return 0;
+      }
       console.log(`wrote ${values.out}: ${outputs.length} channel(s), ${frames} frames at ${sampleRate} Hz (${(frames / sampleRate).toFixed(2)} s audio in ${ms.toFixed(0)} ms)${song ? `; ${midi?.length} MIDI events from ${values.midi}${song.skipped ? ` (${song.skipped} system-exclusive events skipped)` : ''}` : ''}`);
       return 0;
     }

@@ -47,6 +47,7 @@ describe('jackwasm ports / connect / disconnect', () => {
   it('connects, reports an existing connection, lists it, and disconnects', async () => {
     expect((await run('connect', 'system:capture_1', 'system:playback_1', '--server', server.name)).out).toContain('connected system:capture_1 -> system:playback_1');
     expect((await run('connect', 'system:capture_1', 'system:playback_1', '--server', server.name)).out).toContain('already connected: system:capture_1 -> system:playback_1');
+    expect(JSON.parse((await run('connect', 'system:capture_1', 'system:playback_1', '--json', '--server', server.name)).out)).toEqual({ source: 'system:capture_1', destination: 'system:playback_1', connected: true, changed: false });
     const listed = await run('ports', '--connections', '--server', server.name);
     expect(listed.out).toMatch(/^system:capture_1 .*\n {4}-> system:playback_1$/m);
     expect((await run('disconnect', 'system:capture_1', 'system:playback_1', '--server', server.name)).out).toContain('disconnected system:capture_1 -> system:playback_1');
@@ -162,6 +163,9 @@ describe('jackwasm render / run', () => {
       const r = await run('render', example('sine'), '--out', out, '--seconds', '0.5', '--sample-rate', '44100', '--block', '64', '--param', 'frequency=330', '-p', 'level=-3');
       expect(r.code).toBe(0);
       expect(r.out).toContain(`wrote ${out}: 1 channel(s), 22050 frames at 44100 Hz`);
+      const out2 = join(dir, 'tone2.wav');
+      const j = await run('render', example('sine'), '--out', out2, '--seconds', '0.5', '--sample-rate', '44100', '--json');
+      expect(JSON.parse(j.out)).toMatchObject({ file: out2, channels: 1, frames: 22050, sampleRate: 44100, seconds: 0.5, midiEvents: 0 });
       const wav = await readWav(out);
       expect(wav.sampleRate).toBe(44100);
       const [expected] = await render(example('sine'), { sampleRate: 44100, blockSize: 64, frames: 22050, params: { frequency: 330, level: -3 } });

@@ -25,10 +25,16 @@ const ring = scope.ring('scope');
 let total = 0;
 let crossings = 0;
 let last = 0;
+let started = false; // the ring holds the silence from before the connection first
 const end = Date.now() + (seconds - 0.5) * 1000;
 for (let step = 0; Date.now() < end; step++) {
   await new Promise((r) => setTimeout(r, 100));
-  const x = ring.readFloat32();
+  let x = ring.readFloat32();
+  if (!started) {
+    const first = x.findIndex((v) => v !== 0);
+    x = first < 0 ? x.subarray(x.length) : x.subarray(first);
+    started = first >= 0;
+  }
   for (const v of x) {
     if (last < 0 && v >= 0) crossings++;
     last = v;

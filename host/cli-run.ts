@@ -3,6 +3,7 @@
  * to the given ports, with commands on standard input; `dev` also watches
  * the source and hot-swaps every saved change (host/dsp/watch.ts).
  */
+import { bufferFiles, emptySlotsNote } from './cli-buffers.js';
 import { Client } from './client.js';
 import type { CompiledModule } from './dsp/compile.js';
 import { compileFile } from './dsp/instance.js';
@@ -18,6 +19,8 @@ export interface RunModuleOptions {
   connectOut: string[] | undefined;
   connectMidi: string[] | undefined;
   params: [string, number][];
+  /** --buffer SLOT=FILE: sound files for the module's buffer slots. */
+  buffers?: string[];
   seconds: number | undefined;
   /** dev mode: watch and hot-swap, with this crossfade (ms). */
   dev: { crossfadeMs: number } | undefined;
@@ -53,7 +56,10 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   const compiled = o.compiled ?? (await compileFile(o.file)).compiled;
   await using client = await Client.open(`jackwasm-${o.dev ? 'dev' : 'run'}-${process.pid}`, { serverName: o.serverName });
   client.activate();
-  const m = await client.load(compiled, { params: Object.fromEntries(o.params) });
+  const buffers = await bufferFiles(o.buffers, client.sampleRate, print);
+  const m = await client.load(compiled, { params: Object.fromEntries(o.params), buffers });
+  const note = emptySlotsNote(m.buffers.map((b) => b.name), buffers, `module "${m.name}"`);
+  if (note) print(color('dim', note));
   let traps = 0;
   m.on('trap', (t) => {
     traps++;

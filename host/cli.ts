@@ -6,7 +6,7 @@
 import { parseArgs, styleText } from 'node:util';
 import { Client } from './client.js';
 import { fail, JackError } from './errors.js';
-import { ensureServer, isServerRunning, Server } from './server.js';
+import { ensureServer, isServerRunning, listServerNames, Server } from './server.js';
 import { setErrorFunction, setInfoFunction, version, versionString } from './jack.js';
 import type { Port } from './port.js';
 import { runDemo } from './demo.js';
@@ -15,7 +15,8 @@ import { render } from './dsp/render.js';
 import { compileFile, toCompiled } from './dsp/instance.js';
 import { DEV_ASC_OPTIMIZE } from './dsp/watch.js';
 import type { CompiledModule } from './dsp/compile.js';
-import { readSoundFile as readWav, writeSoundFile as writeWav } from './sound-file.js';
+import { readSoundFile as readWav, SAMPLE_FORMATS, writeSoundFile as writeWav } from './sound-file.js';
+import { bufferFiles } from './cli-buffers.js';
 import { midiFileFrames, readMidiFile } from './midi-file.js';
 import { runModule } from './cli-run.js';
 import { playCommand, recordCommand } from './cli-audio-commands.js';
@@ -46,12 +47,13 @@ Commands:
                                   Play a sound file (WAV, FLAC, ...) into input
                                   ports (default: the physical playback ports)
   render <module.wasm|.ts> --out out.wav [--in in.wav] [--midi song.mid]
-         [--seconds N] [--sample-rate R] [--block B] [--param name=value ...] [--json]
+         [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]
+         [--buffer SLOT=file.wav ...] [--json]
                                   Render a DSP module offline to a 32-bit float WAV
                                   (with --midi: the song through it, to its end)
   run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
       [--connect-midi PORT ...] [--midi song.mid [--follow-transport]]
-      [--param name=value ...] [--seconds N]
+      [--param name=value ...] [--buffer SLOT=file.wav ...] [--seconds N]
                                   Run a DSP module in a new client until Ctrl-C;
                                   reads commands (set, note, params, meters,
                                   stats, ...; "help") from standard input
@@ -87,7 +89,10 @@ const color = (style: Parameters<typeof styleText>[0], text: string) =>
 async function withServer<T>(serverName: string | undefined, say: (msg: string) => void, fn: (serverName: string) => Promise<T>): Promise<T> {
   routeJackMessages(verbose);
   if (serverName !== undefined && !(await isServerRunning(serverName))) {
-    fail('SERVER_NOT_RUNNING', `no JACK server "${serverName}" is running (start one with \`jackwasm server --name ${serverName}\`, or leave out --server to use the default server or an embedded one)`);
+    // (Servers whose jackd died leave their files behind: ask each.)
+    const running = (await Promise.all(listServerNames().map(async (n) => ((await isServerRunning(n)) ? n : undefined)))).filter((n) => n !== undefined);
+    jackMessages.length = 0; // libjack's complaints about the dead ones are expected
+    fail('SERVER_NOT_RUNNING', `no JACK server "${serverName}" is running (${running.length ? `running: ${running.join(', ')}` : 'none is running'}; start one with \`jackwasm server --name ${serverName}\`, or leave out --server to use the default server or an embedded one)`);
   }
   const wanted = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
   await using server = await ensureServer(serverName ? { name: serverName } : {});
@@ -106,37 +111,51 @@ function describePort(p: Port): string {
   return `${p.isAudio ? 'audio' : p.isMidi ? 'midi ' : p.type}  ${flags.join(',')}`;
 }
 
+/** The command line, with a JackError naming an unknown or malformed option. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        server: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        seconds: { type: 'string' },
+        name: { type: 'string' },
+        rate: { type: 'string' },
+        period: { type: 'string' },
+        connections: { type: 'boolean', short: 'c' },
+        out: { type: 'string', short: 'o' },
+        in: { type: 'string', short: 'i' },
+        'sample-rate': { type: 'string' },
+        block: { type: 'string' },
+        param: { type: 'string', multiple: true, short: 'p' },
+        'connect-in': { type: 'string', multiple: true },
+        'connect-out': { type: 'string', multiple: true },
+        'connect-midi': { type: 'string', multiple: true },
+        crossfade: { type: 'string' },
+        midi: { type: 'string' },
+        'follow-transport': { type: 'boolean' },
+        json: { type: 'boolean' },
+        to: { type: 'string', multiple: true },
+        loop: { type: 'boolean' },
+        resample: { type: 'boolean' },
+        format: { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        buffer: { type: 'string', multiple: true },
+      },
+    });
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    const opt = /option '([^']+)'/i.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') fail('INVALID_ARGUMENT', `unknown option ${opt ?? ''} (jackwasm --help lists the options)`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') fail('INVALID_ARGUMENT', `${e.message.split('.')[0]} (give a value that starts with "-" as --option=value)`);
+    throw err;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      server: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-      seconds: { type: 'string' },
-      name: { type: 'string' },
-      rate: { type: 'string' },
-      period: { type: 'string' },
-      connections: { type: 'boolean', short: 'c' },
-      out: { type: 'string', short: 'o' },
-      in: { type: 'string', short: 'i' },
-      'sample-rate': { type: 'string' },
-      block: { type: 'string' },
-      param: { type: 'string', multiple: true, short: 'p' },
-      'connect-in': { type: 'string', multiple: true },
-      'connect-out': { type: 'string', multiple: true },
-      'connect-midi': { type: 'string', multiple: true },
-      crossfade: { type: 'string' },
-      midi: { type: 'string' },
-      'follow-transport': { type: 'boolean' },
-      json: { type: 'boolean' },
-      to: { type: 'string', multiple: true },
-      loop: { type: 'boolean' },
-      resample: { type: 'boolean' },
-      format: { type: 'string' },
-      verbose: { type: 'boolean', short: 'v' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
   verbose = values.verbose === true;
   if (values.help || !command) {
@@ -244,7 +263,9 @@ async function main(argv: string[]): Promise<number> {
       bar?.start(frames, 0);
       const t0 = performance.now();
       const midi = song ? midiFileFrames(song, sampleRate).filter((e) => e.frame < frames) : undefined;
-      const outputs = await render(source, { sampleRate, blockSize, frames, inputs: input?.channels, params: parseParams(values.param), ...(midi ? { midi } : {}), onProgress: (done) => bar?.update(done) });
+      const buffers = await bufferFiles(values.buffer, sampleRate, say);
+      if (!values.buffer?.length && source.iface.exports.has('jw_buffer_count')) say(`note: ${file} may take audio in buffer slots (it exports jw_buffer_table); they stay empty (silent) without --buffer SLOT=file.wav`);
+      const outputs = await render(source, { sampleRate, blockSize, frames, inputs: input?.channels, params: parseParams(values.param), buffers, ...(midi ? { midi } : {}), onProgress: (done) => bar?.update(done) });
       bar?.stop();
       if (outputs.length === 0) throw new Error(`${file} has no audio outputs; nothing to write`);
       await writeWav(values.out, { sampleRate, channels: outputs });
@@ -278,6 +299,7 @@ async function main(argv: string[]): Promise<number> {
           connectOut: values['connect-out'],
           connectMidi: values['connect-midi'],
           params,
+          buffers: values.buffer,
           seconds,
           dev: command === 'dev' ? { crossfadeMs } : undefined,
           song: song ? { name: values.midi as string, data: song, followTransport: values['follow-transport'] === true } : undefined,
@@ -286,10 +308,15 @@ async function main(argv: string[]): Promise<number> {
         }),
       );
     }
-    case 'record':
+    case 'record': {
+      // Checked before a server is looked for (or started).
+      if (!values.out || rest.length === 0) fail('INVALID_ARGUMENT', `usage: jackwasm record <port...> --out file.wav [--seconds N] [--format ${SAMPLE_FORMATS.join('|')}] [--json]`);
+      const out = values.out;
+      const seconds = values.seconds === undefined ? undefined : secondsArg(values.seconds);
       return withServer(values.server, say, (serverName) =>
-        recordCommand({ serverName, clientName, ports: rest, out: values.out ?? fail('INVALID_ARGUMENT', 'usage: jackwasm record <port...> --out file.wav [--seconds N] [--format f32|s24|s16]'), seconds: values.seconds === undefined ? undefined : secondsArg(values.seconds), format: values.format, json: values.json === true, print: (l) => console.log(l) }),
+        recordCommand({ serverName, clientName, ports: rest, out, seconds, format: values.format, json: values.json === true, print: (l) => console.log(l) }),
       );
+    }
     case 'play': {
       const [file, extra] = rest;
       if (!file || extra !== undefined) fail('INVALID_ARGUMENT', 'usage: jackwasm play <file> [--to PORT ...] [--loop] [--resample]');

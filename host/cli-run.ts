@@ -19,6 +19,8 @@ export interface RunModuleOptions {
   connectOut: string[] | undefined;
   connectMidi: string[] | undefined;
   params: [string, number][];
+  /** --name: the client's name (default jackwasm-run-<pid> / jackwasm-dev-<pid>). */
+  clientName?: string;
   /** --buffer SLOT=FILE: sound files for the module's buffer slots. */
   buffers?: string[];
   seconds: number | undefined;
@@ -54,7 +56,7 @@ export function describeWatchEvent(e: WatchEvent, file: string): string {
 export async function runModule(o: RunModuleOptions): Promise<number> {
   const { print, color } = o;
   const compiled = o.compiled ?? (await compileFile(o.file)).compiled;
-  await using client = await Client.open(`jackwasm-${o.dev ? 'dev' : 'run'}-${process.pid}`, { serverName: o.serverName });
+  await using client = await Client.open(o.clientName ?? `jackwasm-${o.dev ? 'dev' : 'run'}-${process.pid}`, { serverName: o.serverName, ...(o.clientName ? { useExactName: true } : {}) });
   client.activate();
   const buffers = await bufferFiles(o.buffers, client.sampleRate, print);
   const m = await client.load(compiled, { params: Object.fromEntries(o.params), buffers });

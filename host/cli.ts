@@ -53,7 +53,7 @@ Commands:
                                   (with --midi: the song through it, to its end)
   run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
       [--connect-midi PORT ...] [--midi song.mid [--follow-transport]]
-      [--param name=value ...] [--buffer SLOT=file.wav ...] [--seconds N]
+      [--param name=value ...] [--buffer SLOT=file.wav ...] [--seconds N] [--name CLIENT]
                                   Run a DSP module in a new client until Ctrl-C;
                                   reads commands (set, note, params, meters,
                                   stats, ...; "help") from standard input
@@ -300,6 +300,7 @@ async function main(argv: string[]): Promise<number> {
           connectMidi: values['connect-midi'],
           params,
           buffers: values.buffer,
+          clientName: values.name,
           seconds,
           dev: command === 'dev' ? { crossfadeMs } : undefined,
           song: song ? { name: values.midi as string, data: song, followTransport: values['follow-transport'] === true } : undefined,

@@ -256,8 +256,10 @@ describe('jackwasm render / run', () => {
       expect(r.code, r.out + r.err).toBe(3);
       expect(r.out).toContain('trap: unreachable executed (the module is silent; "reset" brings it back)');
       expect(r.out).toMatch(/stopped after \d+ cycles, \d+ xruns, 1 trap\(s\)/);
-      const fine = await run('run', file, '--server', server.name, '--seconds', '0.5');
+      const name = uniqueName('clirun');
+      const fine = await run('run', file, '--server', server.name, '--seconds', '0.5', '--name', name);
       expect(fine.code, fine.out + fine.err).toBe(0);
+      expect(fine.out).toContain(`running "traps" in client "${name}": inputs none; outputs ${name}:traps_out_1`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,8 +8,9 @@
  * The modules are hand-written WAT in test/abi/ (see the header of each).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, JackError, Server, compile, render, type LoadOptions, type ModuleSource } from '../host/index.js';
 import { startServer, uniqueName } from './helpers/jack.js';
@@ -335,5 +336,29 @@ describe('a failed load leaves nothing behind', () => {
       await m.unload();
     }
     expect(portState()).toEqual(before);
+  });
+});
+
+describe('validation folders', () => {
+  it('removes left-overs a day old (a worker terminated mid-validation leaves its folder) and leaves none of its own', async () => {
+    const { validationDir, STALE_VALIDATION_MS } = await import('../host/dsp/validate.js');
+    const mine = await validationDir();
+    const root = dirname(mine);
+    rmSync(mine, { recursive: true, force: true });
+    const old = join(root, `run-old-${process.pid}`);
+    const recent = join(root, `run-recent-${process.pid}`);
+    mkdirSync(old);
+    mkdirSync(recent);
+    const then = (Date.now() - STALE_VALIDATION_MS - 60000) / 1000;
+    utimesSync(old, then, then);
+    try {
+      // A module no cache holds: it is validated.
+      await compile(await wat('gain'), { cacheDir: join(work.dir, 'stale-cache') });
+      expect(existsSync(old)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
+      expect(statSync(root).mode & 0o777).toBe(0o700);
+    } finally {
+      rmSync(recent, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
  * the size limits that keep compilation bounded. Every failure is a
  * JackError naming the problem.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fail, require_ } from '../errors.js';
@@ -232,6 +232,36 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
   return { shape, exports: present, optional, memoryBytes };
 }
 
+/** Folders of validation runs older than this are left-overs, removed by the next run. */
+export const STALE_VALIDATION_MS = 24 * 3600 * 1000;
+
+/**
+ * A new folder for one validation run, under this user's validation folder
+ * in the temporary directory, after removing left-overs a day old from it.
+ * Rationale: a worker_thread terminated mid-validation never runs the
+ * `finally` that removes its folder (one was left behind per test run). The
+ * shared folder is used only if it is this user's own and private; else the
+ * run gets a folder of its own in the temporary directory, as before.
+ */
+export async function validationDir(): Promise<string> {
+  const uid = process.getuid?.() ?? 0;
+  const root = join(tmpdir(), `jackwasm-validate-${uid}`);
+  try {
+    await mkdir(root, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const st = await lstat(root);
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) return mkdtemp(join(tmpdir(), 'jackwasm-validate-'));
+  const now = Date.now();
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const p = join(root, name);
+    const age = now - ((await stat(p).catch(() => undefined))?.mtimeMs ?? now);
+    if (age > STALE_VALIDATION_MS) await rm(p, { recursive: true, force: true }).catch(() => {});
+  }
+  return mkdtemp(join(root, 'run-'));
+}
+
 /**
  * Full validation with wabt's wasm-validate, with SIMD disabled (wasm2c
  * aborts on SIMD) and the other post-MVP features off that our runtime does
@@ -240,7 +270,7 @@ export function checkInterface(bytes: Uint8Array, what: string, options: Validat
 export async function validateFeatures(bytes: Uint8Array, what: string, limits: StepLimits = { timeoutMs: 30000, memoryBytes: 4 * 2 ** 30 }): Promise<void> {
   let dir: string;
   try {
-    dir = await mkdtemp(join(tmpdir(), 'jackwasm-validate-'));
+    dir = await validationDir();
   } catch (err) {
     return fail('CACHE_FAILED', `${what}: cannot create a temporary directory for validation: ${(err as Error).message}`);
   }

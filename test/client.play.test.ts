@@ -102,41 +102,47 @@ describe('play', () => {
     const x = signal(frames, 13);
     // Setting up 3 minutes takes a moment on a loaded machine: a start that
     // came too late (TOO_LATE) is tried again further ahead.
-    let rec!: Promise<Recording>;
-    let playing!: Promise<Playback>;
-    let F = 0;
-    for (let ahead = 1; ; ahead *= 2) {
-      F = frameAhead(client, ahead);
-      const stop = new AbortController();
-      rec = client.record([from], { frames, startAt: F });
-      playing = client.play([into], [x], { startAt: F, signal: stop.signal });
-      let failed: JackError | undefined;
-      rec.catch((e: JackError) => (failed ??= e));
-      playing.catch((e: JackError) => (failed ??= e));
-      await until(() => failed ?? ((client.lastFrameTime - F) | 0) > rate / 10, 30000, 'the start');
-      await sleep(100); // a TOO_LATE surfaces within a few cycles of the start
-      if (failed?.code !== 'TOO_LATE') break;
-      stop.abort();
-      await Promise.allSettled([rec, playing]);
-      if (ahead >= 8) throw new Error('too late even 8 s ahead');
-    }
-    await until(() => ((client.lastFrameTime - F) | 0) > 0, 5000, 'the start');
-    client.setFreewheel(true);
-    try {
-      const [r, p] = await Promise.all([rec, playing]);
-      expect(p.frames).toBe(frames);
-      expect(r.discontinuities).toEqual([]);
-      // Compared as bytes: one mismatch in 8.6 million samples must fail.
-      expect(Buffer.from(r.channels[0]!.buffer).equals(Buffer.from(x.buffer))).toBe(true);
-    } finally {
-      client.setFreewheel(false);
-    }
+    // Rationale for the retry: see withoutXruns.
+    await withoutXruns(async () => {
+      let rec!: Promise<Recording>;
+      let playing!: Promise<Playback>;
+      let F = 0;
+      for (let ahead = 1; ; ahead *= 2) {
+        F = frameAhead(client, ahead);
+        const stop = new AbortController();
+        rec = client.record([from], { frames, startAt: F });
+        playing = client.play([into], [x], { startAt: F, signal: stop.signal });
+        let failed: JackError | undefined;
+        rec.catch((e: JackError) => (failed ??= e));
+        playing.catch((e: JackError) => (failed ??= e));
+        await until(() => failed ?? ((client.lastFrameTime - F) | 0) > rate / 10, 30000, 'the start');
+        await sleep(100); // a TOO_LATE surfaces within a few cycles of the start
+        if (failed?.code !== 'TOO_LATE') break;
+        stop.abort();
+        await Promise.allSettled([rec, playing]);
+        if (ahead >= 8) throw new Error('too late even 8 s ahead');
+      }
+      await until(() => ((client.lastFrameTime - F) | 0) > 0, 5000, 'the start');
+      client.setFreewheel(true);
+      try {
+        const [r, p] = await Promise.all([rec, playing]);
+        expect(p.frames).toBe(frames);
+        // An xrun before freewheel began (a loaded machine) skips frames: try again.
+        if (r.discontinuities.length) return 'xrun';
+        // Compared as bytes: one mismatch in 8.6 million samples must fail.
+        expect(Buffer.from(r.channels[0]!.buffer).equals(Buffer.from(x.buffer))).toBe(true);
+      } finally {
+        client.setFreewheel(false);
+      }
+      // The temporary ports wait for freewheel to end; the next try needs them gone.
+      await until(() => client.getPorts({ namePattern: `^${client.name}:(play|record)_` }).length === 0, 5000, 'the ports to go');
+    }, 4);
     // The temporary ports wait for freewheel to end before they go (unregistering them while
     // freewheeling left jackd 1.9.21 a stale connection that made it abort on the next reuse).
     await until(() => client.getPorts({ namePattern: `^${client.name}:(play|record)_` }).length === 0, 5000, 'the ports to go');
     const again = await client.play([into], [signal(10)]);
     expect(again.frames).toBe(10);
-  });
+  }, 120000);
 
   it('rejects a frame that has passed with TOO_LATE, before or after connecting', async () => {
     const passed = (client.lastFrameTime - 1) >>> 0;

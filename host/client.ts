@@ -40,7 +40,8 @@ import { openWriteStream, type AudioWriteStream, type WriteStreamOptions } from 
 import { compilePortFilter } from './port-filter.js';
 import { clientExists } from './client-exists.js';
 import { processTimeOf } from './process-time.js';
-import { DspModule, loadModule, type DspHost, type LoadOptions } from './dsp/module.js';
+import { DspModule, type DspHost, type LoadOptions } from './dsp/module.js';
+import { loadModule } from './dsp/load-module.js';
 import type { ModuleSource } from './dsp/instance.js';
 
 import type { ClientEvents, ClientOptions, CycleTimes, PortFilter, ProcessTime, Recording, SyncHandler, TransportQuery } from './client-types.js';

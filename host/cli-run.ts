@@ -5,7 +5,7 @@
  */
 import { bufferFiles, emptySlotsNote } from './cli-buffers.js';
 import { Client } from './client.js';
-import type { CompiledModule } from './dsp/compile.js';
+import type { CompileOptions, CompiledModule } from './dsp/compile.js';
 import { compileFile } from './dsp/instance.js';
 import { watchModule, type WatchEvent } from './dsp/watch.js';
 import type { Port } from './port.js';
@@ -29,6 +29,8 @@ export interface RunModuleOptions {
   /** A MIDI file to play into the module; the run ends a second after it (unless seconds is given). */
   song?: { name: string; data: MidiFileData; followTransport?: boolean } | undefined;
   compiled?: CompiledModule;
+  /** Compile options (a Faust program's voices), also for dev's rebuilds. */
+  compile?: CompileOptions;
   print: (line: string) => void;
   color: (style: 'dim' | 'red' | 'green' | 'bold', text: string) => string;
 }
@@ -55,7 +57,7 @@ export function describeWatchEvent(e: WatchEvent, file: string): string {
 
 export async function runModule(o: RunModuleOptions): Promise<number> {
   const { print, color } = o;
-  const compiled = o.compiled ?? (await compileFile(o.file)).compiled;
+  const compiled = o.compiled ?? (await compileFile(o.file, o.compile)).compiled;
   await using client = await Client.open(o.clientName ?? `jackwasm-${o.dev ? 'dev' : 'run'}-${process.pid}`, { serverName: o.serverName, ...(o.clientName ? { useExactName: true } : {}) });
   client.activate();
   const buffers = await bufferFiles(o.buffers, client.sampleRate, print);
@@ -93,6 +95,7 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   const watcher = o.dev
     ? await watchModule(m, o.file, {
         crossfadeMs: o.dev.crossfadeMs,
+        ...(o.compile ? { compile: o.compile } : {}),
         onEvent: (e) => {
           print(e.kind === 'error' ? color('red', describeWatchEvent(e, o.file)) : e.kind === 'swap' ? color('green', describeWatchEvent(e, o.file)) : color('dim', describeWatchEvent(e, o.file)));
           if (e.kind === 'swap') {

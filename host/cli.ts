@@ -14,7 +14,7 @@ import cliProgress from 'cli-progress';
 import { render } from './dsp/render.js';
 import { compileFile, toCompiled } from './dsp/instance.js';
 import { DEV_ASC_OPTIMIZE } from './dsp/watch.js';
-import type { CompiledModule } from './dsp/compile.js';
+import type { CompileOptions, CompiledModule } from './dsp/compile.js';
 import { readSoundFile as readWav, SAMPLE_FORMATS, writeSoundFile as writeWav } from './sound-file.js';
 import { bufferFiles } from './cli-buffers.js';
 import { midiFileFrames, readMidiFile } from './midi-file.js';
@@ -46,22 +46,26 @@ Commands:
   play <file> [--to PORT ...] [--loop] [--resample] [--json]
                                   Play a sound file (WAV, FLAC, ...) into input
                                   ports (default: the physical playback ports)
-  render <module.wasm|.ts> --out out.wav [--in in.wav] [--midi song.mid]
+  render <module.wasm|.ts|.dsp> --out out.wav [--in in.wav] [--midi song.mid]
          [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]
          [--buffer SLOT=file.wav ...] [--json]
                                   Render a DSP module offline to a 32-bit float WAV
                                   (with --midi: the song through it, to its end)
-  run <module.wasm|.ts> [--connect-in PORT ...] [--connect-out PORT ...]
+  run <module.wasm|.ts|.dsp> [--connect-in PORT ...] [--connect-out PORT ...]
       [--connect-midi PORT ...] [--midi song.mid [--follow-transport]]
       [--param name=value ...] [--buffer SLOT=file.wav ...] [--seconds N] [--name CLIENT]
                                   Run a DSP module in a new client until Ctrl-C;
                                   reads commands (set, note, params, meters,
                                   stats, ...; "help") from standard input
-  dev <module.ts|.wasm> [run's options] [--crossfade MS]
+  dev <module.ts|.dsp|.wasm> [run's options] [--crossfade MS]
                                   Like run, and on every save of the module or
                                   a file it imports, recompile and hot-swap it
                                   (state and parameters kept, 10 ms crossfade);
                                   compile errors are printed, the audio goes on
+
+A Faust program (.dsp) runs as any module (docs/faust.md): its controls are
+the parameters, a polyphonic instrument plays MIDI; --voices N sets its voices
+(0: monophonic) for render, run and dev.
 
 Exit status: 0 done; 1 an error (the message names it, with its code);
 3 run: the module trapped (dev: it was still silent at the end).
@@ -143,6 +147,7 @@ function parseCommandLine(argv: string[]) {
         format: { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         buffer: { type: 'string', multiple: true },
+        voices: { type: 'string' },
       },
     });
   } catch (err) {
@@ -245,14 +250,14 @@ async function main(argv: string[]): Promise<number> {
       });
     case 'render': {
       const [file] = rest;
-      if (!file || !values.out) throw new Error('usage: jackwasm render <module.wasm|module.ts> --out out.wav [--in in.wav] [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]');
+      if (!file || !values.out) throw new Error('usage: jackwasm render <module.wasm|.ts|.dsp> --out out.wav [--in in.wav] [--seconds N] [--sample-rate R] [--block B] [--param name=value ...]');
       const input = values.in ? await readWav(values.in) : undefined;
       const sampleRate = values['sample-rate'] ? positiveInt(values['sample-rate'], '--sample-rate') : (input?.sampleRate ?? 48000);
       const blockSize = values.block ? positiveInt(values.block, '--block') : 256;
       const seconds = values.seconds === undefined ? undefined : positiveNumber(values.seconds, '--seconds');
       let frames = seconds !== undefined ? Math.round(seconds * sampleRate) : input ? Math.max(...input.channels.map((c) => c.length)) : sampleRate;
       if (input && input.sampleRate !== sampleRate) say(`note: ${values.in} is ${input.sampleRate} Hz; rendering at ${sampleRate} Hz without resampling`);
-      const source = await moduleSource(file);
+      const source = await moduleSource(file, compileOptionsOf(values, file));
       const song = values.midi ? await readMidiFile(values.midi) : undefined;
       if (song && !source.iface.exports.has('jw_midi')) throw new Error(`${file} takes no MIDI (it does not export jw_midi); --midi needs a module that does`);
       if (!song && source.iface.exports.has('jw_midi')) say(`note: ${file} plays MIDI, and gets none without --midi song.mid: the output is what it makes without notes`);
@@ -280,7 +285,7 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
     case 'dev': {
       const [file, extra] = rest;
-      if (!file || extra !== undefined) throw new Error(`usage: jackwasm ${command} <module.wasm|module.ts> [--connect-in PORT ...] [--connect-out PORT ...] [--connect-midi PORT ...] [--midi song.mid] [--param name=value ...] [--seconds N]${command === 'dev' ? ' [--crossfade MS]' : ''}`);
+      if (!file || extra !== undefined) throw new Error(`usage: jackwasm ${command} <module.wasm|.ts|.dsp> [--connect-in PORT ...] [--connect-out PORT ...] [--connect-midi PORT ...] [--midi song.mid] [--param name=value ...] [--seconds N]${command === 'dev' ? ' [--crossfade MS]' : ''}`);
       const seconds = values.seconds === undefined ? undefined : secondsArg(values.seconds);
       if (values.crossfade !== undefined && command !== 'dev') throw new Error('--crossfade is an option of jackwasm dev');
       const crossfadeMs = values.crossfade === undefined ? 10 : Number(values.crossfade);
@@ -289,12 +294,14 @@ async function main(argv: string[]): Promise<number> {
       const song = values.midi ? await readMidiFile(values.midi) : undefined;
       if (values['follow-transport'] && !song) throw new Error('--follow-transport goes with --midi song.mid');
       // dev builds as the watcher will (asc -O1), so a save without edits is no change.
-      const compiled = command === 'dev' ? (await compileFile(file, {}, { optimize: DEV_ASC_OPTIMIZE })).compiled : await moduleSource(file);
+      const compileOptions = compileOptionsOf(values, file);
+      const compiled = command === 'dev' ? (await compileFile(file, compileOptions, { optimize: DEV_ASC_OPTIMIZE })).compiled : await moduleSource(file, compileOptions);
       return withServer(values.server, say, (serverName) =>
         runModule({
           file,
           serverName,
           compiled,
+          compile: compileOptions,
           connectIn: values['connect-in'],
           connectOut: values['connect-out'],
           connectMidi: values['connect-midi'],
@@ -382,9 +389,18 @@ function parseParams(list: string[] | undefined): [string, number][] {
   });
 }
 
-/** A module path (.wasm, or .ts compiled with AssemblyScript), compiled, so errors name the file. */
-async function moduleSource(file: string): Promise<CompiledModule> {
-  return toCompiled(file);
+/** A module path (.wasm, .ts compiled with AssemblyScript, or a Faust .dsp), compiled, so errors name the file. */
+async function moduleSource(file: string, options: CompileOptions = {}): Promise<CompiledModule> {
+  return toCompiled(file, options);
+}
+
+/** Compile options from the command line: --voices for a Faust .dsp. */
+function compileOptionsOf(values: { voices?: string | undefined }, file: string): CompileOptions {
+  if (values.voices === undefined) return {};
+  if (!file.endsWith('.dsp')) throw new Error('--voices is for Faust programs (.dsp)');
+  const voices = Number(values.voices);
+  if (!Number.isInteger(voices) || voices < 0 || voices > 128) throw new Error(`--voices must be an integer in [0, 128], got "${values.voices}"`);
+  return { faust: { voices } };
 }
 
 let verbose = false;

@@ -5,7 +5,7 @@
  */
 import { parseMidi, type MidiData, type MidiEvent } from 'midi-file';
 import { fail, require_ } from './errors.js';
-import { readRegularFile } from './dsp/instance.js';
+import { readRegularFile } from './dsp/read-file.js';
 import type { MidiEventAt } from './dsp/render.js';
 
 /** One message of a MIDI file. */

@@ -10,10 +10,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { fail, require_ } from '../errors.js';
 import { trimOldest } from './cache-trim.js';
 import { defaultCacheDir } from './compile.js';
+import { WarmWorker } from './warm-worker.js';
 
 export interface AscOptions {
   /** Time limit, ms. Default 120000. */
@@ -35,6 +35,8 @@ export interface AscOptions {
    * does not hold up the fast build of the next edit.
    */
   background?: boolean;
+  /** @internal More asc flags (the Faust adapter's --memoryBase). */
+  extraFlags?: string[];
 }
 
 /** @internal For tests: how compiles were served. */
@@ -81,41 +83,16 @@ parentPort.on('message', async ({ id, path, ascUrl, flags }) => {
   }
 });`;
 
-type Reply = { binary?: Uint8Array; files?: [string, string | null][]; error?: string; crashed?: string };
-interface CompilerWorker {
-  w: Worker;
-  heapMb: number;
-  pending: Map<number, (r: Reply) => void>;
-}
+type Reply = { binary?: Uint8Array; files?: [string, string | null][]; error?: string };
+type Job = { path: string; ascUrl: string; flags: string[] };
 // One worker per lane: the default one, and the background one.
-const workers = new Map<boolean, CompilerWorker>();
-let seq = 0;
+const workers = new Map<boolean, WarmWorker<Job, Reply>>();
 
-function getWorker(heapMb: number, background: boolean): CompilerWorker {
+function getWorker(heapMb: number, background: boolean): WarmWorker<Job, Reply> {
   const worker = workers.get(background);
   if (worker && worker.heapMb === heapMb) return worker;
-  void worker?.w.terminate();
-  const w = new Worker(WORKER, {
-    eval: true,
-    resourceLimits: { maxOldGenerationSizeMb: heapMb },
-    env: process.env,
-  });
-  w.unref();
-  const pending = new Map<number, (r: Reply) => void>();
-  w.on('message', (m: { id: number } & Reply) => {
-    pending.get(m.id)?.(m);
-    pending.delete(m.id);
-  });
-  const die = (why: string) => {
-    for (const [id, resolve] of pending) {
-      resolve({ crashed: why });
-      pending.delete(id);
-    }
-    if (workers.get(background)?.w === w) workers.delete(background);
-  };
-  w.on('error', (err) => die(/heap|memory/i.test(err.message) ? `ran out of memory (heap limit ${heapMb} MiB)` : err.message));
-  w.on('exit', (code) => die(`the compiler worker exited (${code})`));
-  const created = { w, heapMb, pending };
+  worker?.terminate();
+  const created = new WarmWorker<Job, Reply>(WORKER, heapMb);
   workers.set(background, created);
   return created;
 }
@@ -149,7 +126,7 @@ export async function compileAssemblyScriptWithFiles(path: string, options: AscO
   const entry = resolve(path);
   const optimize = options.optimize ?? 3;
   require_([0, 1, 2, 3].includes(optimize), `compileAssemblyScript: optimize must be 0, 1, 2 or 3, got ${String(optimize)}`);
-  const flags = ascFlags(optimize);
+  const flags = [...ascFlags(optimize), ...(options.extraFlags ?? [])];
   const cached = cacheDir === false ? undefined : ascCacheGet(cacheDir, entry, flags);
   if (cached) {
     ascStats.hits++;
@@ -158,30 +135,10 @@ export async function compileAssemblyScriptWithFiles(path: string, options: AscO
   ascStats.misses++;
   const background = options.background ?? false;
   require_(typeof background === 'boolean', 'compileAssemblyScript: background must be a boolean');
-  const cw = getWorker(heapMb, background);
-  const { w, pending } = cw;
-  const id = ++seq;
-  const r = await new Promise<Reply>((resolve) => {
-    const timer = setTimeout(() => {
-      pending.delete(id);
-      // A compiler stuck in one job: replace the worker (other jobs in it fail too).
-      if (workers.get(background) === cw) workers.delete(background);
-      void w.terminate();
-      resolve({ crashed: `ran longer than ${timeoutMs} ms and was stopped` });
-    }, timeoutMs);
-    timer.unref();
-    pending.set(id, (m) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-    w.ref();
-    // Rationale: asc takes its arguments as a command line; a file named
-    // "--x.ts" must stay a file name.
-    const file = isAbsolute(path) ? path : `./${normalize(path)}`;
-    w.postMessage({ id, path: file, ascUrl: ASC_URL, flags });
-  }).finally(() => {
-    if (pending.size === 0) w.unref();
-  });
+  // Rationale: asc takes its arguments as a command line; a file named
+  // "--x.ts" must stay a file name.
+  const file = isAbsolute(path) ? path : `./${normalize(path)}`;
+  const r = await getWorker(heapMb, background).call({ path: file, ascUrl: ASC_URL, flags }, timeoutMs);
   if (r.crashed) {
     const limit = /ran longer|memory|heap/i.test(r.crashed);
     fail(limit ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `AssemblyScript compilation of "${path}" ${r.crashed}`);

@@ -22,6 +22,7 @@ import { checkOptionKeys, fail, require_ } from '../errors.js';
 import { VERSIONS } from '../generated/manifest.js';
 import { nativeLibDir, packageRoot, runtimeDir } from '../paths.js';
 import { generateGlue } from './glue.js';
+import type { FaustOptions } from '../faust/compile-faust.js';
 import { buildPieces, splitSource } from './compile-pieces.js';
 import { stripCustomSections } from './wasm-binary.js';
 import { run, type RunResult } from './limited-run.js';
@@ -59,6 +60,8 @@ export interface CompileOptions {
   compileMemoryBytes?: number;
   /** Name used in error messages. */
   name?: string;
+  /** For a Faust .dsp source: voices and compiler flags (docs/faust.md). Ignored for other sources. */
+  faust?: Pick<FaustOptions, 'voices' | 'args' | 'timeoutMs'>;
   /**
    * 'optimized' (default): the whole generated C at once, with `cflags`.
    * 'fast': in pieces of a few functions at -O1 (or -O0 when `cflags` has it;
@@ -417,7 +420,7 @@ export async function compile(wasm: Uint8Array, options: CompileOptions = {}): P
   // meanwhile must not get one module validated and another built.
   wasm = wasm.slice();
   require_(typeof options === 'object' && options !== null, 'compile: options must be an object');
-  checkOptionKeys(options, ['cc', 'cflags', 'memoryChecks', 'cacheDir', 'maxMemoryBytes', 'limits', 'compileTimeoutMs', 'compileMemoryBytes', 'name', 'tier'], 'compile');
+  checkOptionKeys(options, ['cc', 'cflags', 'memoryChecks', 'cacheDir', 'maxMemoryBytes', 'limits', 'compileTimeoutMs', 'compileMemoryBytes', 'name', 'tier', 'faust'], 'compile');
   const t0 = performance.now();
   const name = options.name ?? 'module';
   require_(typeof name === 'string', 'compile: name must be a string');

@@ -60,6 +60,13 @@ function importDefinition(mod: string, name: string, type: FuncType): string {
   if (mod === 'jw_host' && name === 'log') return `${head} { jw_log(self->ctx, a0, a1); }`;
   if (mod === 'jw_host' && name === 'midi_out') return `${head} { jw_midi_out(self->ctx, a0, a1, a2, a3); }`;
   const math = mathFunctionOf(name);
+  // Rationale: JavaScript hosts give f32 math imports JavaScript's Math
+  // (double precision, rounded on return): computing the f32 forms in double
+  // makes a Faust program render bit-exactly as under faustwasm in V8.
+  if (mod === 'env' && math && type.params[0] === 'f32') {
+    const wide = type.params.map((_, i) => `(f64)a${i}`).join(', ');
+    return `${head} { (void)self; return (f32)${math.slice(0, -1)}(${wide}); }`;
+  }
   if (mod === 'env' && math) return `${head} { (void)self; return ${math}(${args}); }`;
   throw new Error(`glue: no definition for import ${mod}.${name}`);
 }

@@ -3,17 +3,17 @@
  * itself (channels, parameters, jw_describe). Every call into the module
  * happens on a worker thread under the watchdog (shim/engine/instance.cc).
  */
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { fail, JackError, require_, type JackErrorCode } from '../errors.js';
+import { fail, require_, type JackErrorCode } from '../errors.js';
 import { ERROR_CODES } from '../generated/manifest.js';
 import { native, type NativeDsp, type NativeDspInfo } from '../native.js';
 import { compileAssemblyScript, compileAssemblyScriptWithFiles, type AscOptions } from './asc.js';
 import { compile, isCompiled, type CompileOptions, type CompiledModule } from './compile.js';
 import { DEFAULT_LIMITS } from './validate.js';
+import { readRegularFile } from './read-file.js';
+import { compileFaust } from '../faust/compile-faust.js';
 
-export { isCompiled };
+export { isCompiled, readRegularFile };
 
 /** A parameter as the module describes it. */
 export interface ParamInfo {
@@ -26,6 +26,14 @@ export interface ParamInfo {
   /** The default: jw_describe's, else jw_param_get's after jw_init, else min or 0; always finite and within range. */
   default: number;
   unit: string;
+  /** Step between values (a control's resolution), when the module gives one. */
+  step?: number;
+  /** How a control maps its range: 'lin' (default), 'log' or 'exp'. */
+  scale?: 'lin' | 'log' | 'exp';
+  /** The kind of control: 'slider' (default), 'nentry', 'button' (momentary 0/1) or 'checkbox' (0/1). */
+  control?: 'slider' | 'nentry' | 'button' | 'checkbox';
+  /** The module's own address of the parameter (a Faust program's "/reverb/Output/Level"). */
+  path?: string;
 }
 
 /** What jw_describe says, normalised. */
@@ -53,45 +61,17 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 export const INSTANCE_OPTION_KEYS = ['callTimeoutMs', 'stackBytes'] as const;
 
 /**
- * Reads a module file: a regular file of at most `maxBytes` (a FIFO, a
- * device such as /dev/zero or a huge file is refused, not read).
- */
-export async function readRegularFile(path: string, maxBytes: number, what: string = 'module'): Promise<Uint8Array> {
-  let fh: FileHandle | undefined;
-  try {
-    // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    const st = await fh.stat();
-    if (!st.isFile()) return fail('INVALID_ARGUMENT', `${what} "${path}" is not a regular file`);
-    if (st.size > maxBytes) {
-      return fail(what === 'module' || what === 'source' ? 'MODULE_TOO_LARGE' : 'INVALID_ARGUMENT', what === 'module'
-        ? `${basename(path)}: the module is ${st.size} bytes (limit ${maxBytes}; raise it with the compile option limits.maxModuleBytes)`
-        : `${basename(path)}: the ${what} is ${st.size} bytes (limit ${maxBytes})`);
-    }
-    const buf = new Uint8Array(st.size + 1);
-    let n = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
-      if (bytesRead === 0) break;
-      n += bytesRead;
-      if (n > st.size) return fail(what === 'module' || what === 'source' ? 'MODULE_TOO_LARGE' : 'INVALID_ARGUMENT', `${basename(path)}: the ${what} grew past ${st.size} bytes while being read`);
-    }
-    return buf.subarray(0, n);
-  } catch (err) {
-    if (err instanceof JackError) throw err;
-    return fail('INVALID_ARGUMENT', `cannot read ${what} "${path}": ${(err as Error).message}`);
-  } finally {
-    await fh?.close().catch(() => {});
-  }
-}
-
-/**
- * Compiles the module file at `path` (.wasm, or AssemblyScript .ts) and
- * tells which files the result depends on (for a .ts, every file the
- * compiler read or looked for; for a .wasm, the file itself).
+ * Compiles the module file at `path` (.wasm, AssemblyScript .ts or Faust
+ * .dsp) and tells which files the result depends on (for a .ts, every file
+ * the compiler read or looked for; for a .dsp, it and its folder's .lib and
+ * .dsp files; for a .wasm, the file itself).
  */
 export async function compileFile(path: string, options: CompileOptions = {}, asc: Pick<AscOptions, 'optimize' | 'background'> = {}): Promise<{ compiled: CompiledModule; files: string[] }> {
   require_(typeof path === 'string' && path.length > 0, 'expected a module path');
+  if (path.endsWith('.dsp')) {
+    const faust = await compileFaust(path, { ...options.faust, ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) });
+    return { compiled: await compile(faust.wasm, { name: basename(path), ...options }), files: faust.files };
+  }
   if (path.endsWith('.ts')) {
     await readRegularFile(path, 64 << 20, 'source');
     const { binary, files } = await compileAssemblyScriptWithFiles(path, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}), ...asc });
@@ -100,10 +80,11 @@ export async function compileFile(path: string, options: CompileOptions = {}, as
   return { compiled: await toCompiled(path, options), files: [resolve(path)] };
 }
 
-/** Compiles (or takes from the cache) whatever `source` is: a compiled module, bytes, a .wasm path or an AssemblyScript .ts path. */
+/** Compiles (or takes from the cache) whatever `source` is: a compiled module, bytes, a .wasm path, an AssemblyScript .ts path or a Faust .dsp path. */
 export async function toCompiled(source: ModuleSource, options: CompileOptions = {}): Promise<CompiledModule> {
   require_(typeof options === 'object' && options !== null, 'the compile options must be an object');
   if (isCompiled(source)) return source;
+  if (typeof source === 'string' && source.endsWith('.dsp')) return (await compileFile(source, options)).compiled;
   if (typeof source === 'string' && source.endsWith('.ts')) {
     // The compiler reads the file itself; refuse what it would block on.
     await readRegularFile(source, 64 << 20, 'source');
@@ -212,7 +193,13 @@ function describe(name: string, info: NativeDspInfo): { params: ParamInfo[]; des
     if (finite(p.default)) declared.add(i);
     const raw0 = finite(p.default) ? p.default : finite(own) ? own : (min ?? 0);
     const def = Math.fround(Math.min(max ?? Infinity, Math.max(min ?? -Infinity, raw0)));
-    params.push({ index: i, id, name: str(p.name) ?? id, min, max, default: def, unit: str(p.unit) ?? '' });
+    const param: ParamInfo = { index: i, id, name: str(p.name) ?? id, min, max, default: def, unit: str(p.unit) ?? '' };
+    if (finite(p.step) && p.step > 0) param.step = p.step;
+    if (p.scale === 'lin' || p.scale === 'log' || p.scale === 'exp') param.scale = p.scale;
+    if (p.control === 'slider' || p.control === 'nentry' || p.control === 'button' || p.control === 'checkbox') param.control = p.control;
+    const path = str(p.path);
+    if (path !== undefined && path.length <= 1024) param.path = path;
+    params.push(param);
   }
   const count = (v: unknown, what: string) => {
     if (v === undefined) return undefined;

@@ -6,7 +6,7 @@ export const VERSIONS = {
   /** Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
   moduleApi: 3,
   /** Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-  runtime: 12,
+  runtime: 13,
 } as const;
 
 export type WasmType = 'i32' | 'i64' | 'f32' | 'f64';
@@ -46,8 +46,8 @@ export const ABI_IMPORTS: readonly AbiImport[] = [
   { module: "jw_host", name: "midi_out", params: ["i32","i32","i32","i32"], results: [], thread: "audio-thread" },
 ];
 
-export const MATH_UNARY: readonly string[] = ["sinf","cosf","tanf","asinf","acosf","atanf","sinhf","coshf","tanhf","expf","exp2f","logf","log2f","log10f"];
-export const MATH_BINARY: readonly string[] = ["atan2f","powf","fmodf"];
+export const MATH_UNARY: readonly string[] = ["sinf","cosf","tanf","asinf","acosf","atanf","sinhf","coshf","tanhf","expf","exp2f","logf","log2f","log10f","asinhf","acoshf","atanhf","roundf","cbrtf"];
+export const MATH_BINARY: readonly string[] = ["atan2f","powf","fmodf","remainderf","hypotf"];
 
 /** Trap kinds: code, short id, text. */
 export const TRAP_KINDS = [

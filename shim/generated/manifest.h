@@ -7,7 +7,7 @@
 /* Version of the native contract between a compiled module (.so) and the engine (shim/wasm-rt/jw-module.h). */
 #define JW_MODULE_API_VERSION 3
 /* Compile-cache generation: bump when the runtime, the glue or the compile flags change meaning; older cache entries are then rebuilt. */
-#define JW_RUNTIME_VERSION 12
+#define JW_RUNTIME_VERSION 13
 
 /* ABI exports, by index (bit i of jw_module_api.exports). */
 enum jw_export {

@@ -52,7 +52,7 @@ export type { BufferCarry, BufferData, BufferSlotInfo, LoadBufferOptions, LoadBu
 export type { ModuleRing } from './dsp/module-rings.js';
 export { compile, defaultCacheDir } from './dsp/compile.js';
 export type { CompileOptions, CompiledModule } from './dsp/compile.js';
-export { compileFaust } from './faust/compile-faust.js';
+export { adaptFaustWasm, compileFaust } from './faust/compile-faust.js';
 export type { FaustOptions, FaustModule } from './faust/compile-faust.js';
 export type { FaustDescription, FaustParam } from './faust/faust-ui.js';
 export type { ModuleLimits } from './dsp/validate.js';

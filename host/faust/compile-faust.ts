@@ -160,14 +160,37 @@ export async function compileFaust(source: string | { code: string; name?: strin
   if (cached) return { ...cached, files };
 
   const out = await runFaustCompiler(name, code, o.args, includes, { timeoutMs: o.timeoutMs, heapMb: 2048 });
+  const adapted = await adapt(out.wasm, out.json, name, o, dir);
+  await writeCached(dir, key, adapted.wasm, adapted.description);
+  return { ...adapted, files };
+}
+
+/**
+ * Adapts a program the Faust compiler already made into a module: `wasm`
+ * from `faust -lang wasm-e` (another Faust installation, such as Debian's
+ * `faust`), `json` its description (`-json`). Not cached.
+ * @throws COMPILE_FAILED naming what cannot run; COMPILE_LIMIT; INVALID_ARGUMENT
+ */
+export async function adaptFaustWasm(wasm: Uint8Array, json: string, options: FaustOptions & { name?: string } = {}): Promise<Omit<FaustModule, 'files'>> {
+  const who = 'adaptFaustWasm';
+  require_(wasm instanceof Uint8Array, `${who}: wasm must be a Uint8Array`);
+  require_(typeof json === 'string', `${who}: json must be the Faust compiler's JSON (a string)`);
+  const { name = 'faust', ...rest } = options;
+  require_(typeof name === 'string', `${who}: name must be a string`);
+  return adapt(wasm, json, programName(name), checkOptions(rest, who), join(rest.cacheDir ?? defaultCacheDir(), 'faust'));
+}
+
+/** The adapter for `wasm` (Faust, wasm-e) and its JSON, merged with it. */
+async function adapt(faustWasm: Uint8Array, json: string, name: string, o: { voices: number | undefined; timeoutMs: number }, dir: string): Promise<Omit<FaustModule, 'files'>> {
   let description: FaustDescription;
   try {
-    description = parseFaustJson(out.json, name, o.voices);
+    description = parseFaustJson(json, name, o.voices);
   } catch (err) {
     if (err instanceof JackError) throw err;
     return fail('COMPILE_FAILED', `${name}: the Faust compiler's JSON cannot be read: ${(err as Error).message}`);
   }
-  const shape = parseWasm(out.wasm, name);
+  const shape = parseWasm(faustWasm, name);
+  if (!shape.imports.some((i) => i.module === 'env' && i.name === 'memory')) fail('COMPILE_FAILED', `${name}: not a Faust program compiled with -lang wasm-e (it does not import its memory)`);
   if (shape.dataSegments > 1) fail('COMPILE_FAILED', `${name}: unexpected Faust output (${shape.dataSegments} data segments)`);
   // The Faust code's one data segment (its JSON) sits at address 0: the
   // adapter's own data goes after it.
@@ -182,14 +205,12 @@ export async function compileFaust(source: string | { code: string; name?: strin
     await writeFile(entry, adapterSource(description, rel));
     const adapterWasm = await compileAssemblyScript(entry, { cacheDir: false, optimize: 3, timeoutMs: o.timeoutMs, extraFlags: ['--memoryBase', String(memoryBase)] });
     await writeFile(join(work, 'adapter.wasm'), adapterWasm);
-    await writeFile(join(work, 'faust.wasm'), out.wasm);
+    await writeFile(join(work, 'faust.wasm'), faustWasm);
     // The adapter is "env" to the Faust code (its memory import), and the
     // Faust code is "faust" to the adapter (its function imports).
     const r = await run(process.execPath, [wasmMergeBin(), 'adapter.wasm', 'env', 'faust.wasm', 'faust', '-o', 'merged.wasm', ...MERGE_FEATURES], work, { timeoutMs: o.timeoutMs, memoryBytes: 16 * 2 ** 30 });
     if (!r.ok) fail(r.timedOut ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `${name}: wasm-merge failed${r.timedOut ? ` (ran longer than ${o.timeoutMs} ms)` : ''}: ${r.output.slice(-2000)}`);
-    const wasm = new Uint8Array(await readFile(join(work, 'merged.wasm')));
-    await writeCached(dir, key, wasm, description);
-    return { wasm, description, files };
+    return { wasm: new Uint8Array(await readFile(join(work, 'merged.wasm'))), description };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,0 +1,152 @@
+// Benchmark: a Faust program (default: the Faust libraries' zita_rev1
+// reverb, test/faust/zita.dsp), ns per frame, run
+//   - by jackwasm's engine (compileFaust: faustwasm's wasm + the adapter,
+//     wasm2c + cc; the offline block loop with its per-block copies),
+//   - as native C++ compiled from the same .dsp by Debian's faust
+//     (-lang cpp -ftz 2, g++ -O2 -ffp-contract=off; bench/peers/faust-native.cpp),
+//   - by V8 (the same merged .wasm, the same ABI calls and copies),
+// in the same run, interleaved, median of `runs`. Target: engine <= 1.15x native.
+// The engine and V8 must be bit-identical; native C++ comes from another
+// Faust version (Debian's) with its own libraries, so its output is
+// compared and reported, not required to match.
+//
+//   node bench/faust.mjs [--dsp file.dsp] [--seconds 5] [--block 256] [--runs 7] [--json out.json]
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { adaptFaustWasm, compile, compileFaust } from '../dist/host/index.js';
+import { instantiate } from '../dist/host/dsp/instance.js';
+
+const { values } = parseArgs({ options: { dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const root = new URL('..', import.meta.url).pathname;
+const dsp = values.dsp ?? join(root, 'test', 'faust', 'zita.dsp');
+const sampleRate = 48000;
+const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
+const block = Number(values.block ?? 256);
+const runs = Number(values.runs ?? 7);
+const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-faust-'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function fnv(f32) {
+  const b = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
+  let h = 2166136261;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 16777619) >>> 0;
+  return h;
+}
+
+const noise = new Float32Array(frames);
+for (let i = 0, x = 1; i < frames; i++) {
+  x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+  noise[i] = (x / 2 ** 32) * 2 - 1;
+}
+const noiseFile = join(tmp, 'noise.f32');
+writeFileSync(noiseFile, noise);
+
+// jackwasm: the .dsp through compileFaust and compile().
+const faust = await compileFaust(dsp, { cacheDir: join(tmp, 'cache') });
+const compiled = await compile(faust.wasm, { name: 'faust-bench', cacheDir: join(tmp, 'cache') });
+const nin = faust.description.inputs;
+
+// Native: Debian's faust to C++, then g++ with the flags jackwasm gives cc.
+let nativeBin;
+let nativeNote = '';
+let sameVersion;
+try {
+  execFileSync('faust', ['-lang', 'cpp', '-ftz', '2', '-cn', 'bench_dsp', dsp, '-o', join(tmp, 'bench_dsp.h')], { stdio: 'pipe' });
+  nativeBin = join(tmp, 'faust-native');
+  execFileSync('g++', ['-O2', '-ffp-contract=off', '-fno-fast-math', '-I', tmp, '-o', nativeBin, join(root, 'bench', 'peers', 'faust-native.cpp')], { stdio: 'pipe' });
+  nativeNote = execFileSync('faust', ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
+  // The same Faust version's wasm through jackwasm: the engine against
+  // native code from one compiler, libraries and code generator.
+  // (faust writes the JSON next to the source: compile a copy.)
+  copyFileSync(dsp, join(tmp, 'program.dsp'));
+  execFileSync('faust', ['-lang', 'wasm-e', '-ftz', '2', join(tmp, 'program.dsp'), '-o', join(tmp, 'debian.wasm')], { stdio: 'pipe', cwd: tmp });
+  // The description with the instance size is the one in the .js faust writes beside the .wasm.
+  const js = readFileSync(join(tmp, 'debian.js'), 'utf8');
+  const json = new Function(`${js}; return getJSONmydsp();`)(); // our own faust run's output, in a bench
+  const adapted = await adaptFaustWasm(new Uint8Array(readFileSync(join(tmp, 'debian.wasm'))), json, { name: 'debian', cacheDir: join(tmp, 'cache') });
+  sameVersion = await compile(adapted.wasm, { name: 'faust-bench-debian', cacheDir: join(tmp, 'cache') });
+} catch (err) {
+  nativeBin = undefined;
+  nativeNote = `no native peer: ${String(err.stderr ?? err.message).split('\n')[0]} (apt-get install faust g++)`;
+}
+
+async function engineRun(which = compiled) {
+  const { dsp: d, info } = await instantiate(which, sampleRate, block);
+  const outs = Array.from({ length: info.outputs }, () => new Float32Array(frames).fill(0));
+  const r = await d.render(Array.from({ length: nin }, () => noise), frames, outs, [], [], [], 60000, null);
+  d.dispose();
+  if (r.trap) throw new Error(`trap: ${r.trap.message}`);
+  return { ns: r.elapsedNs, hash: fnv(outs[0]) };
+}
+
+function nativeRun() {
+  const [ns, hash] = execFileSync(nativeBin, [noiseFile, String(frames), String(block), '1'], { encoding: 'utf8' }).trim().split(' ');
+  return { ns: Number(ns) * frames, hash: Number(hash) };
+}
+
+// V8: the same merged module, its math imports from JavaScript's Math (as faustwasm gives them).
+const env = { abort: () => { throw new Error('abort'); }, seed: () => 0x6a77 };
+for (const f of ['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'exp', 'log', 'log10', 'log2', 'asinh', 'acosh', 'atanh', 'cbrt', 'atan2', 'pow', 'hypot']) env[`_${f}f`] = env[`_${f}`] = Math[f];
+env._exp2f = env._exp2 = (x) => 2 ** x;
+env._fmodf = env._fmod = (x, y) => x % y;
+env._roundf = env._round = (x) => Math.sign(x) * Math.round(Math.abs(x));
+async function v8Run() {
+  const { instance } = await WebAssembly.instantiate(faust.wasm, { env });
+  const x = instance.exports;
+  if (x.jw_init(sampleRate, block) !== 0) throw new Error('jw_init failed');
+  const ins = Array.from({ length: x.jw_inputs() }, (_, c) => x.jw_input(c) >> 2);
+  const outOff = x.jw_output(0) >> 2;
+  const out = new Float32Array(frames).fill(0);
+  const t0 = process.hrtime.bigint();
+  for (let start = 0; start < frames; start += block) {
+    const n = Math.min(block, frames - start);
+    const mem = new Float32Array(x.memory.buffer);
+    for (const off of ins) mem.set(noise.subarray(start, start + n), off);
+    x.jw_process(n);
+    out.set(new Float32Array(x.memory.buffer).subarray(outOff, outOff + n), start);
+  }
+  return { ns: Number(process.hrtime.bigint() - t0), hash: fnv(out) };
+}
+
+const peers = [['engine', () => engineRun()], ['v8', v8Run], ...(nativeBin ? [['native', async () => nativeRun()], ['engineSameFaust', () => engineRun(sameVersion)]] : [])];
+const t = Object.fromEntries(peers.map(([k]) => [k, []]));
+const hashes = Object.fromEntries(peers.map(([k]) => [k, new Set()]));
+for (let r = 0; r < runs; r++) {
+  for (const [k, run] of peers) {
+    const { ns, hash } = await run();
+    t[k].push(ns / frames);
+    hashes[k].add(hash);
+  }
+}
+const m = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
+const spread = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, (Math.max(...xs) - Math.min(...xs)) / median(xs)]));
+const same = (a, b) => hashes[a] && hashes[b] && [...hashes[a]].join() === [...hashes[b]].join();
+const result = {
+  bench: 'faust',
+  date: new Date().toISOString(),
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
+  program: dsp.replace(root, ''),
+  frames,
+  block,
+  runs,
+  nsPerFrame: m,
+  spread,
+  ratios: { engineToNative: m.native ? m.engine / m.native : null, engineSameFaustToNative: m.native ? m.engineSameFaust / m.native : null, engineToV8: m.engine / m.v8 },
+  target: { engineToNative: 1.15, met: m.native ? m.engineSameFaust / m.native <= 1.15 : null },
+  bitIdentical: { engineV8: same('engine', 'v8'), engineNative: nativeBin ? same('engine', 'native') : null, engineSameFaustNative: nativeBin ? same('engineSameFaust', 'native') : null },
+  native: nativeNote,
+};
+console.log(`Faust ${result.program}: ${frames} frames at ${sampleRate} Hz, block ${block}, median of ${runs} interleaved runs; ns per frame`);
+const f = (x) => (x === undefined || x === null ? '-' : x.toFixed(1));
+console.log(`  engine (faustwasm) ${f(m.engine)}   V8 (same wasm) ${f(m.v8)}   native C++ ${f(m.native)}   engine (${nativeNote} wasm) ${f(m.engineSameFaust)}`);
+console.log(`  engine/native, one Faust version: ${result.ratios.engineSameFaustToNative?.toFixed(3) ?? '-'} (target <= 1.15: ${result.target.met === null ? 'not measured' : result.target.met ? 'met' : 'NOT met'}); engine (faustwasm)/native ${result.ratios.engineToNative?.toFixed(3) ?? '-'}; engine/V8 ${result.ratios.engineToV8.toFixed(3)}`);
+console.log(`  bit-identical: engine = V8 ${result.bitIdentical.engineV8 ? 'yes' : 'NO'}; engine = native, one Faust version: ${result.bitIdentical.engineSameFaustNative === null ? '-' : result.bitIdentical.engineSameFaustNative ? 'yes' : 'no'}`);
+rmSync(tmp, { recursive: true, force: true });
+if (values.json) {
+  mkdirSync(join(values.json, '..'), { recursive: true });
+  writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -18,6 +18,7 @@ const all = {
   streams: quick ? ['--seconds', '1', '--runs', '1'] : ['--seconds', '3', '--runs', '3'],
   buffers: quick ? ['--runs', '3'] : ['--runs', '9'],
   faust: quick ? ['--seconds', '1', '--runs', '3'] : ['--seconds', '5', '--runs', '9'],
+  netjack2: quick ? ['--periods', '256', '--latencies', '1', '--seconds', '0.25'] : [],
 };
 const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const name of names.length ? names : Object.keys(all)) {

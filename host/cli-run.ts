@@ -8,6 +8,8 @@ import { Client } from './client.js';
 import type { CompileOptions, CompiledModule } from './dsp/compile.js';
 import { compileFile } from './dsp/instance.js';
 import { watchModule, type WatchEvent } from './dsp/watch.js';
+import { serveOsc } from './osc.js';
+import { servePanel } from './panel/panel-server.js';
 import type { Port } from './port.js';
 import { inForeground, startModuleCommands } from './cli-module-commands.js';
 import type { MidiFileData } from './midi-file.js';
@@ -31,6 +33,12 @@ export interface RunModuleOptions {
   compiled?: CompiledModule;
   /** Compile options (a Faust program's voices), also for dev's rebuilds. */
   compile?: CompileOptions;
+  /** --ui: say the panel's address (it is served in any case, for `jackwasm panel`). */
+  ui?: boolean;
+  /** --osc PORT: serve OSC control on this UDP port. */
+  osc?: number;
+  /** --json: one JSON object per line (events) instead of text. */
+  json?: boolean;
   print: (line: string) => void;
   color: (style: 'dim' | 'red' | 'green' | 'bold', text: string) => string;
 }
@@ -56,7 +64,10 @@ export function describeWatchEvent(e: WatchEvent, file: string): string {
 }
 
 export async function runModule(o: RunModuleOptions): Promise<number> {
-  const { print, color } = o;
+  const { color } = o;
+  // With --json, every line is an event object: text lines are {"event":"note"}.
+  const emit = (event: string, fields: Record<string, unknown>, text: string) => (o.json ? o.print(JSON.stringify({ event, ...fields })) : o.print(text));
+  const print = (text: string) => emit('note', { text }, text);
   const compiled = o.compiled ?? (await compileFile(o.file, o.compile)).compiled;
   await using client = await Client.open(o.clientName ?? `jackwasm-${o.dev ? 'dev' : 'run'}-${process.pid}`, { serverName: o.serverName, ...(o.clientName ? { useExactName: true } : {}) });
   client.activate();
@@ -67,9 +78,9 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   let traps = 0;
   m.on('trap', (t) => {
     traps++;
-    print(color('red', `trap: ${t.message} (the module is silent${o.dev ? ' until the next good save' : ''}; "reset" brings it back)`));
+    emit('trap', { kind: t.kind, where: t.where, message: t.message }, color('red', `trap: ${t.message} (the module is silent${o.dev ? ' until the next good save' : ''}; "reset" brings it back)`));
   });
-  m.on('log', (msg) => print(`${m.name}: ${msg}`));
+  m.on('log', (msg) => emit('log', { module: m.name, text: msg }, `${m.name}: ${msg}`));
   // The i-th --connect-in feeds input i (wrapping around), likewise outputs;
   // MIDI sources all feed the MIDI input. Run again after each swap (a swap
   // may add ports); connecting what is connected is no change.
@@ -85,9 +96,17 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   };
   wire();
   const describe = (ports: readonly { name: string }[]) => ports.map((p) => p.name).join(', ') || 'none';
+  const oscServer = o.osc === undefined ? undefined : await serveOsc(client, { port: o.osc });
+  oscServer?.on('error', (msg) => emit('osc-error', { text: msg }, color('red', msg)));
+  const panel = await servePanel(client, oscServer ? { osc: { port: oscServer.port, addresses: () => oscServer.addresses() } } : {});
   const announce = () => {
-    print(`running "${m.name}" in client "${client.name}": inputs ${describe(m.inputs)}; outputs ${describe(m.outputs)}${m.midiInput ? `; MIDI ${m.midiInput.name}` : ''}`);
+    const fields = { client: client.name, module: m.name, inputs: m.inputs.map((p) => p.name), outputs: m.outputs.map((p) => p.name), midiInput: m.midiInput?.name ?? null, params: Object.fromEntries(m.params.map((p) => [p.id, p.value])), panel: panel.url, osc: oscServer?.port ?? null };
+    emit('running', fields, `running "${m.name}" in client "${client.name}": inputs ${describe(m.inputs)}; outputs ${describe(m.outputs)}${m.midiInput ? `; MIDI ${m.midiInput.name}` : ''}`);
+    if (o.json) return;
     if (m.params.length) print(`params: ${m.params.map((p) => `${p.id}=${p.value.toFixed(3)}${p.unit ? ` ${p.unit}` : ''}`).join(', ')}`);
+    if (o.ui) print(`control panel: ${color('bold', panel.url)}`);
+    else print(color('dim', `control panel: jackwasm ${o.dev ? 'dev' : 'run'} --ui prints its address, or run "jackwasm panel"`));
+    if (oscServer) print(`OSC on udp 127.0.0.1:${oscServer.port}: /${m.name}/<param> value, /${m.name}/note n vel, /transport/start|stop|locate`);
   };
   announce();
   let xruns = 0;
@@ -97,7 +116,9 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
         crossfadeMs: o.dev.crossfadeMs,
         ...(o.compile ? { compile: o.compile } : {}),
         onEvent: (e) => {
-          print(e.kind === 'error' ? color('red', describeWatchEvent(e, o.file)) : e.kind === 'swap' ? color('green', describeWatchEvent(e, o.file)) : color('dim', describeWatchEvent(e, o.file)));
+          const text = describeWatchEvent(e, o.file);
+          const fields = e.kind === 'swap' ? { tier: e.tier, changed: e.changed, editToAudibleMs: e.editToAudibleMs, compileMs: e.compileMs, crossfadeFrames: e.report.crossfadeFrames } : e.kind === 'error' ? { tier: e.tier, changed: e.changed, message: e.error.message } : { changed: e.changed };
+          emit(e.kind, fields, e.kind === 'error' ? color('red', text) : e.kind === 'swap' ? color('green', text) : color('dim', text));
           if (e.kind === 'swap') {
             try {
               wire();
@@ -139,7 +160,7 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   // run, every 10 s for dev (its swap lines are what matters).
   const timer = process.stdin.isTTY
     ? undefined
-    : setInterval(() => print(color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), o.dev ? 10000 : 2000);
+    : setInterval(() => emit('status', { dspLoad: client.cpuLoad(), xruns, cycles: m.cycles }, color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), o.dev ? 10000 : 2000);
   await stop;
   playback?.stop();
   clearTimeout(deadline);
@@ -147,10 +168,12 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   closeCommands();
   process.stdin.pause();
   clearInterval(timer);
-  print(`stopped after ${m.cycles} cycles, ${xruns} xruns${o.dev ? `, ${m.swaps} swaps` : ''}${traps ? `, ${traps} trap(s)` : ''}`);
   // Exit status 3 (see EXIT_TRAPPED): run whose module trapped at all (its
   // output was cut), dev whose module was still silent at the end.
   const failed = o.dev ? m.trap !== undefined : traps > 0;
+  emit('stopped', { cycles: m.cycles, xruns, swaps: m.swaps, traps, exitCode: failed ? EXIT_TRAPPED : 0 }, `stopped after ${m.cycles} cycles, ${xruns} xruns${o.dev ? `, ${m.swaps} swaps` : ''}${traps ? `, ${traps} trap(s)` : ''}`);
+  oscServer?.close();
+  await panel.close();
   await m.unload();
   return failed ? EXIT_TRAPPED : 0;
 }

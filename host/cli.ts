@@ -13,6 +13,7 @@ import { runDemo } from './demo.js';
 import cliProgress from 'cli-progress';
 import { render } from './dsp/render.js';
 import { compileFile, toCompiled } from './dsp/instance.js';
+import { listPanels } from './panel/panel-registry.js';
 import { DEV_ASC_OPTIMIZE } from './dsp/watch.js';
 import type { CompileOptions, CompiledModule } from './dsp/compile.js';
 import { readSoundFile as readWav, SAMPLE_FORMATS, writeSoundFile as writeWav } from './sound-file.js';
@@ -54,6 +55,7 @@ Commands:
   run <module.wasm|.ts|.dsp> [--connect-in PORT ...] [--connect-out PORT ...]
       [--connect-midi PORT ...] [--midi song.mid [--follow-transport]]
       [--param name=value ...] [--buffer SLOT=file.wav ...] [--seconds N] [--name CLIENT]
+      [--ui] [--osc PORT] [--json]
                                   Run a DSP module in a new client until Ctrl-C;
                                   reads commands (set, note, params, meters,
                                   stats, ...; "help") from standard input
@@ -62,6 +64,14 @@ Commands:
                                   a file it imports, recompile and hot-swap it
                                   (state and parameters kept, 10 ms crossfade);
                                   compile errors are printed, the audio goes on
+  panel [CLIENT] [--json]         The control panels of running clients (run/dev
+                                  serve one; --ui prints its address): a page
+                                  on 127.0.0.1 with a control per parameter,
+                                  a MIDI keyboard, meters, a scope, the log
+
+run/dev --ui: print the control panel's address (http://127.0.0.1:PORT/?token=...);
+--osc PORT: OSC over UDP (/MODULE/PARAM value, /MODULE/note n vel,
+/transport/start|stop|locate); --json: one JSON event per line.
 
 A Faust program (.dsp) runs as any module (docs/faust.md): its controls are
 the parameters, a polyphonic instrument plays MIDI; --voices N sets its voices
@@ -148,6 +158,8 @@ function parseCommandLine(argv: string[]) {
         verbose: { type: 'boolean', short: 'v' },
         buffer: { type: 'string', multiple: true },
         voices: { type: 'string' },
+        ui: { type: 'boolean' },
+        osc: { type: 'string' },
       },
     });
   } catch (err) {
@@ -311,10 +323,29 @@ async function main(argv: string[]): Promise<number> {
           seconds,
           dev: command === 'dev' ? { crossfadeMs } : undefined,
           song: song ? { name: values.midi as string, data: song, followTransport: values['follow-transport'] === true } : undefined,
+          ui: values.ui === true,
+          ...(values.osc !== undefined ? { osc: portArg(values.osc, '--osc') } : {}),
+          json: values.json === true,
           print: (l) => console.log(l),
-          color,
+          color: values.json ? (_style, text) => text : color,
         }),
       );
+    }
+    case 'panel': {
+      const [which, extra] = rest;
+      if (extra !== undefined) fail('INVALID_ARGUMENT', 'usage: jackwasm panel [CLIENT] [--json]');
+      const panels = (await listPanels()).filter((p) => which === undefined || p.client === which);
+      if (values.json) {
+        console.log(JSON.stringify(panels));
+        return panels.length || which === undefined ? 0 : 1;
+      }
+      if (panels.length === 0) {
+        if (which !== undefined) fail('INVALID_ARGUMENT', `no control panel for client "${which}" (panels: ${(await listPanels()).map((p) => p.client).join(', ') || 'none'}); modules run by jackwasm run/dev, or a script that calls servePanel(), have one`);
+        console.log('no control panels: start modules with jackwasm run/dev (or call servePanel(client) in a script)');
+        return 0;
+      }
+      for (const p of panels) console.log(`${p.client}  ${p.url}  (pid ${p.pid})`);
+      return 0;
     }
     case 'record': {
       // Checked before a server is looked for (or started).
@@ -392,6 +423,13 @@ function parseParams(list: string[] | undefined): [string, number][] {
 /** A module path (.wasm, .ts compiled with AssemblyScript, or a Faust .dsp), compiled, so errors name the file. */
 async function moduleSource(file: string, options: CompileOptions = {}): Promise<CompiledModule> {
   return toCompiled(file, options);
+}
+
+/** A UDP/TCP port number option. */
+function portArg(v: string, what: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail('INVALID_ARGUMENT', `${what} must be a port number in [0, 65535] (0: any free port), got "${v}"`);
+  return n;
 }
 
 /** Compile options from the command line: --voices for a Faust .dsp. */

@@ -1,0 +1,100 @@
+/**
+ * OSC control over UDP (serveOsc, npm `osc`): parameters by id and by the
+ * module's own path, MIDI notes, the transport; bad messages are counted and
+ * reported, never thrown.
+ */
+import osc from 'osc';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, serveOsc, type OscServer, type Server } from '../host/index.js';
+import { rejection } from './helpers/errors.js';
+import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
+import { useTempCache } from './helpers/temp.js';
+
+let server: Server;
+let client: Client;
+let oscServer: OscServer;
+let sender: InstanceType<typeof osc.UDPPort>;
+const dsp = (name: string) => join(import.meta.dirname, 'faust', name);
+
+useTempCache('osc');
+
+beforeAll(async () => {
+  server = await startServer('osc', { period: 256 });
+  client = await Client.open(uniqueName('osc'), { serverName: server.name });
+  client.activate();
+  await client.load(dsp('zita.dsp'), { name: 'verb' });
+  await client.load(dsp('poly.dsp'), { name: 'synth' });
+  oscServer = await serveOsc(client, { port: 0 });
+  sender = new osc.UDPPort({ localAddress: '127.0.0.1', localPort: 0, remoteAddress: '127.0.0.1', remotePort: oscServer.port, metadata: true });
+  await new Promise<void>((resolve) => {
+    sender.on('ready', () => resolve());
+    sender.open();
+  });
+}, 180_000);
+
+afterAll(async () => {
+  sender?.close();
+  oscServer?.close();
+  await client?.close();
+  await server?.stop();
+});
+
+const send = (address: string, ...args: { type: string; value: unknown }[]) => sender.send({ address, args });
+const mod = (name: string) => client.modules.find((m) => m.name === name)!;
+
+describe('serveOsc', () => {
+  it('sets a parameter by its id and by its Faust path', async () => {
+    send('/verb/Level', { type: 'f', value: 3.5 });
+    await until(() => mod('verb').getParam('Level') === 3.5, 5000, 'Level to be 3.5');
+    send('/verb/Zita_Rev1/Output/Wet_Dry_Mix', { type: 'f', value: -0.25 });
+    await until(() => mod('verb').getParam('Wet_Dry_Mix') === -0.25, 5000, 'the mix to be -0.25');
+    // Clamped to the range like any setParam.
+    send('/verb/Level', { type: 'i', value: 1000 });
+    await until(() => mod('verb').getParam('Level') === 40, 5000, 'Level clamped to 40');
+  });
+
+  it('plays notes into a module\'s MIDI input', async () => {
+    const synth = mod('synth');
+    const rec = client.record([synth.outputs[0]!], { frames: 9600, startAt: frameAhead(client, 0.1) });
+    await new Promise((r) => setTimeout(r, 120));
+    send('/synth/note', { type: 'i', value: 69 }, { type: 'i', value: 127 });
+    await new Promise((r) => setTimeout(r, 60));
+    send('/synth/note', { type: 'i', value: 69 }, { type: 'i', value: 0 });
+    const out = (await rec).channels[0]!;
+    expect(Math.max(...out.map(Math.abs))).toBeGreaterThan(0.5);
+    expect(Math.abs(out.at(-1)!)).toBe(0); // released and quiet again
+  });
+
+  it('starts, locates and stops the transport', async () => {
+    send('/transport/locate', { type: 'i', value: 48000 });
+    send('/transport/start');
+    await until(() => client.transportQuery().state === 'rolling', 5000, 'the transport to roll');
+    expect(client.transportQuery().position.frame).toBeGreaterThanOrEqual(48000);
+    send('/transport/stop');
+    await until(() => client.transportQuery().state === 'stopped', 5000, 'the transport to stop');
+  });
+
+  it('counts and reports messages it cannot apply', async () => {
+    const errors: string[] = [];
+    oscServer.on('error', (m) => errors.push(m));
+    const before = oscServer.stats.refused;
+    send('/nope/gain', { type: 'f', value: 1 });
+    send('/verb/NoSuchControl', { type: 'f', value: 1 });
+    send('/verb/Level', { type: 's', value: 'loud' });
+    await until(() => oscServer.stats.refused === before + 3, 5000, 'three refusals');
+    expect(errors).toEqual([
+      '/nope/gain: no module named "nope" (modules: verb, synth)',
+      '/verb/NoSuchControl: module "verb" has no parameter "NoSuchControl"',
+      '/verb/Level: the value must be a number',
+    ]);
+    expect(oscServer.addresses()).toContain('/verb/Eq1_Freq f');
+    expect(oscServer.addresses()).toContain('/synth/note i i');
+  });
+
+  it('refuses a port that is in use with INVALID_ARGUMENT naming it', async () => {
+    const e = await rejection(serveOsc(client, { port: oscServer.port }));
+    expect(e.code).toBe('INVALID_ARGUMENT');
+    expect(e.message).toContain(`cannot listen on udp 127.0.0.1:${oscServer.port}`);
+  });
+});

@@ -4,7 +4,10 @@
 set -e
 cd "$(dirname "$0")/.."
 
-PKGS="jackd2 libjack-jackd2-dev libsndfile1-dev libsamplerate0-dev wabt cmake make g++ pkg-config util-linux"
+# chromium: the control panel's browser test. With "bench": faust, the
+# native C++ peer of bench/faust.mjs.
+PKGS="jackd2 libjack-jackd2-dev libsndfile1-dev libsamplerate0-dev wabt cmake make g++ pkg-config util-linux chromium"
+if [ "$1" = bench ]; then PKGS="$PKGS faust"; fi
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -66,8 +66,9 @@ function snapshot(client: Client, osc: PanelOptions['osc']) {
     swaps: m.swaps,
   }));
   // The client's own ports, without the panel's and streams' temporary taps.
-  const own = [client.inports, client.midiInports, client.outports, client.midiOutports].flatMap((ps) => ps.items).filter((p) => !isTemporary(p));
-  const ports = own.map((p) => ({ name: p.name, type: p.isMidi ? 'midi' : 'audio', input: p.isInput, connections: safe(() => p.connections.map((q) => q.name), []) }));
+  const all = [client.inports, client.midiInports, client.outports, client.midiOutports].flatMap((ps) => ps.items);
+  const taps = new Set(all.filter(isTemporary).map((p) => p.name));
+  const ports = all.filter((p) => !taps.has(p.name)).map((p) => ({ name: p.name, type: p.isMidi ? 'midi' : 'audio', input: p.isInput, connections: safe(() => p.connections.map((q) => q.name).filter((n) => !taps.has(n)), []) }));
   return { client: client.name, sampleRate: client.sampleRate, blockSize: client.blockSize, modules, ports, osc: osc ? { port: osc.port, addresses: osc.addresses() } : null };
 }
 

@@ -236,8 +236,8 @@ export class Server implements AsyncDisposable {
         clearTimeout(timer);
       }
       removeSemaphoreFiles(this.name);
-      // Killed by a signal (not a clean exit): its control files are still there.
-      if (this.#exitCode === null) removeServerFiles(this.name);
+      // Killed by a signal (exit code -1, see start): its control files are still there.
+      if (this.#exitCode === -1 || this.#exitCode === null) removeServerFiles(this.name);
     })();
     return this.#stopping;
   }

@@ -4,7 +4,8 @@
 // user would: checks the system (jackwasm doctor), compiles and renders an
 // AssemblyScript module that imports the SDK the documented way
 // ("jackwasm/dsp-asm"), runs it live on an embedded server, and runs the
-// demo from the installed package; then removes the prebuilt addon and
+// demo from the installed package, and a Faust effect under `jackwasm dev
+// --ui` whose panel sets a parameter while it plays; then removes the prebuilt addon and
 // checks that the install step builds it from source. Prints the times.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,6 +63,51 @@ console.log('the installed package compiles, renders and runs a module that impo
 `);
   console.log(sh(process.execPath, ['check.mjs'], proj).trim());
   console.log(sh('npx', ['jackwasm', 'demo', '--seconds', '2'], proj).trim().split('\n').slice(-3).join('\n'));
+  // A Faust effect under `jackwasm dev --ui`: its panel controls it while it plays.
+  writeFileSync(join(proj, 'dsp', 'drive.dsp'), `// A Faust effect: gain, then a soft clipper.
+import("stdfaust.lib");
+gain = hslider("gain[unit:dB]", -12, -40, 0, 0.1) : ba.db2linear;
+process = _ * gain : ma.tanh;
+`);
+  writeFileSync(join(proj, 'check-panel.mjs'), `import { spawn } from 'node:child_process';
+import WebSocket from 'ws';
+import { Client, ensureServer } from 'jackwasm';
+const server = await ensureServer();
+const client = await Client.open('try-jackwasm-panel', { serverName: server.name });
+const dev = spawn('npx', ['jackwasm', 'dev', 'dsp/drive.dsp', '--ui', '--json', '--server', server.name, '--name', 'drive-dev', '--seconds', '120'], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  let out = '';
+  dev.stdout.on('data', (d) => (out += d));
+  const running = await new Promise((resolve, reject) => {
+    const t = setInterval(() => { const l = out.split('\\n').find((x) => x.includes('"running"')); if (l) { clearInterval(t); resolve(JSON.parse(l)); } }, 100);
+    dev.on('exit', (c) => reject(new Error('jackwasm dev exited ' + c + ': ' + out)));
+  });
+  client.activate();
+  const tone = new Float32Array(48000).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 441 * i) / 48000));
+  const stop = new AbortController();
+  const playing = client.play([running.inputs[0]], [tone], { loop: true, signal: stop.signal });
+  const level = async () => { const r = await client.record([running.outputs[0]], { frames: 4800 }); return Math.max(...r.channels[0].map(Math.abs)); };
+  const before = await level();
+  const ws = new WebSocket(running.panel.replace('http', 'ws').replace('/?', '/ws?'));
+  await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
+  ws.send(JSON.stringify({ type: 'set', module: 'drive', param: 'gain', value: 0 }));
+  await new Promise((r) => setTimeout(r, 300));
+  const after = await level();
+  ws.close();
+  stop.abort();
+  await playing;
+  const expect = (x) => Math.tanh(0.5 * 10 ** (x / 20));
+  if (Math.abs(before - expect(-12)) > 0.01 || Math.abs(after - expect(0)) > 0.01) throw new Error('panel: levels ' + before + ' -> ' + after);
+  console.log('jackwasm dev --ui plays a Faust effect and its panel controls it: peak ' + before.toFixed(3) + ' at -12 dB, ' + after.toFixed(3) + ' at 0 dB');
+} finally {
+  dev.kill('SIGINT');
+  await new Promise((r) => dev.on('exit', r));
+  await client.close();
+  await server.stop();
+}
+`);
+  const tf = performance.now();
+  console.log(sh(process.execPath, ['check-panel.mjs'], proj).trim(), `(${((performance.now() - tf) / 1000).toFixed(1)} s with the Faust compile)`);
   // Where the prebuilt addon cannot load, the install step builds it from the shipped sources.
   rmSync(join(proj, 'node_modules', 'jackwasm', 'prebuilds'), { recursive: true, force: true });
   const t1 = performance.now();

@@ -185,6 +185,19 @@ describe('Server.stop', () => {
       for (const f of shmFilesOf(s.name)) rmSync(`/dev/shm/${f}`, { force: true });
     }
   });
+
+  it('removes the control files of a jackd that was killed', async () => {
+    const s = await startExtra('srvkill');
+    expect(shmFilesOf(s.name)).toContain(`jack_${s.name}_${process.getuid?.() ?? 0}_0`);
+    try {
+      process.kill(s.pid, 'SIGKILL');
+      await s.stop();
+      expect(shmFilesOf(s.name)).toEqual([]);
+      expect(await isServerRunning(s.name)).toBe(false);
+    } finally {
+      for (const f of shmFilesOf(s.name)) rmSync(`/dev/shm/${f}`, { force: true });
+    }
+  });
 });
 
 describe('several servers in one process', () => {

@@ -116,7 +116,10 @@ function getLauncher(): Launcher | undefined {
     if (m.end) {
       clearTimeout(job.watch);
       l.jobs.delete(m.id);
-      if (l.jobs.size === 0) child.channel?.unref();
+      if (l.jobs.size === 0) {
+        child.unref();
+        child.channel?.unref();
+      }
       job.onEnd(m.end);
     }
   });
@@ -158,7 +161,12 @@ const launch: Launch = (argv, cwd, onStart, onEnd) => {
   }, LAUNCH_TIMEOUT_MS);
   job.watch.unref();
   l.jobs.set(id, job);
-  // Waiting for a result keeps this process alive.
+  // Waiting for a result keeps this process alive: the channel, and the
+  // launcher's process handle too. Rationale: a launcher killed for being
+  // slow (or dying) closes the channel at once; with its handle unref'd,
+  // nothing else may keep the loop running until its 'exit' starts the jobs
+  // here, and Node ended with the compile (and the caller's await) pending.
+  l.child.ref();
   l.child.channel?.ref();
   l.child.send({ id, argv, cwd });
 };

@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile, render } from '../host/index.js';
 import { ascStats } from '../host/dsp/asc.js';
@@ -16,6 +17,7 @@ import { trimOldest } from '../host/dsp/cache-trim.js';
 import { compileFile } from '../host/dsp/instance.js';
 import { launcherPid } from '../host/dsp/limited-run.js';
 import { packageRoot } from '../host/paths.js';
+import { runChild } from './helpers/child.js';
 import { rejection } from './helpers/errors.js';
 import { useTempCache, useTempDir } from './helpers/temp.js';
 import { watText } from './helpers/wat.js';
@@ -170,6 +172,32 @@ describe('the launcher of compile steps', () => {
     expect((await render(m, { frames: 1, blockSize: 1 }))[0]![0]).toBe(2);
     expect(launcherPid()).not.toBe(pid); // a new one
   });
+});
+
+describe('a launcher that does not start a step', () => {
+  it('is replaced and the step runs here, and a process waiting for it does not end meanwhile', async () => {
+    // A child process whose only pending work is the compile (as a script's
+    // top-level await): its launcher is stopped, so after 2 s it is killed
+    // and the step starts from the child itself. Before, nothing kept the
+    // child's event loop alive once the launcher's channel closed, and Node
+    // exited (13: unsettled top-level await) with the compile pending.
+    const a = join(tmp.dir, 'stall-a.wasm');
+    const b = join(tmp.dir, 'stall-b.wasm');
+    writeFileSync(a, await watText(MOD_DC, 'stall-a'));
+    writeFileSync(b, await watText(MOD_DC.replace('0.5', '0.25'), 'stall-b'));
+    const limited = pathToFileURL(join(packageRoot(), 'dist', 'host', 'dsp', 'limited-run.js')).href;
+    const child = runChild(`
+      import { readFileSync } from 'node:fs';
+      const { launcherPid } = await import(${JSON.stringify(limited)});
+      const cacheDir = ${JSON.stringify(join(tmp.dir, 'stall-cache'))};
+      await JW.compile(new Uint8Array(readFileSync(${JSON.stringify(a)})), { cacheDir });
+      process.kill(launcherPid(), 'SIGSTOP');
+      const m = await JW.compile(new Uint8Array(readFileSync(${JSON.stringify(b)})), { cacheDir });
+      console.log('compiled', m.cached);
+    `);
+    const code = await child.exited;
+    expect([code, child.stdout.join('').trim()], child.stderr.join('')).toEqual([0, 'compiled false']);
+  }, 30000);
 });
 
 describe('a launcher that dies during a step', () => {

@@ -119,6 +119,7 @@ function getLauncher(): Launcher | undefined {
       clearTimeout(job.watch);
       l.jobs.delete(m.id);
       if (l.jobs.size === 0) {
+        child.unref();
         child.channel?.unref();
         clearInterval(l.keepAlive);
         l.keepAlive = undefined;
@@ -166,9 +167,14 @@ const launch: Launch = (argv, cwd, onStart, onEnd) => {
   }, LAUNCH_TIMEOUT_MS);
   job.watch.unref();
   l.jobs.set(id, job);
-  // Waiting for a result keeps this process alive. Rationale for the timer:
-  // a ref'd IPC channel alone did not (measured: 1 run in 4 of a CLI whose
-  // first job went to a just-started launcher exited with the job out).
+  // Waiting for a result keeps this process alive: the channel, and the
+  // launcher's process handle too. Rationale: a launcher killed for being
+  // slow (or dying) closes the channel at once; with its handle unref'd,
+  // nothing else may keep the loop running until its 'exit' starts the jobs
+  // here, and Node ended with the compile (and the caller's await) pending.
+  // A ref'd interval too: measured, 1 run in 4 of a CLI whose first job went
+  // to a just-started launcher exited with the job out without it.
+  l.child.ref();
   l.child.channel?.ref();
   l.keepAlive ??= setInterval(() => {}, 1 << 30);
   l.child.send({ id, argv, cwd });

@@ -37,13 +37,15 @@ const KINDS: Record<string, readonly string[]> = {
   fragment: ['ts'],
   declare: ['ts'],
   asc: ['ts'],
+  faust: ['faust', 'dsp'],
+  netjack2: ['sh', 'js'],
   shell: ['sh', 'bash', 'shell'],
   'jw-describe': ['json'],
   formula: ['', 'text'],
   prose: ['', 'text'],
 };
 /** The kind of a block without annotation, by language. */
-const DEFAULT_KIND: Record<string, string> = { js: 'program', ts: 'program', sh: 'shell', bash: 'shell', shell: 'shell' };
+const DEFAULT_KIND: Record<string, string> = { js: 'program', ts: 'program', sh: 'shell', bash: 'shell', shell: 'shell', faust: 'faust', dsp: 'faust' };
 
 interface Block {
   file: string;
@@ -374,7 +376,7 @@ function isInternal(p: ts.Symbol): boolean {
 }
 
 function typecheckAll(): void {
-  const blocks = ofKind('program', 'fragment', 'declare');
+  const blocks = ofKind('program', 'fragment', 'declare', 'netjack2').filter((b) => b.kind !== 'netjack2' || b.lang === 'js');
   for (const b of blocks) {
     const g = b.kind === 'fragment' ? fragmentSource(b) : b.kind === 'declare' ? declareSource(b) : programSource(b);
     generated.set(b.id, g);
@@ -594,8 +596,11 @@ function checkNpm(raw: string, args: string[]): void {
 // ---------------------------------------------------------------------------
 // AssemblyScript modules
 
-async function checkAsc(b: Block): Promise<void> {
-  const path = join(sandbox, 'doc', 'asc', `block-${b.id}.ts`);
+/** `asc` and `faust`: the module compiled (AssemblyScript from doc/asc/, a Faust program from doc/faust/) and rendered offline. */
+async function checkModule(b: Block): Promise<void> {
+  const dir = join(sandbox, 'doc', b.kind);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `block-${b.id}.${b.kind === 'faust' ? 'dsp' : 'ts'}`);
   writeFileSync(path, withHidden(b).text);
   const compiled = await toCompiled(path);
   const exports = compiled.iface.exports;
@@ -606,6 +611,48 @@ async function checkAsc(b: Block): Promise<void> {
   for (const [ch, x] of out.entries()) {
     const bad = x.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new Error(`output ${ch} is ${x[bad]} at frame ${bad}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// netjack2 setups (docs/scale-out.md): they span machines, so the commands are
+// checked against the tools' own option lists and the scripts typechecked;
+// test/scale-out.netjack2.test.ts runs the same setup on the loopback interface.
+
+function helpOf(args: string[]): string {
+  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 10000, env: { ...process.env, JACK_NO_START_SERVER: '1' } });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+}
+
+function checkNetjack(b: Block): void {
+  if (b.lang === 'js') {
+    const errs = tsErrors.get(b.id) ?? [];
+    expect(errs, `typecheck:\n${errs.join('\n')}`).toEqual([]);
+    return;
+  }
+  for (const raw of b.code.split('\n')) {
+    const cmd = raw.replace(/#.*$/, '').replace(/&\s*$/, '').trim();
+    if (!cmd) continue;
+    const words = cmd.split(/\s+/);
+    const [prog, ...args] = words;
+    const options = (list: string[]) => list.filter((w) => /^-{1,2}[A-Za-z]/.test(w));
+    if (prog === 'jackd') {
+      const d = args.indexOf('-d');
+      const driver = args[d + 1];
+      expect(d, `${raw}: jackd without -d DRIVER`).toBeGreaterThanOrEqual(0);
+      const serverHelp = helpOf(['jackd', '--help']);
+      for (const o of options(args.slice(0, d))) expect(serverHelp, `${raw}: jackd has no option ${o}`).toMatch(new RegExp(`(^|\\s)${o}[ ,]`, 'm'));
+      const driverHelp = helpOf(['jackd', '-d', driver!, '--help']);
+      for (const o of options(args.slice(d + 2))) expect(driverHelp, `${raw}: jackd -d ${driver} has no option ${o}`).toMatch(new RegExp(`(^|\\s)${o}[ ,]`, 'm'));
+    } else if (prog === 'jack_load') {
+      const help = helpOf(['jack_load', '--help']);
+      for (const o of options(args)) expect(help, `${raw}: jack_load has no option ${o}`).toContain(o);
+    } else if (prog === 'node') {
+      const script = readFileSync(join(root, args[0]!), 'utf8');
+      for (const o of options(args.slice(1))) expect(script, `${raw}: ${args[0]} takes no ${o}`).toContain(`${o.replace(/^--/, '')}: {`);
+    } else {
+      throw new Error(`"${raw.trim()}": a netjack2 block checks jackd, jack_load and node lines only`);
+    }
   }
 }
 
@@ -646,17 +693,17 @@ function checkFormula(b: Block): void {
 
 /**
  * Compiles every module the blocks name (build/examples/*.wasm,
- * examples/dsp/*.ts) into the shared cache first. Rationale: the blocks run
+ * examples/dsp/*.ts, examples/faust/*.dsp) into the shared cache first. Rationale: the blocks run
  * in parallel processes, which would otherwise each compile the same module
  * on a cold cache at once.
  */
 async function warmCache(): Promise<void> {
   process.env.JACKWASM_CACHE = cache;
   const paths = new Set<string>();
-  for (const b of BLOCKS) for (const m of `${b.hidden ?? ''}\n${b.code}`.matchAll(/\b(build\/examples\/[\w-]+\.wasm|examples\/dsp\/[\w-]+\.ts)\b/g)) paths.add(m[1]!);
+  for (const b of BLOCKS) for (const m of `${b.hidden ?? ''}\n${b.code}`.matchAll(/\b(build\/examples\/[\w-]+\.wasm|examples\/dsp\/[\w-]+\.ts|examples\/faust\/[\w-]+\.dsp)\b/g)) paths.add(m[1]!);
   const list = [...paths];
   // Sources first, one at a time (one compiler worker); the C compiles two at a time.
-  const sources = list.filter((p) => p.endsWith('.ts'));
+  const sources = list.filter((p) => p.endsWith('.ts') || p.endsWith('.dsp'));
   const wasms = list.filter((p) => p.endsWith('.wasm'));
   const work = [...sources.map((p) => () => toCompiled(join(sandbox, p))), ...wasms.map((p) => () => toCompiled(join(sandbox, p)))];
   const lanes = [0, 1].map(async () => {
@@ -725,7 +772,10 @@ describe.concurrent('code blocks of README.md and docs/*.md', () => {
           expect(r.code, described(r)).toBe(0);
         });
         case 'asc':
-          return heavy(() => checkAsc(b));
+        case 'faust':
+          return heavy(() => checkModule(b));
+        case 'netjack2':
+          return checkNetjack(b);
         case 'shell':
           return heavy(() => checkShell(b));
         case 'jw-describe':

@@ -65,6 +65,14 @@ export function describeWatchEvent(e: WatchEvent, file: string): string {
 
 export async function runModule(o: RunModuleOptions): Promise<number> {
   const { color } = o;
+  // Ctrl-C from the start: one during the setup (a dev watcher's first
+  // build, say) ends the run cleanly once it is set up, not by the signal.
+  let quit = () => {};
+  const stop = new Promise<void>((resolve) => {
+    quit = resolve;
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
   // With --json, every line is an event object: text lines are {"event":"note"}.
   const emit = (event: string, fields: Record<string, unknown>, text: string) => (o.json ? o.print(JSON.stringify({ event, ...fields })) : o.print(text));
   const print = (text: string) => emit('note', { text }, text);
@@ -130,7 +138,6 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
       })
     : undefined;
   if (watcher) print(color('dim', `watching ${watcher.files.length} file(s): edit and save ${o.file} to hear the change`));
-  let quit = () => {};
   let deadline: NodeJS.Timeout | undefined;
   let playback: { stop(): void } | undefined;
   if (o.song) {
@@ -147,12 +154,7 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
       (err: unknown) => print(color('red', `${o.song?.name}: ${(err as Error).message}`)),
     );
   }
-  const stop = new Promise<void>((resolve) => {
-    quit = resolve;
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    if (o.seconds !== undefined) deadline = setTimeout(resolve, o.seconds * 1000);
-  });
+  if (o.seconds !== undefined) deadline = setTimeout(quit, o.seconds * 1000);
   // Commands on standard input (a terminal or a pipe); its end does not stop the module.
   const closeCommands = startModuleCommands(process.stdin, { client, module: m, xruns: () => xruns, print, quit: () => quit() });
   if (process.stdin.isTTY && inForeground()) print(color('dim', 'type "help" for commands'));

@@ -162,7 +162,17 @@ export async function runModule(o: RunModuleOptions): Promise<number> {
   // run, every 10 s for dev (its swap lines are what matters).
   const timer = process.stdin.isTTY
     ? undefined
-    : setInterval(() => emit('status', { dspLoad: client.cpuLoad(), xruns, cycles: m.cycles }, color('dim', `dsp load ${client.cpuLoad().toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`)), o.dev ? 10000 : 2000);
+    : setInterval(() => {
+        // The server may have gone (the run then ends on the client's shutdown).
+        const load = (() => {
+          try {
+            return client.cpuLoad();
+          } catch {
+            return NaN;
+          }
+        })();
+        emit('status', { dspLoad: Number.isFinite(load) ? load : null, xruns, cycles: m.cycles }, color('dim', `dsp load ${load.toFixed(1)}%, xruns ${xruns}, cycles ${m.cycles}`));
+      }, o.dev ? 10000 : 2000);
   await stop;
   playback?.stop();
   clearTimeout(deadline);

@@ -111,9 +111,17 @@ export class OscServer extends EventEmitter<{ error: [message: string]; message:
     m.setParam(param.id, num(values[0], 'the value'));
   }
 
-  /** Stops listening. */
+  #closed = false;
+
+  /** Stops listening (again: no effect). */
   close(): void {
-    this.#udp.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#udp.close();
+    } catch {
+      /* the socket is already closed */
+    }
   }
 }
 

@@ -177,3 +177,26 @@ describe('Faust errors', () => {
     expect([err.code, err.message]).toEqual(['MODULE_INIT_FAILED', 'module: jw_init trapped: unreachable executed (memory.grow was refused: the memory cap is 67108864 bytes; raise it with the compile option maxMemoryBytes)']);
   });
 });
+
+describe('Faust limits and recovery', () => {
+  it('compiles again after programs that overflow the Faust compiler', async () => {
+    for (let i = 0; i < 3; i++) {
+      const e = await rejection(compileFaust({ code: `f(n) = f(n+1); process = f(${i});`, name: `loop${i}` }));
+      expect(e.code).toMatch(/COMPILE_FAILED|COMPILE_LIMIT/);
+    }
+    const ok = await compileFaust({ code: 'process = _ * 0.25;', name: 'after' });
+    const [out] = await render(ok.wasm, { frames: 4, inputs: [Float32Array.of(1, 2, 3, 4)] });
+    expect(Array.from(out!)).toEqual([0.25, 0.5, 0.75, 1]);
+  });
+
+  it('refuses the long forms of flags that change the output, and names the channel and description limits', async () => {
+    const e = await rejection(compileFaust({ code: 'process = _;' }, { args: ['--double-precision-floats'] }));
+    expect([e.code, e.message]).toEqual(['INVALID_ARGUMENT', 'compileFaust: the Faust flag --double-precision-floats is not allowed (jackwasm compiles to single-precision wasm with its own adapter)']);
+    const wide = await rejection(compileFaust({ code: 'process = par(i, 65, _);', name: 'wide' }));
+    expect([wide.code, wide.message]).toEqual(['COMPILE_FAILED', 'wide: 65 inputs (a module has at most 64 audio inputs)']);
+    const labels = Array.from({ length: 600 }, (_, i) => `hslider("a rather long control label number ${i}[unit:Hz]", 1, 0, 10, 0.1)`).join(' + ');
+    const many = await rejection(compileFaust({ code: `process = ${labels};`, name: 'many' }));
+    expect(many.code).toBe('COMPILE_FAILED');
+    expect(many.message).toMatch(/^many: the description of its 600 controls takes \d+ bytes; a module's description is at most 64 KiB/);
+  });
+});

@@ -96,5 +96,8 @@ describe('serveOsc', () => {
     const e = await rejection(serveOsc(client, { port: oscServer.port }));
     expect(e.code).toBe('INVALID_ARGUMENT');
     expect(e.message).toContain(`cannot listen on udp 127.0.0.1:${oscServer.port}`);
+    const other = await serveOsc(client, { port: 0 });
+    other.close();
+    expect(() => other.close()).not.toThrow(); // closing twice is no error
   });
 });

@@ -141,3 +141,35 @@ describe('the panel in headless Chromium', () => {
     ws.close();
   });
 });
+
+describe('the panel against bad requests', () => {
+  it('answers a malformed request target with 400 and a bad WebSocket frame by closing that socket, and keeps serving', async () => {
+    const { connect } = await import('node:net');
+    const raw = (text: string) => new Promise<string>((resolve) => {
+      const s = connect(panel.port, '127.0.0.1', () => s.end(text));
+      let got = '';
+      s.on('data', (d) => (got += d.toString()));
+      s.on('close', () => resolve(got));
+      s.on('error', () => resolve(got));
+    });
+    expect(await raw(`GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1:${panel.port}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await raw(`GET http://[::1 HTTP/1.1\r\nHost: 127.0.0.1:${panel.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`)).toMatch(/^HTTP\/1\.1 403/);
+    const ws = new WebSocket(panel.url.replace('http', 'ws').replace('/?', '/ws?'));
+    await new Promise((r) => ws.on('open', r));
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    ws.on('error', () => {});
+    ws.send('x'.repeat(70 << 10));
+    expect(await closed).toBe(1009); // message too big: that socket only
+    expect((await fetch(panel.url)).status).toBe(200);
+  });
+
+  it('refuses page sockets once its client is closed, without failing', async () => {
+    const c = await Client.open(uniqueName('panelgone'), { serverName: server.name });
+    const p = await servePanel(c, { register: false });
+    await c.close();
+    const ws = new WebSocket(p.url.replace('http', 'ws').replace('/?', '/ws?'));
+    const code = await new Promise<number>((r) => ws.on('close', (c2) => r(c2)));
+    expect(code).toBe(1011);
+    await p.close();
+  });
+});

@@ -174,8 +174,11 @@ export function parseFaustJson(json: string, file: string, voices?: number): Fau
   }
   const inputs = Number(doc.inputs);
   const outputs = Number(doc.outputs);
+  for (const [what, n] of [['inputs', inputs], ['outputs', outputs]] as const) {
+    if (!Number.isInteger(n) || n < 0 || n > 64) fail('COMPILE_FAILED', `${file}: ${n} ${what} (a module has at most 64 audio ${what})`);
+  }
   if (nv > 0 && outputs === 0) fail('COMPILE_FAILED', `${file}: a polyphonic instrument must have outputs`);
-  return {
+  const d: FaustDescription = {
     name: meta.name ?? String(doc.name ?? file),
     inputs,
     outputs,
@@ -187,6 +190,9 @@ export function parseFaustJson(json: string, file: string, voices?: number): Fau
     bargraphs,
     meta,
   };
+  const bytes = Buffer.byteLength(describeDocument(d));
+  if (bytes >= 65536) fail('COMPILE_FAILED', `${file}: the description of its ${d.params.length} controls takes ${bytes} bytes; a module's description is at most 64 KiB (fewer controls, or shorter labels)`);
+  return d;
 }
 
 /** The jw_describe document of the adapted module. */

@@ -96,7 +96,15 @@ export interface FaustOutput {
 export async function runFaustCompiler(name: string, code: string, args: string[], includes: [string, string][], limits: { timeoutMs: number; heapMb: number }): Promise<FaustOutput> {
   const r = await getWorker(limits.heapMb).call({ name, code, args, includes }, limits.timeoutMs);
   if (r.crashed) fail(/ran longer|memory|heap/i.test(r.crashed) ? 'COMPILE_LIMIT' : 'COMPILE_FAILED', `Faust compilation of "${name}" ${r.crashed}`);
-  if (r.error !== undefined || !r.wasm || r.json === undefined) return fail('COMPILE_FAILED', `Faust compilation of "${name}" failed:\n${r.error ?? 'no output'}`);
+  if (r.error !== undefined || !r.wasm || r.json === undefined) {
+    // Rationale: libfaust is C++ compiled to wasm without exception support;
+    // a failed compile (a stack overflow in particular: measured, two or three
+    // of them broke every later compile) can leave it corrupt. A fresh one
+    // costs about 0.3 s.
+    worker?.terminate();
+    worker = undefined;
+    return fail('COMPILE_FAILED', `Faust compilation of "${name}" failed:\n${r.error ?? 'no output'}`);
+  }
   return { wasm: r.wasm, json: r.json, version: r.version ?? '' };
 }
 

@@ -7,7 +7,7 @@
  */
 import { chmod, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A panel some process serves. */
 export interface PanelEntry {
@@ -22,13 +22,19 @@ export function panelDir(): string {
   return join(base, 'panels');
 }
 
-/** The folder, created private; undefined when it is not ours (another user made it). */
+/**
+ * The folder, created private; undefined when it or its parent is not ours
+ * (another user made it first, in /tmp) or either is a symlink.
+ */
 async function ownDir(): Promise<string | undefined> {
   const dir = panelDir();
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const st = await lstat(dir);
-  if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid())) return undefined;
-  await chmod(dir, 0o700);
+  const uid = process.getuid?.();
+  for (const d of [dirname(dir), dir]) {
+    const st = await lstat(d);
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) return undefined;
+    await chmod(d, 0o700);
+  }
   return dir;
 }
 
@@ -48,7 +54,9 @@ export async function registerPanel(client: string, url: string): Promise<() => 
     if (!dir) return async () => {};
     const file = join(dir, `${process.pid}-${encodeURIComponent(client)}.json`);
     const entry: PanelEntry = { client, url, pid: process.pid, started: new Date().toISOString() };
-    await writeFile(file, JSON.stringify(entry), { mode: 0o600 });
+    // 'wx' (O_EXCL): never through a symlink or into a file someone put there.
+    await rm(file, { force: true });
+    await writeFile(file, JSON.stringify(entry), { mode: 0o600, flag: 'wx' });
     return () => rm(file, { force: true });
   } catch {
     return async () => {};

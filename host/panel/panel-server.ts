@@ -109,8 +109,20 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
   let listenPort = 0;
 
   const hostOk = (req: IncomingMessage) => req.headers.host === `127.0.0.1:${listenPort}` || req.headers.host === `localhost:${listenPort}`;
+  /** The request's URL; undefined for a target that is not one (answered 400, never thrown). */
+  const urlOf = (req: IncomingMessage): URL | undefined => {
+    try {
+      return new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return undefined;
+    }
+  };
   const http: HttpServer = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = urlOf(req);
+    if (!url) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
+      return;
+    }
     // Rationale: a page another site opens in the browser must not reach
     // this one (DNS rebinding sends another Host; the token it cannot know).
     if (!hostOk(req) || !tokenMatches(url.searchParams.get('token'), token)) {
@@ -126,10 +138,11 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE });
   http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    socket.on('error', () => socket.destroy());
+    const url = urlOf(req);
     const origin = req.headers.origin;
     const originOk = origin === undefined || origin === `http://127.0.0.1:${listenPort}` || origin === `http://localhost:${listenPort}`;
-    if (url.pathname !== '/ws' || !hostOk(req) || !originOk || !tokenMatches(url.searchParams.get('token'), token)) {
+    if (!url || url.pathname !== '/ws' || !hostOk(req) || !originOk || !tokenMatches(url.searchParams.get('token'), token)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -151,14 +164,21 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
   };
 
   // Module events: traps, overruns, log messages; attached once per module object.
-  const watched = new WeakSet<DspModule>();
+  const watched = new Map<DspModule, () => void>();
   const watch = () => {
     for (const m of client.modules) {
       if (watched.has(m)) continue;
-      watched.add(m);
-      m.on('trap', (t) => note({ kind: 'trap', module: m.name, message: `${t.where}: ${t.message}` }));
-      m.on('overrun', (o) => note({ kind: 'overrun', module: m.name, message: `${o.consecutive} overrun(s) in a row, ${o.timeUs.toFixed(0)} µs of a ${o.budgetUs.toFixed(0)} µs budget` }));
-      m.on('log', (text) => note({ kind: 'log', module: m.name, message: text }));
+      const onTrap = (t: { where: string; message: string }) => note({ kind: 'trap', module: m.name, message: `${t.where}: ${t.message}` });
+      const onOverrun = (o: { consecutive: number; timeUs: number; budgetUs: number }) => note({ kind: 'overrun', module: m.name, message: `${o.consecutive} overrun(s) in a row, ${o.timeUs.toFixed(0)} µs of a ${o.budgetUs.toFixed(0)} µs budget` });
+      const onLog = (text: string) => note({ kind: 'log', module: m.name, message: text });
+      m.on('trap', onTrap);
+      m.on('overrun', onOverrun);
+      m.on('log', onLog);
+      watched.set(m, () => {
+        m.off('trap', onTrap);
+        m.off('overrun', onOverrun);
+        m.off('log', onLog);
+      });
     }
   };
   const onXrun = (delay: number) => note({ kind: 'xrun', message: `xrun (${delay.toFixed(0)} µs late)` });
@@ -168,6 +188,7 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
   let meters = new Map<string, Meter>();
   let scope: { module: string; tap: Scope } | undefined;
   let scopeWanted: string | undefined;
+  let lastScopeSwitch = 0;
   const closeTaps = () => {
     for (const m of meters.values()) m.close();
     meters = new Map();
@@ -208,7 +229,7 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
   let lastState = '';
   const poll = setInterval(() => {
     if (sockets.size === 0) return;
-    if (!safe(() => (client.assertUsable('panel'), true), false)) return;
+    if (!usable()) return;
     watch();
     const text = JSON.stringify({ type: 'state', state: snapshot(client, osc) });
     if (text !== lastState) {
@@ -219,7 +240,14 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
   }, STATE_POLL_MS);
   poll.unref();
 
+  const usable = () => safe(() => (client.assertUsable('panel'), true), false);
   wss.on('connection', (ws) => {
+    // A protocol error (an oversized or malformed frame) ends that socket only.
+    ws.on('error', () => ws.terminate());
+    if (!usable()) {
+      ws.close(1011, 'the client is closed');
+      return;
+    }
     sockets.add(ws);
     watch();
     send(ws, { type: 'state', state: snapshot(client, osc) });
@@ -256,7 +284,13 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
     } else if (msg.type === 'scope') {
       moduleNamed(msg.module);
       scopeWanted = msg.module;
-      syncTaps();
+      // Rationale: each switch registers and removes a JACK port; a burst of
+      // them would hold the main thread. The state poll applies the last one.
+      const now = Date.now();
+      if (now - lastScopeSwitch >= 250) {
+        lastScopeSwitch = now;
+        syncTaps();
+      } else lastState = '';
     } else {
       require_(false, `unknown message type ${JSON.stringify((msg as { type?: unknown }).type)}`);
     }
@@ -284,6 +318,8 @@ export async function servePanel(client: Client, options: PanelOptions = {}): Pr
       closed = true;
       clearInterval(poll);
       client.off('xrun', onXrun);
+      for (const off of watched.values()) off();
+      watched.clear();
       closeTaps();
       for (const ws of sockets) ws.terminate();
       wss.close();

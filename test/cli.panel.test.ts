@@ -6,11 +6,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { render, type Server } from '../host/index.js';
 import { readSoundFile } from '../host/sound-file.js';
 import { startServer, until } from './helpers/jack.js';
 import { useTempCache, useTempDir } from './helpers/temp.js';
+
+// Faust compiles (faustwasm, asc, wasm-merge, cc) take tens of seconds on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const cli = fileURLToPath(new URL('../dist/host/cli.js', import.meta.url));
 const dsp = (name: string) => join(import.meta.dirname, 'faust', name);

@@ -384,7 +384,7 @@ describe('parameter values reach the module', () => {
   beforeAll(async () => {
     const base = await wat('probe');
     for (let i = 0; i < 16; i++) variants.push(await compile(variant(base, `params-${i}`), { name: `probe${i}` }));
-  });
+  }, 180_000); // 16 compiles, on a loaded machine
 
   it('render() applies every initial parameter exactly, for each of 16 freshly loaded modules', async () => {
     const wrong: string[] = [];

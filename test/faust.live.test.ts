@@ -47,7 +47,7 @@ describe('a Faust poly synth live', () => {
       expect(Math.max(...got.map(Math.abs))).toBeGreaterThan(0.5);
     });
     await m.unload();
-  });
+  }, 240_000); // the first load compiles the program
 
   it('sets a Faust control as a parameter, and swaps to another Faust program', async () => {
     const m = await client.load(dsp('osc.dsp'), { name: 'fosc' });
@@ -64,5 +64,5 @@ describe('a Faust poly synth live', () => {
     expect(m.inputs.length).toBe(2);
     expect([report.crossfadeFrames, typeof report.frame]).toEqual([0, 'number']);
     await m.unload();
-  });
+  }, 240_000);
 });

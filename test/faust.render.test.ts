@@ -4,11 +4,14 @@
  * faustwasm's own renderer computes from the same program in V8.
  */
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileFaust, render } from '../host/index.js';
 import { rejection } from './helpers/errors.js';
 import { faustwasmRender } from './helpers/faust-reference.js';
 import { useTempCache } from './helpers/temp.js';
+
+// Faust compiles (faustwasm, asc, wasm-merge, cc) take tens of seconds on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 useTempCache('faust-render');
 const dsp = (name: string) => join(import.meta.dirname, 'faust', name);

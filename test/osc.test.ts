@@ -5,11 +5,14 @@
  */
 import osc from 'osc';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Client, serveOsc, type OscServer, type Server } from '../host/index.js';
 import { rejection } from './helpers/errors.js';
 import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
 import { useTempCache } from './helpers/temp.js';
+
+// Faust compiles (faustwasm, asc, wasm-merge, cc) take tens of seconds on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 let server: Server;
 let client: Client;

@@ -436,7 +436,7 @@ function portArg(v: string, what: string): number {
 function compileOptionsOf(values: { voices?: string | undefined }, file: string): CompileOptions {
   if (values.voices === undefined) return {};
   if (!file.endsWith('.dsp')) throw new Error('--voices is for Faust programs (.dsp)');
-  const voices = Number(values.voices);
+  const voices = values.voices.trim() === '' ? NaN : Number(values.voices);
   if (!Number.isInteger(voices) || voices < 0 || voices > 128) throw new Error(`--voices must be an integer in [0, 128], got "${values.voices}"`);
   return { faust: { voices } };
 }

@@ -86,7 +86,9 @@ export class OscServer extends EventEmitter<{ error: [message: string]; message:
 
   #dispatch(address: string, values: unknown[]): void {
     const c = this.#client;
+    // OSC's true/false (T, F) drive checkboxes and buttons as 1 and 0.
     const num = (v: unknown, what: string) => {
+      if (typeof v === 'boolean') return v ? 1 : 0;
       require_(typeof v === 'number' && Number.isFinite(v), `${what} must be a number`);
       return v;
     };

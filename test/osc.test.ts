@@ -55,6 +55,9 @@ describe('serveOsc', () => {
     // Clamped to the range like any setParam.
     send('/verb/Level', { type: 'i', value: 1000 });
     await until(() => mod('verb').getParam('Level') === 40, 5000, 'Level clamped to 40');
+    // OSC booleans are 1 and 0 (checkboxes, buttons).
+    send('/verb/Level', { type: 'F', value: false });
+    await until(() => mod('verb').getParam('Level') === 0, 5000, 'Level set to 0 by F');
   });
 
   it('plays notes into a module\'s MIDI input', async () => {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
+import { fnv, median, noise as makeNoise } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } } });
 const sampleRate = 48000;
@@ -26,21 +27,10 @@ const root = new URL('..', import.meta.url).pathname;
 const kdir = join(root, 'bench', 'kernels');
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-dsp-'));
 const kernels = (values.kernels ?? 'osc-biquad,synth16,delay,fdn').split(',');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function fnv(f32) {
-  const b = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
-  let h = 2166136261;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 16777619) >>> 0;
-  return h;
-}
 
 // The input: deterministic noise, also written for the C harness.
-const noise = new Float32Array(frames);
-for (let i = 0, x = 1; i < frames; i++) {
-  x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-  noise[i] = (x / 2 ** 32) * 2 - 1;
-}
+const noise = makeNoise(frames);
 const noiseFile = join(tmp, 'noise.f32');
 writeFileSync(noiseFile, noise);
 

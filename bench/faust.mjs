@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { adaptFaustWasm, compile, compileFaust } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
+import { fnv, median, noise as makeNoise } from './common.mjs';
 
 const { values } = parseArgs({ options: { dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const root = new URL('..', import.meta.url).pathname;
@@ -28,20 +29,9 @@ const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
 const block = Number(values.block ?? 256);
 const runs = Number(values.runs ?? 7);
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-faust-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function fnv(f32) {
-  const b = new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
-  let h = 2166136261;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 16777619) >>> 0;
-  return h;
-}
 
-const noise = new Float32Array(frames);
-for (let i = 0, x = 1; i < frames; i++) {
-  x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-  noise[i] = (x / 2 ** 32) * 2 - 1;
-}
+const noise = makeNoise(frames);
 const noiseFile = join(tmp, 'noise.f32');
 writeFileSync(noiseFile, noise);
 

@@ -48,7 +48,15 @@ export function serverSocketPath(name: string): string {
 export async function isServerRunning(serverName?: string): Promise<boolean> {
   const name = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
   if (!existsSync(serverSocketPath(name))) return false;
-  return probe(name);
+  // Rationale: on a loaded machine a probe of a live server can fail (seen:
+  // "Cannot open jwprobe-… client" while the server ran, so ensureServer
+  // started another one). While jackd2's registry shows that server's jackd
+  // alive, try again before answering no.
+  for (let attempt = 1; ; attempt++) {
+    if (await probe(name)) return true;
+    if (attempt === 4 || !readSlots().some((s) => s.name === name && s.pid !== 0 && isLiveJackd(s.pid))) return false;
+    await new Promise((r) => setTimeout(r, 250 * attempt));
+  }
 }
 
 async function probe(serverName: string): Promise<boolean> {
@@ -353,11 +361,6 @@ function reclaimStaleServerSlots(): string[] {
   return stale.map((s) => s.name);
 }
 
-/**
- * Removes the semaphore files of a stopped server.
- * Rationale: jackd2 leaves /dev/shm/jack_sem.<uid>_<server>_<client> behind
- * for clients still connected when it stops (measured).
- */
 /** The control files jackd leaves in /dev/shm when it is killed (it removes them when it exits normally). */
 function removeServerFiles(serverName: string): void {
   const uid = process.getuid?.() ?? 0;
@@ -370,6 +373,11 @@ function removeServerFiles(serverName: string): void {
   }
 }
 
+/**
+ * Removes the semaphore files of a stopped server.
+ * Rationale: jackd2 leaves /dev/shm/jack_sem.<uid>_<server>_<client> behind
+ * for clients still connected when it stops (measured).
+ */
 function removeSemaphoreFiles(serverName: string): void {
   const prefix = `jack_sem.${process.getuid?.() ?? 0}_${serverName}_`;
   for (const f of readdirSync('/dev/shm')) {

@@ -4,9 +4,10 @@
 set -e
 cd "$(dirname "$0")/.."
 
-# chromium: the control panel's browser test. With "bench": faust, the
-# native C++ peer of bench/faust.mjs.
-PKGS="jackd2 libjack-jackd2-dev libsndfile1-dev libsamplerate0-dev wabt cmake make g++ pkg-config util-linux chromium"
+# chromium: the control panel's browser test; gdb: the thread stacks a test
+# reports when a child process hangs. With "bench": faust, the native C++ peer
+# of bench/faust.mjs.
+PKGS="jackd2 libjack-jackd2-dev libsndfile1-dev libsamplerate0-dev wabt cmake make g++ pkg-config util-linux chromium gdb"
 if [ "$1" = bench ]; then PKGS="$PKGS faust"; fi
 missing=""
 for p in $PKGS; do

@@ -20,6 +20,7 @@ import { bbtAt, render, type Server } from '../host/index.js';
 import { toCompiled } from '../host/dsp/instance.js';
 import { serverPrefix, startServer } from './helpers/jack.js';
 import { renderV8 } from './helpers/v8-render.js';
+import { threadStacks } from './helpers/stacks.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'dist', 'host', 'cli.js');
@@ -450,8 +451,9 @@ async function run(cmd: string, args: string[], env: Record<string, string>, tim
   const c = start(cmd, args, env);
   c.proc.stdin!.end();
   const timer = setTimeout(() => {
-    c.err.push(`\n[docs check: still running after ${timeoutMs} ms; killed]\n`);
+    const stacks = threadStacks(c.proc.pid);
     c.proc.kill('SIGKILL');
+    c.err.push(`\n[docs check: still running after ${timeoutMs} ms; killed]\n${stacks ? `its threads were at:\n${stacks}\n` : ''}`);
   }, timeoutMs);
   const r = await c.exited;
   clearTimeout(timer);

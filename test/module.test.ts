@@ -22,7 +22,7 @@ import {
   version,
   versionString,
 } from '../host/index.js';
-import { serverPrefix, startServer, uniqueName, until } from './helpers/jack.js';
+import { removeServerLeftovers, serverPrefix, startServer, uniqueName, until } from './helpers/jack.js';
 import { killChild, runChild } from './helpers/child.js';
 
 /** A name of exactly `bytes` bytes that starts with a unique prefix. */
@@ -227,6 +227,7 @@ describe('setInfoFunction', () => {
       expect(stderr).not.toContain(`JackLibClient::Open name = ${a}`);
     } finally {
       await killChild(child);
+      removeServerLeftovers(serverName);
     }
   });
 });

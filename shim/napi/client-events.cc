@@ -149,6 +149,7 @@ JW_MAIN_THREAD void DeliverEvent(Napi::Env env, Napi::Function jsCb, Event* ev) 
 }  // namespace
 
 JW_ANY_THREAD void ClientWrap::Post(Event* ev) {
+  NoCancel noCancel;  // Node's queue lock is held across a write(): see no-cancel.h
   jw_rt_note_napi();
   // The queue is unbounded: NonBlockingCall only fails once the function is
   // released (client closing), and then the event has nobody to go to.
@@ -251,6 +252,7 @@ JW_NOTIFY_THREAD std::string PortNameById(jack_client_t* c, jack_port_id_t id) {
 }  // namespace
 
 JW_NOTIFY_THREAD int ClientWrap::OnXrun(void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   auto* self = static_cast<ClientWrap*>(arg);
   Event* ev = new Event(Event::kXrun);
   ev->d = jack_get_xrun_delayed_usecs(self->cbHandle_);
@@ -259,6 +261,7 @@ JW_NOTIFY_THREAD int ClientWrap::OnXrun(void* arg) {
 }
 
 JW_NOTIFY_THREAD void ClientWrap::OnInfoShutdown(jack_status_t code, const char* reason, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   auto* self = static_cast<ClientWrap*>(arg);
   self->serverGone_.store(true);
   Event* ev = new Event(Event::kShutdown);
@@ -268,6 +271,7 @@ JW_NOTIFY_THREAD void ClientWrap::OnInfoShutdown(jack_status_t code, const char*
 }
 
 JW_NOTIFY_THREAD void ClientWrap::OnFreewheel(int starting, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   auto* self = static_cast<ClientWrap*>(arg);
   self->freewheeling_.store(starting != 0);
   Event* ev = new Event(Event::kFreewheel);
@@ -276,6 +280,7 @@ JW_NOTIFY_THREAD void ClientWrap::OnFreewheel(int starting, void* arg) {
 }
 
 JW_NOTIFY_THREAD int ClientWrap::OnBufferSize(jack_nframes_t n, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   Event* ev = new Event(Event::kBlockSize);
   ev->i1 = n;
   static_cast<ClientWrap*>(arg)->Post(ev);
@@ -283,6 +288,7 @@ JW_NOTIFY_THREAD int ClientWrap::OnBufferSize(jack_nframes_t n, void* arg) {
 }
 
 JW_NOTIFY_THREAD int ClientWrap::OnSampleRate(jack_nframes_t n, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   static_cast<ClientWrap*>(arg)->sampleRate_.store(n, std::memory_order_relaxed);
   Event* ev = new Event(Event::kSampleRate);
   ev->i1 = n;
@@ -291,6 +297,7 @@ JW_NOTIFY_THREAD int ClientWrap::OnSampleRate(jack_nframes_t n, void* arg) {
 }
 
 JW_NOTIFY_THREAD void ClientWrap::OnClientRegistration(const char* name, int reg, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   Event* ev = new Event(Event::kClientRegistration);
   ev->s1 = name ? name : "";
   ev->i1 = reg;
@@ -298,6 +305,7 @@ JW_NOTIFY_THREAD void ClientWrap::OnClientRegistration(const char* name, int reg
 }
 
 JW_NOTIFY_THREAD void ClientWrap::OnPortRegistration(jack_port_id_t id, int reg, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   auto* self = static_cast<ClientWrap*>(arg);
   Event* ev = new Event(Event::kPortRegistration);
   ev->s1 = PortNameById(self->cbHandle_, id);
@@ -306,6 +314,7 @@ JW_NOTIFY_THREAD void ClientWrap::OnPortRegistration(jack_port_id_t id, int reg,
 }
 
 JW_NOTIFY_THREAD void ClientWrap::OnPortConnect(jack_port_id_t a, jack_port_id_t b, int connect, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   auto* self = static_cast<ClientWrap*>(arg);
   Event* ev = new Event(Event::kPortConnect);
   ev->s1 = PortNameById(self->cbHandle_, a);
@@ -315,6 +324,7 @@ JW_NOTIFY_THREAD void ClientWrap::OnPortConnect(jack_port_id_t a, jack_port_id_t
 }
 
 JW_NOTIFY_THREAD void ClientWrap::OnPortRename(jack_port_id_t id, const char* oldName, const char* newName, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   auto* self = static_cast<ClientWrap*>(arg);
   Event* ev = new Event(Event::kPortRename);
   ev->s1 = PortNameById(self->cbHandle_, id);
@@ -324,11 +334,13 @@ JW_NOTIFY_THREAD void ClientWrap::OnPortRename(jack_port_id_t id, const char* ol
 }
 
 JW_NOTIFY_THREAD int ClientWrap::OnGraphOrder(void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   static_cast<ClientWrap*>(arg)->Post(new Event(Event::kGraphOrder));
   return 0;
 }
 
 JW_NOTIFY_THREAD void ClientWrap::OnPropertyChange(jack_uuid_t subject, const char* key, jack_property_change_t change, void* arg) {
+  NoCancel noCancel;  // see no-cancel.h
   Event* ev = new Event(Event::kPropertyChange);
   ev->s1 = UuidToString(subject);
   ev->s2 = key ? key : "";

@@ -1,6 +1,7 @@
 /** Child Node processes that use the compiled library (dist/, built by the global setup). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { threadStacks } from './stacks.js';
 
 const distIndex = fileURLToPath(new URL('../../dist/host/index.js', import.meta.url));
 
@@ -26,8 +27,9 @@ export function runChild(code: string, env: Record<string, string> = {}, deadlin
   // test at its timeout without running its finally blocks): past the
   // deadline it is killed, with a note on stderr, and exits with null.
   const deadline = setTimeout(() => {
-    stderr.push(`\n[test helper: child still running after ${deadlineMs} ms; killed]\n`);
+    const stacks = threadStacks(proc.pid);
     proc.kill('SIGKILL');
+    stderr.push(`\n[test helper: child still running after ${deadlineMs} ms; killed]\n${stacks ? `its threads were at:\n${stacks}\n` : ''}`);
   }, deadlineMs);
   deadline.unref();
   const exited = new Promise<number | null>((resolve) =>

@@ -3,6 +3,7 @@
  * client names, and waiting for events.
  */
 import type { EventEmitter } from 'node:events';
+import { readdirSync, rmSync } from 'node:fs';
 import { Server, type Client, type ServerOptions } from '../../host/index.js';
 
 let n = 0;
@@ -20,6 +21,16 @@ export function uniqueName(tag: string): string {
 /** Starts a dummy server named for this test file. */
 export function startServer(tag: string, options: ServerOptions = {}): Promise<Server> {
   return Server.start({ name: `${serverPrefix()}${tag}-${process.pid}-${++n}`, period: 256, ...options });
+}
+
+/**
+ * Removes the /dev/shm files of a server started by a child process that had
+ * to be killed (its jackd exits with it but leaves them).
+ */
+export function removeServerLeftovers(serverName: string): void {
+  for (const f of readdirSync('/dev/shm')) {
+    if (f.startsWith(`jack_${serverName}_`) || f.startsWith(`jack_sem.${process.getuid?.() ?? 0}_${serverName}_`)) rmSync(`/dev/shm/${f}`, { force: true });
+  }
 }
 
 /** Resolves with the arguments of the first `event` whose arguments satisfy `match`. */

@@ -1,11 +1,13 @@
 /**
  * Faust programs as jackwasm modules: .dsp source -> Faust compiler (wasm,
- * external memory) -> an adapter generated from the program's JSON and
+ * external memory) -> its sample loop's fields moved to locals
+ * (promote-fields.ts) -> an adapter generated from the program's JSON and
  * compiled with asc (dsp-asm/faust/) -> binaryen's wasm-merge joins the two
  * into one module with the jw_* ABI, which then goes through the normal
  * pipeline (validation, wasm2c, cc). Results are cached by everything that
  * goes into them. Each step runs bounded: the Faust compiler and asc in
- * worker threads with time and heap limits, wasm-merge in a child process.
+ * worker threads with time and heap limits, wasm-merge and wabt's
+ * wasm2wat/wat2wasm in child processes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { readRegularFile } from '../dsp/read-file.js';
 import { run } from '../dsp/limited-run.js';
 import { parseWasm } from '../dsp/wasm-binary.js';
 import { describeDocument, parseFaustJson, type FaustDescription } from './faust-ui.js';
+import { promoteFaustFields, PROMOTE_VERSION } from './promote-fields.js';
 import { faustwasmVersion, runFaustCompiler } from './faust-worker.js';
 
 /** Options of a Faust compile. */
@@ -159,7 +162,7 @@ export async function compileFaust(source: string | { code: string; name?: strin
   if (version === undefined) fail('COMPILE_FAILED', 'the Faust compiler (npm package @grame/faustwasm) is not installed: npm install @grame/faustwasm');
   const adapter = ['runtime.ts', 'abi.ts', 'abi-midi.ts'].map((f) => readFileSync(join(adapterDir(), f), 'utf8')).join('\0');
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const key = sha256(JSON.stringify([version, sha256(adapter), name, code, includes, o.args, o.voices ?? null]));
+  const key = sha256(JSON.stringify([version, sha256(adapter), PROMOTE_VERSION, name, code, includes, o.args, o.voices ?? null]));
   const dir = join(cacheDir, 'faust');
   const cached = await readCached(dir, key);
   if (cached) return { ...cached, files };
@@ -211,7 +214,7 @@ async function adapt(faustWasm: Uint8Array, json: string, name: string, o: { voi
     await writeFile(entry, adapterSource(description, rel));
     const adapterWasm = await compileAssemblyScript(entry, { cacheDir: false, optimize: 3, timeoutMs: o.timeoutMs, extraFlags: ['--memoryBase', String(memoryBase)] });
     await writeFile(join(work, 'adapter.wasm'), adapterWasm);
-    await writeFile(join(work, 'faust.wasm'), faustWasm);
+    await writeFile(join(work, 'faust.wasm'), (await promoteFaustFields(faustWasm, work, o.timeoutMs)).wasm);
     // The adapter is "env" to the Faust code (its memory import), and the
     // Faust code is "faust" to the adapter (its function imports).
     const r = await run(process.execPath, [wasmMergeBin(), 'adapter.wasm', 'env', 'faust.wasm', 'faust', '-o', 'merged.wasm', ...MERGE_FEATURES], work, { timeoutMs: o.timeoutMs, memoryBytes: 16 * 2 ** 30 });

@@ -49,7 +49,7 @@ async function runCompute(wasm: Uint8Array, input: Float32Array): Promise<Uint8A
   const f32 = new Float32Array(memory.buffer);
   f32[16 / 4] = 0.75; // gain
   f32.set(input, 1024 / 4);
-  const module = await WebAssembly.compile(wasm);
+  const module = new WebAssembly.Module(new Uint8Array(wasm));
   const instance = await WebAssembly.instantiate(module, { env: { memory, _sinf: (x: number) => Math.fround(Math.sin(x)) } });
   (instance.exports.compute as (d: number, n: number, i: number, o: number) => void)(0, input.length, 1024, 4096);
   return new Uint8Array(memory.buffer.slice(0));

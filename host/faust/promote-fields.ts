@@ -236,7 +236,7 @@ export function promoteLoopFields(nodes: Node[]): number {
 }
 
 /** Largest text form of the Faust code that is rewritten; bigger code is used as it is. */
-const MAX_PROMOTE_TEXT = 16 << 20; // (zita_rev1: 0.2 MB; the parsed form takes about 20x the text)
+const MAX_PROMOTE_TEXT = 16 << 20; // (zita_rev1: 0.2 MB; the parsed form takes about 10x the text)
 
 /**
  * [main-thread] Faust's code (`-lang wasm-e`) with its sample loop's fields

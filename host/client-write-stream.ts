@@ -9,7 +9,9 @@
  * the ring cannot fill (JS fell behind) is completed with silence and
  * counted exactly: `underrunFrames`, an 'underrun' event; the frames that
  * come later play on after the gap. 'finish' is emitted once the last frame
- * has been played, not just queued.
+ * has been played, not just queued. Closing the client ends the stream
+ * without an error ('close'), as it ends a read stream; what it had taken
+ * and not played is counted (`unplayedFrames`).
  */
 import { Writable } from 'node:stream';
 import type { Client } from './client.js';
@@ -59,6 +61,9 @@ export class AudioWriteStream extends Writable {
   #final: ((err?: Error | null) => void) | undefined;
   #underrunSeen = 0;
   #startSeen = false;
+  #unplayed = 0;
+  /** The client closed: the stream ends once the audio thread has stopped. */
+  #ending = false;
 
   /** @internal */
   constructor(client: Client, dsts: Port[], ring: RingBuffer, limit: number, startFrames: number, startAt: number | undefined, highWaterMark: number, closed: () => boolean) {
@@ -77,7 +82,8 @@ export class AudioWriteStream extends Writable {
         else this.#out = out;
       },
       (err: unknown) => {
-        this.destroy(err as Error);
+        if (this.#closed()) this.destroy();
+        else this.destroy(err as Error);
       },
     );
     const cycleMs = (1000 * client.blockSize) / client.sampleRate;
@@ -103,6 +109,10 @@ export class AudioWriteStream extends Writable {
   /** The channels (destination ports). */
   get channels(): number {
     return this.#nch;
+  }
+  /** Frames the stream had taken (in its ring, or of the chunk being moved in) and did not play, as it stopped early (its client closed, destroy(), an error). */
+  get unplayedFrames(): number {
+    return this.#unplayed;
   }
 
   /** @internal */
@@ -155,9 +165,17 @@ export class AudioWriteStream extends Writable {
   }
 
   #tick(): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this.#ending) return;
     if (this.#closed()) {
-      this.destroy(new JackError('CLIENT_CLOSED', 'write stream: its client closed before the stream finished'));
+      // Rationale: closing the client is the caller's own act, not an error
+      // to handle (a read stream just ends); counted once the audio thread
+      // has stopped (the client's close() resolves), so it is exact.
+      this.#ending = true;
+      clearInterval(this.#timer);
+      this.#client.close().then(
+        () => this.destroy(),
+        () => this.destroy(),
+      );
       return;
     }
     if ((this.#client[kNative] as NativeClient).isServerGone()) {
@@ -198,12 +216,20 @@ export class AudioWriteStream extends Writable {
   /** @internal */
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
     clearInterval(this.#timer);
+    const p = this.#pending;
     this.#pending = undefined;
+    // What is left in the ring once the output has stopped, and of the chunk being moved in.
+    const done = (e: Error | null) => {
+      const frameBytes = 4 * this.#nch;
+      const inRing = ((Atomics.load(this.#head, 0) - Atomics.load(this.#head, 16)) & (this.#ring.size - 1)) / frameBytes;
+      this.#unplayed = inRing + (p ? (p.data.length - p.at) / this.#nch : 0);
+      callback(e);
+    };
     const out = this.#out;
-    if (out) out.dispose().then(() => callback(err), (e: unknown) => callback(err ?? (e as Error)));
+    if (out) out.dispose().then(() => done(err), (e: unknown) => done(err ?? (e as Error)));
     else {
       void this.#opening.then(() => this.#out?.dispose());
-      callback(err);
+      done(err);
     }
   }
 }

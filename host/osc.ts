@@ -2,20 +2,49 @@
  * OSC control over UDP (npm `osc`), on 127.0.0.1 by default: a client's
  * modules' parameters, their MIDI input, and the transport.
  *
- *   /<module>/<param> f          setParam by id (or by the module's own path, e.g. a Faust address)
+ *   /<module>/param/<param> f    setParam by id (or by the module's own path, e.g. a Faust address)
+ *   /<module>/<param> f          the same, but for ids midi and note and what starts with param/
  *   /<module>/midi i [i [i]]     sendMidi(bytes)
  *   /<module>/note i i           note on (velocity 0: off), channel 1
  *   /transport/start | /transport/stop | /transport/locate i
  *
- * Messages that name nothing or carry bad values are counted and reported
- * ('error' events), never thrown at the sender.
+ * Numbers: i, h (64-bit, to the nearest double), f, d; T and F are 1 and 0,
+ * I is 1. Messages that name nothing or carry bad values are counted and
+ * reported ('error' events), never thrown at the sender.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
 import osc, { type OscMessage, type UDPPort } from 'osc';
 
 import type { Client } from './client.js';
 import type { DspModule } from './dsp/module.js';
 import { checkOptionKeys, JackError, require_ } from './errors.js';
+
+/** What follows /<module>/ and is not a parameter's id (the MIDI addresses). */
+const RESERVED = new Set(['midi', 'note']);
+
+/** The address of parameter `id` of module `m`: /m/id, or /m/param/id where that is taken. */
+function paramAddress(m: string, id: string): string {
+  return RESERVED.has(id) || id.startsWith('param/') ? `/${m}/param/${id}` : `/${m}/${id}`;
+}
+
+const NUMERIC = new Set(['i', 'f', 'd', 'h', 'I']);
+
+/**
+ * An OSC argument's number: i f d I as they are, h (osc.js's 64-bit
+ * {high, low}) to the nearest double, T F as 1 and 0; undefined for the
+ * other types (strings, blobs, time tags, nil, ...).
+ */
+function oscNumber(arg: { type: string; value: unknown }): number | undefined {
+  const v = arg.value;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (arg.type === 'h' && typeof v === 'object' && v !== null) {
+    const { high, low } = v as { high?: unknown; low?: unknown };
+    if (typeof high === 'number' && typeof low === 'number') return high * 2 ** 32 + (low >>> 0);
+  }
+  return typeof v === 'number' && NUMERIC.has(arg.type) ? v : undefined;
+}
 
 /** Options of {@link serveOsc}. */
 export interface OscOptions {
@@ -49,7 +78,7 @@ export class OscServer extends EventEmitter<{ error: [message: string]; message:
   addresses(): string[] {
     const out: string[] = [];
     for (const m of this.#client.modules) {
-      for (const p of m.params) out.push(`/${m.name}/${p.id} f`);
+      for (const p of m.params) out.push(`${paramAddress(m.name, p.id)} f`);
       if (m.midiInput) out.push(`/${m.name}/midi i i i`, `/${m.name}/note i i`);
     }
     out.push('/transport/start', '/transport/stop', '/transport/locate i');
@@ -57,13 +86,9 @@ export class OscServer extends EventEmitter<{ error: [message: string]; message:
   }
 
   /** @internal */
-  async start(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.#udp.on('ready', () => resolve());
-      this.#udp.on('error', (err) => reject(err));
-      this.#udp.open();
-    });
-    this.#port = this.#udp.socket?.address().port ?? port;
+  start(socket: Socket): void {
+    this.#port = socket.address().port;
+    socket.on('error', (err) => this.#refuse(`OSC: ${err.message}`));
     this.#udp.on('error', (err) => this.#refuse(`OSC: ${err.message}`));
     this.#udp.on('message', (msg) => this.#apply(msg));
   }
@@ -74,9 +99,9 @@ export class OscServer extends EventEmitter<{ error: [message: string]; message:
   }
 
   #apply(msg: OscMessage): void {
-    const values = msg.args.map((a) => a.value);
+    const values = msg.args.map((a) => oscNumber(a) ?? a.value);
     try {
-      this.#dispatch(msg.address, values);
+      this.#dispatch(msg.address, msg.args);
       this.stats.applied++;
       this.emit('message', msg.address, values);
     } catch (err) {
@@ -84,33 +109,35 @@ export class OscServer extends EventEmitter<{ error: [message: string]; message:
     }
   }
 
-  #dispatch(address: string, values: unknown[]): void {
+  #dispatch(address: string, args: OscMessage['args']): void {
     const c = this.#client;
-    // OSC's true/false (T, F) drive checkboxes and buttons as 1 and 0.
-    const num = (v: unknown, what: string) => {
-      if (typeof v === 'boolean') return v ? 1 : 0;
-      require_(typeof v === 'number' && Number.isFinite(v), `${what} must be a number`);
+    const values = args.map((a) => oscNumber(a));
+    const num = (i: number, what: string, otherwise?: number) => {
+      const v = values[i] ?? (i >= args.length ? otherwise : undefined);
+      require_(v !== undefined && Number.isFinite(v), `${what} must be a number${i < args.length ? ` (got OSC type ${args[i]?.type})` : ''}`);
       return v;
     };
     if (address === '/transport/start') return c.transportStart();
     if (address === '/transport/stop') return c.transportStop();
-    if (address === '/transport/locate') return c.transportReposition({ frame: num(values[0], 'the frame') });
+    if (address === '/transport/locate') return c.transportReposition({ frame: num(0, 'the frame') });
     const parts = address.split('/');
     const m: DspModule | undefined = c.modules.find((x) => x.name === parts[1]);
     require_(m !== undefined, `no module named "${parts[1] ?? ''}" (modules: ${c.modules.map((x) => x.name).join(', ') || 'none'})`);
-    const rest = parts.slice(2).join('/');
+    let rest = parts.slice(2).join('/');
     if (rest === 'midi') {
       require_(values.length >= 1 && values.length <= 3, 'midi takes 1-3 bytes');
-      return m.sendMidi(values.map((v) => num(v, 'a MIDI byte')));
+      return m.sendMidi(values.map((_, i) => num(i, 'a MIDI byte')));
     }
     if (rest === 'note') {
-      const note = num(values[0], 'the note');
-      const vel = num(values[1] ?? 100, 'the velocity');
+      const note = num(0, 'the note');
+      const vel = num(1, 'the velocity', 100);
       return m.sendMidi(vel > 0 ? [0x90, note, vel] : [0x80, note, 0]);
     }
+    // Rationale: /m/param/<id> always names a parameter (ids midi and note included).
+    if (rest.startsWith('param/')) rest = rest.slice('param/'.length);
     const param = m.params.find((p) => p.id === rest || p.path === `/${rest}`);
     require_(param !== undefined, `module "${m.name}" has no parameter "${rest}"`);
-    m.setParam(param.id, num(values[0], 'the value'));
+    m.setParam(param.id, num(0, 'the value'));
   }
 
   #closed = false;
@@ -138,12 +165,26 @@ export async function serveOsc(client: Client, options: OscOptions = {}): Promis
   require_(Number.isInteger(port) && port >= 0 && port <= 65535, `serveOsc: port must be an integer in [0, 65535], got ${String(port)}`);
   require_(typeof host === 'string' && host.length > 0, 'serveOsc: host must be an address');
   client.assertUsable('serveOsc');
-  const udp = new osc.UDPPort({ localAddress: host, localPort: port, metadata: true });
-  const server = new OscServer(client, udp);
+  // Rationale: osc.js's own socket is udp4 only; it takes one made here
+  // (its documented `socket` option), IPv6 for an IPv6 address.
+  const socket = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
   try {
-    await server.start(port);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
   } catch (err) {
-    require_(false, `serveOsc: cannot listen on udp ${host}:${port}: ${(err as Error).message}`);
+    try {
+      socket.close();
+    } catch {
+      /* not running */
+    }
+    require_(false, `serveOsc: cannot listen on udp ${isIPv6(host) ? `[${host}]` : host}:${port}: ${(err as Error).message}`);
   }
+  const server = new OscServer(client, new osc.UDPPort({ socket, metadata: true }));
+  server.start(socket);
   return server;
 }

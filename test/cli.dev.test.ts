@@ -6,10 +6,11 @@
  * version keeps playing, and the terminal commands work meanwhile.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, render, watchModule, type Server, type WatchEvent } from '../host/index.js';
+import { Client, render, watchModule, type DspModule, type Server, type WatchEvent } from '../host/index.js';
+import { compileAssemblyScript } from '../host/dsp/asc.js';
 import { frameAhead, startServer, uniqueName, until } from './helpers/jack.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -55,23 +56,29 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** `jackwasm dev path` in a child: waiting for its output, and the level it plays. */
+function startDev(path: string, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [cli, 'dev', path, '--server', server.name, '--seconds', '120', '--crossfade', '5'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  const waitFor = async (re: RegExp, from = 0) => {
+    for (let i = 0; i < 1500 && !re.test(out.slice(from)); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(out.slice(from)).toMatch(re);
+    return out.length;
+  };
+  /** The dev client's output over 50 ms. */
+  const level = async () => {
+    const rec = await client.record([`jackwasm-dev-${child.pid}:dc_out_1`], { frames: 2400 });
+    return [...new Set(rec.channels[0])];
+  };
+  return { child, exited, waitFor, level, output: () => out };
+}
+
 describe('jackwasm dev', () => {
   it('hot-swaps each saved edit, reports compile errors while the audio goes on, and takes commands', async () => {
-    const child = spawn(process.execPath, [cli, 'dev', file, '--server', server.name, '--seconds', '120', '--crossfade', '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', r));
-    const waitFor = async (re: RegExp, from = 0) => {
-      for (let i = 0; i < 1500 && !re.test(out.slice(from)); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(out.slice(from)).toMatch(re);
-      return out.length;
-    };
-    /** The dev client's output over 50 ms. */
-    const level = async () => {
-      const rec = await client.record([`jackwasm-dev-${child.pid}:dc_out_1`], { frames: 2400 });
-      return [...new Set(rec.channels[0])];
-    };
+    const { child, waitFor, level, exited, output } = startDev(file);
     try {
       let mark = await waitFor(/watching \d+ file\(s\)/);
       expect(await level()).toEqual([0.25]);
@@ -98,8 +105,27 @@ describe('jackwasm dev', () => {
       await waitFor(/swaps 4, trap none[\s\S]*dc_out_1: peak -18\.1 dBFS, rms -18\.1 dBFS/, mark);
       child.stdin.write('quit\n');
       expect(await exited).toBe(0);
-      expect(out).toMatch(/stopped after \d+ cycles, \d+ xruns, 4 swaps/);
-      console.log(out);
+      expect(output()).toMatch(/stopped after \d+ cycles, \d+ xruns, 4 swaps/);
+      console.log(output());
+    } finally {
+      child.kill();
+    }
+  }, 120000);
+
+  it('hears a save made right after its first compile, before its watch began', async () => {
+    const f = `${dir}/starting.ts`;
+    writeFileSync(f, source(0.25));
+    // A cache of its own: its asc entry appears once the compiler has read the source.
+    const cache = `${dir}/starting-cache`;
+    const { child, waitFor, level, exited } = startDev(f, { JACKWASM_CACHE: cache });
+    try {
+      await until(() => existsSync(`${cache}/asc`) && readdirSync(`${cache}/asc`).some((n) => n.endsWith('.json')), 60000, 'the first compile');
+      writeFileSync(f, source(0.5));
+      await waitFor(/watching \d+ file\(s\)/);
+      for (let i = 0; i < 200 && (await level()).join() !== '0.5'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await level()).toEqual([0.5]);
+      child.stdin.write('quit\n');
+      expect(await exited).toBe(0);
     } finally {
       child.kill();
     }
@@ -204,6 +230,47 @@ describe('jackwasm dev', () => {
       await m.unload();
     }
   }, 120000);
+
+  /** Loads `f` (written by `write(0.25)`), saves `write(0.5)` before the watch begins: the watch must swap it in. */
+  async function saveBeforeWatch(f: string, write: (value: number) => void, fastFirst = true, timeoutMs = 60000): Promise<void> {
+    write(0.25);
+    const m: DspModule = await client.load(f, { name: 'early' });
+    write(0.5);
+    const events: WatchEvent[] = [];
+    const w = await watchModule(m, f, { fastFirst, onEvent: (e) => events.push(e) });
+    try {
+      await until(() => events.some((e) => e.kind === 'swap'), timeoutMs, 'the swap of the save made before the watch');
+      await w.idle();
+      expect(events.map((e) => e.kind)).not.toContain('error');
+      const rec = await client.record([m.outputs[0]!], { frames: 256 });
+      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+    } finally {
+      w.close();
+      await m.unload();
+    }
+  }
+
+  it('swaps in an AssemblyScript save made between the module\'s compile and the start of the watch', async () => {
+    const f = `${dir}/early.ts`;
+    await saveBeforeWatch(f, (v) => writeFileSync(f, source(v)));
+  }, 120000);
+
+  it('swaps in a .wasm save made between the module\'s compile and the start of the watch', async () => {
+    const f = `${dir}/early.wasm`;
+    const wasm = async (v: number) => {
+      writeFileSync(`${dir}/early-${v}.ts`, source(v));
+      return compileAssemblyScript(`${dir}/early-${v}.ts`);
+    };
+    const bytes = new Map([[0.25, await wasm(0.25)], [0.5, await wasm(0.5)]]);
+    await saveBeforeWatch(f, (v) => writeFileSync(f, bytes.get(v)!));
+  }, 120000);
+
+  it('swaps in a Faust save made between the module\'s compile and the start of the watch', async () => {
+    mkdirSync(`${dir}/faust`, { recursive: true });
+    const f = `${dir}/faust/early.dsp`;
+    // One tier: a Faust build is slow on a loaded machine.
+    await saveBeforeWatch(f, (v) => writeFileSync(f, `process = ${v.toFixed(3)};\n`), false, 200000);
+  }, 300000);
 
   it('refuses --crossfade outside dev and a bad value', async () => {
     const run = (...args: string[]) =>

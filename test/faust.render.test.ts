@@ -3,9 +3,11 @@
  * adapted to the ABI and run by the engine, they render bit-exactly what
  * faustwasm's own renderer computes from the same program in V8.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { compileFaust, render } from '../host/index.js';
+import { adaptFaustWasm, compileFaust, render } from '../host/index.js';
+import { runFaustCompiler } from '../host/faust/faust-worker.js';
 import { rejection } from './helpers/errors.js';
 import { faustwasmRender } from './helpers/faust-reference.js';
 import { useTempCache } from './helpers/temp.js';
@@ -171,6 +173,25 @@ describe('Faust errors', () => {
   it('ends a compile that runs past its time limit with COMPILE_LIMIT', async () => {
     const e = await rejection(compileFaust({ code: 'import("stdfaust.lib"); process = par(i, 20000, os.osc(100 + i)) :> _;', name: 'huge' }, { timeoutMs: 300 }));
     expect(e.code).toBe('COMPILE_LIMIT');
+  });
+
+  it('adaptFaustWasm refuses JSON whose control fields lie outside the Faust instance, naming the control', async () => {
+    const { wasm, json } = await runFaustCompiler('osc', readFileSync(dsp('osc.dsp'), 'utf8'), ['-ftz', '2'], [], { timeoutMs: 120_000, heapMb: 2048 });
+    const doc = JSON.parse(json) as { size: number; ui: { items: { address: string; index?: number }[] }[] };
+    const gain = doc.ui[0]!.items.find((c) => c.address === '/osc/gain')!;
+    // As the compiler made it, it adapts and runs.
+    const ok = await adaptFaustWasm(wasm, json, { name: 'osc' });
+    expect(await render(ok.wasm, { frames: 16 })).toHaveLength(1);
+    const refused = async (index: number | undefined) => {
+      const bad = structuredClone(doc);
+      bad.ui[0]!.items.find((c) => c.address === '/osc/gain')!.index = index;
+      return rejection(adaptFaustWasm(wasm, JSON.stringify(bad), { name: 'osc' }));
+    };
+    expect(gain.index! + 4).toBeLessThanOrEqual(doc.size);
+    for (const [index, shown] of [[doc.size, String(doc.size)], [doc.size - 2, String(doc.size - 2)], [-4, '-4'], [1.5, '1.5'], [undefined, 'missing']] as const) {
+      const e = await refused(index);
+      expect([e.code, e.message]).toEqual(['COMPILE_FAILED', `osc: /osc/gain: its field (index ${shown}) is not inside the Faust instance (a 4-byte field at an offset from 0 to ${doc.size - 4})`]);
+    }
   });
 
   it('turns a program too big for the memory limit into a load error, not a crash', async () => {

@@ -1,10 +1,13 @@
 /**
  * OSC control over UDP (serveOsc, npm `osc`): parameters by id and by the
- * module's own path, MIDI notes, the transport; bad messages are counted and
- * reported, never thrown.
+ * module's own path, MIDI notes, the transport, on IPv4 or IPv6; OSC's
+ * numeric types as values; bad messages are counted and reported, never
+ * thrown.
  */
 import osc from 'osc';
+import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Client, serveOsc, type OscServer, type Server } from '../host/index.js';
 import { rejection } from './helpers/errors.js';
@@ -92,10 +95,91 @@ describe('serveOsc', () => {
     expect(errors).toEqual([
       '/nope/gain: no module named "nope" (modules: verb, synth)',
       '/verb/NoSuchControl: module "verb" has no parameter "NoSuchControl"',
-      '/verb/Level: the value must be a number',
+      '/verb/Level: the value must be a number (got OSC type s)',
     ]);
     expect(oscServer.addresses()).toContain('/verb/Eq1_Freq f');
     expect(oscServer.addresses()).toContain('/synth/note i i');
+  });
+
+  it('addresses a parameter named note or midi as /<module>/param/<id>, while /<module>/note and /<module>/midi stay MIDI', async () => {
+    const keys = await client.load(fileURLToPath(new URL('../build/dsp/osc-keys.wasm', import.meta.url)), { name: 'keys' });
+    /** The key of the last note-on (the module's output). */
+    const heard = async (key: number) => {
+      for (let i = 0; i < 100; i++) {
+        const rec = await client.record([keys.outputs[0]!], { frames: 256 });
+        if (rec.channels[0]!.every((v) => v === key)) return;
+      }
+      throw new Error(`the module never played key ${key}`);
+    };
+    try {
+      send('/keys/param/note', { type: 'f', value: 64 });
+      send('/keys/param/midi', { type: 'f', value: 1 });
+      await until(() => keys.getParam('note') === 64 && keys.getParam('midi') === 1, 5000, 'note 64 and midi 1');
+      send('/keys/note', { type: 'i', value: 60 }, { type: 'i', value: 100 });
+      await heard(60);
+      send('/keys/midi', { type: 'i', value: 0x90 }, { type: 'i', value: 61 }, { type: 'i', value: 100 });
+      await heard(61);
+      expect([keys.getParam('note'), keys.getParam('midi')]).toEqual([64, 1]);
+      expect(oscServer.addresses()).toEqual(expect.arrayContaining(['/keys/param/note f', '/keys/param/midi f', '/keys/note i i', '/keys/midi i i i']));
+      // The long form names any parameter, by id or by its own path.
+      send('/verb/param/Level', { type: 'f', value: 1.5 });
+      await until(() => mod('verb').getParam('Level') === 1.5, 5000, 'Level to be 1.5');
+      send('/verb/param/Zita_Rev1/Output/Wet_Dry_Mix', { type: 'f', value: 0.5 });
+      await until(() => mod('verb').getParam('Wet_Dry_Mix') === 0.5, 5000, 'the mix to be 0.5');
+    } finally {
+      await keys.unload();
+    }
+  });
+
+  it('takes 64-bit integers, doubles and impulses as numbers, and refuses other types naming them', async () => {
+    const level = (value: number) => until(() => mod('verb').getParam('Level') === value, 5000, `Level to be ${value}`);
+    send('/verb/Level', { type: 'h', value: { high: 0, low: 12 } });
+    await level(12);
+    send('/verb/Level', { type: 'h', value: { high: -1, low: -5 } });
+    await level(-5);
+    send('/verb/Level', { type: 'd', value: 2.25 });
+    await level(2.25);
+    send('/verb/Level', { type: 'I', value: 1 });
+    await level(1);
+    send('/verb/Level', { type: 'h', value: { high: 1, low: 0 } }); // 2^32: clamped
+    await level(40);
+    const errors: string[] = [];
+    const onError = (m: string) => errors.push(m);
+    oscServer.on('error', onError);
+    try {
+      const before = oscServer.stats.refused;
+      send('/verb/Level', { type: 'c', value: 'x' });
+      send('/verb/Level', { type: 'N', value: null });
+      send('/verb/Level', { type: 't', value: { raw: [0, 1] } });
+      send('/verb/Level');
+      await until(() => oscServer.stats.refused === before + 4, 5000, 'four refusals');
+      expect(errors).toEqual([
+        '/verb/Level: the value must be a number (got OSC type c)',
+        '/verb/Level: the value must be a number (got OSC type N)',
+        '/verb/Level: the value must be a number (got OSC type t)',
+        '/verb/Level: the value must be a number',
+      ]);
+      expect(mod('verb').getParam('Level')).toBe(40);
+    } finally {
+      oscServer.off('error', onError);
+    }
+  });
+
+  it('listens on an IPv6 address (a udp6 socket)', async () => {
+    const v6 = await serveOsc(client, { host: '::1', port: 0 });
+    const socket = createSocket('udp6');
+    await new Promise<void>((resolve) => socket.bind(0, '::1', resolve));
+    const from = new osc.UDPPort({ socket, remoteAddress: '::1', remotePort: v6.port, metadata: true });
+    try {
+      from.send({ address: '/verb/Level', args: [{ type: 'f', value: -7.5 }] });
+      await until(() => mod('verb').getParam('Level') === -7.5, 5000, 'Level set over IPv6');
+      expect(v6.stats.applied).toBe(1);
+      const e = await rejection(serveOsc(client, { host: '::1', port: v6.port }));
+      expect([e.code, e.message]).toEqual(['INVALID_ARGUMENT', expect.stringContaining(`cannot listen on udp [::1]:${v6.port}`)]);
+    } finally {
+      from.close();
+      v6.close();
+    }
   });
 
   it('refuses a port that is in use with INVALID_ARGUMENT naming it', async () => {

@@ -112,6 +112,8 @@ export interface AscResult {
   binary: Uint8Array;
   /** Absolute paths of every file the compiler read, and of those it looked for and did not find (a watcher's list). */
   files: string[];
+  /** @internal Each of `files` with the sha256 of the text the compiler read (null: not found). */
+  sources: [string, string | null][];
 }
 
 /** compileAssemblyScript, also telling which files the result depends on. */
@@ -145,7 +147,7 @@ export async function compileAssemblyScriptWithFiles(path: string, options: AscO
   }
   if (r.error !== undefined || !r.binary) return fail('COMPILE_FAILED', `AssemblyScript compilation of "${path}" failed:\n${r.error ?? 'no output'}`);
   if (cacheDir !== false && r.files) ascCachePut(cacheDir, entry, flags, r.files, r.binary);
-  return { binary: r.binary, files: (r.files ?? []).map(([f]) => f) };
+  return { binary: r.binary, files: (r.files ?? []).map(([f]) => f), sources: r.files ?? [] };
 }
 
 // --- the source cache ----------------------------------------------------------
@@ -195,7 +197,7 @@ function ascCacheGet(cacheDir: string, entry: string, flags: string[]): AscResul
       if (hash === null ? st !== undefined : !st?.isFile() || sha256(readFileSync(file, 'utf8')) !== hash) return undefined;
     }
     const bytes = new Uint8Array(readFileSync(wasm));
-    return sha256(bytes) === e.wasmSha256 ? { binary: bytes, files: e.files.map(([f]) => f) } : undefined;
+    return sha256(bytes) === e.wasmSha256 ? { binary: bytes, files: e.files.map(([f]) => f), sources: e.files } : undefined;
   } catch {
     return undefined; // missing or unreadable: compile
   }

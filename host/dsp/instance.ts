@@ -3,15 +3,17 @@
  * itself (channels, parameters, jw_describe). Every call into the module
  * happens on a worker thread under the watchdog (shim/engine/instance.cc).
  */
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { fail, require_, type JackErrorCode } from '../errors.js';
 import { ERROR_CODES } from '../generated/manifest.js';
 import { native, type NativeDsp, type NativeDspInfo } from '../native.js';
-import { compileAssemblyScript, compileAssemblyScriptWithFiles, type AscOptions } from './asc.js';
+import { compileAssemblyScriptWithFiles, type AscOptions } from './asc.js';
 import { compile, isCompiled, type CompileOptions, type CompiledModule } from './compile.js';
 import { DEFAULT_LIMITS } from './validate.js';
 import { readRegularFile } from './read-file.js';
-import { compileFaust } from '../faust/compile-faust.js';
+import { buildFaust } from '../faust/compile-faust.js';
 
 export { isCompiled, readRegularFile };
 
@@ -69,15 +71,48 @@ export const INSTANCE_OPTION_KEYS = ['callTimeoutMs', 'stackBytes'] as const;
 export async function compileFile(path: string, options: CompileOptions = {}, asc: Pick<AscOptions, 'optimize' | 'background'> = {}): Promise<{ compiled: CompiledModule; files: string[] }> {
   require_(typeof path === 'string' && path.length > 0, 'expected a module path');
   if (path.endsWith('.dsp')) {
-    const faust = await compileFaust(path, { ...options.faust, ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) });
-    return { compiled: await compile(faust.wasm, { name: basename(path), ...options }), files: faust.files };
+    const faust = await buildFaust(path, { ...options.faust, ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) });
+    return { compiled: remember(await compile(faust.wasm, { name: basename(path), ...options }), faust.sources, false), files: faust.files };
   }
   if (path.endsWith('.ts')) {
     await readRegularFile(path, 64 << 20, 'source');
-    const { binary, files } = await compileAssemblyScriptWithFiles(path, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}), ...asc });
-    return { compiled: await compile(binary, { name: basename(path), ...options }), files };
+    const { binary, files, sources } = await compileAssemblyScriptWithFiles(path, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}), ...asc });
+    return { compiled: remember(await compile(binary, { name: basename(path), ...options }), sources, true), files };
   }
   return { compiled: await toCompiled(path, options), files: [resolve(path)] };
+}
+
+/** What the compile of a module from files read: each file's sha256 (null: looked for, missing), of its text (asc's) or of its bytes. */
+interface SourceSnapshot {
+  files: readonly (readonly [string, string | null])[];
+  text: boolean;
+}
+/** Rationale: beside the compiled module, which is frozen (each compile returns a new one). */
+const snapshots = new WeakMap<CompiledModule, SourceSnapshot>();
+
+function remember(compiled: CompiledModule, files: readonly (readonly [string, string | null])[], text: boolean): CompiledModule {
+  snapshots.set(compiled, { files, text });
+  return compiled;
+}
+
+const sha256 = (x: string | Uint8Array) => createHash('sha256').update(x).digest('hex');
+
+/**
+ * @internal The files `compiled` was built from (by compileFile, or load()
+ * and the like from a path) whose content differs now from what that
+ * compile read; undefined when it was not built from `entry`.
+ */
+export async function changedSinceCompile(compiled: CompiledModule, entry: string): Promise<string[] | undefined> {
+  const snap = snapshots.get(compiled);
+  if (!snap?.files.some(([f]) => f === entry)) return undefined;
+  const changed: string[] = [];
+  for (const [f, hash] of snap.files) {
+    // As the compilers read: only regular files; anything else is missing.
+    const now = (await stat(f).catch(() => undefined))?.isFile() ? await readFile(f).catch(() => undefined) : undefined;
+    const current = now === undefined ? null : sha256(snap.text ? now.toString('utf8') : now);
+    if (current !== hash) changed.push(f);
+  }
+  return changed;
 }
 
 /** Compiles (or takes from the cache) whatever `source` is: a compiled module, bytes, a .wasm path, an AssemblyScript .ts path or a Faust .dsp path. */
@@ -88,11 +123,12 @@ export async function toCompiled(source: ModuleSource, options: CompileOptions =
   if (typeof source === 'string' && source.endsWith('.ts')) {
     // The compiler reads the file itself; refuse what it would block on.
     await readRegularFile(source, 64 << 20, 'source');
-    return compile(await compileAssemblyScript(source, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) }), { name: basename(source), ...options });
+    const { binary, sources } = await compileAssemblyScriptWithFiles(source, { ...(options.cacheDir !== undefined ? { cacheDir: options.cacheDir } : {}) });
+    return remember(await compile(binary, { name: basename(source), ...options }), sources, true);
   }
   if (typeof source === 'string') {
     const bytes = await readRegularFile(source, options.limits?.maxModuleBytes ?? DEFAULT_LIMITS.maxModuleBytes);
-    return compile(bytes, { name: basename(source), ...options });
+    return remember(await compile(bytes, { name: basename(source), ...options }), [[resolve(source), sha256(bytes)]], false);
   }
   require_(
     source instanceof Uint8Array,

@@ -17,7 +17,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkOptionKeys, fail, JackError, require_ } from '../errors.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
-import { compileFile } from './instance.js';
+import { changedSinceCompile, compileFile } from './instance.js';
 import type { DspModule } from './module.js';
 import type { SwapOptions, SwapReport } from './swap.js';
 
@@ -306,6 +306,16 @@ export async function watchModule(module: DspModule, path: string, options: Watc
 
   rewatch();
   if (watchers.size === 0) fail('INVALID_ARGUMENT', `watchModule: cannot watch the folder of ${basename(path)}`);
+  // Rationale: a save between the module's compile and the watch above
+  // fired no event (and the builds here may have read it already); compare
+  // the files with what that compile read, not build keys (its asc level
+  // may not be ours).
+  const stale = await changedSinceCompile(module.compiled, entry);
+  if (stale?.length && !closed) {
+    changes++;
+    for (const f of stale) changed.add(f);
+    timer = setTimeout(kick, debounceMs);
+  }
   // Rationale: the first fast build compiles every piece (several times a
   // whole optimised build); doing it now, behind the running module, leaves
   // the first save only the pieces it changed.

@@ -48,6 +48,9 @@ export interface FaustModule {
   files: string[];
 }
 
+/** @internal A FaustModule with the sha256 of each of `files` as read (what a watch compares them with). */
+export type FaustBuild = FaustModule & { sources: [string, string][] };
+
 /** Faust's flags are fixed where the adapter depends on them. */
 const REFUSED_ARGS = /^(-(lang|double|quad|fx|fx-size|o|a|json|xml|svg|mdoc|i|inline-architecture-files|cn|pn|scn|nvi|mem|mem[0-9]?|os[0-9]*|ec|rui|lm|single|h|v|help|version)|--(language|double-precision-floats|quad-precision-floats|fixed-point|fixed-point-size|single-precision-floats|output-file|architecture-file|json|xml|svg|mathdoc|inline-architecture-files|class-name|super-class-name|process-name|help|version|memory-manager|one-sample|extra-cpp-code|rust-no-faustdsp-trait|light-mode)(=.*)?)$/;
 const DEFAULT_ARGS = ['-ftz', '2'];
@@ -81,25 +84,26 @@ function checkOptions(o: FaustOptions, who: string): { voices: number | undefine
 }
 
 /** The .dsp and .lib files next to `file` (what `import("x.lib")` can find), capped. */
-async function folderIncludes(file: string): Promise<{ includes: [string, string][]; files: string[] }> {
+async function folderIncludes(file: string): Promise<{ includes: [string, string][]; sources: [string, string][] }> {
   const dir = dirname(file);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^[\w.+-]+\.(lib|dsp)$/.test(n)).sort();
   const includes: [string, string][] = [];
-  const files: string[] = [];
+  const sources: [string, string][] = [];
   let bytes = 0;
   for (const n of names.slice(0, MAX_INCLUDE_FILES)) {
     const p = join(dir, n);
     try {
-      const text = new TextDecoder().decode(await readRegularFile(p, MAX_SOURCE_BYTES, 'source'));
+      const raw = await readRegularFile(p, MAX_SOURCE_BYTES, 'source');
+      const text = new TextDecoder().decode(raw);
       bytes += text.length;
       if (bytes > MAX_INCLUDE_BYTES) break;
       includes.push([n, text]);
-      files.push(p);
+      sources.push([p, sha256(raw)]);
     } catch {
       /* not a regular readable file: the compiler will not find it */
     }
   }
-  return { includes, files };
+  return { includes, sources };
 }
 
 /** A Faust name for the program: letters, digits and _ (it names the wasm2c module too). */
@@ -137,19 +141,29 @@ const MERGE_FEATURES = ['--enable-bulk-memory', '--enable-sign-ext', '--enable-n
  * @throws COMPILE_FAILED with the Faust compiler's message, or naming what cannot run; COMPILE_LIMIT; INVALID_ARGUMENT
  */
 export async function compileFaust(source: string | { code: string; name?: string }, options: FaustOptions = {}): Promise<FaustModule> {
+  const { sources: _, ...m } = await buildFaust(source, options);
+  return m;
+}
+
+/** @internal compileFaust, also telling what it read. */
+export async function buildFaust(source: string | { code: string; name?: string }, options: FaustOptions = {}): Promise<FaustBuild> {
   const who = 'compileFaust';
   const o = checkOptions(options, who);
   let code: string;
   let name: string;
   let includes: [string, string][] = [];
-  let files: string[] = [];
+  let sources: [string, string][] = [];
   if (typeof source === 'string') {
     require_(source.length > 0, `${who}: expected a .dsp path or { code }`);
     const path = resolve(source);
-    code = new TextDecoder().decode(await readRegularFile(path, MAX_SOURCE_BYTES, 'source'));
+    const raw = await readRegularFile(path, MAX_SOURCE_BYTES, 'source');
+    code = new TextDecoder().decode(raw);
     name = programName(basename(path, extname(path)));
-    ({ includes, files } = await folderIncludes(path));
-    if (!files.includes(path)) files.unshift(path);
+    ({ includes, sources } = await folderIncludes(path));
+    // The text compiled, whatever the folder's listing read later.
+    const own: [string, string] = [path, sha256(raw)];
+    if (sources.some(([f]) => f === path)) sources = sources.map((s) => (s[0] === path ? own : s));
+    else sources.unshift(own);
   } else {
     require_(typeof source === 'object' && source !== null && typeof source.code === 'string', `${who}: expected a .dsp path or { code: string, name?: string }`);
     checkOptionKeys(source, ['code', 'name'], who);
@@ -165,13 +179,14 @@ export async function compileFaust(source: string | { code: string; name?: strin
   const key = sha256(JSON.stringify([version, sha256(adapter), PROMOTE_VERSION, name, code, includes, o.args, o.voices ?? null]));
   const dir = join(cacheDir, 'faust');
   const cached = await readCached(dir, key);
-  if (cached) return { ...cached, files };
+  const files = sources.map(([f]) => f);
+  if (cached) return { ...cached, files, sources };
 
   const out = await runFaustCompiler(name, code, o.args, includes, { timeoutMs: o.timeoutMs, heapMb: 2048 });
   const adapted = await adapt(out.wasm, out.json, name, o, dir);
   await writeCached(dir, key, adapted.wasm, adapted.description);
   trimOldest(dir, MAX_FAUST_ENTRIES);
-  return { ...adapted, files };
+  return { ...adapted, files, sources };
 }
 
 /**

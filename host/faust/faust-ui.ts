@@ -130,6 +130,13 @@ export function parseFaustJson(json: string, file: string, voices?: number): Fau
         continue;
       }
       const path = String(raw.address ?? raw.label);
+      // Rationale: the adapter reads and writes a control's f32 at this
+      // offset in the instance; JSON from elsewhere (adaptFaustWasm) must
+      // not point it at other memory.
+      const index = raw.index;
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index + 4 > size) {
+        fail('COMPILE_FAILED', `${file}: ${path}: its field (index ${index === undefined ? 'missing' : String(JSON.stringify(index)).slice(0, 40)}) is not inside the Faust instance (a 4-byte field at an offset from 0 to ${size - 4})`);
+      }
       if (type === 'hbargraph' || type === 'vbargraph') {
         bargraphs.push(path);
         continue;
@@ -146,7 +153,7 @@ export function parseFaustJson(json: string, file: string, voices?: number): Fau
         name: String(raw.label),
         path,
         control,
-        index: num(raw.index, -1),
+        index,
         min: toggle ? 0 : num(raw.min, 0),
         max: toggle ? 1 : num(raw.max, 1),
         default: toggle ? 0 : num(raw.init, 0),

@@ -6,6 +6,8 @@ declare module 'osc' {
     metadata?: boolean;
     remoteAddress?: string;
     remotePort?: number;
+    /** A bound socket to use (osc.js then neither creates nor binds one). */
+    socket?: import('node:dgram').Socket;
   }
   export interface OscMessage {
     address: string;

@@ -6,18 +6,22 @@
 
 namespace jw {
 
-// [notify-thread] / [any-thread] For callbacks libjack runs on its own
-// threads that take a lock. Rationale: jack_client_close cancels those
-// threads (pthread_cancel); the addon is built without exceptions, so a
-// cancellation at a cancellation point inside the scope (a write to stderr,
-// libjack's own logging) would not run destructors and would leave the lock
-// held forever. Seen twice: close() hung on the info-function lock; and a
-// notification posted while the client closed left Node's threadsafe-function
-// mutex locked (napi_call_threadsafe_function holds it across uv_async_send's
-// write() to an eventfd, a cancellation point), so the next delivery blocked
-// the JS thread for good. So every libjack callback runs whole in a NoCancel
-// scope, and so does ClientWrap::Post. A pending
-// cancel takes effect at the thread's next cancellation point after the scope.
+// [notify-thread] / [any-thread] For every callback libjack runs on its own
+// threads. Rationale: jack_client_close and jack_deactivate stop those
+// threads with pthread_cancel, and libjack runs them with
+// PTHREAD_CANCEL_ASYNCHRONOUS (JackPosixThread's default): a cancel can land
+// on any instruction, inside malloc, a lock of ours or of Node's, and the
+// addon, built without exceptions, runs no destructors on the way out, so
+// the lock stays held for good. Seen: close() hung on the info-function
+// lock; the JS thread hung for good (a notification's
+// napi_call_threadsafe_function holds Node's queue lock across a write()).
+// So every libjack callback runs whole in a NoCancel scope, and so does
+// ClientWrap::Post. A cancel that arrives inside the scope takes effect
+// when it ends.
+// Rationale for leaving the cancel type alone: making the thread deferred
+// hung jack_deactivate (libjack runs some of these callbacks on the process
+// thread, which it stops with a cancel while that thread waits on a futex,
+// not a cancellation point).
 class NoCancel {
  public:
   NoCancel() { pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old_); }

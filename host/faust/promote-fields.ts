@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { run } from '../dsp/limited-run.js';
 
 /** Changes when the rewrite does (part of the Faust cache key). */
-export const PROMOTE_VERSION = 1;
+export const PROMOTE_VERSION = 2;
 
 /** A parenthesised form, or an atom (kept as written: numbers, names, strings). */
 export type Node = Node[] | string;
@@ -131,6 +131,63 @@ function fieldAccess(node: Node[]): { type: 'i32' | 'f32'; store: boolean; offse
   return offset === undefined ? undefined : { type: m[1] as 'i32' | 'f32', store: m[2] === 'store', offset };
 }
 
+/** Most fields moved to locals, and most locals compute may have after it (the validator allows 10000). */
+const MAX_PROMOTED = 4000;
+const MAX_LOCALS_AFTER = 8000;
+
+/** The byte range [B, B + (M + 1) * 4) of a ring address `dsp + (B + ((x & M) << 2))` (any order of the adds), or undefined. */
+function ringRange(address: Node): [number, number] | undefined {
+  if (!isForm(address, 'i32.add') || address.length !== 3) return undefined;
+  for (const [a, b] of [[address[1], address[2]], [address[2], address[1]]] as [Node, Node][]) {
+    if (!isForm(a, 'local.get') || a[1] !== '0' || !isForm(b, 'i32.add') || b.length !== 3) continue;
+    for (const [c, shl] of [[b[1], b[2]], [b[2], b[1]]] as [Node, Node][]) {
+      const base = isForm(c, 'i32.const') && typeof c[1] === 'string' && /^\d+$/.test(c[1]) ? Number(c[1]) : undefined;
+      if (base === undefined || !isForm(shl, 'i32.shl') || shl.length !== 3) continue;
+      const [, masked, two] = shl as [string, Node, Node];
+      if (!isForm(two, 'i32.const') || two[1] !== '2' || !isForm(masked, 'i32.and') || masked.length !== 3) continue;
+      const mask = [masked[1], masked[2]].find((m) => isForm(m, 'i32.const') && typeof m[1] === 'string' && /^\d+$/.test(m[1])) as Node[] | undefined;
+      if (!mask || Number(mask[1]) >= 2 ** 24) continue;
+      return [base, base + (Number(mask[1]) + 1) * 4];
+    }
+  }
+  return undefined;
+}
+
+/**
+ * True when every `(local.get 0)` in `nodes` is the base of a field access
+ * (`dsp + C`) or of a masked ring access (whose byte ranges go to `rings`).
+ */
+function instanceUsesKnown(nodes: Node[], rings: [number, number][]): boolean {
+  let known = true;
+  const visit = (n: Node): void => {
+    if (typeof n === 'string' || !known) return;
+    if (n[0] === 'local.get' && n[1] === '0') {
+      known = false; // reached only when not inside an accepted address
+      return;
+    }
+    if (typeof n[0] === 'string' && /^[if](32|64)\.(load|store)/.test(n[0])) {
+      const address = n[1] as Node;
+      if (fieldOffset(address) !== undefined) {
+        n.slice(2).forEach(visit); // the address is accepted; a stored value is checked
+        return;
+      }
+      const ring = typeof address === 'string' ? undefined : ringRange(address);
+      if (ring) {
+        rings.push(ring);
+        // The index expression inside the ring address may use fields (IOTA), not the pointer itself.
+        const [, a, b] = address as [string, Node, Node];
+        const inner = isForm(a, 'local.get') ? b : a;
+        (inner as Node[]).slice(1).forEach(visit);
+        n.slice(2).forEach(visit);
+        return;
+      }
+    }
+    n.slice(1).forEach(visit);
+  };
+  nodes.forEach(visit);
+  return known;
+}
+
 /** The function index `compute` is exported as, or undefined. */
 function exportedFunction(module: Node[], name: string): string | undefined {
   for (const item of module) {
@@ -168,8 +225,11 @@ export function promoteLoopFields(nodes: Node[]): number {
   // The sample loop: the largest loop among the body's statements.
   const size = (n: Node): number => (typeof n === 'string' ? 1 : n.reduce((a: number, c) => a + size(c), 1));
   let loopAt = -1;
+  let loopSize = 0;
   for (let k = lastDecl + 1; k < compute.length; k++) {
-    if (isForm(compute[k], 'loop') && (loopAt < 0 || size(compute[k] as Node) > size(compute[loopAt] as Node))) loopAt = k;
+    if (!isForm(compute[k], 'loop')) continue;
+    const n = size(compute[k] as Node); // (each statement measured once: the search stays linear)
+    if (n > loopSize) [loopAt, loopSize] = [k, n];
   }
   if (loopAt < 0) return 0;
   const loop = compute[loopAt] as Node[];
@@ -209,6 +269,16 @@ export function promoteLoopFields(nodes: Node[]): number {
   };
   survey(loop, 0);
   if (doubt || fields.size === 0) return 0;
+  // The instance pointer is used only as the base of a field or of a
+  // masked ring (a delay line), anywhere in the function: any other use (an
+  // array walked with a computed index, as Faust's short delays and
+  // read-write tables are; a copy of the pointer) could reach a field the
+  // loop keeps in a local.
+  const rings: [number, number][] = [];
+  if (!instanceUsesKnown(compute.slice(lastDecl + 1), rings)) return 0;
+  for (const c of fields.keys()) if (rings.some(([from, to]) => c + 4 > from && c < to)) return 0;
+  // Locals stay within the validator's limit, with room for the adapter's.
+  if (fields.size > MAX_PROMOTED || localCount + fields.size > MAX_LOCALS_AFTER) return 0;
   // Fields must not overlap (each is 4 bytes).
   const offsets = [...fields.keys()].sort((a, b) => a - b);
   for (let k = 1; k < offsets.length; k++) if ((offsets[k] as number) - (offsets[k - 1] as number) < 4) return 0;
@@ -236,7 +306,7 @@ export function promoteLoopFields(nodes: Node[]): number {
 }
 
 /** Largest text form of the Faust code that is rewritten; bigger code is used as it is. */
-const MAX_PROMOTE_TEXT = 16 << 20; // (zita_rev1: 0.2 MB; the parsed form takes about 10x the text)
+const MAX_PROMOTE_TEXT = 8 << 20; // (zita_rev1: 0.2 MB; the parsed form takes about 10x the text; parse and rewrite are linear)
 
 /**
  * [main-thread] Faust's code (`-lang wasm-e`) with its sample loop's fields

@@ -167,15 +167,17 @@ export class AudioWriteStream extends Writable {
   #tick(): void {
     if (this.destroyed || this.#ending) return;
     if (this.#closed()) {
-      // Rationale: closing the client is the caller's own act, not an error
-      // to handle (a read stream just ends); counted once the audio thread
-      // has stopped (the client's close() resolves), so it is exact.
+      // Rationale: closing the client is the caller's own act: with nobody
+      // listening for 'error' the stream just ends (a read stream does; an
+      // 'error' event nobody hears would be thrown), but a listener (a
+      // writer awaiting 'drain' with once(), pipeline, finished) is told
+      // CLIENT_CLOSED, or it would wait for good. Counted once the audio
+      // thread has stopped (the client's close() resolves), so it is exact.
       this.#ending = true;
       clearInterval(this.#timer);
-      this.#client.close().then(
-        () => this.destroy(),
-        () => this.destroy(),
-      );
+      const end = () =>
+        this.destroy(this.listenerCount('error') > 0 ? new JackError('CLIENT_CLOSED', `write stream: client "${this.#client.name}" closed before the stream finished`) : undefined);
+      this.#client.close().then(end, end);
       return;
     }
     if ((this.#client[kNative] as NativeClient).isServerGone()) {
@@ -224,6 +226,9 @@ export class AudioWriteStream extends Writable {
       const inRing = ((Atomics.load(this.#head, 0) - Atomics.load(this.#head, 16)) & (this.#ring.size - 1)) / frameBytes;
       this.#unplayed = inRing + (p ? (p.data.length - p.at) / this.#nch : 0);
       callback(e);
+      // The write being moved in ends too, so the chunks buffered behind it
+      // get their callbacks (ERR_STREAM_DESTROYED) instead of none.
+      p?.cb();
     };
     const out = this.#out;
     if (out) out.dispose().then(() => done(err), (e: unknown) => done(err ?? (e as Error)));

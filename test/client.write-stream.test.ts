@@ -158,6 +158,25 @@ describe('createWriteStream', () => {
     expect(stream.write([signal(10)])).toBe(false); // refused quietly, as by any destroyed stream
   });
 
+  it("tells a writer waiting for 'drain' that its client closed (CLIENT_CLOSED), and calls every write's callback", async () => {
+    const other = await Client.open(uniqueName('write-stream-closing'), { serverName: server.name });
+    other.activate();
+    const stream = other.createWriteStream([into], { ringSeconds: 0.5, highWaterMark: 2 });
+    const callbacks: (string | undefined)[] = [];
+    let full = false;
+    for (let k = 0; k < 6; k++) full = !stream.write([signal(24000)], (err) => callbacks.push(err ? (err as NodeJS.ErrnoException).code : 'ok'));
+    expect(full).toBe(true);
+    const drain = once(stream, 'drain');
+    await until(() => stream.playedFrames > 0, 5000, 'playback to start');
+    await other.close();
+    await expect(drain).rejects.toMatchObject({ code: 'CLIENT_CLOSED', message: `write stream: client "${other.name}" closed before the stream finished` });
+    await until(() => callbacks.length === 6, 5000, 'every write callback');
+    // Those moved into the ring in full (and the one being moved in) succeed; those still buffered get the error.
+    expect(callbacks.every((c) => c === 'ok' || c === 'CLIENT_CLOSED')).toBe(true);
+    expect(callbacks.at(-1)).toBe('CLIENT_CLOSED');
+    expect(callbacks[0]).toBe('ok');
+  });
+
   it('refuses bad options and ports', () => {
     expect(errorOf(() => client.createWriteStream([from])).message).toBe(`createWriteStream: "${from.name}" is an output port; stream into input ports`);
     expect(errorOf(() => client.createWriteStream([into], { ringSeconds: 0 })).message).toBe('createWriteStream: ringSeconds must be from 0.01 to 60, got 0');

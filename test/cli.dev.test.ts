@@ -272,6 +272,28 @@ describe('jackwasm dev', () => {
     await saveBeforeWatch(f, (v) => writeFileSync(f, `process = ${v.toFixed(3)};\n`), false, 200000);
   }, 300000);
 
+  it('reports a save that does not build, made before the watch began, as an error event, and swaps in the fix', async () => {
+    const f = `${dir}/broken-early.ts`;
+    writeFileSync(f, source(0.25));
+    const m: DspModule = await client.load(f, { name: 'broken-early' });
+    writeFileSync(f, source(0.25).replace('super("dc", 0, 1);', 'super("dc", 0, 1'));
+    const events: WatchEvent[] = [];
+    const w = await watchModule(m, f, { fastFirst: false, onEvent: (e) => events.push(e) });
+    try {
+      await until(() => events.some((e) => e.kind === 'error'), 60000, 'the error event of the broken save');
+      const error = events.find((e) => e.kind === 'error') as Extract<WatchEvent, { kind: 'error' }>;
+      expect([error.error.code, error.changed]).toEqual(['COMPILE_FAILED', [f]]);
+      writeFileSync(f, source(0.5));
+      await until(() => events.some((e) => e.kind === 'swap'), 60000, 'the swap of the fix');
+      await w.idle();
+      const rec = await client.record([m.outputs[0]!], { frames: 256 });
+      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+    } finally {
+      w.close();
+      await m.unload();
+    }
+  }, 150000);
+
   it('refuses --crossfade outside dev and a bad value', async () => {
     const run = (...args: string[]) =>
       new Promise<{ code: number | null; err: string }>((resolve) => {

@@ -97,6 +97,11 @@ function remember(compiled: CompiledModule, files: readonly (readonly [string, s
 
 const sha256 = (x: string | Uint8Array) => createHash('sha256').update(x).digest('hex');
 
+/** The files the compile of a path that made `compiled` read, or undefined (it came from elsewhere). */
+export function filesOfCompile(compiled: CompiledModule): string[] | undefined {
+  return snapshots.get(compiled)?.files.map(([f]) => f);
+}
+
 /**
  * @internal The files `compiled` was built from (by compileFile, or load()
  * and the like from a path) whose content differs now from what that

@@ -17,7 +17,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { checkOptionKeys, fail, JackError, require_ } from '../errors.js';
 import type { CompileOptions, CompiledModule } from './compile.js';
-import { changedSinceCompile, compileFile } from './instance.js';
+import { changedSinceCompile, compileFile, filesOfCompile } from './instance.js';
 import type { DspModule } from './module.js';
 import type { SwapOptions, SwapReport } from './swap.js';
 
@@ -103,7 +103,18 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   const optimized = { compile: { ...options.compile, tier: 'optimized' as const }, asc: { optimize: options.ascOptimize ?? DEV_ASC_OPTIMIZE } };
   const fast = { compile: { ...options.compile, tier: 'fast' as const }, asc: { optimize: 0 as const } };
   // The files the current build depends on (compiling again is a cache hit).
-  let files = new Set((await compileFile(path, optimized.compile, optimized.asc)).files.concat(entry));
+  let files: Set<string>;
+  let startError = false;
+  try {
+    files = new Set((await compileFile(path, optimized.compile, optimized.asc)).files.concat(entry));
+  } catch (err) {
+    // Rationale: a save that does not build can land between the module's
+    // compile and this one (jackwasm dev's start): watch what the playing
+    // module was built from, and report the error as that save's.
+    if (!(err instanceof JackError) || err.code === 'INVALID_ARGUMENT') throw err;
+    files = new Set((filesOfCompile(module.compiled) ?? []).concat(entry));
+    startError = true;
+  }
   const watchers = new Map<string, FSWatcher>();
   /** Each watched folder's inode when its watch began (a folder removed and made again needs a new watch). */
   const inodes = new Map<string, number>();
@@ -310,7 +321,7 @@ export async function watchModule(module: DspModule, path: string, options: Watc
   // fired no event (and the builds here may have read it already); compare
   // the files with what that compile read, not build keys (its asc level
   // may not be ours).
-  const stale = await changedSinceCompile(module.compiled, entry);
+  const stale = startError ? [entry] : await changedSinceCompile(module.compiled, entry);
   if (stale?.length && !closed) {
     changes++;
     for (const f of stale) changed.add(f);

@@ -44,7 +44,13 @@ export function serverSocketPath(name: string): string {
   return `/dev/shm/jack_${name}_${process.getuid?.() ?? 0}_0`;
 }
 
-/** True if a JACK server with this name accepts clients now. */
+/** Longest wait for one probe of a server (jack_client_open has no time limit of its own). */
+const PROBE_TIMEOUT_MS = 10000;
+
+/**
+ * True if a JACK server with this name accepts clients now.
+ * @throws SERVER_TIMEOUT when its jackd runs but does not answer within 10 s (stopped, or overloaded)
+ */
 export async function isServerRunning(serverName?: string): Promise<boolean> {
   const name = serverName ?? process.env.JACK_DEFAULT_SERVER ?? 'default';
   if (!existsSync(serverSocketPath(name))) return false;
@@ -52,29 +58,46 @@ export async function isServerRunning(serverName?: string): Promise<boolean> {
   // "Cannot open jwprobe-… client" while the server ran, so ensureServer
   // started another one). While jackd2's registry shows that server's jackd
   // alive, try again before answering no.
+  // (jackd2 names its slot "jack-<uid>:<name>:")
+  const slotName = `jack-${process.getuid?.() ?? 0}:${name}:`;
+  const alive = () => readSlots().some((s) => (s.name === slotName || s.name === name) && s.pid !== 0 && isLiveJackd(s.pid));
   for (let attempt = 1; ; attempt++) {
-    if (await probe(name)) return true;
-    if (attempt === 4 || !readSlots().some((s) => s.name === name && s.pid !== 0 && isLiveJackd(s.pid))) return false;
+    const r = await probe(name);
+    if (r === true) return true;
+    if (r === 'timeout' && alive()) fail('SERVER_TIMEOUT', `JACK server "${name}" runs but did not answer within ${PROBE_TIMEOUT_MS / 1000} s (stopped, or overloaded)`);
+    if (r === 'timeout' || attempt === 4 || !alive()) return false;
     await new Promise((r) => setTimeout(r, 250 * attempt));
   }
 }
 
-async function probe(serverName: string): Promise<boolean> {
+/** Whether a client can open on the server: true, false, or 'timeout' (no answer within PROBE_TIMEOUT_MS). */
+async function probe(serverName: string): Promise<boolean | 'timeout'> {
   if (conflictsWith(serverName)) return probeInChild(serverName);
   const n = new native.NativeClient(() => {});
-  const r = await n.open(`jwprobe-${process.pid}-${++counter}`, C.NoStartServer | C.UseExactName, serverName, null);
-  if (r.ok) await n.close();
-  return r.ok;
+  // A probe that outlives the time limit closes its client when it ends.
+  const opened = n.open(`jwprobe-${process.pid}-${++counter}`, C.NoStartServer | C.UseExactName, serverName, null).then(async (r) => {
+    if (r.ok) await n.close();
+    return r.ok;
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), PROBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([opened, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The same probe, in a child process (see process-server.ts). */
-function probeInChild(serverName: string): Promise<boolean> {
+function probeInChild(serverName: string): Promise<boolean | 'timeout'> {
   const script = `const n = require(${JSON.stringify(addonPath())});
 const c = new n.NativeClient(() => {});
 c.open(${JSON.stringify(`jwprobe-${process.pid}-${++counter}`)}, ${C.NoStartServer | C.UseExactName}, ${JSON.stringify(serverName)}, null)
   .then(async (r) => { if (r.ok) await c.close(); process.exit(r.ok ? 0 : 1); });`;
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-e', script], { timeout: 10000, env: { ...process.env, JACK_NO_START_SERVER: '1' } }, (err) => resolve(!err));
+    execFile(process.execPath, ['-e', script], { timeout: PROBE_TIMEOUT_MS, env: { ...process.env, JACK_NO_START_SERVER: '1' } }, (err) => resolve(!err ? true : err.killed ? 'timeout' : false));
   });
 }
 
@@ -134,7 +157,7 @@ export class Server implements AsyncDisposable {
     require_(Number.isInteger(capture) && capture >= 0 && Number.isInteger(playback) && playback >= 0, 'Server.start: capture and playback must be non-negative integers');
     require_(Number.isInteger(timeoutMs) && timeoutMs > 0, 'Server.start: timeoutMs must be a positive integer');
 
-    if (existsSync(serverSocketPath(name)) && (await probe(name))) {
+    if (existsSync(serverSocketPath(name)) && (await probe(name)) !== false) {
       fail('SERVER_NAME_IN_USE', `Server.start: a JACK server named "${name}" is already running`);
     }
 

@@ -159,6 +159,20 @@ describe('isServerRunning', () => {
     await s.stop();
     expect(await isServerRunning(s.name)).toBe(false);
   });
+
+  it('reports a server whose jackd does not answer with SERVER_TIMEOUT, not a hang or a second server', async () => {
+    const s = await startExtra('srvstopped');
+    process.kill(s.pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      await expect(isServerRunning(s.name)).rejects.toMatchObject({ code: 'SERVER_TIMEOUT', message: `JACK server "${s.name}" runs but did not answer within 10 s (stopped, or overloaded)` });
+      expect(Date.now() - t0).toBeLessThan(20000);
+    } finally {
+      process.kill(s.pid, 'SIGCONT');
+    }
+    expect(await isServerRunning(s.name)).toBe(true);
+    await s.stop();
+  }, 60000);
 });
 
 describe('Server.stop', () => {

@@ -24,9 +24,9 @@ import { checkOptionKeys, JackError, require_ } from './errors.js';
 /** What follows /<module>/ and is not a parameter's id (the MIDI addresses). */
 const RESERVED = new Set(['midi', 'note']);
 
-/** The address of parameter `id` of module `m`: /m/id, or /m/param/id where that is taken. */
+/** The address of parameter `id` of module `m`: /m/id, or /m/param/id where that is taken (by MIDI, or by transport for a module named so). */
 function paramAddress(m: string, id: string): string {
-  return RESERVED.has(id) || id.startsWith('param/') ? `/${m}/param/${id}` : `/${m}/${id}`;
+  return RESERVED.has(id) || id.startsWith('param/') || m === 'transport' ? `/${m}/param/${id}` : `/${m}/${id}`;
 }
 
 const NUMERIC = new Set(['i', 'f', 'd', 'h', 'I']);

@@ -101,6 +101,18 @@ describe('serveOsc', () => {
     expect(oscServer.addresses()).toContain('/synth/note i i');
   });
 
+  it('lists the parameters of a module named transport as /transport/param/<id>, which set them, while /transport/start stays the transport', async () => {
+    const t = await client.load(fileURLToPath(new URL('../build/examples/gain.wasm', import.meta.url)), { name: 'transport' });
+    try {
+      const transportAddresses = oscServer.addresses().filter((a) => a.startsWith('/transport/'));
+      expect(transportAddresses.sort()).toEqual(['/transport/locate i', '/transport/param/gain f', '/transport/start', '/transport/stop']);
+      send('/transport/param/gain', { type: 'f', value: -6 });
+      await until(() => t.getParam('gain') === -6, 5000, 'gain -6');
+    } finally {
+      await t.unload();
+    }
+  });
+
   it('addresses a parameter named note or midi as /<module>/param/<id>, while /<module>/note and /<module>/midi stay MIDI', async () => {
     const keys = await client.load(fileURLToPath(new URL('../build/dsp/osc-keys.wasm', import.meta.url)), { name: 'keys' });
     /** The key of the last note-on (the module's output). */

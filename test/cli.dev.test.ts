@@ -167,7 +167,7 @@ describe('jackwasm dev', () => {
     try {
       await w.idle(); // the first fast build, made behind the running module
       const sr = client.sampleRate;
-      const t0 = frameAhead(client, 0.1);
+      const t0 = frameAhead(client, 0.4);
       const recording = client.record([m.outputs[0]!], { frames: 8 * sr, startAt: t0 });
       const chord = t0 + 2 * client.blockSize;
       for (const n of [60, 64, 67]) m.sendMidi([0x90, n, 100], { frame: chord });

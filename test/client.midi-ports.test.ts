@@ -164,7 +164,7 @@ describe('receiving MIDI in JS', () => {
       inp.on('midi', (frame, bytes) => got.push([frame, [...bytes]]));
       await new Promise((r) => setTimeout(r, 30));
       const sysex = [0xf0, 0x7e, 0x7f, ...Array.from({ length: 1000 }, (_, i) => i % 128), 0xf7];
-      const at = frameAhead(client, 0.1);
+      const at = frameAhead(client, 0.4);
       out.send(sysex, { frame: at });
       out.send([0x90, 1, 2], { frame: at + 1 });
       await until(() => got.length >= 2, 5000, 'both messages');

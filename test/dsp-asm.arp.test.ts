@@ -34,7 +34,7 @@ async function play(arp: DspModule, chord: number[], frames: number): Promise<{ 
   const probe = await client.load(await wat('midi-bytes'), { name: `bytes_${arp.name}` });
   try {
     client.connect(arp.midiOutput!, probe.midiInput!);
-    const t0 = frameAhead(client, 0.1);
+    const t0 = frameAhead(client, 0.4);
     const at = t0 + 2 * client.blockSize + 17;
     const recording = client.record([probe.outputs[0]!, probe.outputs[1]!], { frames: frames + 4 * client.blockSize, startAt: t0 });
     for (const n of chord) arp.sendMidi([0x90, n, 100], { frame: at });

@@ -229,7 +229,7 @@ describe('SDK modules (declared state)', () => {
     const m = await client.load(poly, { name: keepState ? 'pk' : 'pf' });
     try {
       await cycles(m, 2);
-      const t0 = frameAhead(client, 0.1);
+      const t0 = frameAhead(client, 0.4);
       const recording = client.record([port(m.outputs[0])], { frames: 48000, startAt: t0 });
       const t = t0 + 4 * client.blockSize;
       for (const note of [60, 64, 67]) m.sendMidi([0x90, note, 100], { frame: t });

@@ -32,7 +32,7 @@ export interface ServerOptions {
   driverArgs?: string[];
   /** Path of the jackd executable. Default "jackd" (from PATH). */
   jackd?: string;
-  /** How long to wait for the server to become connectable, ms. Default 10000. */
+  /** How long to wait for the server to become connectable, ms. Default 30000 (a loaded machine has needed more than 10 s). */
   timeoutMs?: number;
 }
 
@@ -149,7 +149,7 @@ export class Server implements AsyncDisposable {
       serverArgs = [],
       driverArgs = [],
       jackd = 'jackd',
-      timeoutMs = 10000,
+      timeoutMs = 30000,
     } = options;
     require_(typeof name === 'string' && /^[A-Za-z0-9_.-]+$/.test(name), `Server.start: name "${name}" must be letters, digits, '_', '.' or '-'`);
     require_(Number.isInteger(sampleRate) && sampleRate >= 1000 && sampleRate <= 384000, `Server.start: sampleRate must be an integer in [1000, 384000], got ${sampleRate}`);
@@ -230,7 +230,7 @@ export class Server implements AsyncDisposable {
         }
         fail('SERVER_START_FAILED', `Server.start: jackd exited while starting server "${name}"${spawnError ? ` (${spawnError.message})` : ''}. jackd said:\n${tail()}`);
       }
-      if (existsSync(serverSocketPath(name)) && (await probe(name).catch(() => false))) break;
+      if (existsSync(serverSocketPath(name)) && (await probe(name).catch(() => false)) === true) break;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
         await exited;

@@ -185,8 +185,9 @@ describe('playing a MIDI file', () => {
       client.transportStop();
       client.transportFrame = 0;
       const song = {
-        events: [0.1, 0.2, 0.35].map((time, i) => ({ time, bytes: [0x90, 60 + i, 100], track: 0 })),
-        duration: 0.35, tempos: [], format: 0 as const, tracks: 1, skipped: 0,
+        // (0.5 s in: the player, in JS, has that long to see the transport start on a loaded machine)
+        events: [0.5, 0.6, 0.75].map((time, i) => ({ time, bytes: [0x90, 60 + i, 100], track: 0 })),
+        duration: 0.75, tempos: [], format: 0 as const, tracks: 1, skipped: 0,
       };
       const play = m.playMidi(song, { follow: 'transport' });
       await new Promise((r) => setTimeout(r, 200));
@@ -200,7 +201,7 @@ describe('playing a MIDI file', () => {
       const count = rec.channels[1]!;
       const at = [1, 2, 3].map((n) => count.findIndex((c) => c === n));
       expect(at.every((i) => i > 0)).toBe(true);
-      // Song positions 0.1, 0.2 and 0.35 s apart by exactly their frames.
+      // Song positions 0.5, 0.6 and 0.75 s apart by exactly their frames.
       expect([at[1]! - at[0]!, at[2]! - at[1]!]).toEqual([4800, 7200]);
       expect([...at.map((i) => rec.channels[0]![i])]).toEqual([60, 61, 62]);
     } finally {

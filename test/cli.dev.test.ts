@@ -146,8 +146,7 @@ describe('jackwasm dev', () => {
       writeFileSync(f, source(0.5).replaceAll('"../../dsp-asm', '"../../../dsp-asm'));
       await until(() => events.some((e) => e.kind === 'swap'), 30000, 'the swap of the new content');
       await w.idle();
-      const rec = await client.record([m.outputs[0]!], { frames: 256 });
-      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+      await expectPlaying(m, 0.5);
       writeFileSync(f, source(0.75).replaceAll('"../../dsp-asm', '"../../../dsp-asm'));
       await until(() => events.filter((e) => e.kind === 'swap').length >= 2, 30000, 'an edit after that');
     } finally {
@@ -223,13 +222,18 @@ describe('jackwasm dev', () => {
       await w.idle();
       expect(events).toEqual(['swap:fast', 'unchanged', 'swap:optimized', 'error:fast', 'unchanged']);
       expect(m.compiled.tier).toBe('optimized');
-      const rec = await client.record([m.outputs[0]!], { frames: 256 });
-      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+      await expectPlaying(m, 0.5);
     } finally {
       w.close();
       await m.unload();
     }
   }, 120000);
+
+  /** The module's output is the constant `value` (the dc test module's level). */
+  async function expectPlaying(m: DspModule, value: number): Promise<void> {
+    const rec = await client.record([m.outputs[0]!], { frames: 256 });
+    expect([...new Set(rec.channels[0])]).toEqual([value]);
+  }
 
   /** Loads `f` (written by `write(0.25)`), saves `write(0.5)` before the watch begins: the watch must swap it in. */
   async function saveBeforeWatch(f: string, write: (value: number) => void, fastFirst = true, timeoutMs = 60000): Promise<void> {
@@ -242,8 +246,7 @@ describe('jackwasm dev', () => {
       await until(() => events.some((e) => e.kind === 'swap'), timeoutMs, 'the swap of the save made before the watch');
       await w.idle();
       expect(events.map((e) => e.kind)).not.toContain('error');
-      const rec = await client.record([m.outputs[0]!], { frames: 256 });
-      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+      await expectPlaying(m, 0.5);
     } finally {
       w.close();
       await m.unload();
@@ -286,8 +289,7 @@ describe('jackwasm dev', () => {
       writeFileSync(f, source(0.5));
       await until(() => events.some((e) => e.kind === 'swap'), 60000, 'the swap of the fix');
       await w.idle();
-      const rec = await client.record([m.outputs[0]!], { frames: 256 });
-      expect([...new Set(rec.channels[0])]).toEqual([0.5]);
+      await expectPlaying(m, 0.5);
     } finally {
       w.close();
       await m.unload();

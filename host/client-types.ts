@@ -64,10 +64,21 @@ export interface TransportQuery {
 export interface ProcessTime {
   cycles: number;
   meanUs: number;
+  /** The shortest cycle, µs (0 before the first). */
+  minUs: number;
   maxUs: number;
   /** Cycles by duration: index i counts cycles of at most 2^i ns (and more than 2^(i-1)). */
   histogram: number[];
-  /** An upper bound of the p-th percentile of cycle times, µs (a power of two in ns). */
+  /**
+   * Cycles by duration, eight buckets per octave: index i counts cycles of
+   * `cycleBucketNs(i)` ns (`cycleBucket(ns)` maps a duration to its index).
+   */
+  fineHistogram: number[];
+  /**
+   * The p-th percentile of cycle times, µs: the upper end of the fine bucket
+   * it falls in (at most 1/8 octave, 9%, above the true value), clamped to
+   * `maxUs`.
+   */
   percentileUs(p: number): number;
 }
 

@@ -773,11 +773,13 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
   }
 
   /**
-   * Time the process callback has taken since the client opened: cycles,
-   * mean and largest (µs), and a histogram (`histogram[i]`: cycles that took
-   * at most 2^i ns and more than 2^(i-1)) from which `percentileUs(p)`
-   * estimates percentiles. Measured with the CPU's cycle counter, two reads
-   * per cycle.
+   * Time the engine's part of the process callback has taken since the
+   * client opened: cycles, mean, smallest and largest (µs), a histogram by
+   * powers of two (`histogram[i]`: cycles that took at most 2^i ns and more
+   * than 2^(i-1)) and a finer one, eight buckets per octave
+   * (`fineHistogram`, see `cycleBucket`), from which `percentileUs(p)`
+   * gives percentiles within 9%. Measured with the CPU's cycle counter, two
+   * reads per cycle.
    */
   get processTime(): ProcessTime {
     this.assertUsable('Client.processTime');

@@ -24,6 +24,7 @@ export type { ProcessOptions, ProcessResult, ProcessStats } from './client-proce
 export { Meter, Scope } from './client-meter.js';
 export type { MeterOptions, MeterReading, ScopeOptions, ScopeWindow } from './client-meter.js';
 export { RingBuffer } from './ring-buffer.js';
+export { cycleBucket, cycleBucketNs, percentileNs } from './process-time.js';
 export { Port, OwnPort, Ports, maxPortNameBytes } from './port.js';
 export type { LatencyMode, LatencyRange, RegisterOptions } from './port.js';
 export { Status } from './status.js';

@@ -214,7 +214,7 @@ export interface NativeClient {
     timebaseCalls: number;
     rtDropped: number;
     watchdogInterrupts: number;
-    process: { cycles: number; totalNs: number; maxNs: number; histogram: number[] };
+    process: NativeCycleStats;
   };
   dspAttach(dsp: NativeDsp, inputs: NativePort[], outputs: NativePort[], midiIn: NativePort | null, midiOut: NativePort | null, queueSize: number, values: number[], initialBuffers?: NativeInitialBuffer[]): number | null;
   dspDetach(id: number): boolean;
@@ -341,3 +341,6 @@ export const native: NativeAddon = new Proxy({} as NativeAddon, {
 export const C: NativeAddon['constants'] = new Proxy({} as NativeAddon['constants'], {
   get: (_, key) => load().constants[key as keyof NativeAddon['constants']],
 });
+
+/** The engine's cycle-time statistics (Engine::CycleStats). */
+export interface NativeCycleStats { cycles: number; totalNs: number; minNs: number; maxNs: number; histogram: number[]; fine: number[] }

@@ -302,7 +302,10 @@ JW_ANY_THREAD Engine::CycleStats Engine::cycleStats() const {
   s.cycles = statCycles_.load(std::memory_order_relaxed);
   s.totalNs = static_cast<uint64_t>(static_cast<double>(statTicks_.load(std::memory_order_relaxed)) * nsPerTick_);
   s.maxNs = static_cast<uint64_t>(static_cast<double>(statMaxTicks_.load(std::memory_order_relaxed)) * nsPerTick_);
+  const uint64_t minTicks = statMinTicks_.load(std::memory_order_relaxed);
+  s.minNs = minTicks == UINT64_MAX ? 0 : static_cast<uint64_t>(static_cast<double>(minTicks) * nsPerTick_);
   for (int i = 0; i < kCycleBuckets; ++i) s.buckets[i] = statBuckets_[i].load(std::memory_order_relaxed);
+  for (int i = 0; i < kCycleFineBuckets; ++i) s.fine[i] = statFine_[i].load(std::memory_order_relaxed);
   return s;
 }
 
@@ -404,9 +407,12 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
   statCycles_.store(statCycles_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   statTicks_.store(statTicks_.load(std::memory_order_relaxed) + ticks, std::memory_order_relaxed);
   if (ticks > statMaxTicks_.load(std::memory_order_relaxed)) statMaxTicks_.store(ticks, std::memory_order_relaxed);
+  if (ticks < statMinTicks_.load(std::memory_order_relaxed)) statMinTicks_.store(ticks, std::memory_order_relaxed);
   const uint64_t ns = static_cast<uint64_t>(static_cast<double>(ticks) * nsPerTick_);
   const int bucket = ns ? std::min(kCycleBuckets - 1, 64 - __builtin_clzll(ns)) : 0;
   statBuckets_[bucket].store(statBuckets_[bucket].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  const int fine = FineBucket(ns);
+  statFine_[fine].store(statFine_[fine].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   rt_.cyclesOut.fetch_add(1, std::memory_order_seq_cst);
 }
 

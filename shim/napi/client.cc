@@ -410,10 +410,14 @@ JW_MAIN_THREAD Napi::Value ClientWrap::Stats(const Napi::CallbackInfo& info) {
   Napi::Object c = Napi::Object::New(info.Env());
   c.Set("cycles", static_cast<double>(cs.cycles));
   c.Set("totalNs", static_cast<double>(cs.totalNs));
+  c.Set("minNs", static_cast<double>(cs.minNs));
   c.Set("maxNs", static_cast<double>(cs.maxNs));
   Napi::Array b = Napi::Array::New(info.Env(), Engine::kCycleBuckets);
   for (int i = 0; i < Engine::kCycleBuckets; ++i) b.Set(static_cast<uint32_t>(i), static_cast<double>(cs.buckets[i]));
   c.Set("histogram", b);
+  Napi::Array f = Napi::Array::New(info.Env(), Engine::kCycleFineBuckets);
+  for (int i = 0; i < Engine::kCycleFineBuckets; ++i) f.Set(static_cast<uint32_t>(i), static_cast<double>(cs.fine[i]));
+  c.Set("fine", f);
   o.Set("process", c);
   return o;
 }

@@ -1,5 +1,10 @@
 // Helpers the benchmarks share: the median, an output hash to compare peers
-// bit for bit, and the deterministic noise every DSP benchmark feeds its peers.
+// bit for bit, the deterministic noise every DSP benchmark feeds its peers,
+// and the results file with the machine it was measured on.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -20,3 +25,41 @@ export function noise(frames) {
   }
   return out;
 }
+
+/**
+ * The machine a result was measured on: CPU, cores, memory, OS, kernel, and
+ * the versions of the tools the peers use, plus the commit measured.
+ */
+export function machine() {
+  const first = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim();
+    } catch {
+      return null;
+    }
+  };
+  let osName = null;
+  try {
+    osName = /PRETTY_NAME="?([^"\n]*)/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? null;
+  } catch {}
+  return {
+    cpu: cpus()[0]?.model ?? null,
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: osName,
+    kernel: release(),
+    node: process.version,
+    cc: first('cc', ['--version']),
+    jackd: first('jackd', ['--version']),
+    commit: first('git', ['-C', new URL('..', import.meta.url).pathname, 'rev-parse', '--short', 'HEAD']),
+  };
+}
+
+/** Writes a benchmark's results as JSON, with the date and the machine. */
+export function writeResults(path, bench, fields) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify({ bench, date: new Date().toISOString(), machine: machine(), ...fields }, null, 2)}\n`);
+}
+
+/** (max - min) / median: the spread of repeated runs that results report as their noise. */
+export const spread = (xs) => (xs.length ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);

@@ -5,20 +5,25 @@
 //   - as native C (gcc -O2 -ffp-contract=off; bench/kernels/native.c),
 //   - by V8 (the same .wasm, the same ABI call sequence and copies),
 //   - as plain JavaScript (Math.fround after every operation),
+//   - by wabt's interpreter (wasm-interp; the same .wasm merged with a driver,
+//     bench/wasm-interp.mjs), on the first `interp-seconds` only,
 // in the same run, interleaved, median of `runs`. Outputs are hashed: all
-// four must be bit-identical.
+// must be bit-identical (the interpreter's over its shorter run).
+// Faust's zita_rev1, the fifth kernel of the report, is bench/faust.mjs.
+// Target: the engine within 1.25x of C on every kernel.
 //
-//   node bench/dsp-throughput.mjs [--seconds 5] [--block 128] [--runs 7] [--json out.json]
+//   node bench/dsp-throughput.mjs [--seconds 5] [--block 128] [--runs 7] [--interp-seconds 0.5] [--json out.json]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise } from './common.mjs';
+import { fnv, median, noise as makeNoise, spread as spreadOf, writeResults } from './common.mjs';
+import { interpModule, interpRun } from './wasm-interp.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } } });
 const sampleRate = 48000;
 const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
 const block = Number(values.block ?? 128);
@@ -27,6 +32,7 @@ const root = new URL('..', import.meta.url).pathname;
 const kdir = join(root, 'bench', 'kernels');
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-dsp-'));
 const kernels = (values.kernels ?? 'osc-biquad,synth16,delay,fdn').split(',');
+const interpFrames = Math.min(frames, Math.round((Number(values['interp-seconds'] ?? 0.5) * sampleRate) / block) * block);
 
 
 // The input: deterministic noise, also written for the C harness.
@@ -78,7 +84,7 @@ async function v8Run(bytes) {
     out.set(mem.subarray(outOff, outOff + n), start);
   }
   const ns = Number(process.hrtime.bigint() - t0);
-  return { ns, hash: fnv(out) };
+  return { ns, hash: fnv(out), prefixHash: fnv(out.subarray(0, interpFrames)) };
 }
 
 async function jsRun(name) {
@@ -95,31 +101,45 @@ async function jsRun(name) {
 
 const results = [];
 console.log(`DSP throughput: ${frames} frames at ${sampleRate} Hz, block ${block}, median of ${runs} interleaved runs; ns per sample\n`);
-console.log('kernel        engine     C    V8    JS   engine/C  engine/V8  engine/JS  bit-identical');
+console.log(`(the interpreter on the first ${interpFrames} frames)\n`);
+console.log('kernel        engine     C    V8    JS  interp  engine/C  engine/V8  engine/JS  bit-identical');
 for (const name of kernels) {
   const wasm = await buildWasm(name);
   const bin = buildNative(name);
   const compiled = await compile(wasm, { name, cacheDir: join(tmp, 'cache'), ...(values.cflags ? { cflags: values.cflags.split(' ') } : {}) });
   const nin = (await import(join(kdir, `${name}.js`))).inputs;
-  const t = { engine: [], c: [], v8: [], js: [] };
+  const interp = { full: interpModule(wasm, { frames: interpFrames, block, dir: tmp, tag: name }), empty: interpModule(wasm, { frames: 0, block, dir: tmp, tag: name }) };
+  const t = { engine: [], c: [], v8: [], js: [], interp: [] };
   const hashes = { engine: new Set(), c: new Set(), v8: new Set(), js: new Set() };
+  const prefix = { v8: new Set(), interp: new Set() };
   for (let r = 0; r < runs; r++) {
     for (const [k, run] of [['engine', () => engineRun(compiled, nin)], ['c', async () => nativeRun(bin)], ['v8', () => v8Run(wasm)], ['js', () => jsRun(name)]]) {
-      const { ns, hash } = await run();
+      const { ns, hash, prefixHash } = await run();
       t[k].push(ns / frames);
       hashes[k].add(hash);
+      if (prefixHash !== undefined) prefix.v8.add(prefixHash);
     }
+    const { ns, hash } = interpRun(interp);
+    t.interp.push(ns / interpFrames);
+    prefix.interp.add(hash);
   }
   const m = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
-  const spread = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, (Math.max(...xs) - Math.min(...xs)) / median(xs)]));
+  const spread = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, spreadOf(xs)]));
   const all = new Set([...hashes.engine, ...hashes.c, ...hashes.v8, ...hashes.js]);
-  const identical = all.size === 1;
-  results.push({ kernel: name, nsPerSample: m, spread, ratios: { engineToC: m.engine / m.c, engineToV8: m.engine / m.v8, engineToJs: m.engine / m.js }, bitIdentical: identical, hashes: Object.fromEntries(Object.entries(hashes).map(([k, s]) => [k, [...s]])) });
+  const interpSame = prefix.interp.size === 1 && prefix.v8.size === 1 && [...prefix.interp][0] === [...prefix.v8][0];
+  const identical = all.size === 1 && interpSame;
+  results.push({
+    kernel: name,
+    nsPerSample: m,
+    spread,
+    ratios: { engineToC: m.engine / m.c, engineToV8: m.engine / m.v8, engineToJs: m.engine / m.js, engineToInterp: m.engine / m.interp },
+    bitIdentical: identical,
+    hashes: { ...Object.fromEntries(Object.entries(hashes).map(([k, s]) => [k, [...s]])), interpPrefix: [...prefix.interp], v8Prefix: [...prefix.v8] },
+  });
   const f = (x) => x.toFixed(2).padStart(6);
-  console.log(`${name.padEnd(12)} ${f(m.engine)} ${f(m.c)} ${f(m.v8)} ${f(m.js)} ${f(m.engine / m.c).padStart(9)} ${f(m.engine / m.v8).padStart(10)} ${f(m.engine / m.js).padStart(10)}  ${identical ? 'yes' : `NO (${[...all].join(', ')})`}`);
+  console.log(`${name.padEnd(12)} ${f(m.engine)} ${f(m.c)} ${f(m.v8)} ${f(m.js)} ${m.interp.toFixed(0).padStart(7)} ${f(m.engine / m.c).padStart(9)} ${f(m.engine / m.v8).padStart(10)} ${f(m.engine / m.js).padStart(10)}  ${identical ? 'yes' : `NO (${[...all].join(', ')}; interpreter ${interpSame ? 'same' : 'differs'})`}`);
 }
 rmSync(tmp, { recursive: true, force: true });
-if (values.json) {
-  mkdirSync(join(values.json, '..'), { recursive: true });
-  writeFileSync(values.json, JSON.stringify({ bench: 'dsp-throughput', date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, frames, block, runs, results }, null, 2));
-}
+const target = { engineToC: 1.25, met: results.every((r) => r.ratios.engineToC <= 1.25) };
+console.log(`\n  target: the engine within 1.25x of C on every kernel: ${target.met ? 'met' : 'NOT met'}`);
+if (values.json) writeResults(values.json, 'dsp-throughput', { frames, block, runs, interpFrames, results, target });

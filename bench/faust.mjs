@@ -5,23 +5,29 @@
 //   - as native C++ compiled from the same .dsp by Debian's faust
 //     (-lang cpp -ftz 2, g++ -O2 -ffp-contract=off; bench/peers/faust-native.cpp),
 //   - by V8 (the same merged .wasm, the same ABI calls and copies),
+//   - as plain JavaScript: the same .wasm turned into JS by binaryen's
+//     wasm2js (Faust 2.54 has no JavaScript backend of its own),
+//   - by wabt's interpreter (bench/wasm-interp.mjs, with the math functions
+//     from bench/peers/faust-math.ts), on the first `interp-seconds` only,
 // in the same run, interleaved, median of `runs`. Target: engine <= 1.15x native.
-// The engine and V8 must be bit-identical; native C++ comes from another
+// The engine, V8, JS and the interpreter must be bit-identical; native C++ comes from another
 // Faust version (Debian's) with its own libraries, so its output is
 // compared and reported, not required to match.
 //
-//   node bench/faust.mjs [--dsp file.dsp] [--seconds 5] [--block 256] [--runs 7] [--json out.json]
+//   node bench/faust.mjs [--dsp file.dsp] [--seconds 5] [--block 256] [--runs 7] [--interp-seconds 0.25] [--json out.json]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { adaptFaustWasm, compile, compileFaust } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise } from './common.mjs';
+import { fnv, median, noise as makeNoise, spread as spreadOf, writeResults } from './common.mjs';
+import { interpModule, interpRun } from './wasm-interp.mjs';
 
-const { values } = parseArgs({ options: { dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseArgs({ options: { dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' } } });
 const root = new URL('..', import.meta.url).pathname;
 const dsp = values.dsp ?? join(root, 'test', 'faust', 'zita.dsp');
 const sampleRate = 48000;
@@ -29,6 +35,7 @@ const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
 const block = Number(values.block ?? 256);
 const runs = Number(values.runs ?? 7);
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-faust-'));
+const interpFrames = Math.min(frames, Math.round((Number(values['interp-seconds'] ?? 0.25) * sampleRate) / block) * block);
 
 
 const noise = makeNoise(frames);
@@ -99,44 +106,77 @@ async function v8Run() {
     x.jw_process(n);
     out.set(new Float32Array(x.memory.buffer).subarray(outOff, outOff + n), start);
   }
+  return { ns: Number(process.hrtime.bigint() - t0), hash: fnv(out), prefixHash: fnv(out.subarray(0, interpFrames)) };
+}
+
+// Plain JS: wasm2js's output of the same module, its imports from the same env.
+const wasm2js = join(dirname(createRequire(import.meta.url).resolve('binaryen/package.json')), 'bin', 'wasm2js');
+writeFileSync(join(tmp, 'faust.wasm'), faust.wasm);
+execFileSync(wasm2js, [join(tmp, 'faust.wasm'), '-O2', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals', '-o', join(tmp, 'faust-w2j.mjs')]);
+writeFileSync(join(tmp, 'faust-w2j.mjs'), readFileSync(join(tmp, 'faust-w2j.mjs'), 'utf8').replace("import * as env from 'env';", 'const env = globalThis.__jwBenchFaustEnv;'));
+globalThis.__jwBenchFaustEnv = env;
+let jsInstances = 0;
+async function jsRun() {
+  const x = await import(`${join(tmp, 'faust-w2j.mjs')}?instance=${++jsInstances}`); // a fresh instance per run
+  if (x.jw_init(sampleRate, block) !== 0) throw new Error('jw_init failed');
+  const ins = Array.from({ length: x.jw_inputs() }, (_, c) => x.jw_input(c) >> 2);
+  const outOff = x.jw_output(0) >> 2;
+  const out = new Float32Array(frames).fill(0);
+  const t0 = process.hrtime.bigint();
+  for (let start = 0; start < frames; start += block) {
+    const n = Math.min(block, frames - start);
+    const mem = new Float32Array(x.memory.buffer);
+    for (const off of ins) mem.set(noise.subarray(start, start + n), off);
+    x.jw_process(n);
+    out.set(new Float32Array(x.memory.buffer).subarray(outOff, outOff + n), start);
+  }
   return { ns: Number(process.hrtime.bigint() - t0), hash: fnv(out) };
 }
 
-const peers = [['engine', () => engineRun()], ['v8', v8Run], ...(nativeBin ? [['native', async () => nativeRun()], ['engineSameFaust', () => engineRun(sameVersion)]] : [])];
+// The interpreter: the module merged with a driver and the math functions.
+const asc = (await import('assemblyscript/asc')).default;
+{
+  const { error, stderr } = await asc.main([join(root, 'bench', 'peers', 'faust-math.ts'), '--outFile', join(tmp, 'faust-math.wasm'), '--runtime', 'stub', '--use', 'abort=', '-O3', '--noExportMemory']);
+  if (error) throw new Error(`asc faust-math.ts: ${stderr}`);
+}
+const mathWasm = readFileSync(join(tmp, 'faust-math.wasm'));
+const interp = {
+  full: interpModule(faust.wasm, { frames: interpFrames, block, dir: tmp, tag: 'faust', extra: mathWasm }),
+  empty: interpModule(faust.wasm, { frames: 0, block, dir: tmp, tag: 'faust', extra: mathWasm }),
+};
+
+const peers = [['engine', () => engineRun()], ['v8', v8Run], ['js', jsRun], ['interp', async () => { const r = interpRun(interp); return { ns: (r.ns * frames) / interpFrames, prefixHash: r.hash }; }], ...(nativeBin ? [['native', async () => nativeRun()], ['engineSameFaust', () => engineRun(sameVersion)]] : [])];
 const t = Object.fromEntries(peers.map(([k]) => [k, []]));
 const hashes = Object.fromEntries(peers.map(([k]) => [k, new Set()]));
+const prefix = { v8: new Set(), interp: new Set() };
 for (let r = 0; r < runs; r++) {
   for (const [k, run] of peers) {
-    const { ns, hash } = await run();
+    const { ns, hash, prefixHash } = await run();
     t[k].push(ns / frames);
-    hashes[k].add(hash);
+    if (hash !== undefined) hashes[k].add(hash);
+    if (prefixHash !== undefined) prefix[k].add(prefixHash);
   }
 }
 const m = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, median(xs)]));
-const spread = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, (Math.max(...xs) - Math.min(...xs)) / median(xs)]));
+const spread = Object.fromEntries(Object.entries(t).map(([k, xs]) => [k, spreadOf(xs)]));
 const same = (a, b) => hashes[a] && hashes[b] && [...hashes[a]].join() === [...hashes[b]].join();
 const result = {
-  bench: 'faust',
-  date: new Date().toISOString(),
-  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
   program: dsp.replace(root, ''),
   frames,
   block,
   runs,
+  interpFrames,
   nsPerFrame: m,
   spread,
-  ratios: { engineToNative: m.native ? m.engine / m.native : null, engineSameFaustToNative: m.native ? m.engineSameFaust / m.native : null, engineToV8: m.engine / m.v8 },
+  ratios: { engineToNative: m.native ? m.engine / m.native : null, engineSameFaustToNative: m.native ? m.engineSameFaust / m.native : null, engineToV8: m.engine / m.v8, engineToJs: m.engine / m.js, engineToInterp: m.engine / m.interp },
   target: { engineToNative: 1.15, met: m.native ? m.engineSameFaust / m.native <= 1.15 : null },
-  bitIdentical: { engineV8: same('engine', 'v8'), engineNative: nativeBin ? same('engine', 'native') : null, engineSameFaustNative: nativeBin ? same('engineSameFaust', 'native') : null },
+  bitIdentical: { engineV8: same('engine', 'v8'), engineJs: same('engine', 'js'), interpV8: prefix.interp.size === 1 && [...prefix.interp].join() === [...prefix.v8].join(), engineNative: nativeBin ? same('engine', 'native') : null, engineSameFaustNative: nativeBin ? same('engineSameFaust', 'native') : null },
   native: nativeNote,
 };
 console.log(`Faust ${result.program}: ${frames} frames at ${sampleRate} Hz, block ${block}, median of ${runs} interleaved runs; ns per frame`);
 const f = (x) => (x === undefined || x === null ? '-' : x.toFixed(1));
-console.log(`  engine (faustwasm) ${f(m.engine)}   V8 (same wasm) ${f(m.v8)}   native C++ ${f(m.native)}   engine (${nativeNote} wasm) ${f(m.engineSameFaust)}`);
+console.log(`  engine (faustwasm) ${f(m.engine)}   V8 (same wasm) ${f(m.v8)}   JS (wasm2js) ${f(m.js)}   interpreter ${f(m.interp)}   native C++ ${f(m.native)}   engine (${nativeNote} wasm) ${f(m.engineSameFaust)}`);
 console.log(`  engine/native, one Faust version: ${result.ratios.engineSameFaustToNative?.toFixed(3) ?? '-'} (target <= 1.15: ${result.target.met === null ? 'not measured' : result.target.met ? 'met' : 'NOT met'}); engine (faustwasm)/native ${result.ratios.engineToNative?.toFixed(3) ?? '-'}; engine/V8 ${result.ratios.engineToV8.toFixed(3)}`);
-console.log(`  bit-identical: engine = V8 ${result.bitIdentical.engineV8 ? 'yes' : 'NO'}; engine = native, one Faust version: ${result.bitIdentical.engineSameFaustNative === null ? '-' : result.bitIdentical.engineSameFaustNative ? 'yes' : 'no'}`);
+console.log(`  bit-identical: engine = V8 ${result.bitIdentical.engineV8 ? 'yes' : 'NO'}; = JS ${result.bitIdentical.engineJs ? 'yes' : 'NO'}; interpreter = V8 (first ${interpFrames} frames) ${result.bitIdentical.interpV8 ? 'yes' : 'NO'}; engine = native, one Faust version: ${result.bitIdentical.engineSameFaustNative === null ? '-' : result.bitIdentical.engineSameFaustNative ? 'yes' : 'no'}`);
 rmSync(tmp, { recursive: true, force: true });
-if (values.json) {
-  mkdirSync(join(values.json, '..'), { recursive: true });
-  writeFileSync(values.json, `${JSON.stringify(result, null, 2)}\n`);
-}
+if (values.json) writeResults(values.json, 'faust', result);

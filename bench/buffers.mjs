@@ -8,11 +8,10 @@
 //    against the peer, the same on a JS RingBuffer in shared memory.
 //
 //   node bench/buffers.mjs [--runs 9] [--json out.json]
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client, RingBuffer, Server } from '../dist/host/index.js';
+import { writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
 const runs = Number(values.runs ?? 9);
@@ -21,7 +20,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const server = await Server.start({ name: `bench-buffers-${process.pid}`, driver: 'dummy', period: 256 });
 const client = await Client.open(`bench-buffers-${process.pid}`, { serverName: server.name });
-const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model }, period: 256, sampleRate: 48000, loadBuffer: [], ring: {} };
+const results = { period: 256, sampleRate: 48000, loadBuffer: [], ring: {} };
 try {
   client.activate();
   const sampler = await client.load(wasm('sampler'), { name: 'sampler' });
@@ -75,4 +74,4 @@ try {
   await client.close();
   await server.stop();
 }
-if (values.json) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
+if (values.json) writeResults(values.json, 'buffers', results);

@@ -12,11 +12,12 @@
 //
 //   node bench/host-overhead.mjs [--seconds 3] [--runs 3] [--json out.json]
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Server, compile } from '../dist/host/index.js';
+import { writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 3);
@@ -106,8 +107,5 @@ for (const period of [64, 1024]) {
   }
 }
 rmSync(tmp, { recursive: true, force: true });
-if (values.json) {
-  mkdirSync(join(values.json, '..'), { recursive: true });
-  writeFileSync(values.json, JSON.stringify({ bench: 'host-overhead', date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, seconds, runs, results }, null, 2));
-}
+if (values.json) writeResults(values.json, 'host-overhead', { seconds, runs, results });
 process.exit(0);

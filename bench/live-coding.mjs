@@ -14,12 +14,13 @@
 //
 //   node bench/live-coding.mjs [--runs 9] [--json out.json]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Server, watchModule } from '../dist/host/index.js';
 import { DEV_ASC_OPTIMIZE } from '../dist/host/dsp/watch.js';
 import { compileFile } from '../dist/host/dsp/instance.js';
+import { writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
 const runs = Number(values.runs ?? 9);
@@ -135,9 +136,8 @@ if (values.json) {
     handOverMs: median(r.handOver),
     piecesCompiled: r.pieces,
   });
-  writeFileSync(values.json, JSON.stringify({
-    benchmark: 'live-coding', date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model },
+  writeResults(values.json, 'live-coding', {
     runs, editToAudibleMs: { synth: out(synth), poly: out(poly) },
     target: { editToAudibleMs: 500, module: 'examples/dsp/synth.ts', met },
-  }, null, 2) + '\n');
+  });
 }

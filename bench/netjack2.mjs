@@ -16,10 +16,11 @@
 import { execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Server } from '../dist/host/index.js';
+import { writeResults } from './common.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -207,6 +208,6 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 if (values.json) {
-  writeFileSync(values.json, JSON.stringify({ machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, seconds, rows }, null, 2) + '\n');
+  writeResults(values.json, 'netjack2', { seconds, rows });
 }
 process.exitCode = rows.some((r) => r.bitExact === false) ? 1 : 0;

@@ -8,12 +8,13 @@
 //
 //   node bench/polyphony.mjs [--seconds 5] [--runs 5] [--json out.json]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
+import { writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 5);
@@ -76,8 +77,5 @@ for (const voices of [8, 32, 64]) {
   console.log(`${String(voices).padStart(6)} ${perE.toFixed(0).padStart(23)} ${perC.toFixed(0).padStart(18)} ${row.ratio.toFixed(2).padStart(10)}   ${row.voicesAt50.engine} / ${row.voicesAt50.c} (${((100 * row.voicesAt50.engine) / row.voicesAt50.c).toFixed(0)}% of native)   rms ${rms.engine.toFixed(4)} / ${rms.c.toFixed(4)}`);
 }
 rmSync(tmp, { recursive: true, force: true });
-if (values.json) {
-  mkdirSync(join(values.json, '..'), { recursive: true });
-  writeFileSync(values.json, JSON.stringify({ bench: 'polyphony', date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, seconds, runs, results }, null, 2));
-}
+if (values.json) writeResults(values.json, 'polyphony', { seconds, runs, results });
 process.exit(0);

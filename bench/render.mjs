@@ -9,12 +9,13 @@
 // >= 2x OfflineAudioContext.
 //
 //   node bench/render.mjs [--seconds 30] [--runs 5] [--json out.json]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile, render } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
+import { writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 30);
@@ -114,8 +115,5 @@ for (const [name, bytes] of modules) {
   console.log(`${name.padEnd(22)} ${x.render.toFixed(0).padStart(9)} ${x.engine.toFixed(0).padStart(13)} ${x.v8.toFixed(0).padStart(9)} ${x.webAudio.toFixed(0).padStart(21)} ${(x.render / x.engine).toFixed(2).padStart(15)} ${(x.render / x.webAudio).toFixed(2).padStart(12)}`);
 }
 rmSync(tmp, { recursive: true, force: true });
-if (values.json) {
-  mkdirSync(join(values.json, '..'), { recursive: true });
-  writeFileSync(values.json, JSON.stringify({ bench: 'render', date: new Date().toISOString(), machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, seconds, runs, results }, null, 2));
-}
+if (values.json) writeResults(values.json, 'render', { seconds, runs, results });
 process.exit(0);

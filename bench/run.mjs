@@ -1,28 +1,59 @@
-// Runs every benchmark of bench/ and writes each one's results to
-// bench/results/<name>.json (not with --quick: a quick run is a smoke test,
-// not a measurement to keep).
-//   npm run bench [-- --quick] [-- <name> ...]
+// Runs the benchmarks of bench/, writes each one's results to
+// bench/results/<name>.json, and regenerates docs/benchmarks.md and its
+// charts from all the results (bench/report.mjs).
+//   npm run bench                  every benchmark, then the report
+//   npm run bench -- <name> ...    only these (the report still shows all results)
+//   npm run bench -- --quick       every benchmark briefly: a smoke test whose
+//                                  figures are printed, not kept
+//   npm run bench -- --list        the names
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const quick = process.argv.includes('--quick');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+// [full arguments, quick arguments, what it measures]
 const all = {
-  'dsp-throughput': quick ? ['--seconds', '2', '--runs', '3'] : ['--seconds', '5', '--runs', '9'],
-  'host-overhead': quick ? ['--seconds', '1', '--runs', '1'] : ['--seconds', '4', '--runs', '3'],
-  render: quick ? ['--seconds', '10', '--runs', '3'] : ['--seconds', '60', '--runs', '5'],
-  compile: quick ? ['--runs', '1'] : ['--runs', '3'],
-  'engine-vs-v8': quick ? ['--seconds', '2', '--runs', '3'] : ['--seconds', '5', '--runs', '7'],
-  polyphony: quick ? ['--seconds', '1', '--runs', '1'] : ['--seconds', '5', '--runs', '5'],
-  'live-coding': quick ? ['--runs', '2'] : ['--runs', '9'],
-  streams: quick ? ['--seconds', '1', '--runs', '1'] : ['--seconds', '3', '--runs', '3'],
-  buffers: quick ? ['--runs', '3'] : ['--runs', '9'],
-  faust: quick ? ['--seconds', '1', '--runs', '3'] : ['--seconds', '5', '--runs', '9'],
-  netjack2: quick ? ['--periods', '256', '--latencies', '1', '--seconds', '0.25'] : [],
+  'dsp-throughput': [['--seconds', '5', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.1'], 'DSP kernels: engine vs C, V8, JS, wabt interpreter'],
+  examples: [['--seconds', '5', '--runs', '7'], ['--seconds', '1', '--runs', '3'], 'every example module: engine vs V8'],
+  faust: [['--seconds', '5', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.05'], "Faust's zita_rev1: engine vs native C++, V8, wasm2js, interpreter"],
+  stability: [['--seconds', '60', '--runs', '1'], ['--seconds', '3', '--runs', '1'], 'xruns and callback times at 64 frames: jackwasm vs C vs Python JACK-Client'],
+  'host-overhead': [['--seconds', '4', '--runs', '3'], ['--seconds', '1', '--runs', '1'], 'cost per cycle and per module vs a native C client'],
+  polyphony: [['--seconds', '5', '--runs', '5'], ['--seconds', '1', '--runs', '1'], 'voices in half a 64-frame period vs C'],
+  render: [['--seconds', '60', '--runs', '5'], ['--seconds', '10', '--runs', '3'], 'offline render vs V8 and OfflineAudioContext'],
+  compile: [['--runs', '3'], ['--runs', '1'], 'compile cache miss and hit vs V8'],
+  'live-coding': [['--runs', '9'], ['--runs', '2'], 'edit-to-audible time of jackwasm dev, swap time'],
+  streams: [['--seconds', '3', '--runs', '3'], ['--seconds', '1', '--runs', '1'], 'read/write streams, play() latency, WAV speed vs npm wavefile'],
+  buffers: [['--runs', '9'], ['--runs', '3'], 'loadBuffer and module rings vs plain JS'],
+  netjack2: [[], ['--periods', '256', '--latencies', '1', '--seconds', '0.25'], 'netjack2 round trip through a jackwasm module'],
 };
-const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (args.includes('--list')) {
+  for (const [name, [, , what]] of Object.entries(all)) console.log(`${name.padEnd(16)} ${what}`);
+  process.exit(0);
+}
+const unknownFlag = args.find((a) => a.startsWith('--') && a !== '--quick');
+if (unknownFlag) throw new Error(`unknown option ${unknownFlag} (options: --quick, --list)`);
+const names = args.filter((a) => !a.startsWith('--'));
+for (const name of names) if (!all[name]) throw new Error(`unknown benchmark "${name}" (known: ${Object.keys(all).join(', ')})`);
+
+const started = Date.now();
+const failed = [];
 for (const name of names.length ? names : Object.keys(all)) {
-  if (!all[name]) throw new Error(`unknown benchmark "${name}" (known: ${Object.keys(all).join(', ')})`);
-  console.log(`\n=== ${name}`);
-  execFileSync(process.execPath, [join(root, 'bench', `${name}.mjs`), ...all[name], ...(name === 'engine-vs-v8' || quick ? [] : ['--json', join(root, 'bench', 'results', `${name}.json`)])], { stdio: 'inherit' });
+  const [full, brief] = all[name];
+  console.log(`\n=== ${name}${quick ? ' (quick)' : ''}`);
+  const t0 = Date.now();
+  try {
+    execFileSync(process.execPath, [join(root, 'bench', `${name}.mjs`), ...(quick ? brief : full), ...(quick ? [] : ['--json', join(root, 'bench', 'results', `${name}.json`)])], { stdio: 'inherit' });
+  } catch (err) {
+    // One benchmark failing (a missing peer, a busy machine) does not lose the others' results.
+    failed.push(name);
+    console.error(`bench: ${name} failed: ${err.message.split('\n')[0]}`);
+  }
+  console.log(`(${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+}
+if (!quick) execFileSync(process.execPath, [join(root, 'bench', 'report.mjs')], { stdio: 'inherit' });
+console.log(`\nbench: done in ${((Date.now() - started) / 60000).toFixed(1)} min${quick ? ' (quick: no results kept)' : '; docs/benchmarks.md regenerated'}`);
+if (failed.length) {
+  console.error(`bench: failed: ${failed.join(', ')}`);
+  process.exit(1);
 }

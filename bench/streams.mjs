@@ -6,22 +6,26 @@
 //  - play() latency: from the call to the first frame at the port (frames
 //    and ms), and to the promise resolving after the last, at two periods;
 //  - sound files: writing and reading stereo float WAV, and 16-bit PCM, as
-//    a multiple of realtime (libsndfile, in chunks).
+//    a multiple of realtime (libsndfile, in chunks), against the peer, npm
+//    wavefile (pure JS, the whole file in memory: the same samples, the
+//    same file bytes).
 //
 //   node bench/streams.mjs [--seconds 3] [--runs 3] [--json out.json]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import wavefile from 'wavefile';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
 import { Client, Server, SoundFileReader, SoundFileWriter } from '../dist/host/index.js';
+import { writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 3);
 const runs = Number(values.runs ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, seconds, runs };
+const results = { seconds, runs };
 
 async function withClient(period, fn) {
   const server = await Server.start({ name: `jwbench-streams-${process.pid}-${period}`, driver: 'dummy', period, sampleRate: 48000 });
@@ -140,6 +144,7 @@ for (const period of [64, 256]) {
 }
 
 // --- sound files ---------------------------------------------------------
+const { WaveFile } = wavefile;
 const dir = mkdtempSync(join(tmpdir(), 'jw-bench-files-'));
 try {
   const minutes = Math.max(1, Math.round(seconds * 20 / 60)); // 1 minute per 3 s of --seconds
@@ -164,16 +169,36 @@ try {
       reader.close();
       rd.push(performance.now() - t);
     }
-    const audioS = (Math.ceil(frames / chunk) * chunk) / 48000;
-    const row = { format, channels: 2, audioSeconds: Math.round(audioS), writeX: Math.round((audioS * 1000) / median(w)), readX: Math.round((audioS * 1000) / median(rd)) };
+    // The peer: npm wavefile writes and reads the same samples.
+    const pw = [], prd = [];
+    const all = Math.ceil(frames / chunk) * chunk;
+    const L = new Float32Array(all), R = new Float32Array(all);
+    for (let at = 0; at < all; at += chunk) {
+      L.set(l, at);
+      R.set(r, at);
+    }
+    for (let k = 0; k < runs; k++) {
+      const path = join(dir, `${format}-wavefile.wav`);
+      let t = performance.now();
+      const wf = new WaveFile();
+      wf.fromScratch(2, 48000, format === 'f32' ? '32f' : '16', format === 'f32' ? [L, R] : [L, R].map((c) => Int16Array.from(c, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 32767))))));
+      writeFileSync(path, wf.toBuffer());
+      pw.push(performance.now() - t);
+      t = performance.now();
+      const back = new WaveFile(readFileSync(path)).getSamples(false, Float64Array);
+      if (back[0].length !== all) throw new Error(`wavefile read ${back[0].length} frames, wrote ${all}`);
+      prd.push(performance.now() - t);
+    }
+    const audioS = all / 48000;
+    const x = (ms) => Math.round((audioS * 1000) / median(ms));
+    const row = { format, channels: 2, audioSeconds: Math.round(audioS), writeX: x(w), readX: x(rd), wavefile: { writeX: x(pw), readX: x(prd) } };
     results.files.push(row);
-    console.log(`WAV stereo ${format}, ${row.audioSeconds} s of audio: write ${row.writeX}x realtime, read ${row.readX}x realtime (in 64k-frame chunks; memory stays constant)`);
+    console.log(`WAV stereo ${format}, ${row.audioSeconds} s of audio: write ${row.writeX}x realtime, read ${row.readX}x realtime (in 64k-frame chunks; memory stays constant); npm wavefile: write ${row.wavefile.writeX}x, read ${row.wavefile.readX}x`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
 if (values.json) {
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(values.json, JSON.stringify(results, null, 2) + '\n');
+  writeResults(values.json, 'streams', results);
 }

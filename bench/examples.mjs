@@ -1,33 +1,27 @@
-// Benchmark: each example DSP module rendered by jackwasm's engine (wasm2c +
-// cc, native) vs the same .wasm in V8, measured in the same run through the
-// same ABI call sequence (copy in, jw_process, copy out per block).
-// Also: the cost of a compile-cache miss and a hit.
+// Benchmark: each example DSP module (examples/dsp/) rendered by jackwasm's
+// engine (wasm2c + cc, native) vs the same .wasm in V8, measured in the same
+// run, interleaved, through the same ABI call sequence (copy in, jw_process,
+// copy out per block), with the same noise input and MIDI notes.
+// Reports ns per frame (all channels) and engine/V8 (< 1 = faster).
+// Target: the engine faster than V8 on every example.
 //
-//   npm run bench [-- --seconds 5 --block 128 --runs 7]
-//
-// Reports ns per frame (all channels) and the engine/V8 ratio (< 1 = faster).
+//   node bench/examples.mjs [--seconds 5] [--block 128] [--runs 7] [--json out.json]
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
+import { median, noise as makeNoise, spread, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const sampleRate = 48000;
 const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
 const block = Number(values.block ?? 128);
 const runs = Number(values.runs ?? 7);
 const root = new URL('..', import.meta.url).pathname;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cache = mkdtempSync(join(tmpdir(), 'jw-bench-'));
-
-// A deterministic input signal (white-ish noise) for modules with inputs.
-const noise = new Float32Array(frames);
-for (let i = 0, x = 1; i < frames; i++) {
-  x = (x * 1103515245 + 12345) >>> 0;
-  noise[i] = (x / 2 ** 32) * 2 - 1;
-}
+const noise = makeNoise(frames);
 const midi = [];
 for (let f = 0; f < frames; f += sampleRate / 4) midi.push({ frame: f, bytes: [0x90, 48 + ((f / 12000) % 24), 100] }, { frame: f + 6000, bytes: [0x80, 48 + ((f / 12000) % 24), 0] });
 
@@ -75,6 +69,7 @@ async function v8Run(bytes) {
 console.log(`${frames} frames at ${sampleRate} Hz, block ${block}, median of ${runs} runs\n`);
 console.log('module       channels   engine ns/frame   V8 ns/frame   engine/V8');
 const dir = join(root, 'build', 'examples');
+const results = [];
 for (const f of readdirSync(dir).filter((f) => f.endsWith('.wasm')).sort()) {
   const bytes = new Uint8Array(readFileSync(join(dir, f)));
   const compiled = await compile(bytes, { name: f, cacheDir: cache });
@@ -86,17 +81,11 @@ for (const f of readdirSync(dir).filter((f) => f.endsWith('.wasm')).sort()) {
     v.push(await v8Run(bytes));
   }
   const en = median(e) / frames, vn = median(v) / frames;
+  results.push({ module: f.replace('.wasm', ''), inputs: info.inputs, outputs: info.outputs, nsPerFrame: { engine: en, v8: vn }, spread: { engine: spread(e), v8: spread(v) }, engineToV8: en / vn });
   console.log(`${f.replace('.wasm', '').padEnd(12)} ${`${info.inputs}in/${info.outputs}out`.padEnd(10)} ${en.toFixed(2).padStart(15)} ${vn.toFixed(2).padStart(13)} ${(en / vn).toFixed(2).padStart(11)}`);
 }
 
-// Compile cost: a miss (fresh cache: wasm-validate + wasm2c + cc) vs a hit.
-const synth = new Uint8Array(readFileSync(join(dir, 'synth.wasm')));
-const miss = [], hit = [];
-for (let i = 0; i < 3; i++) {
-  const d = mkdtempSync(join(tmpdir(), 'jw-bench-cache-'));
-  miss.push((await compile(synth, { cacheDir: d })).compileMs);
-  hit.push((await compile(synth, { cacheDir: d })).compileMs);
-  rmSync(d, { recursive: true, force: true });
-}
-console.log(`\ncompile synth.wasm: cache miss ${median(miss).toFixed(0)} ms, cache hit ${median(hit).toFixed(1)} ms (median of 3)`);
+const target = { engineFasterThanV8: true, met: results.every((r) => r.engineToV8 < 1) };
+console.log(`\n  target: the engine faster than V8 on every example: ${target.met ? 'met' : 'NOT met'}`);
 rmSync(cache, { recursive: true, force: true });
+if (values.json) writeResults(values.json, 'examples', { frames, block, runs, results, target });

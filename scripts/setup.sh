@@ -5,10 +5,12 @@ set -e
 cd "$(dirname "$0")/.."
 
 # chromium: the control panel's browser test; gdb: the thread stacks a test
-# reports when a child process hangs. With "bench": faust, the native C++ peer
-# of bench/faust.mjs.
-PKGS="jackd2 libjack-jackd2-dev libsndfile1-dev libsamplerate0-dev wabt cmake make g++ pkg-config util-linux chromium gdb"
-if [ "$1" = bench ]; then PKGS="$PKGS faust"; fi
+# reports when a child process hangs; fonts-dejavu-core: the text of the
+# benchmark charts. With "bench": faust, the native C++ peer of
+# bench/faust.mjs; python3-jack-client and python3-numpy, the Python peer of
+# bench/stability.mjs.
+PKGS="jackd2 libjack-jackd2-dev libsndfile1-dev libsamplerate0-dev wabt cmake make g++ pkg-config util-linux chromium gdb fonts-dejavu-core"
+if [ "$1" = bench ]; then PKGS="$PKGS faust python3-jack-client python3-numpy"; fi
 missing=""
 for p in $PKGS; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

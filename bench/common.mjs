@@ -39,12 +39,18 @@ export function machine() {
     }
   };
   let osName = null;
+  let cpusAllowed = null;
+  try {
+    cpusAllowed = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? null;
+  } catch {}
   try {
     osName = /PRETTY_NAME="?([^"\n]*)/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? null;
   } catch {}
   return {
     cpu: cpus()[0]?.model ?? null,
     cores: cpus().length,
+    // The CPUs the benchmark could run on (one when bench/run.mjs pinned it).
+    cpusAllowed,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     os: osName,
     kernel: release(),

@@ -1,5 +1,7 @@
 // Benchmark: offline rendering, in x realtime (higher is better), of
-//   - the SDK's example synth (MIDI notes) and
+//   - the demo piece: examples/midi/demo.mid (looped to the length) through
+//     the poly synth with the demo's settings, as `npm run demo` plays it,
+//   - the SDK's example synth (four notes a second) and
 //   - the 16-voice synth kernel (bench/kernels/synth16.ts),
 // by jackwasm's render() (the public API, instantiation included), the
 // engine's own block loop inside it, a direct V8 loop over the same .wasm,
@@ -13,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compile, render } from '../dist/host/index.js';
+import { compile, midiFileFrames, readMidiFile, render } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
 import { writeResults } from './common.mjs';
 
@@ -28,8 +30,15 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const { OfflineAudioContext, AudioWorkletNode } = await import('node-web-audio-api');
 
 // Four notes a second.
-const midi = [];
-for (let f = 0; f < frames; f += 12000) midi.push([f, 0x90, 48 + ((f / 12000) % 24), 100], [f + 6000, 0x80, 48 + ((f / 12000) % 24), 0]);
+const notes = [];
+for (let f = 0; f < frames; f += 12000) notes.push([f, 0x90, 48 + ((f / 12000) % 24), 100], [f + 6000, 0x80, 48 + ((f / 12000) % 24), 0]);
+
+// The demo's piece, looped to fill the length (one second's rest between passes).
+const song = midiFileFrames(await readMidiFile(join(root, 'examples', 'midi', 'demo.mid')), sampleRate);
+const songFrames = Math.max(...song.map((e) => e.frame)) + sampleRate;
+const piece = [];
+for (let at = 0; at < frames; at += songFrames) for (const e of song) if (at + e.frame < frames && e.bytes.length === 3) piece.push([at + e.frame, ...e.bytes]);
+let midi = notes;
 
 async function kernel(name) {
   const asc = (await import('assemblyscript/asc')).default;
@@ -39,15 +48,18 @@ async function kernel(name) {
   return new Uint8Array(readFileSync(out));
 }
 
+const example = (name) => new Uint8Array(readFileSync(join(root, 'build', 'examples', `${name}.wasm`)));
+// [name, bytes, MIDI, parameter values by id (the rest at their defaults)]
 const modules = [
-  ['example synth (MIDI)', new Uint8Array(readFileSync(join(root, 'build', 'examples', 'synth.wasm')))],
-  ['synth16 kernel', await kernel('synth16')],
+  ['demo piece (poly synth)', example('poly'), piece, { level: -14, release: 600 }],
+  ['example synth (MIDI)', example('synth'), notes, {}],
+  ['synth16 kernel', await kernel('synth16'), [], {}],
 ];
 
 async function publicRender(compiled) {
   const t0 = performance.now();
   const withMidi = compiled.iface.exports.has('jw_midi');
-  await render(compiled, { frames, blockSize: 128, sampleRate, ...(withMidi ? { midi: midi.map(([frame, ...bytes]) => ({ frame, bytes })) } : {}) });
+  await render(compiled, { frames, blockSize: 128, sampleRate, params: initial, ...(withMidi ? { midi: midi.map(([frame, ...bytes]) => ({ frame, bytes })) } : {}) });
   return performance.now() - t0;
 }
 
@@ -97,11 +109,13 @@ async function webAudio(bytes, channels) {
 const results = [];
 console.log(`Offline render of ${seconds} s at ${sampleRate} Hz, 128-frame blocks, median of ${runs}; x realtime\n`);
 console.log('module                  render()   engine loop   V8 loop   OfflineAudioContext   render/engine   render/OAC');
-for (const [name, bytes] of modules) {
-  const compiled = await compile(bytes, { name, cacheDir: join(tmp, 'cache') });
+for (const [name, bytes, events, settings] of modules) {
+  const compiled = await compile(bytes, { name: name.replace(/\W+/g, '-'), cacheDir: join(tmp, 'cache') });
   const probe = await instantiate(compiled, sampleRate, 128);
   const channels = probe.info.outputs;
-  initial = [...probe.declared].sort((a, b) => a - b).map((i) => [i, probe.params[i].default]);
+  midi = events;
+  for (const id of Object.keys(settings)) if (!probe.params.some((p) => p.id === id)) throw new Error(`${name}: no parameter "${id}"`);
+  initial = probe.params.flatMap((p, i) => (p.id in settings ? [[i, settings[p.id]]] : probe.declared.has(i) ? [[i, p.default]] : []));
   probe.dsp.dispose();
   const t = { render: [], engine: [], v8: [], webAudio: [] };
   for (let r = 0; r < runs; r++) {

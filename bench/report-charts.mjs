@@ -27,11 +27,11 @@ export function groupedBars({ title, subtitle, rows, caseTitle, valueTitle, peer
     {
       mark: { type: 'bar', tooltip: true },
       encoding: {
-        x: { field: 'case', type: 'nominal', title: caseTitle, sort: null, axis: { labelAngle: 0, labelLimit: 160 } },
+        x: { field: 'case', type: 'nominal', title: caseTitle, sort: null, axis: { labelAngle: 0, labelLimit: 400 } },
         xOffset: { field: 'peer', type: 'nominal', sort: peers },
         y,
         ...(log ? { y2: { datum: floor } } : {}),
-        color: { field: 'peer', type: 'nominal', sort: peers, scale: { domain: peers, range: palette }, legend: { title: null, orient: 'bottom', columns: Math.min(peers.length, 4), labelLimit: 300 } },
+        color: { field: 'peer', type: 'nominal', sort: peers, scale: { domain: peers, range: palette }, legend: peers.length > 1 ? { title: null, orient: 'bottom', columns: Math.min(peers.length, 4), labelLimit: 300 } : null },
       },
     },
     {
@@ -47,7 +47,7 @@ export function groupedBars({ title, subtitle, rows, caseTitle, valueTitle, peer
   if (rule) {
     layers.push(
       { mark: { type: 'rule', strokeDash: [6, 4], color: '#cf222e' }, encoding: { y: { datum: rule.value } } },
-      { mark: { type: 'text', align: 'right', dy: -6, color: '#cf222e', fontSize: 10 }, encoding: { y: { datum: rule.value }, x: { value: width }, text: { value: rule.label } } },
+      { mark: { type: 'text', align: 'left', dy: -6, color: '#cf222e', fontSize: 10 }, encoding: { y: { datum: rule.value }, x: { value: 4 }, text: { value: rule.label } } },
     );
   }
   return { ...base(title, subtitle), width, height, data: { values: rows }, layer: layers };

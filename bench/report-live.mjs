@@ -74,7 +74,8 @@ export function render(r) {
   const rows = r.results.map((x) => [x.module, ...keys.map((k) => f(x.xRealtime[k], 0)), f(x.ratios.renderToEngine), f(x.ratios.renderToWebAudio, 1)]);
   const minOf = (k) => Math.min(...r.results.map((x) => x.ratios[k]));
   return {
-    markdown: `**What.** Offline rendering speed, in multiples of realtime (higher is better): the SDK's example synth playing MIDI notes, and the 16-voice synth
+    markdown: `**What.** Offline rendering speed, in multiples of realtime (higher is better): the demo piece (examples/midi/demo.mid through the poly synth
+with the settings \`npm run demo\` plays it with, looped to the length), the SDK's example synth playing four notes a second, and the 16-voice synth
 kernel.
 
 **How.** jackwasm's public \`render()\` (instantiation included), the engine's own block loop inside it, a direct V8 loop over the same \`.wasm\`, and
@@ -158,7 +159,7 @@ export function streams(s, b) {
     const ch = s.read.map((x) => x.channels);
     const rows = ch.map((n) => {
       const rd = s.read.find((x) => x.channels === n), wr = s.write.find((x) => x.channels === n);
-      return [`${n} channel${n > 1 ? 's' : ''}`, f(rd.realtime48k, 0), f(wr?.realtime48k, 0)];
+      return [`${n} channel${n > 1 ? 's' : ''}`, f(rd.realtime48k, 0), f(rd.c?.realtime48k, 0), f(rd.ratioToC), f(wr?.realtime48k, 0), f(wr?.c?.realtime48k, 0), f(wr?.ratioToC)];
     });
     const play = s.playLatency.map((p) => [`period ${p.period} (${p.periodMs} ms)`, String(p.toFirstFrame.frames), f(p.toFirstFrame.ms, 2), `${p.toFirstFrame.minFrames} … ${p.toFirstFrame.maxFrames}`, f(p.toResolvedMs, 1)]);
     const files = s.files.map((x) => [`${x.format === 'f32' ? 'float' : '16-bit'} stereo WAV, ${x.audioSeconds} s`, String(x.writeX), x.wavefile ? String(x.wavefile.writeX) : '–', String(x.readX), x.wavefile ? String(x.wavefile.readX) : '–']);
@@ -167,13 +168,15 @@ export function streams(s, b) {
 **What.** Audio between JavaScript and the graph, and sound files: the most audio a read stream takes from the graph (and a write stream feeds in)
 without a loss, as a multiple of realtime at 48 kHz; how soon \`play()\` is heard; how fast WAV files are written and read.
 
-**How.** Streams run with the server freewheeling, so JavaScript is the only limit (a period of 1024). \`play()\` latency: from the call to the first
+**How.** Streams run with the server freewheeling, so JavaScript is the only limit (a period of 1024), for ${s.seconds} s, median of ${s.runs}. The
+peer is a native C client moving the same audio through a \`jack_ringbuffer\` to and from its main thread in the same blocks of 8192 frames
+(bench/peers/stream.c, on the same server, interleaved): the floor of what a client can do with a consumer thread. \`play()\` latency: from the call to the first
 frame at the port, and to its promise resolving after the last frame, median of ${s.runs}. Sound files: libsndfile through \`SoundFileWriter\` /
 \`SoundFileReader\` in 64k-frame chunks (memory stays constant), against npm \`wavefile\` (pure JS, the whole file in memory) on the same samples.
 
 **Reproduce.** \`npm run bench -- streams\`.
 
-${table(['channels', 'read stream × realtime', 'write stream × realtime'], rows)}
+${table(['channels', 'read stream ×', 'C peer read ×', 'read/C', 'write stream ×', 'C peer write ×', 'write/C'], rows)}
 
 ${table(['play()', 'frames to first', 'ms to first', 'range (frames)', 'ms to resolved'], play)}
 
@@ -182,8 +185,9 @@ ${table(['file', 'jackwasm write ×', 'wavefile write ×', 'jackwasm read ×', '
 ![Streams](images/bench-streams.png)
 
 ${measuredOn(s)}`);
-    const peers = ['read stream', 'write stream'];
-    charts.push({ file: 'bench-streams.png', spec: groupedBars({ title: 'Streams: × realtime at 48 kHz without a loss (log scale, higher is better)', subtitle: 'read and write streams with the server freewheeling, by channel count', rows: ch.flatMap((n) => [{ case: `${n} ch`, peer: peers[0], value: s.read.find((x) => x.channels === n).realtime48k }, { case: `${n} ch`, peer: peers[1], value: s.write.find((x) => x.channels === n)?.realtime48k }]), caseTitle: null, valueTitle: '× realtime', peers, log: true, floor: 1, format: '.0f' }) });
+    const peers = ['jackwasm read stream', 'C peer, read', 'jackwasm write stream', 'C peer, write'];
+    const at = (list, n) => list.find((x) => x.channels === n);
+    charts.push({ file: 'bench-streams.png', spec: groupedBars({ title: 'Streams: × realtime at 48 kHz (log scale, higher is better)', subtitle: 'JS streams vs a native C client with a jack_ringbuffer, the server freewheeling, by channel count', rows: ch.flatMap((n) => [[peers[0], at(s.read, n)?.realtime48k], [peers[1], at(s.read, n)?.c?.realtime48k], [peers[2], at(s.write, n)?.realtime48k], [peers[3], at(s.write, n)?.c?.realtime48k]].filter(([, v]) => v !== undefined).map(([peer, value]) => ({ case: `${n} ch`, peer, value }))), caseTitle: null, valueTitle: '× realtime', peers, log: true, floor: 1, format: '.0f', width: 760 }) });
     const min64 = Math.min(...[...s.read, ...s.write].map((x) => x.realtime48k));
     targets.push({ what: 'Streams: every channel count up to 64 faster than realtime, read and write', measured: `${f(min64, 0)}× at worst`, met: min64 > 1 });
     const wf = s.files.filter((x) => x.wavefile);

@@ -15,7 +15,8 @@ export function table(headers, rows) {
 
 export function measuredOn(r) {
   const m = r.machine ?? {};
-  const parts = [m.cpu ?? m.model, m.cores ?? m.cpus ? `${m.cores ?? m.cpus} cores` : null, m.memoryGiB ? `${m.memoryGiB} GiB` : null, m.os, m.kernel ? `Linux ${m.kernel}` : null, m.node ? `Node ${m.node}` : null, m.jackd ? m.jackd.replace(/ tmpdir.*/, '') : null, m.cc, m.commit ? `commit ${m.commit}` : null].filter(Boolean);
+  const pinned = m.cpusAllowed && /^\d+$/.test(m.cpusAllowed) ? `pinned to CPU ${m.cpusAllowed}` : null;
+  const parts = [m.cpu ?? m.model, m.cores ?? m.cpus ? `${m.cores ?? m.cpus} cores` : null, pinned, m.memoryGiB ? `${m.memoryGiB} GiB` : null, m.os, m.kernel ? `Linux ${m.kernel}` : null, m.node ? `Node ${m.node}` : null, m.jackd ? m.jackd.replace(/ tmpdir.*/, '') : null, m.cc, m.commit ? `commit ${m.commit}` : null].filter(Boolean);
   return `_Measured ${r.date ? r.date.slice(0, 16).replace('T', ' ') + ' UTC' : '(date not recorded)'} on ${parts.join(', ')}._`;
 }
 
@@ -55,7 +56,7 @@ the C++) is the target's figure${faust?.nsPerFrame.engineSameFaust ? `: ${f(faus
 ${r.frames / 48000} s of 48 kHz noise in blocks of ${r.block} (zita: ${faust ? `${faust.frames / 48000} s, blocks of ${faust.block}` : '–'}); median of ${r.runs} interleaved runs.
 Outputs are hashed (FNV-1a over the float bytes): *bit-identical* means every peer's hash is the same. Noise: the spread of the engine's runs.
 
-**Reproduce.** \`npm run bench -- dsp-throughput faust\` (or \`node bench/dsp-throughput.mjs --seconds 5 --runs 9\`, \`node bench/faust.mjs\`).
+**Reproduce.** \`npm run bench -- dsp-throughput faust\` (it pins them to one CPU with \`taskset\`; alone: \`node bench/dsp-throughput.mjs\`, \`node bench/faust.mjs\`).
 
 ${table(['kernel', 'engine ns', 'C ns', 'V8 ns', 'JS ns', 'interpreter ns', 'engine/C', 'engine/V8', 'engine/JS', 'engine/interp.', 'bit-identical', 'noise'], rows)}
 
@@ -96,7 +97,9 @@ export function stability(r) {
   if (!r) return missing('stability');
   const periodUs = (r.period / r.sampleRate) * 1e6;
   const rows = r.results.map((x) => [x.label, String(x.xruns), x.peer === 'c' ? '(floor)' : String(x.attributableXruns), String(x.callbacksOverPeriod), f(x.callbackUs.min, 1), f(x.callbackUs.median, 1), f(x.callbackUs.p99, 1), f(x.callbackUs.max, 1), x.gc ? `${x.gc.collections} GCs, ${f(x.gc.seconds, 1)} s` : '']);
-  const chartRows = r.results.flatMap((x) => ['median', 'p99', 'max'].map((k) => ({ case: x.label.replace(', ', '\n'), peer: k, value: Math.max(0.1, x.callbackUs[k]) })));
+  const short = { c: 'C (floor)', jackwasmIdle: 'jackwasm, idle', jackwasmGc: 'jackwasm, GC loop', pythonIdle: 'Python, idle', pythonBusy: 'Python, busy' };
+  const chartRows = r.results.flatMap((x) => ['median', 'p99', 'max'].map((k) => ({ case: short[x.peer] ?? x.label, peer: k, value: Math.max(0.1, x.callbackUs[k]) })));
+  const xrunRows = r.results.map((x) => ({ case: short[x.peer] ?? x.label, peer: 'xruns', value: Math.max(0.5, x.xruns) }));
   const gc = r.results.find((x) => x.peer === 'jackwasmGc');
   return {
     markdown: `**What.** Whether audio keeps going when the script side is busy: xruns and process-callback times at ${r.period} frames / ${r.sampleRate / 1000} kHz
@@ -114,10 +117,15 @@ its engine's part of the callback; percentiles from one histogram for all (eight
 
 ${table(['peer', 'xruns', 'above floor', 'over period', 'min µs', 'median µs', 'p99 µs', 'max µs', 'V8 GC'], rows)}
 
-![Realtime stability](images/bench-stability.png)
+![Xruns per peer](images/bench-stability-xruns.png)
+
+![Callback times per peer](images/bench-stability.png)
 
 ${measuredOn(r)}`,
-    charts: [{ file: 'bench-stability.png', spec: groupedBars({ title: `Process callback time at ${r.period} frames (µs, log scale)`, subtitle: `median, p99 and max per peer; the dashed line is the period (${f(periodUs, 0)} µs)`, rows: chartRows, caseTitle: null, valueTitle: 'µs', peers: ['median', 'p99', 'max'], log: true, floor: 0.1, rule: { value: periodUs, label: 'period' }, width: 820, format: '.3~r' }) }],
+    charts: [
+      { file: 'bench-stability-xruns.png', spec: groupedBars({ title: `Xruns in ${r.seconds * r.runs} s at ${r.period} frames (log scale, lower is better)`, subtitle: 'each peer alone on a fresh dummy jackd2; the C client is the floor (the dummy driver\'s own xruns)', rows: xrunRows, caseTitle: null, valueTitle: 'xruns', peers: ['xruns'], log: true, floor: 0.5, width: 720, format: 'd' }) },
+      { file: 'bench-stability.png', spec: groupedBars({ title: `Process callback time at ${r.period} frames (µs, log scale)`, subtitle: `median, p99 and max per peer; the dashed line is the period (${f(periodUs, 0)} µs)`, rows: chartRows, caseTitle: null, valueTitle: 'µs', peers: ['median', 'p99', 'max'], log: true, floor: 0.1, rule: { value: periodUs, label: 'period' }, width: 820, format: '.3~r' }) },
+    ],
     targets: [{ what: `Stability: jackwasm with a garbage-heavy main thread, no xrun above the C floor and no callback over the period (${r.period} frames)`, measured: `${gc.attributableXruns} above the floor, ${gc.callbacksOverPeriod} over the period (Python busy: ${r.results.find((x) => x.peer === 'pythonBusy')?.attributableXruns ?? '–'})`, met: gc.attributableXruns === 0 && gc.callbacksOverPeriod === 0 }],
   };
 }

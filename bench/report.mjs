@@ -37,7 +37,7 @@ with gcc, V8 running the same \`.wasm\`, plain JavaScript, wabt's interpreter, n
 are medians of repeated, interleaved runs; each table gives the noise (the spread of the runs, as ± half of (max − min) / median) and each section
 the machine it was measured on. These machines are shared virtual machines: ratios between peers of one run mean more than absolute figures.
 
-**Reproduce.** \`npm run bench\` runs everything (about an hour) and regenerates this page; \`npm run bench -- <name> ...\` runs some
+**Reproduce.** \`npm run bench\` runs everything (about 25 minutes here) and regenerates this page; \`npm run bench -- <name> ...\` runs some
 (\`npm run bench -- --list\` names them); \`npm run bench -- --quick\` runs each briefly as a smoke test and keeps nothing;
 \`node bench/report.mjs\` regenerates the page from the results in bench/results/. \`npm run bench\` installs what the peers need (Debian's faust,
 python3-jack-client and python3-numpy, gcc).

@@ -7,6 +7,7 @@
 //                                  figures are printed, not kept
 //   npm run bench -- --list        the names
 import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -14,9 +15,11 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 // [full arguments, quick arguments, what it measures]
 const all = {
-  'dsp-throughput': [['--seconds', '5', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.1'], 'DSP kernels: engine vs C, V8, JS, wabt interpreter'],
-  examples: [['--seconds', '5', '--runs', '7'], ['--seconds', '1', '--runs', '3'], 'every example module: engine vs V8'],
-  faust: [['--seconds', '5', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.05'], "Faust's zita_rev1: engine vs native C++, V8, wasm2js, interpreter"],
+  // Rationale for long inputs: at 2-50 ns a sample, 5 s of audio is done in
+  // 0.5-12 ms, a window one preemption on these shared machines doubles.
+  'dsp-throughput': [['--seconds', '60', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.1'], 'DSP kernels: engine vs C, V8, JS, wabt interpreter'],
+  examples: [['--seconds', '60', '--runs', '7'], ['--seconds', '1', '--runs', '3'], 'every example module: engine vs V8'],
+  faust: [['--seconds', '30', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.05'], "Faust's zita_rev1: engine vs native C++, V8, wasm2js, interpreter"],
   stability: [['--seconds', '60', '--runs', '1'], ['--seconds', '3', '--runs', '1'], 'xruns and callback times at 64 frames: jackwasm vs C vs Python JACK-Client'],
   'host-overhead': [['--seconds', '4', '--runs', '3'], ['--seconds', '1', '--runs', '1'], 'cost per cycle and per module vs a native C client'],
   polyphony: [['--seconds', '5', '--runs', '5'], ['--seconds', '1', '--runs', '1'], 'voices in half a 64-frame period vs C'],
@@ -27,6 +30,21 @@ const all = {
   buffers: [['--runs', '9'], ['--runs', '3'], 'loadBuffer and module rings vs plain JS'],
   netjack2: [[], ['--periods', '256', '--latencies', '1', '--seconds', '0.25'], 'netjack2 round trip through a jackwasm module'],
 };
+// Single-threaded throughput benchmarks run pinned to one CPU (the last), so
+// every peer of a run computes on the same core. Rationale: unpinned, the
+// engine/C ratio of one program moved by 20% between runs minutes apart on
+// these 2-CPU virtual machines; pinned, by a few percent.
+const pinned = new Set(['dsp-throughput', 'examples', 'faust', 'polyphony']);
+const pinCpu = cpus().length > 1 && hasTaskset() ? cpus().length - 1 : null;
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 if (args.includes('--list')) {
   for (const [name, [, , what]] of Object.entries(all)) console.log(`${name.padEnd(16)} ${what}`);
   process.exit(0);
@@ -43,7 +61,9 @@ for (const name of names.length ? names : Object.keys(all)) {
   console.log(`\n=== ${name}${quick ? ' (quick)' : ''}`);
   const t0 = Date.now();
   try {
-    execFileSync(process.execPath, [join(root, 'bench', `${name}.mjs`), ...(quick ? brief : full), ...(quick ? [] : ['--json', join(root, 'bench', 'results', `${name}.json`)])], { stdio: 'inherit' });
+    const argv = [process.execPath, join(root, 'bench', `${name}.mjs`), ...(quick ? brief : full), ...(quick ? [] : ['--json', join(root, 'bench', 'results', `${name}.json`)])];
+    const [cmd, ...rest] = pinned.has(name) && pinCpu !== null ? ['taskset', '-c', String(pinCpu), ...argv] : argv;
+    execFileSync(cmd, rest, { stdio: 'inherit' });
   } catch (err) {
     // One benchmark failing (a missing peer, a busy machine) does not lose the others' results.
     failed.push(name);

@@ -3,6 +3,9 @@
 //    with the server freewheeling (so JS is the only limit), in samples per
 //    second and as a multiple of realtime at 48 kHz, for 1 to 64 channels;
 //  - write stream: likewise, the most audio JS feeds in without an underrun;
+//    both against the peer, a native C client moving the same audio through
+//    a jack_ringbuffer to and from its main thread (bench/peers/stream.c),
+//    on the same server, interleaved;
 //  - play() latency: from the call to the first frame at the port (frames
 //    and ms), and to the promise resolving after the last, at two periods;
 //  - sound files: writing and reading stereo float WAV, and 16-bit PCM, as
@@ -17,6 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { once } from 'node:events';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Client, Server, SoundFileReader, SoundFileWriter } from '../dist/host/index.js';
 import { writeResults } from './common.mjs';
 
@@ -26,6 +31,15 @@ const runs = Number(values.runs ?? 3);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const results = { seconds, runs };
+const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-streams-'));
+const peer = join(tmp, 'stream');
+execFileSync('cc', ['-O2', '-o', peer, new URL('peers/stream.c', import.meta.url).pathname, '-ljack']);
+let peerRuns = 0;
+/** The C peer's frames per second, on the client's server. */
+async function cRate(client, mode, nch) {
+  const { stdout } = await promisify(execFile)(peer, [client.serverName, `bench-c-${process.pid}-${++peerRuns}`, mode, String(nch), String(seconds)], { env: { ...process.env, JACK_NO_START_SERVER: '1' } });
+  return JSON.parse(stdout.trim().split('\n').pop());
+}
 
 async function withClient(period, fn) {
   const server = await Server.start({ name: `jwbench-streams-${process.pid}-${period}`, driver: 'dummy', period, sampleRate: 48000 });
@@ -57,7 +71,9 @@ results.read = await withClient(1024, async (client) => {
   for (const nch of [1, 2, 8, 32, 64]) {
     const rates = [];
     let lostAll = 0;
+    const cRates = [];
     for (let r = 0; r < runs; r++) {
+      cRates.push((await cRate(client, 'read', nch)).framesPerSecond);
       const stream = client.createReadStream(Array(nch).fill(src), { blockFrames: 8192, ringSeconds: 4 });
       let frames = 0;
       const t0 = performance.now();
@@ -72,8 +88,9 @@ results.read = await withClient(1024, async (client) => {
       lostAll += stream.lostFrames;
     }
     const fps = median(rates);
-    rows.push({ channels: nch, framesPerSecond: Math.round(fps), samplesPerSecond: Math.round(fps * nch), realtime48k: +(fps / 48000).toFixed(1), lostFrames: lostAll });
-    console.log(`read stream  ${String(nch).padStart(2)} ch: ${(fps * nch / 1e6).toFixed(1)} M samples/s = ${(fps / 48000).toFixed(0)}x realtime (the freewheeling server dropped ${lostAll} frames JS did not take in time)`);
+    const c = median(cRates);
+    rows.push({ channels: nch, framesPerSecond: Math.round(fps), samplesPerSecond: Math.round(fps * nch), realtime48k: +(fps / 48000).toFixed(1), lostFrames: lostAll, c: { framesPerSecond: Math.round(c), realtime48k: +(c / 48000).toFixed(1) }, ratioToC: +(fps / c).toFixed(3) });
+    console.log(`read stream  ${String(nch).padStart(2)} ch: ${(fps * nch / 1e6).toFixed(1)} M samples/s = ${(fps / 48000).toFixed(0)}x realtime (the freewheeling server dropped ${lostAll} frames JS did not take in time); C peer ${(c / 48000).toFixed(0)}x`);
   }
   return rows;
 });
@@ -84,7 +101,9 @@ results.write = await withClient(1024, async (client) => {
   const rows = [];
   for (const nch of [1, 2, 8, 32, 64]) {
     const rates = [];
+    const cRates = [];
     for (let r = 0; r < runs; r++) {
+      cRates.push((await cRate(client, 'write', nch)).framesPerSecond);
       const stream = client.createWriteStream(Array(nch).fill(sink), { ringSeconds: 4 });
       const chunk = Array.from({ length: nch }, () => new Float32Array(8192).fill(0.25));
       // Prefill, then freewheel while writing as fast as backpressure allows.
@@ -107,8 +126,9 @@ results.write = await withClient(1024, async (client) => {
       await sleep(50);
     }
     const fps = median(rates);
-    rows.push({ channels: nch, framesPerSecond: Math.round(fps), samplesPerSecond: Math.round(fps * nch), realtime48k: +(fps / 48000).toFixed(1) });
-    console.log(`write stream ${String(nch).padStart(2)} ch: ${(fps * nch / 1e6).toFixed(1)} M samples/s = ${(fps / 48000).toFixed(0)}x realtime`);
+    const c = median(cRates);
+    rows.push({ channels: nch, framesPerSecond: Math.round(fps), samplesPerSecond: Math.round(fps * nch), realtime48k: +(fps / 48000).toFixed(1), c: { framesPerSecond: Math.round(c), realtime48k: +(c / 48000).toFixed(1) }, ratioToC: +(fps / c).toFixed(3) });
+    console.log(`write stream ${String(nch).padStart(2)} ch: ${(fps * nch / 1e6).toFixed(1)} M samples/s = ${(fps / 48000).toFixed(0)}x realtime; C peer ${(c / 48000).toFixed(0)}x`);
   }
   return rows;
 });
@@ -199,6 +219,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
+rmSync(tmp, { recursive: true, force: true });
 if (values.json) {
   writeResults(values.json, 'streams', results);
 }

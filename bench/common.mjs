@@ -69,3 +69,14 @@ export function writeResults(path, bench, fields) {
 
 /** (max - min) / median: the spread of repeated runs that results report as their noise. */
 export const spread = (xs) => (xs.length ? (Math.max(...xs) - Math.min(...xs)) / median(xs) : 0);
+
+/**
+ * The ratio of two peers as the median of their per-round ratios (a[i] / b[i],
+ * each round running the peers back to back). Rationale: these virtual
+ * machines switch between a fast and a slow state every few tens of seconds
+ * (measured: the same build's engine/C polyphony ratio read 1.0 or 1.3 minutes
+ * apart); runs next to each other share the state, so their ratio holds.
+ */
+export function pairedRatio(a, b) {
+  return median(a.map((x, i) => x / b[i]));
+}

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise, spread as spreadOf, writeResults } from './common.mjs';
+import { fnv, median, noise as makeNoise, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
 import { interpModule, interpRun } from './wasm-interp.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } } });
@@ -132,12 +132,13 @@ for (const name of kernels) {
     kernel: name,
     nsPerSample: m,
     spread,
-    ratios: { engineToC: m.engine / m.c, engineToV8: m.engine / m.v8, engineToJs: m.engine / m.js, engineToInterp: m.engine / m.interp },
+    ratios: { engineToC: pairedRatio(t.engine, t.c), engineToV8: pairedRatio(t.engine, t.v8), engineToJs: pairedRatio(t.engine, t.js), engineToInterp: pairedRatio(t.engine, t.interp) },
     bitIdentical: identical,
     hashes: { ...Object.fromEntries(Object.entries(hashes).map(([k, s]) => [k, [...s]])), interpPrefix: [...prefix.interp], v8Prefix: [...prefix.v8] },
   });
   const f = (x) => x.toFixed(2).padStart(6);
-  console.log(`${name.padEnd(12)} ${f(m.engine)} ${f(m.c)} ${f(m.v8)} ${f(m.js)} ${m.interp.toFixed(0).padStart(7)} ${f(m.engine / m.c).padStart(9)} ${f(m.engine / m.v8).padStart(10)} ${f(m.engine / m.js).padStart(10)}  ${identical ? 'yes' : `NO (${[...all].join(', ')}; interpreter ${interpSame ? 'same' : 'differs'})`}`);
+  const q = results[results.length - 1].ratios;
+  console.log(`${name.padEnd(12)} ${f(m.engine)} ${f(m.c)} ${f(m.v8)} ${f(m.js)} ${m.interp.toFixed(0).padStart(7)} ${f(q.engineToC).padStart(9)} ${f(q.engineToV8).padStart(10)} ${f(q.engineToJs).padStart(10)}  ${identical ? 'yes' : `NO (${[...all].join(', ')}; interpreter ${interpSame ? 'same' : 'differs'})`}`);
 }
 rmSync(tmp, { recursive: true, force: true });
 const target = { engineToC: 1.25, met: results.every((r) => r.ratios.engineToC <= 1.25) };

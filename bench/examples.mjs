@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { median, noise as makeNoise, spread, writeResults } from './common.mjs';
+import { median, noise as makeNoise, pairedRatio, spread, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const sampleRate = 48000;
@@ -81,8 +81,8 @@ for (const f of readdirSync(dir).filter((f) => f.endsWith('.wasm')).sort()) {
     v.push(await v8Run(bytes));
   }
   const en = median(e) / frames, vn = median(v) / frames;
-  results.push({ module: f.replace('.wasm', ''), inputs: info.inputs, outputs: info.outputs, nsPerFrame: { engine: en, v8: vn }, spread: { engine: spread(e), v8: spread(v) }, engineToV8: en / vn });
-  console.log(`${f.replace('.wasm', '').padEnd(12)} ${`${info.inputs}in/${info.outputs}out`.padEnd(10)} ${en.toFixed(2).padStart(15)} ${vn.toFixed(2).padStart(13)} ${(en / vn).toFixed(2).padStart(11)}`);
+  results.push({ module: f.replace('.wasm', ''), inputs: info.inputs, outputs: info.outputs, nsPerFrame: { engine: en, v8: vn }, spread: { engine: spread(e), v8: spread(v) }, engineToV8: pairedRatio(e, v) });
+  console.log(`${f.replace('.wasm', '').padEnd(12)} ${`${info.inputs}in/${info.outputs}out`.padEnd(10)} ${en.toFixed(2).padStart(15)} ${vn.toFixed(2).padStart(13)} ${pairedRatio(e, v).toFixed(2).padStart(11)}`);
 }
 
 const target = { engineFasterThanV8: true, met: results.every((r) => r.engineToV8 < 1) };

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { adaptFaustWasm, compile, compileFaust } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise, spread as spreadOf, writeResults } from './common.mjs';
+import { fnv, median, noise as makeNoise, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
 import { interpModule, interpRun } from './wasm-interp.mjs';
 
 const { values } = parseArgs({ options: { dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' } } });
@@ -168,8 +168,8 @@ const result = {
   interpFrames,
   nsPerFrame: m,
   spread,
-  ratios: { engineToNative: m.native ? m.engine / m.native : null, engineSameFaustToNative: m.native ? m.engineSameFaust / m.native : null, engineToV8: m.engine / m.v8, engineToJs: m.engine / m.js, engineToInterp: m.engine / m.interp },
-  target: { engineToNative: 1.15, met: m.native ? m.engineSameFaust / m.native <= 1.15 : null },
+  ratios: { engineToNative: m.native ? pairedRatio(t.engine, t.native) : null, engineSameFaustToNative: m.native ? pairedRatio(t.engineSameFaust, t.native) : null, engineToV8: pairedRatio(t.engine, t.v8), engineToJs: pairedRatio(t.engine, t.js), engineToInterp: pairedRatio(t.engine, t.interp) },
+  target: { engineToNative: 1.15, met: m.native ? pairedRatio(t.engineSameFaust, t.native) <= 1.15 : null },
   bitIdentical: { engineV8: same('engine', 'v8'), engineJs: same('engine', 'js'), interpV8: prefix.interp.size === 1 && [...prefix.interp].join() === [...prefix.v8].join(), engineNative: nativeBin ? same('engine', 'native') : null, engineSameFaustNative: nativeBin ? same('engineSameFaust', 'native') : null },
   native: nativeNote,
 };

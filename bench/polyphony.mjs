@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { writeResults } from './common.mjs';
+import { pairedRatio, spread, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 5);
@@ -72,9 +72,9 @@ for (const voices of [8, 32, 64]) {
   }
   const blocks = frames / block;
   const perE = median(e) / blocks / voices, perC = median(c) / blocks / voices;
-  const row = { voices, engineNsPerVoiceBlock: perE, cNsPerVoiceBlock: perC, ratio: perE / perC, voicesAt50: { engine: Math.floor(budgetNs / perE), c: Math.floor(budgetNs / perC) }, rms };
+  const row = { voices, engineNsPerVoiceBlock: perE, cNsPerVoiceBlock: perC, ratio: pairedRatio(e, c), spread: { engine: spread(e), c: spread(c) }, voicesAt50: { engine: Math.floor(budgetNs / perE), c: Math.floor(budgetNs / perC) }, rms };
   results.push(row);
-  console.log(`${String(voices).padStart(6)} ${perE.toFixed(0).padStart(23)} ${perC.toFixed(0).padStart(18)} ${row.ratio.toFixed(2).padStart(10)}   ${row.voicesAt50.engine} / ${row.voicesAt50.c} (${((100 * row.voicesAt50.engine) / row.voicesAt50.c).toFixed(0)}% of native)   rms ${rms.engine.toFixed(4)} / ${rms.c.toFixed(4)}`);
+  console.log(`${String(voices).padStart(6)} ${perE.toFixed(0).padStart(23)} ${perC.toFixed(0).padStart(18)} ${row.ratio.toFixed(2).padStart(10)}   ${row.voicesAt50.engine} / ${row.voicesAt50.c} (${(100 / row.ratio).toFixed(0)}% of native's, paired runs)   rms ${rms.engine.toFixed(4)} / ${rms.c.toFixed(4)}`);
 }
 rmSync(tmp, { recursive: true, force: true });
 if (values.json) writeResults(values.json, 'polyphony', { seconds, runs, results });

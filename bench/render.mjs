@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile, midiFileFrames, readMidiFile, render } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { writeResults } from './common.mjs';
+import { pairedRatio, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 30);
@@ -125,8 +125,8 @@ for (const [name, bytes, events, settings] of modules) {
     t.webAudio.push(await webAudio(bytes, channels));
   }
   const x = Object.fromEntries(Object.entries(t).map(([k, ms]) => [k, seconds / (median(ms) / 1000)]));
-  results.push({ module: name, xRealtime: x, ratios: { renderToEngine: x.render / x.engine, renderToWebAudio: x.render / x.webAudio }, ms: t });
-  console.log(`${name.padEnd(22)} ${x.render.toFixed(0).padStart(9)} ${x.engine.toFixed(0).padStart(13)} ${x.v8.toFixed(0).padStart(9)} ${x.webAudio.toFixed(0).padStart(21)} ${(x.render / x.engine).toFixed(2).padStart(15)} ${(x.render / x.webAudio).toFixed(2).padStart(12)}`);
+  results.push({ module: name, xRealtime: x, ratios: { renderToEngine: pairedRatio(t.engine, t.render), renderToWebAudio: pairedRatio(t.webAudio, t.render) }, ms: t });
+  console.log(`${name.padEnd(22)} ${x.render.toFixed(0).padStart(9)} ${x.engine.toFixed(0).padStart(13)} ${x.v8.toFixed(0).padStart(9)} ${x.webAudio.toFixed(0).padStart(21)} ${results.at(-1).ratios.renderToEngine.toFixed(2).padStart(15)} ${results.at(-1).ratios.renderToWebAudio.toFixed(2).padStart(12)}`);
 }
 rmSync(tmp, { recursive: true, force: true });
 if (values.json) writeResults(values.json, 'render', { seconds, runs, results });

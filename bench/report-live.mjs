@@ -46,18 +46,19 @@ ${measuredOn(r)}`,
 
 export function polyphony(r) {
   if (!r) return missing('polyphony');
-  const rows = r.results.map((x) => [`${x.voices} voices`, f(x.engineNsPerVoiceBlock, 1), f(x.cNsPerVoiceBlock, 1), f(x.ratio), String(x.voicesAt50.engine), String(x.voicesAt50.c), `${f((x.voicesAt50.engine / x.voicesAt50.c) * 100, 0)}%`, f(x.rms.engine, 4)]);
-  const worst = Math.min(...r.results.map((x) => x.voicesAt50.engine / x.voicesAt50.c));
+  const rows = r.results.map((x) => [`${x.voices} voices`, f(x.engineNsPerVoiceBlock, 1), f(x.cNsPerVoiceBlock, 1), f(x.ratio), String(x.voicesAt50.engine), String(x.voicesAt50.c), `${f(100 / x.ratio, 0)}%`, pct(x.spread?.engine), f(x.rms.engine, 4)]);
+  const worst = Math.min(...r.results.map((x) => 1 / x.ratio));
   return {
     markdown: `**What.** How many voices of a synth fit in 50% of a 64-frame period at 48 kHz (667 µs): the SDK's poly synth (examples/dsp/poly.ts) against the
 same voice DSP in native C (bench/peers/poly.c, same output level).
 
 **How.** The example is built with N voices, N notes held; the engine runs it through its offline block loop (the live scheduler's code), C through
-the same loop shape; ns per voice per 64-frame block, and the voices that fit in 667 µs. ${r.seconds} s per run, median of ${r.runs}.
+the same loop shape; ns per voice per 64-frame block, and the voices that fit in 667 µs. ${r.seconds} s per run, medians of ${r.runs}; engine/C
+is the median of per-round ratios (the two run back to back).
 
 **Reproduce.** \`npm run bench -- polyphony\`.
 
-${table(['case', 'engine ns/voice/block', 'C ns/voice/block', 'engine/C', 'engine voices in 50%', 'C voices in 50%', 'engine/C voices', 'RMS'], rows)}
+${table(['case', 'engine ns/voice/block', 'C ns/voice/block', 'engine/C', 'engine voices in 50%', 'C voices in 50%', 'engine voices / C voices', 'noise', 'RMS'], rows)}
 
 ![Polyphony](images/bench-polyphony.png)
 

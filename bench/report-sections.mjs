@@ -30,7 +30,8 @@ export function dspThroughput(r, faust) {
   const chartRows = r.results.flatMap((k) => keys.map((p, i) => ({ case: k.kernel, peer: peers[i], value: k.nsPerSample[p] })));
   if (faust) {
     const n = faust.nsPerFrame;
-    rows.push(['`zita_rev1` (Faust)', f(n.engine), f(n.native), f(n.v8), f(n.js), f(n.interp, 0), f(n.native ? n.engine / n.native : null), f(n.engine / n.v8), f(n.engine / n.js), f(n.engine / n.interp, 4), yes(faust.bitIdentical.engineV8 && faust.bitIdentical.engineJs && faust.bitIdentical.interpV8), pct(faust.spread.engine)]);
+    const q = faust.ratios;
+    rows.push(['`zita_rev1` (Faust)', f(n.engine), f(n.native), f(n.v8), f(n.js), f(n.interp, 0), f(q.engineToNative), f(q.engineToV8), f(q.engineToJs), f(q.engineToInterp, 4), yes(faust.bitIdentical.engineV8 && faust.bitIdentical.engineJs && faust.bitIdentical.interpV8), pct(faust.spread.engine)]);
     chartRows.push(...keys.map((p, i) => ({ case: 'zita_rev1', peer: peers[i], value: p === 'c' ? n.native : n[p] })));
   }
   const worst = r.results.reduce((a, k) => (k.ratios.engineToC > a.ratios.engineToC ? k : a));
@@ -54,7 +55,7 @@ For \`zita_rev1\`, *C* is C++ from Debian's \`faust\` ${faust ? `(${faust.native
 JavaScript backend), and the engine runs faustwasm's \`.wasm\` (what \`.dsp\` files get); the engine on Debian Faust's own \`.wasm\` (the same version as
 the C++) is the target's figure${faust?.nsPerFrame.engineSameFaust ? `: ${f(faust.nsPerFrame.engineSameFaust)} ns, ${f(faust.ratios.engineSameFaustToNative, 3)}× native` : ''}.
 ${r.frames / 48000} s of 48 kHz noise in blocks of ${r.block} (zita: ${faust ? `${faust.frames / 48000} s, blocks of ${faust.block}` : '–'}); median of ${r.runs} interleaved runs.
-Outputs are hashed (FNV-1a over the float bytes): *bit-identical* means every peer's hash is the same. Noise: the spread of the engine's runs.
+Ratios are medians of per-round ratios (each round runs the peers back to back: see the note at the top). Outputs are hashed (FNV-1a over the float bytes): *bit-identical* means every peer's hash is the same. Noise: the spread of the engine's runs.
 
 **Reproduce.** \`npm run bench -- dsp-throughput faust\` (it pins them to one CPU with \`taskset\`; alone: \`node bench/dsp-throughput.mjs\`, \`node bench/faust.mjs\`).
 

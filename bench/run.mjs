@@ -17,12 +17,12 @@ const quick = args.includes('--quick');
 const all = {
   // Rationale for long inputs: at 2-50 ns a sample, 5 s of audio is done in
   // 0.5-12 ms, a window one preemption on these shared machines doubles.
-  'dsp-throughput': [['--seconds', '60', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.1'], 'DSP kernels: engine vs C, V8, JS, wabt interpreter'],
-  examples: [['--seconds', '60', '--runs', '7'], ['--seconds', '1', '--runs', '3'], 'every example module: engine vs V8'],
-  faust: [['--seconds', '30', '--runs', '9'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.05'], "Faust's zita_rev1: engine vs native C++, V8, wasm2js, interpreter"],
+  'dsp-throughput': [['--seconds', '60', '--runs', '15'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.1'], 'DSP kernels: engine vs C, V8, JS, wabt interpreter'],
+  examples: [['--seconds', '60', '--runs', '15'], ['--seconds', '1', '--runs', '3'], 'every example module: engine vs V8'],
+  faust: [['--seconds', '30', '--runs', '15'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.05'], "Faust's zita_rev1: engine vs native C++, V8, wasm2js, interpreter"],
   stability: [['--seconds', '60', '--runs', '1'], ['--seconds', '3', '--runs', '1'], 'xruns and callback times at 64 frames: jackwasm vs C vs Python JACK-Client'],
   'host-overhead': [['--seconds', '4', '--runs', '3'], ['--seconds', '1', '--runs', '1'], 'cost per cycle and per module vs a native C client'],
-  polyphony: [['--seconds', '5', '--runs', '5'], ['--seconds', '1', '--runs', '1'], 'voices in half a 64-frame period vs C'],
+  polyphony: [['--seconds', '5', '--runs', '15'], ['--seconds', '1', '--runs', '1'], 'voices in half a 64-frame period vs C'],
   render: [['--seconds', '60', '--runs', '5'], ['--seconds', '10', '--runs', '3'], 'offline render vs V8 and OfflineAudioContext'],
   compile: [['--runs', '3'], ['--runs', '1'], 'compile cache miss and hit vs V8'],
   'live-coding': [['--runs', '9'], ['--runs', '2'], 'edit-to-audible time of jackwasm dev, swap time'],

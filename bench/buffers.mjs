@@ -11,10 +11,10 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client, RingBuffer, Server } from '../dist/host/index.js';
-import { writeResults } from './common.mjs';
+import { numberOption, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
-const runs = Number(values.runs ?? 9);
+const runs = numberOption(values, 'runs', 9, { min: 1, max: 1000, integer: true });
 const wasm = (name) => fileURLToPath(new URL(`../build/examples/${name}.wasm`, import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 

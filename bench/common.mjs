@@ -57,7 +57,8 @@ export function machine() {
     node: process.version,
     cc: first('cc', ['--version']),
     jackd: first('jackd', ['--version']),
-    commit: first('git', ['-C', new URL('..', import.meta.url).pathname, 'rev-parse', '--short', 'HEAD']),
+    // -dirty: measured with changes not committed yet.
+    commit: first('git', ['-C', new URL('..', import.meta.url).pathname, 'describe', '--always', '--dirty']),
   };
 }
 
@@ -79,4 +80,19 @@ export const spread = (xs) => (xs.length ? (Math.max(...xs) - Math.min(...xs)) /
  */
 export function pairedRatio(a, b) {
   return median(a.map((x, i) => x / b[i]));
+}
+
+/**
+ * A numeric command-line option (parseArgs gives strings): its value, or
+ * `dflt` when not given; exits with a message naming the option when it is
+ * not a number in [min, max] (or not an integer when `integer`).
+ */
+export function numberOption(values, name, dflt, { min = 0, max = Infinity, integer = false } = {}) {
+  const raw = values[name];
+  const v = raw === undefined ? dflt : Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    console.error(`${process.argv[1].split('/').pop()}: --${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return v;
 }

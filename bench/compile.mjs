@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
-import { writeResults } from './common.mjs';
+import { numberOption, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
-const runs = Number(values.runs ?? 3);
+const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'build', 'examples');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

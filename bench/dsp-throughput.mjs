@@ -20,19 +20,19 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
-import { interpModule, interpRun } from './wasm-interp.mjs';
+import { fnv, median, noise as makeNoise, numberOption, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
+import { interpModules, interpRun } from './wasm-interp.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } } });
 const sampleRate = 48000;
-const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
-const block = Number(values.block ?? 128);
-const runs = Number(values.runs ?? 7);
+const frames = Math.round(numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 }) * sampleRate);
+const block = numberOption(values, 'block', 128, { min: 1, max: 16384, integer: true });
+const runs = numberOption(values, 'runs', 15, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 const kdir = join(root, 'bench', 'kernels');
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-dsp-'));
 const kernels = (values.kernels ?? 'osc-biquad,synth16,delay,fdn').split(',');
-const interpFrames = Math.min(frames, Math.round((Number(values['interp-seconds'] ?? 0.5) * sampleRate) / block) * block);
+const interpFrames = Math.min(frames, Math.round((numberOption(values, 'interp-seconds', 0.5, { min: 0, max: 60 }) * sampleRate) / block) * block);
 
 
 // The input: deterministic noise, also written for the C harness.
@@ -64,7 +64,7 @@ async function engineRun(compiled, nin) {
 }
 
 function nativeRun(bin) {
-  return JSON.parse(execFileSync(bin, [String(frames), String(block), noiseFile], { encoding: 'utf8' }));
+  return JSON.parse(execFileSync(bin, [String(frames), String(block), noiseFile], { encoding: 'utf8', timeout: 300000 }));
 }
 
 async function v8Run(bytes) {
@@ -108,7 +108,7 @@ for (const name of kernels) {
   const bin = buildNative(name);
   const compiled = await compile(wasm, { name, cacheDir: join(tmp, 'cache'), ...(values.cflags ? { cflags: values.cflags.split(' ') } : {}) });
   const nin = (await import(join(kdir, `${name}.js`))).inputs;
-  const interp = { full: interpModule(wasm, { frames: interpFrames, block, dir: tmp, tag: name }), empty: interpModule(wasm, { frames: 0, block, dir: tmp, tag: name }) };
+  const interp = await interpModules(wasm, { frames: interpFrames, block, dir: tmp, tag: name });
   const t = { engine: [], c: [], v8: [], js: [], interp: [] };
   const hashes = { engine: new Set(), c: new Set(), v8: new Set(), js: new Set() };
   const prefix = { v8: new Set(), interp: new Set() };

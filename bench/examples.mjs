@@ -12,13 +12,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { median, noise as makeNoise, pairedRatio, spread, writeResults } from './common.mjs';
+import { median, noise as makeNoise, numberOption, pairedRatio, spread, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
 const sampleRate = 48000;
-const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
-const block = Number(values.block ?? 128);
-const runs = Number(values.runs ?? 7);
+const frames = Math.round(numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 }) * sampleRate);
+const block = numberOption(values, 'block', 128, { min: 1, max: 16384, integer: true });
+const runs = numberOption(values, 'runs', 15, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 const cache = mkdtempSync(join(tmpdir(), 'jw-bench-'));
 const noise = makeNoise(frames);

@@ -24,18 +24,18 @@ import { parseArgs } from 'node:util';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { adaptFaustWasm, compile, compileFaust } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
-import { interpModule, interpRun } from './wasm-interp.mjs';
+import { fnv, median, noise as makeNoise, numberOption, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
+import { interpModules, interpRun } from './wasm-interp.mjs';
 
 const { values } = parseArgs({ options: { dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' } } });
 const root = new URL('..', import.meta.url).pathname;
 const dsp = values.dsp ?? join(root, 'test', 'faust', 'zita.dsp');
 const sampleRate = 48000;
-const frames = Math.round(Number(values.seconds ?? 5) * sampleRate);
-const block = Number(values.block ?? 256);
-const runs = Number(values.runs ?? 7);
+const frames = Math.round(numberOption(values, 'seconds', 30, { min: 0.01, max: 3600 }) * sampleRate);
+const block = numberOption(values, 'block', 256, { min: 1, max: 16384, integer: true });
+const runs = numberOption(values, 'runs', 15, { min: 1, max: 1000, integer: true });
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-faust-'));
-const interpFrames = Math.min(frames, Math.round((Number(values['interp-seconds'] ?? 0.25) * sampleRate) / block) * block);
+const interpFrames = Math.min(frames, Math.round((numberOption(values, 'interp-seconds', 0.25, { min: 0, max: 60 }) * sampleRate) / block) * block);
 
 
 const noise = makeNoise(frames);
@@ -140,10 +140,7 @@ const asc = (await import('assemblyscript/asc')).default;
   if (error) throw new Error(`asc faust-math.ts: ${stderr}`);
 }
 const mathWasm = readFileSync(join(tmp, 'faust-math.wasm'));
-const interp = {
-  full: interpModule(faust.wasm, { frames: interpFrames, block, dir: tmp, tag: 'faust', extra: mathWasm }),
-  empty: interpModule(faust.wasm, { frames: 0, block, dir: tmp, tag: 'faust', extra: mathWasm }),
-};
+const interp = await interpModules(faust.wasm, { frames: interpFrames, block, dir: tmp, tag: 'faust', extra: mathWasm, imports: env });
 
 const peers = [['engine', () => engineRun()], ['v8', v8Run], ['js', jsRun], ['interp', async () => { const r = interpRun(interp); return { ns: (r.ns * frames) / interpFrames, prefixHash: r.hash }; }], ...(nativeBin ? [['native', async () => nativeRun()], ['engineSameFaust', () => engineRun(sameVersion)]] : [])];
 const t = Object.fromEntries(peers.map(([k]) => [k, []]));

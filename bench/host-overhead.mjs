@@ -6,8 +6,9 @@
 // buffers, the copies into and out of the module, the call, the scheduler.
 //
 // Measured the same way for both: the time of each process callback, with
-// the CPU's cycle counter read at its start and end (the C peer does it in
-// its callback; jackwasm's engine always does, Client.processTime).
+// the CPU's cycle counter read at its start and end (the C peer around its
+// whole callback; jackwasm's engine around its part of the callback, which
+// leaves out the transport query before it: Client.processTime).
 // Reported: the empty cycle (N = 0) and the cost per stage ((t(N) - t(0)) / N).
 //
 //   node bench/host-overhead.mjs [--seconds 3] [--runs 3] [--json out.json]
@@ -17,11 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Server, compile } from '../dist/host/index.js';
-import { writeResults } from './common.mjs';
+import { numberOption, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
-const seconds = Number(values.seconds ?? 3);
-const runs = Number(values.runs ?? 3);
+const seconds = numberOption(values, 'seconds', 4, { min: 0.01, max: 3600 });
+const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-host-'));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

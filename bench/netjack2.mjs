@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Server } from '../dist/host/index.js';
-import { writeResults } from './common.mjs';
+import { numberOption, writeResults } from './common.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -36,8 +36,8 @@ const list = (s, d) => (s ?? d).split(',').map((x) => x.trim());
 const periods = list(values.periods, '64,256,1024').map(Number);
 const latencies = list(values.latencies, '1,2,5').map(Number);
 const modes = list(values.modes, 'sync,async');
-const seconds = Number(values.seconds ?? 0.5);
-const tries = Number(values.tries ?? 20);
+const seconds = numberOption(values, 'seconds', 0.5, { min: 0.01, max: 3600 });
+const tries = numberOption(values, 'tries', 20, { min: 1, max: 1000, integer: true });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const env = { ...process.env, JACK_NO_START_SERVER: '1', JACK_NO_AUDIO_RESERVATION: '1' };
 const uid = process.getuid?.() ?? 0;

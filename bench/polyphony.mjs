@@ -14,11 +14,11 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { pairedRatio, spread, writeResults } from './common.mjs';
+import { numberOption, pairedRatio, spread, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
-const seconds = Number(values.seconds ?? 5);
-const runs = Number(values.runs ?? 5);
+const seconds = numberOption(values, 'seconds', 5, { min: 0.01, max: 3600 });
+const runs = numberOption(values, 'runs', 15, { min: 1, max: 1000, integer: true });
 const sampleRate = 48000, block = 64;
 const frames = Math.round(seconds * sampleRate / block) * block;
 const root = new URL('..', import.meta.url).pathname;
@@ -66,7 +66,7 @@ for (const voices of [8, 32, 64]) {
   for (let r = 0; r < runs; r++) {
     const er = await engineRun(compiled, voices);
     e.push(er.ns);
-    const cr = JSON.parse(execFileSync(peer, [String(voices), String(frames), String(block)]).toString());
+    const cr = JSON.parse(execFileSync(peer, [String(voices), String(frames), String(block)], { timeout: 300000 }).toString());
     c.push(cr.ns);
     rms = { engine: er.rms, c: cr.rms };
   }

@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile, midiFileFrames, readMidiFile, render } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { pairedRatio, writeResults } from './common.mjs';
+import { numberOption, pairedRatio, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
-const seconds = Number(values.seconds ?? 30);
-const runs = Number(values.runs ?? 5);
+const seconds = numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 });
+const runs = numberOption(values, 'runs', 5, { min: 1, max: 1000, integer: true });
 const sampleRate = 48000;
 const frames = Math.round(seconds * sampleRate) - (Math.round(seconds * sampleRate) % 128);
 const root = new URL('..', import.meta.url).pathname;

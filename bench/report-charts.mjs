@@ -19,9 +19,10 @@ const base = (title, subtitle) => ({
 /**
  * Peers side by side for each case. rows: [{ case, peer, value }]. log: a
  * logarithmic value axis (bars start at `floor`). rule: a dashed line at a
- * value, with a label (a period, a target).
+ * value, with a label (a period, a target). labelField: a field of the rows
+ * to print above the bars instead of the value.
  */
-export function groupedBars({ title, subtitle, rows, caseTitle, valueTitle, peers, log = false, floor = 1, rule, width = 640, height = 300, format = '.3~r' }) {
+export function groupedBars({ title, subtitle, rows, caseTitle, valueTitle, peers, log = false, floor = 1, rule, width = 640, height = 300, format = '.3~r', labelField }) {
   const y = { field: 'value', type: 'quantitative', title: valueTitle, ...(log ? { scale: { type: 'log', domainMin: floor } } : {}) };
   const layers = [
     {
@@ -40,7 +41,8 @@ export function groupedBars({ title, subtitle, rows, caseTitle, valueTitle, peer
         x: { field: 'case', type: 'nominal', sort: null },
         xOffset: { field: 'peer', type: 'nominal', sort: peers },
         y,
-        text: { field: 'value', type: 'quantitative', format },
+        // labelField: the rows' own label text (a log axis draws 0 as a small bar).
+        text: labelField ? { field: labelField, type: 'nominal' } : { field: 'value', type: 'quantitative', format },
       },
     },
   ];

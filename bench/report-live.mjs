@@ -29,8 +29,9 @@ export function hostOverhead(r) {
 **How.** jackwasm's stages are modules whose \`jw_process\` does nothing (input and output share one buffer), so what is measured is the host: port
 buffers, the copies into and out of each module's memory, the call, the scheduler. The peers are native C clients doing the same chain
 (bench/peers/passthrough.c): one \`memcpy\` per stage, and (*C, private memories*) the least any sandboxed engine does: a copy into a private
-wasm-like memory per stage, a call through a pointer, a copy out. All time their process callback with the CPU's cycle counter; mean ns per cycle,
-median of ${r.runs} runs of ${r.seconds} s. Per stage, (t(N) − t(0)) / N: ${per.join('; ')}.
+wasm-like memory per stage, a call through a pointer, a copy out. All time their process callback with the CPU's cycle counter: the C clients
+the whole callback, jackwasm its engine's part (everything but the transport query and \`jack_last_frame_time\` before it, a fraction of a
+microsecond); mean ns per cycle, median of ${r.runs} runs of ${r.seconds} s (jackwasm/C is the ratio of the medians). Per stage, (t(N) − t(0)) / N: ${per.join('; ')}.
 
 **Reproduce.** \`npm run bench -- host-overhead\`.
 
@@ -50,7 +51,8 @@ export function polyphony(r) {
   const worst = Math.min(...r.results.map((x) => 1 / x.ratio));
   return {
     markdown: `**What.** How many voices of a synth fit in 50% of a 64-frame period at 48 kHz (667 µs): the SDK's poly synth (examples/dsp/poly.ts) against the
-same voice DSP in native C (bench/peers/poly.c, same output level).
+same voice DSP in native C (bench/peers/poly.c, same output level). The voice counts are the 667 µs budget divided by the cost of a voice
+measured with 8, 32 and 64 voices sounding (an extrapolation, not a run with that many voices).
 
 **How.** The example is built with N voices, N notes held; the engine runs it through its offline block loop (the live scheduler's code), C through
 the same loop shape; ns per voice per 64-frame block, and the voices that fit in 667 µs. ${r.seconds} s per run, medians of ${r.runs}; engine/C
@@ -166,8 +168,9 @@ export function streams(s, b) {
     const files = s.files.map((x) => [`${x.format === 'f32' ? 'float' : '16-bit'} stereo WAV, ${x.audioSeconds} s`, String(x.writeX), x.wavefile ? String(x.wavefile.writeX) : '–', String(x.readX), x.wavefile ? String(x.wavefile.readX) : '–']);
     parts.push(`### Streams and sound files
 
-**What.** Audio between JavaScript and the graph, and sound files: the most audio a read stream takes from the graph (and a write stream feeds in)
-without a loss, as a multiple of realtime at 48 kHz; how soon \`play()\` is heard; how fast WAV files are written and read.
+**What.** Audio between JavaScript and the graph, and sound files: how fast a read stream takes audio from the graph (and a write stream feeds it
+in), as a multiple of realtime at 48 kHz, with the server freewheeling as fast as it can (so the server drops, and counts, what a reader does
+not take in time: the rate is what arrived); how soon \`play()\` is heard; how fast WAV files are written and read.
 
 **How.** Streams run with the server freewheeling, so JavaScript is the only limit (a period of 1024), for ${s.seconds} s, median of ${s.runs}. The
 peer is a native C client moving the same audio through a \`jack_ringbuffer\` to and from its main thread in the same blocks of 8192 frames

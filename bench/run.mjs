@@ -20,7 +20,7 @@ const all = {
   'dsp-throughput': [['--seconds', '60', '--runs', '15'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.1'], 'DSP kernels: engine vs C, V8, JS, wabt interpreter'],
   examples: [['--seconds', '60', '--runs', '15'], ['--seconds', '1', '--runs', '3'], 'every example module: engine vs V8'],
   faust: [['--seconds', '30', '--runs', '15'], ['--seconds', '1', '--runs', '3', '--interp-seconds', '0.05'], "Faust's zita_rev1: engine vs native C++, V8, wasm2js, interpreter"],
-  stability: [['--seconds', '60', '--runs', '1'], ['--seconds', '3', '--runs', '1'], 'xruns and callback times at 64 frames: jackwasm vs C vs Python JACK-Client'],
+  stability: [['--seconds', '60', '--runs', '2'], ['--seconds', '3', '--runs', '1'], 'xruns and callback times at 64 frames: jackwasm vs C vs Python JACK-Client'],
   'host-overhead': [['--seconds', '4', '--runs', '3'], ['--seconds', '1', '--runs', '1'], 'cost per cycle and per module vs a native C client'],
   polyphony: [['--seconds', '5', '--runs', '15'], ['--seconds', '1', '--runs', '1'], 'voices in half a 64-frame period vs C'],
   render: [['--seconds', '60', '--runs', '5'], ['--seconds', '10', '--runs', '3'], 'offline render vs V8 and OfflineAudioContext'],
@@ -49,10 +49,14 @@ if (args.includes('--list')) {
   for (const [name, [, , what]] of Object.entries(all)) console.log(`${name.padEnd(16)} ${what}`);
   process.exit(0);
 }
-const unknownFlag = args.find((a) => a.startsWith('--') && a !== '--quick');
-if (unknownFlag) throw new Error(`unknown option ${unknownFlag} (options: --quick, --list)`);
-const names = args.filter((a) => !a.startsWith('--'));
-for (const name of names) if (!all[name]) throw new Error(`unknown benchmark "${name}" (known: ${Object.keys(all).join(', ')})`);
+const usage = (message) => {
+  console.error(`bench: ${message}\nusage: npm run bench [-- --quick] [-- <name> ...]; npm run bench -- --list`);
+  process.exit(2);
+};
+const unknownFlag = args.find((a) => a.startsWith('-') && a !== '--quick');
+if (unknownFlag) usage(`unknown option ${unknownFlag} (options: --quick, --list; run one with its own options as node bench/<name>.mjs; they are listed in its header comment)`);
+const names = args.filter((a) => !a.startsWith('-'));
+for (const name of names) if (!all[name]) usage(`unknown benchmark "${name}" (known: ${Object.keys(all).join(', ')})`);
 
 const started = Date.now();
 const failed = [];
@@ -63,7 +67,8 @@ for (const name of names.length ? names : Object.keys(all)) {
   try {
     const argv = [process.execPath, join(root, 'bench', `${name}.mjs`), ...(quick ? brief : full), ...(quick ? [] : ['--json', join(root, 'bench', 'results', `${name}.json`)])];
     const [cmd, ...rest] = pinned.has(name) && pinCpu !== null ? ['taskset', '-c', String(pinCpu), ...argv] : argv;
-    execFileSync(cmd, rest, { stdio: 'inherit' });
+    // A benchmark that hangs (a wedged server) is stopped; the others still run.
+    execFileSync(cmd, rest, { stdio: 'inherit', timeout: 45 * 60 * 1000, killSignal: 'SIGTERM' });
   } catch (err) {
     // One benchmark failing (a missing peer, a busy machine) does not lose the others' results.
     failed.push(name);

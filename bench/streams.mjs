@@ -23,11 +23,11 @@ import { once } from 'node:events';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client, Server, SoundFileReader, SoundFileWriter } from '../dist/host/index.js';
-import { writeResults } from './common.mjs';
+import { numberOption, writeResults } from './common.mjs';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
-const seconds = Number(values.seconds ?? 3);
-const runs = Number(values.runs ?? 3);
+const seconds = numberOption(values, 'seconds', 3, { min: 0.01, max: 3600 });
+const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const results = { seconds, runs };
@@ -37,7 +37,7 @@ execFileSync('cc', ['-O2', '-o', peer, new URL('peers/stream.c', import.meta.url
 let peerRuns = 0;
 /** The C peer's frames per second, on the client's server. */
 async function cRate(client, mode, nch) {
-  const { stdout } = await promisify(execFile)(peer, [client.serverName, `bench-c-${process.pid}-${++peerRuns}`, mode, String(nch), String(seconds)], { env: { ...process.env, JACK_NO_START_SERVER: '1' } });
+  const { stdout } = await promisify(execFile)(peer, [client.serverName, `bench-c-${process.pid}-${++peerRuns}`, mode, String(nch), String(seconds)], { env: { ...process.env, JACK_NO_START_SERVER: '1' }, timeout: (seconds + 60) * 1000 });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 

@@ -4,13 +4,15 @@
 // `bench()` calls jw_init, then for each block writes the benchmarks'
 // deterministic noise (common.mjs, the same LCG and rounding) into every
 // input, calls jw_process and hashes output 0 with FNV-1a, and returns the
-// hash, which must equal the other peers' hash of the same frames.
+// hash, which must equal the other peers' hash of the same frames. The
+// driver's own work (noise, hashing, start-up) is timed with a stand-in
+// kernel whose jw_process does nothing, and subtracted.
 // Imports the module has beyond env.abort and env.seed come from `extra`, a
 // module merged in as "env" (the Faust math functions).
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 const binaryen = join(dirname(createRequire(import.meta.url).resolve('binaryen/package.json')), 'bin');
 const features = ['--enable-multimemory', '--enable-bulk-memory', '--enable-sign-ext', '--enable-nontrapping-float-to-int', '--enable-mutable-globals'];
@@ -78,7 +80,7 @@ export function interpModule(wasm, { frames, block, sampleRate = 48000, dir, tag
 /** Runs bench() in wasm-interp: { ms (wall time of the process), hash }. */
 export function runInterp(path) {
   const t0 = process.hrtime.bigint();
-  const out = execFileSync('wasm-interp', [path, '--run-all-exports', '--dummy-import-func', '--enable-multi-memory'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = execFileSync('wasm-interp', [path, '--run-all-exports', '--dummy-import-func', '--enable-multi-memory'], { encoding: 'utf8', maxBuffer: 1 << 26, timeout: 600000 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const m = /^bench\(\) => i32:(\d+)$/m.exec(out);
   if (!m) throw new Error(`wasm-interp: no result from bench(): ${out.slice(-300)}`);
@@ -86,11 +88,50 @@ export function runInterp(path) {
 }
 
 /**
- * One timed run: the module of `frames` and the one of none (start-up,
- * parsing, jw_init), so the difference is the processing. { ns, hash }.
+ * A kernel that does nothing, with the real one's channels and buffer
+ * offsets (read from it in V8 after jw_init), for timing the driver alone.
  */
-export function interpRun({ full, empty }) {
+export async function standInKernel(wasm, { block, sampleRate = 48000, imports = {} }) {
+  const { instance } = await WebAssembly.instantiate(wasm, { env: { abort: () => {}, seed: () => 0x6a77, ...imports }, jw_host: { log: () => {}, midi_out: () => {} } });
+  const x = instance.exports;
+  if (x.jw_init(sampleRate, block) !== 0) throw new Error('standInKernel: jw_init failed');
+  const nin = x.jw_inputs();
+  const ins = Array.from({ length: nin }, (_, c) => x.jw_input(c));
+  const out = x.jw_output(0);
+  const pages = x.memory.buffer.byteLength / 65536;
+  const inputCases = ins.map((off, c) => `(if (i32.eq (local.get 0) (i32.const ${c})) (then (return (i32.const ${off}))))`).join(' ');
+  const wat = `(module (memory (export "memory") ${pages})
+    (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+    (func (export "jw_inputs") (result i32) (i32.const ${nin}))
+    (func (export "jw_input") (param i32) (result i32) ${inputCases} (i32.const 0))
+    (func (export "jw_output") (param i32) (result i32) (i32.const ${out}))
+    (func (export "jw_process") (param i32)))`;
+  return wat;
+}
+
+/** Builds the four modules interpRun times: the kernel and the stand-in, for `frames` and for none. */
+export async function interpModules(wasm, { frames, block, dir, tag, extra, imports }) {
+  const wat = await standInKernel(wasm, { block, imports });
+  writeFileSync(join(dir, `${tag}-standin.wat`), wat);
+  execFileSync('wat2wasm', [join(dir, `${tag}-standin.wat`), '-o', join(dir, `${tag}-standin.wasm`)]);
+  const standIn = readFileSync(join(dir, `${tag}-standin.wasm`));
+  return {
+    full: interpModule(wasm, { frames, block, dir, tag, extra }),
+    empty: interpModule(wasm, { frames: 0, block, dir, tag, extra }),
+    driverFull: interpModule(standIn, { frames, block, dir, tag: `${tag}-standin` }),
+    driverEmpty: interpModule(standIn, { frames: 0, block, dir, tag: `${tag}-standin` }),
+  };
+}
+
+/**
+ * One timed run: the kernel's time for `frames` minus its time for none
+ * (start-up, parsing, jw_init), minus the same difference for the stand-in
+ * (the driver's noise and hashing). { ns, hash }.
+ */
+export function interpRun({ full, empty, driverFull, driverEmpty }) {
   const a = runInterp(full);
   const b = runInterp(empty);
-  return { ns: (a.ms - b.ms) * 1e6, hash: a.hash };
+  const c = runInterp(driverFull);
+  const d = runInterp(driverEmpty);
+  return { ns: (a.ms - b.ms - (c.ms - d.ms)) * 1e6, hash: a.hash };
 }

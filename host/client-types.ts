@@ -67,6 +67,8 @@ export interface ProcessTime {
   /** The shortest cycle, µs (0 before the first). */
   minUs: number;
   maxUs: number;
+  /** Cycles that took longer than their period (frames at the sample rate): late because of this client alone. */
+  cyclesOverPeriod: number;
   /** Cycles by duration: index i counts cycles of at most 2^i ns (and more than 2^(i-1)). */
   histogram: number[];
   /**

@@ -774,7 +774,8 @@ export class Client extends EventEmitter<ClientEvents> implements PortsHost, Dsp
 
   /**
    * Time the engine's part of the process callback has taken since the
-   * client opened: cycles, mean, smallest and largest (µs), a histogram by
+   * client opened: cycles, mean, smallest and largest (µs), cycles longer
+   * than their period (`cyclesOverPeriod`), a histogram by
    * powers of two (`histogram[i]`: cycles that took at most 2^i ns and more
    * than 2^(i-1)) and a finer one, eight buckets per octave
    * (`fineHistogram`, see `cycleBucket`), from which `percentileUs(p)`

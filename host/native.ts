@@ -343,4 +343,4 @@ export const C: NativeAddon['constants'] = new Proxy({} as NativeAddon['constant
 });
 
 /** The engine's cycle-time statistics (Engine::CycleStats). */
-export interface NativeCycleStats { cycles: number; totalNs: number; minNs: number; maxNs: number; histogram: number[]; fine: number[] }
+export interface NativeCycleStats { cycles: number; totalNs: number; minNs: number; maxNs: number; overPeriod: number; histogram: number[]; fine: number[] }

@@ -7,7 +7,7 @@ import type { ProcessTime } from './client-types.js';
 import { require_ } from './errors.js';
 import type { NativeCycleStats } from './native.js';
 
-/** Buckets of the fine histogram: eight per octave, from 0 ns to about 8.6 s. */
+/** Buckets of the fine histogram: eight per octave, from 0 ns to 2^34 ns (about 17 s; longer cycles count in the last). */
 export const CYCLE_BUCKETS = 256;
 
 /** The fine-histogram bucket of a duration in ns (0-7 ns: one bucket each; then eight per octave). */
@@ -49,6 +49,7 @@ export function processTimeOf(p: NativeCycleStats): ProcessTime {
     meanUs: p.cycles ? p.totalNs / p.cycles / 1000 : 0,
     minUs: p.minNs / 1000,
     maxUs: p.maxNs / 1000,
+    cyclesOverPeriod: p.overPeriod,
     histogram,
     fineHistogram: fine,
     percentileUs(q: number): number {

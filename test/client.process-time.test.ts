@@ -94,6 +94,50 @@ describe('Client.processTime', () => {
     expect(() => t.percentileUs(101)).toThrow(/percentileUs: p must be in \[0, 100\], got 101/);
   });
 
+  it('counts the cycles that took longer than their period', async () => {
+    // A module whose every block runs an 8-million-step LCG (about 10-30 ms
+    // here: over the 5.3 ms period, under the 50 ms watchdog). The LCG has no
+    // closed form, so the C compiler cannot remove the loop.
+    const wat = `(module (memory (export "memory") 1)
+      (func (export "jw_abi") (result i32) (i32.const 1))
+      (func (export "jw_init") (param f32 i32) (result i32) (i32.const 0))
+      (func (export "jw_inputs") (result i32) (i32.const 0))
+      (func (export "jw_outputs") (result i32) (i32.const 1))
+      (func (export "jw_input") (param i32) (result i32) (i32.const 0))
+      (func (export "jw_output") (param i32) (result i32) (i32.const 1024))
+      (func (export "jw_process") (param i32) (local $i i32) (local $x i32)
+        (local.set $x (i32.load (i32.const 0)))
+        (block $d (loop $l (br_if $d (i32.ge_u (local.get $i) (i32.const 8000000)))
+          (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1664525)) (i32.const 1013904223)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $l)))
+        (i32.store (i32.const 0) (local.get $x))))`;
+    const { mkdtempSync, rmSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'jw-ptime-'));
+    const c = await Client.open(uniqueName('ptimeslow'), { serverName: server.name });
+    try {
+      writeFileSync(join(dir, 'slow.wat'), wat);
+      execFileSync('wat2wasm', [join(dir, 'slow.wat'), '-o', join(dir, 'slow.wasm')]);
+      c.activate();
+      const mod = await c.load(new Uint8Array(readFileSync(join(dir, 'slow.wasm'))), { name: 'slow' });
+      await sleep(400);
+      await mod.unload();
+      c.deactivate();
+      const t = c.processTime;
+      const periodNs = (256 / 48000) * 1e9;
+      const sure = t.fineHistogram.reduce((a, n, i) => a + (cycleBucketNs(i)[0] > periodNs ? n : 0), 0);
+      const maybe = t.fineHistogram.reduce((a, n, i) => a + (cycleBucketNs(i)[1] > periodNs ? n : 0), 0);
+      expect(sure).toBeGreaterThan(3);
+      expect(t.cyclesOverPeriod).toBeGreaterThanOrEqual(sure);
+      expect(t.cyclesOverPeriod).toBeLessThanOrEqual(maybe);
+    } finally {
+      await c.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('throws once the client is closed', async () => {
     const c = await Client.open(uniqueName('ptimeclosed'), { serverName: server.name });
     await c.close();

@@ -304,6 +304,7 @@ JW_ANY_THREAD Engine::CycleStats Engine::cycleStats() const {
   s.maxNs = static_cast<uint64_t>(static_cast<double>(statMaxTicks_.load(std::memory_order_relaxed)) * nsPerTick_);
   const uint64_t minTicks = statMinTicks_.load(std::memory_order_relaxed);
   s.minNs = minTicks == UINT64_MAX ? 0 : static_cast<uint64_t>(static_cast<double>(minTicks) * nsPerTick_);
+  s.overPeriod = statOverPeriod_.load(std::memory_order_relaxed);
   for (int i = 0; i < kCycleBuckets; ++i) s.buckets[i] = statBuckets_[i].load(std::memory_order_relaxed);
   for (int i = 0; i < kCycleFineBuckets; ++i) s.fine[i] = statFine_[i].load(std::memory_order_relaxed);
   return s;
@@ -413,6 +414,10 @@ JW_AUDIO_THREAD void Engine::Process(CycleIo& io, uint32_t nframes, uint32_t fra
   statBuckets_[bucket].store(statBuckets_[bucket].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   const int fine = FineBucket(ns);
   statFine_[fine].store(statFine_[fine].load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  // Over the period: this cycle alone would have made the server late.
+  if (sampleRate && static_cast<double>(ns) * sampleRate > static_cast<double>(nframes) * 1e9) {
+    statOverPeriod_.store(statOverPeriod_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
   rt_.cyclesOut.fetch_add(1, std::memory_order_seq_cst);
 }
 

@@ -153,10 +153,11 @@ class Engine {
   void Process(CycleIo& io, uint32_t nframes, uint32_t frameTime, uint32_t sampleRate);
 
   // [any-thread] Time spent in Process: cycles, total, smallest and largest
-  // (ns), a histogram of cycle times in buckets of powers of two (bucket i:
+  // (ns), cycles that took longer than their period (nframes at the sample
+  // rate), a histogram of cycle times in buckets of powers of two (bucket i:
   // up to 2^i ns) and one with eight buckets per octave (FineBucket).
   struct CycleStats {
-    uint64_t cycles, totalNs, minNs, maxNs;
+    uint64_t cycles, totalNs, minNs, maxNs, overPeriod;
     uint64_t buckets[kCycleBuckets];
     uint64_t fine[kCycleFineBuckets];
   };
@@ -213,7 +214,7 @@ class Engine {
   std::atomic<double> policyShare_{1.0};
   std::atomic<uint32_t> policySilence_{8};
   const double nsPerTick_;
-  std::atomic<uint64_t> statCycles_{0}, statTicks_{0}, statMaxTicks_{0}, statMinTicks_{UINT64_MAX};
+  std::atomic<uint64_t> statCycles_{0}, statTicks_{0}, statMaxTicks_{0}, statMinTicks_{UINT64_MAX}, statOverPeriod_{0};
   std::atomic<uint64_t> statBuckets_[kCycleBuckets] = {};
   std::atomic<uint64_t> statFine_[kCycleFineBuckets] = {};
 };

@@ -411,6 +411,7 @@ JW_MAIN_THREAD Napi::Value ClientWrap::Stats(const Napi::CallbackInfo& info) {
   c.Set("cycles", static_cast<double>(cs.cycles));
   c.Set("totalNs", static_cast<double>(cs.totalNs));
   c.Set("minNs", static_cast<double>(cs.minNs));
+  c.Set("overPeriod", static_cast<double>(cs.overPeriod));
   c.Set("maxNs", static_cast<double>(cs.maxNs));
   Napi::Array b = Napi::Array::New(info.Env(), Engine::kCycleBuckets);
   for (int i = 0; i < Engine::kCycleBuckets; ++i) b.Set(static_cast<uint32_t>(i), static_cast<double>(cs.buckets[i]));

@@ -164,7 +164,7 @@ export function streams(s, b) {
       const rd = s.read.find((x) => x.channels === n), wr = s.write.find((x) => x.channels === n);
       return [`${n} channel${n > 1 ? 's' : ''}`, f(rd.realtime48k, 0), f(rd.c?.realtime48k, 0), f(rd.ratioToC), f(wr?.realtime48k, 0), f(wr?.c?.realtime48k, 0), f(wr?.ratioToC)];
     });
-    const play = s.playLatency.map((p) => [`period ${p.period} (${p.periodMs} ms)`, String(p.toFirstFrame.frames), f(p.toFirstFrame.ms, 2), `${p.toFirstFrame.minFrames} … ${p.toFirstFrame.maxFrames}`, f(p.toResolvedMs, 1)]);
+    const play = s.playLatency.map((p) => [`period ${p.period} (${p.periodMs} ms)`, String(p.toFirstFrame.cyclesAfterCall), String(p.toFirstFrame.frames), f(p.toFirstFrame.ms, 2), `${p.toFirstFrame.minFrames} … ${p.toFirstFrame.maxFrames}`, f(p.toResolvedMs, 1)]);
     const files = s.files.map((x) => [`${x.format === 'f32' ? 'float' : '16-bit'} stereo WAV, ${x.audioSeconds} s`, String(x.writeX), x.wavefile ? String(x.wavefile.writeX) : '–', String(x.readX), x.wavefile ? String(x.wavefile.readX) : '–']);
     parts.push(`### Streams and sound files
 
@@ -175,14 +175,16 @@ not take in time: the rate is what arrived); how soon \`play()\` is heard; how f
 **How.** Streams run with the server freewheeling, so JavaScript is the only limit (a period of 1024), for ${s.seconds} s, median of ${s.runs}. The
 peer is a native C client moving the same audio through a \`jack_ringbuffer\` to and from its main thread in the same blocks of 8192 frames
 (bench/peers/stream.c, on the same server, interleaved): the floor of what a client can do with a consumer thread. \`play()\` latency: from the call to the first
-frame at the port, and to its promise resolving after the last frame, median of ${s.runs}. Sound files: libsndfile through \`SoundFileWriter\` /
+frame at the port, and to its promise resolving after the last frame, median of ${s.runs}. *Cycles after the call* counts from the cycle running
+at the call; *frames after the call* from JACK's estimate of the current frame (\`frameTime\`), which runs ahead of the cycles when the server
+is behind (after xruns), so it can read negative. Sound files: libsndfile through \`SoundFileWriter\` /
 \`SoundFileReader\` in 64k-frame chunks (memory stays constant), against npm \`wavefile\` (pure JS, the whole file in memory) on the same samples.
 
 **Reproduce.** \`npm run bench -- streams\`.
 
 ${table(['channels', 'read stream ×', 'C peer read ×', 'read/C', 'write stream ×', 'C peer write ×', 'write/C'], rows)}
 
-${table(['play()', 'frames to first', 'ms to first', 'range (frames)', 'ms to resolved'], play)}
+${table(['play()', 'first frame: cycles after the call', 'frames after the call', 'ms', 'range (frames)', 'ms to resolved'], play)}
 
 ${table(['file', 'jackwasm write ×', 'wavefile write ×', 'jackwasm read ×', 'wavefile read ×'], files)}
 

@@ -8,12 +8,11 @@
 //    against the peer, the same on a JS RingBuffer in shared memory.
 //
 //   node bench/buffers.mjs [--runs 9] [--json out.json]
-import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client, RingBuffer, Server } from '../dist/host/index.js';
-import { numberOption, writeResults } from './common.mjs';
+import { numberOption, parseOptions, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ runs: { type: 'string' }, json: { type: 'string' } });
 const runs = numberOption(values, 'runs', 9, { min: 1, max: 1000, integer: true });
 const wasm = (name) => fileURLToPath(new URL(`../build/examples/${name}.wasm`, import.meta.url));
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -95,4 +96,14 @@ export function numberOption(values, name, dflt, { min = 0, max = Infinity, inte
     process.exit(2);
   }
   return v;
+}
+
+/** util.parseArgs for a benchmark script: a mistyped or unknown option exits 2 with the message, not a stack trace. */
+export function parseOptions(options) {
+  try {
+    return parseArgs({ options });
+  } catch (err) {
+    console.error(`${process.argv[1].split('/').pop()}: ${err.message.split('\n')[0]} (its options are listed in its header comment)`);
+    process.exit(2);
+  }
 }

@@ -11,11 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
-import { numberOption, writeResults } from './common.mjs';
+import { numberOption, parseOptions, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ runs: { type: 'string' }, json: { type: 'string' } });
 const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'build', 'examples');

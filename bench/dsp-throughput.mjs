@@ -17,13 +17,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise, numberOption, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
+import { fnv, median, noise as makeNoise, numberOption, pairedRatio, parseOptions, spread as spreadOf, writeResults } from './common.mjs';
 import { interpModules, interpRun } from './wasm-interp.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } } });
+const { values } = parseOptions({ seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' }, kernels: { type: 'string' }, cflags: { type: 'string' } });
 const sampleRate = 48000;
 const frames = Math.round(numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 }) * sampleRate);
 const block = numberOption(values, 'block', 128, { min: 1, max: 16384, integer: true });

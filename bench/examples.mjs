@@ -9,12 +9,11 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { median, noise as makeNoise, numberOption, pairedRatio, spread, writeResults } from './common.mjs';
+import { median, noise as makeNoise, numberOption, pairedRatio, parseOptions, spread, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const sampleRate = 48000;
 const frames = Math.round(numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 }) * sampleRate);
 const block = numberOption(values, 'block', 128, { min: 1, max: 16384, integer: true });

@@ -20,14 +20,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { adaptFaustWasm, compile, compileFaust } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { fnv, median, noise as makeNoise, numberOption, pairedRatio, spread as spreadOf, writeResults } from './common.mjs';
+import { fnv, median, noise as makeNoise, numberOption, pairedRatio, parseOptions, spread as spreadOf, writeResults } from './common.mjs';
 import { interpModules, interpRun } from './wasm-interp.mjs';
 
-const { values } = parseArgs({ options: { dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ dsp: { type: 'string' }, seconds: { type: 'string' }, block: { type: 'string' }, runs: { type: 'string' }, 'interp-seconds': { type: 'string' }, json: { type: 'string' } });
 const root = new URL('..', import.meta.url).pathname;
 const dsp = values.dsp ?? join(root, 'test', 'faust', 'zita.dsp');
 const sampleRate = 48000;

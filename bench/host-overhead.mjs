@@ -16,11 +16,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Server, compile } from '../dist/host/index.js';
-import { numberOption, writeResults } from './common.mjs';
+import { numberOption, parseOptions, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 4, { min: 0.01, max: 3600 });
 const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;

@@ -16,13 +16,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Server, watchModule } from '../dist/host/index.js';
 import { DEV_ASC_OPTIMIZE } from '../dist/host/dsp/watch.js';
 import { compileFile } from '../dist/host/dsp/instance.js';
-import { numberOption, writeResults } from './common.mjs';
+import { numberOption, parseOptions, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ runs: { type: 'string' }, json: { type: 'string' } });
 const runs = numberOption(values, 'runs', 9, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 // Two levels below the root, like examples/dsp/, so its SDK imports resolve.

@@ -18,20 +18,17 @@ import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Client, Server } from '../dist/host/index.js';
-import { numberOption, writeResults } from './common.mjs';
+import { numberOption, parseOptions, writeResults } from './common.mjs';
 
-const { values } = parseArgs({
-  options: {
+const { values } = parseOptions({
     periods: { type: 'string' },
     latencies: { type: 'string' },
     modes: { type: 'string' },
     seconds: { type: 'string' },
     tries: { type: 'string' },
     json: { type: 'string' },
-  },
-});
+  });
 const list = (s, d) => (s ?? d).split(',').map((x) => x.trim());
 const periods = list(values.periods, '64,256,1024').map(Number);
 const latencies = list(values.latencies, '1,2,5').map(Number);

@@ -11,12 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { numberOption, pairedRatio, spread, writeResults } from './common.mjs';
+import { numberOption, pairedRatio, parseOptions, spread, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 5, { min: 0.01, max: 3600 });
 const runs = numberOption(values, 'runs', 15, { min: 1, max: 1000, integer: true });
 const sampleRate = 48000, block = 64;

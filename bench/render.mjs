@@ -14,12 +14,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { compile, midiFileFrames, readMidiFile, render } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { numberOption, pairedRatio, writeResults } from './common.mjs';
+import { numberOption, pairedRatio, parseOptions, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 });
 const runs = numberOption(values, 'runs', 5, { min: 1, max: 1000, integer: true });
 const sampleRate = 48000;

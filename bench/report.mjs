@@ -5,12 +5,12 @@
 //   node bench/report.mjs --check       exit 1 if docs/benchmarks.md is not what the results give
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { renderPng } from './report-charts.mjs';
 import { compileAndLive, hostOverhead, netjack2, polyphony, render, streams } from './report-live.mjs';
 import { dspThroughput, examples, stability, table } from './report-sections.mjs';
+import { parseOptions } from './common.mjs';
 
-const { values } = parseArgs({ options: { out: { type: 'string' }, check: { type: 'boolean' } } });
+const { values } = parseOptions({ out: { type: 'string' }, check: { type: 'boolean' } });
 const root = new URL('..', import.meta.url).pathname;
 const results = join(root, 'bench', 'results');
 const load = (name) => (existsSync(join(results, `${name}.json`)) ? JSON.parse(readFileSync(join(results, `${name}.json`), 'utf8')) : undefined);

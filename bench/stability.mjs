@@ -26,12 +26,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Server } from '../dist/host/index.js';
 import { fromTimes, stabilityTarget, summarize } from './stability-stats.mjs';
-import { numberOption, writeResults } from './common.mjs';
+import { numberOption, parseOptions, writeResults } from './common.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, runs: { type: 'string' }, period: { type: 'string' }, json: { type: 'string' } } });
+const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, period: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 });
 const runs = numberOption(values, 'runs', 2, { min: 1, max: 1000, integer: true });
 const period = numberOption(values, 'period', 64, { min: 16, max: 8192, integer: true });

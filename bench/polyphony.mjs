@@ -45,7 +45,8 @@ async function engineModule(voices) {
 
 async function engineRun(compiled, voices) {
   const { dsp, info } = await instantiate(compiled, sampleRate, block);
-  const outs = Array.from({ length: info.outputs }, () => new Float32Array(frames));
+  // Touched first: time the voices, not the page faults of a fresh array (the C peer writes into one reused block).
+  const outs = Array.from({ length: info.outputs }, () => new Float32Array(frames).fill(0));
   const midi = Array.from({ length: voices }, (_, v) => [0, 0x90, 36 + v, 100]);
   const r = await dsp.render([], frames, outs, [], midi, [], 60000, null);
   dsp.dispose();

@@ -19,7 +19,7 @@ import { instantiate } from '../dist/host/dsp/instance.js';
 import { numberOption, pairedRatio, parseOptions, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
-const seconds = numberOption(values, 'seconds', 60, { min: 0.01, max: 3600 });
+const seconds = numberOption(values, 'seconds', 300, { min: 0.01, max: 3600 });
 const runs = numberOption(values, 'runs', 5, { min: 1, max: 1000, integer: true });
 const sampleRate = 48000;
 const frames = Math.round(seconds * sampleRate) - (Math.round(seconds * sampleRate) % 128);

@@ -83,7 +83,10 @@ kernel.
 
 **How.** jackwasm's public \`render()\` (instantiation included), the engine's own block loop inside it, a direct V8 loop over the same \`.wasm\`, and
 node-web-audio-api's \`OfflineAudioContext\` with an \`AudioWorklet\` running the same \`.wasm\` (bench/peers/wasm-worklet.js). ${r.seconds} s of audio
-at 48 kHz in 128-frame blocks, the same notes and parameter values for all; median of ${r.runs} interleaved runs.
+at 48 kHz in 128-frame blocks, the same notes and parameter values for all; median of ${r.runs} interleaved runs. Every peer writes into
+freshly allocated output arrays, as \`render()\` does (${f((r.seconds * 48000 * 4) / 2 ** 20, 0)} MiB per channel): on these VMs the first-touch page
+faults of those arrays are a large share of every figure, which is why the V8 loop can come out ahead of the engine loop here. The DSP alone
+is compared in sections 1 and 1b.
 
 **Reproduce.** \`npm run bench -- render\`.
 

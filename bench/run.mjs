@@ -23,7 +23,7 @@ const all = {
   stability: [['--seconds', '60', '--runs', '2'], ['--seconds', '3', '--runs', '1'], 'xruns and callback times at 64 frames: jackwasm vs C vs Python JACK-Client'],
   'host-overhead': [['--seconds', '4', '--runs', '3'], ['--seconds', '1', '--runs', '1'], 'cost per cycle and per module vs a native C client'],
   polyphony: [['--seconds', '5', '--runs', '15'], ['--seconds', '1', '--runs', '1'], 'voices in half a 64-frame period vs C'],
-  render: [['--seconds', '60', '--runs', '5'], ['--seconds', '10', '--runs', '3'], 'offline render vs V8 and OfflineAudioContext'],
+  render: [['--seconds', '300', '--runs', '5'], ['--seconds', '10', '--runs', '3'], 'offline render vs V8 and OfflineAudioContext'],
   compile: [['--runs', '3'], ['--runs', '1'], 'compile cache miss and hit vs V8'],
   'live-coding': [['--runs', '9'], ['--runs', '2'], 'edit-to-audible time of jackwasm dev, swap time'],
   streams: [['--seconds', '3', '--runs', '3'], ['--seconds', '1', '--runs', '1'], 'read/write streams, play() latency, WAV speed vs npm wavefile'],

@@ -17,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Server, compile } from '../dist/host/index.js';
-import { numberOption, parseOptions, writeResults } from './common.mjs';
+import { numberOption, pairedRatio, parseOptions, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 4, { min: 0.01, max: 3600 });
@@ -90,9 +90,9 @@ for (const period of [64, 1024]) {
         j.push(await jwRun(server, period, n));
       }
       const spread = (xs) => (Math.max(...xs) - Math.min(...xs)) / median(xs);
-      row[n] = { c: median(c), cPrivate: median(p), jackwasm: median(j), spread: { c: spread(c), cPrivate: spread(p), jackwasm: spread(j) } };
+      row[n] = { c: median(c), cPrivate: median(p), jackwasm: median(j), ratio: pairedRatio(j, c), ratioPrivate: pairedRatio(j, p), spread: { c: spread(c), cPrivate: spread(p), jackwasm: spread(j) } };
       console.log(
-        `${String(period).padStart(6)} ${String(n).padStart(7)} ${row[n].c.toFixed(0).padStart(12)} ${row[n].cPrivate.toFixed(0).padStart(10)} ${row[n].jackwasm.toFixed(0).padStart(18)} ${(row[n].jackwasm / row[n].c).toFixed(2).padStart(7)} ${(row[n].jackwasm / row[n].cPrivate).toFixed(2).padStart(13)}`,
+        `${String(period).padStart(6)} ${String(n).padStart(7)} ${row[n].c.toFixed(0).padStart(12)} ${row[n].cPrivate.toFixed(0).padStart(10)} ${row[n].jackwasm.toFixed(0).padStart(18)} ${row[n].ratio.toFixed(2).padStart(7)} ${row[n].ratioPrivate.toFixed(2).padStart(13)}`,
       );
     }
     const perStage = (k) => Object.fromEntries([1, 8, 32].map((n) => [n, (row[n][k] - row[0][k]) / n]));

@@ -16,7 +16,7 @@ export function hostOverhead(r) {
     const periodNs = (p.period / 48000) * 1e9;
     for (const n of ['0', '1', '8', '32']) {
       const x = p.rows[n];
-      rows.push([`${p.period} frames, ${n} stage${n === '1' ? '' : 's'}`, f(x.c, 0), f(x.cPrivate, 0), f(x.jackwasm, 0), f(x.jackwasm / x.c), `${f((x.jackwasm / periodNs) * 100, 3)}%`, pct(x.spread.jackwasm)]);
+      rows.push([`${p.period} frames, ${n} stage${n === '1' ? '' : 's'}`, f(x.c, 0), f(x.cPrivate, 0), f(x.jackwasm, 0), f(x.ratio ?? x.jackwasm / x.c), `${f((x.jackwasm / periodNs) * 100, 3)}%`, pct(x.spread.jackwasm)]);
       for (const [peer, v] of [['native C client', x.c], ['C, private memories', x.cPrivate], ['jackwasm', x.jackwasm]]) chartRows.push({ x: Number(n), peer, value: v, period: `${p.period} frames` });
     }
     const share = p.rows['32'].jackwasm / periodNs;
@@ -31,7 +31,7 @@ buffers, the copies into and out of each module's memory, the call, the schedule
 (bench/peers/passthrough.c): one \`memcpy\` per stage, and (*C, private memories*) the least any sandboxed engine does: a copy into a private
 wasm-like memory per stage, a call through a pointer, a copy out. All time their process callback with the CPU's cycle counter: the C clients
 the whole callback, jackwasm its engine's part (everything but the transport query and \`jack_last_frame_time\` before it, a fraction of a
-microsecond); mean ns per cycle, median of ${r.runs} runs of ${r.seconds} s (jackwasm/C is the ratio of the medians). Per stage, (t(N) − t(0)) / N: ${per.join('; ')}.
+microsecond); mean ns per cycle, median of ${r.runs} runs of ${r.seconds} s (jackwasm/C: the median of per-round ratios, the peers running back to back). Per stage, (t(N) − t(0)) / N: ${per.join('; ')}.
 
 **Reproduce.** \`npm run bench -- host-overhead\`.
 

@@ -10,12 +10,11 @@
 //   node bench/buffers.mjs [--runs 9] [--json out.json]
 import { fileURLToPath } from 'node:url';
 import { Client, RingBuffer, Server } from '../dist/host/index.js';
-import { numberOption, parseOptions, writeResults } from './common.mjs';
+import { median, numberOption, parseOptions, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ runs: { type: 'string' }, json: { type: 'string' } });
 const runs = numberOption(values, 'runs', 9, { min: 1, max: 1000, integer: true });
 const wasm = (name) => fileURLToPath(new URL(`../build/examples/${name}.wasm`, import.meta.url));
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 const server = await Server.start({ name: `bench-buffers-${process.pid}`, driver: 'dummy', period: 256 });
 const client = await Client.open(`bench-buffers-${process.pid}`, { serverName: server.name });

@@ -12,13 +12,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from '../dist/host/index.js';
-import { numberOption, parseOptions, writeResults } from './common.mjs';
+import { median, numberOption, parseOptions, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ runs: { type: 'string' }, json: { type: 'string' } });
 const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'build', 'examples');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = [];
 
 /** ms V8 takes to compile the module (synchronously, whole), in a fresh node with `flags`. */

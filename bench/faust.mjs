@@ -90,9 +90,8 @@ for (const f of ['sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 't
 env._exp2f = env._exp2 = (x) => 2 ** x;
 env._fmodf = env._fmod = (x, y) => x % y;
 env._roundf = env._round = (x) => Math.sign(x) * Math.round(Math.abs(x));
-async function v8Run() {
-  const { instance } = await WebAssembly.instantiate(faust.wasm, { env });
-  const x = instance.exports;
+/** The ABI call sequence over the noise, on a module's exports (V8's instance or wasm2js's): { ns, hash, prefixHash }. */
+function blockLoop(x) {
   if (x.jw_init(sampleRate, block) !== 0) throw new Error('jw_init failed');
   const ins = Array.from({ length: x.jw_inputs() }, (_, c) => x.jw_input(c) >> 2);
   const outOff = x.jw_output(0) >> 2;
@@ -108,6 +107,11 @@ async function v8Run() {
   return { ns: Number(process.hrtime.bigint() - t0), hash: fnv(out), prefixHash: fnv(out.subarray(0, interpFrames)) };
 }
 
+async function v8Run() {
+  const { instance } = await WebAssembly.instantiate(faust.wasm, { env });
+  return blockLoop(instance.exports);
+}
+
 // Plain JS: wasm2js's output of the same module, its imports from the same env.
 const wasm2js = join(dirname(createRequire(import.meta.url).resolve('binaryen/package.json')), 'bin', 'wasm2js');
 writeFileSync(join(tmp, 'faust.wasm'), faust.wasm);
@@ -116,20 +120,8 @@ writeFileSync(join(tmp, 'faust-w2j.mjs'), readFileSync(join(tmp, 'faust-w2j.mjs'
 globalThis.__jwBenchFaustEnv = env;
 let jsInstances = 0;
 async function jsRun() {
-  const x = await import(`${join(tmp, 'faust-w2j.mjs')}?instance=${++jsInstances}`); // a fresh instance per run
-  if (x.jw_init(sampleRate, block) !== 0) throw new Error('jw_init failed');
-  const ins = Array.from({ length: x.jw_inputs() }, (_, c) => x.jw_input(c) >> 2);
-  const outOff = x.jw_output(0) >> 2;
-  const out = new Float32Array(frames).fill(0);
-  const t0 = process.hrtime.bigint();
-  for (let start = 0; start < frames; start += block) {
-    const n = Math.min(block, frames - start);
-    const mem = new Float32Array(x.memory.buffer);
-    for (const off of ins) mem.set(noise.subarray(start, start + n), off);
-    x.jw_process(n);
-    out.set(new Float32Array(x.memory.buffer).subarray(outOff, outOff + n), start);
-  }
-  return { ns: Number(process.hrtime.bigint() - t0), hash: fnv(out) };
+  const { ns, hash } = blockLoop(await import(`${join(tmp, 'faust-w2j.mjs')}?instance=${++jsInstances}`)); // a fresh instance per run
+  return { ns, hash };
 }
 
 // The interpreter: the module merged with a driver and the math functions.

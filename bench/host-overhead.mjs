@@ -17,14 +17,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Server, compile } from '../dist/host/index.js';
-import { numberOption, pairedRatio, parseOptions, writeResults } from './common.mjs';
+import { median, numberOption, pairedRatio, parseOptions, spread, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 4, { min: 0.01, max: 3600 });
 const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
 const root = new URL('..', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-host-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const peer = join(tmp, 'passthrough');
@@ -89,7 +88,6 @@ for (const period of [64, 1024]) {
         p.push(await cRun(server, period, n, 'private'));
         j.push(await jwRun(server, period, n));
       }
-      const spread = (xs) => (Math.max(...xs) - Math.min(...xs)) / median(xs);
       row[n] = { c: median(c), cPrivate: median(p), jackwasm: median(j), ratio: pairedRatio(j, c), ratioPrivate: pairedRatio(j, p), spread: { c: spread(c), cPrivate: spread(p), jackwasm: spread(j) } };
       console.log(
         `${String(period).padStart(6)} ${String(n).padStart(7)} ${row[n].c.toFixed(0).padStart(12)} ${row[n].cPrivate.toFixed(0).padStart(10)} ${row[n].jackwasm.toFixed(0).padStart(18)} ${row[n].ratio.toFixed(2).padStart(7)} ${row[n].ratioPrivate.toFixed(2).padStart(13)}`,

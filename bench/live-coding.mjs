@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Client, Server, watchModule } from '../dist/host/index.js';
 import { DEV_ASC_OPTIMIZE } from '../dist/host/dsp/watch.js';
 import { compileFile } from '../dist/host/dsp/instance.js';
-import { numberOption, parseOptions, writeResults } from './common.mjs';
+import { median, numberOption, parseOptions, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ runs: { type: 'string' }, json: { type: 'string' } });
 const runs = numberOption(values, 'runs', 9, { min: 1, max: 1000, integer: true });
@@ -28,7 +28,6 @@ const root = new URL('..', import.meta.url).pathname;
 const dir = join(root, 'build', `bench-live-${process.pid}`);
 mkdirSync(dir, { recursive: true });
 const cacheDir = mkdtempSync(join(tmpdir(), 'jw-bench-live-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CUTOFF = /this\.addParam\("cutoff", "Cutoff", 20, 20000, \d+/;
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { compile } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { numberOption, pairedRatio, parseOptions, spread, writeResults } from './common.mjs';
+import { median, numberOption, pairedRatio, parseOptions, spread, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 5, { min: 0.01, max: 3600 });
@@ -22,7 +22,6 @@ const sampleRate = 48000, block = 64;
 const frames = Math.round(seconds * sampleRate / block) * block;
 const root = new URL('..', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-poly-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const budgetNs = 0.5 * (block / sampleRate) * 1e9;
 
 const peer = join(tmp, 'poly');

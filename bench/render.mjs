@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile, midiFileFrames, readMidiFile, render } from '../dist/host/index.js';
 import { instantiate } from '../dist/host/dsp/instance.js';
-import { numberOption, pairedRatio, parseOptions, writeResults } from './common.mjs';
+import { median, numberOption, pairedRatio, parseOptions, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 300, { min: 0.01, max: 3600 });
@@ -25,7 +25,6 @@ const sampleRate = 48000;
 const frames = Math.round(seconds * sampleRate) - (Math.round(seconds * sampleRate) % 128);
 const root = new URL('..', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-render-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const { OfflineAudioContext, AudioWorkletNode } = await import('node-web-audio-api');
 
 // Four notes a second.

@@ -1,11 +1,10 @@
 // Sections of docs/benchmarks.md for the live side: host overhead,
 // polyphony, offline render, the compile pipeline and live coding, streams
 // and buffers, netjack2. Same shape as report-sections.mjs.
+import { median } from './common.mjs';
 import { groupedBars, lines } from './report-charts.mjs';
-import { f, measuredOn, pct, table } from './report-sections.mjs';
+import { f, measuredOn, missing, pct, table } from './report-sections.mjs';
 
-const missing = (name) => ({ markdown: `Not measured yet: \`npm run bench -- ${name}\`.`, charts: [], targets: [] });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export function hostOverhead(r) {
   if (!r) return missing('host-overhead');
@@ -123,7 +122,7 @@ ${table(['module', 'wasm bytes', 'miss ms', 'hit ms', 'V8 TurboFan ms', 'V8 defa
 ![Compile cache](images/bench-compile.png)
 
 ${measuredOn(c)}`);
-    charts.push({ file: 'bench-compile.png', spec: lines({ title: 'Compile time by module size (ms, log scale)', subtitle: 'jackwasm cache miss and hit vs V8 (TurboFan whole module; default lazy Liftoff)', rows: c.results.flatMap((x) => [['jackwasm miss', x.missMs], ['jackwasm hit', x.hitMs], ['V8 TurboFan', x.v8TurbofanMs], ['V8 default', x.v8DefaultMs]].filter(([, v]) => v !== undefined).map(([peer, value]) => ({ x: x.bytes / 1024, peer, value }))).sort((a, b) => a.x - b.x), xTitle: 'module size, KiB', valueTitle: 'ms', peers: ['jackwasm miss', 'jackwasm hit', 'V8 TurboFan', 'V8 default'], logY: true }) });
+    charts.push({ file: 'bench-compile.png', reproduce: 'compile', spec: lines({ title: 'Compile time by module size (ms, log scale)', subtitle: 'jackwasm cache miss and hit vs V8 (TurboFan whole module; default lazy Liftoff)', rows: c.results.flatMap((x) => [['jackwasm miss', x.missMs], ['jackwasm hit', x.hitMs], ['V8 TurboFan', x.v8TurbofanMs], ['V8 default', x.v8DefaultMs]].filter(([, v]) => v !== undefined).map(([peer, value]) => ({ x: x.bytes / 1024, peer, value }))).sort((a, b) => a.x - b.x), xTitle: 'module size, KiB', valueTitle: 'ms', peers: ['jackwasm miss', 'jackwasm hit', 'V8 TurboFan', 'V8 default'], logY: true }) });
     const missMed = median(c.results.map((x) => x.missMs));
     const hitMax = Math.max(...c.results.map((x) => x.hitMs));
     targets.push({ what: 'Compile: a cache hit under 3 ms in a fresh process', measured: `${f(hitMax, 2)} ms at worst`, met: hitMax < 3 });
@@ -150,7 +149,7 @@ ${table(['module', 'miss ms', 'hit (undo) ms', 'one tier ms', 'optimised build i
 
 ${measuredOn(live)}`);
     const peers = ['fast tier (miss)', 'cache hit (undo)', 'one tier (peer)'];
-    charts.push({ file: 'bench-live-coding.png', spec: groupedBars({ title: 'Edit-to-audible time of jackwasm dev (ms, lower is better)', subtitle: 'a saved edit until the audio thread runs it; the dashed line is the 500 ms target', rows: [['synth', e.synth], ['poly', e.poly]].flatMap(([m, x]) => [{ case: m, peer: peers[0], value: x.miss.median }, { case: m, peer: peers[1], value: x.hit.median }, ...(x.singleTier ? [{ case: m, peer: peers[2], value: x.singleTier.median }] : [])]), caseTitle: null, valueTitle: 'ms', peers, rule: { value: 500, label: 'target' }, format: '.0f' }) });
+    charts.push({ file: 'bench-live-coding.png', reproduce: 'live-coding', spec: groupedBars({ title: 'Edit-to-audible time of jackwasm dev (ms, lower is better)', subtitle: 'a saved edit until the audio thread runs it; the dashed line is the 500 ms target', rows: [['synth', e.synth], ['poly', e.poly]].flatMap(([m, x]) => [{ case: m, peer: peers[0], value: x.miss.median }, { case: m, peer: peers[1], value: x.hit.median }, ...(x.singleTier ? [{ case: m, peer: peers[2], value: x.singleTier.median }] : [])]), caseTitle: null, valueTitle: 'ms', peers, rule: { value: 500, label: 'target' }, format: '.0f' }) });
     targets.push({ what: 'Live coding: edit-to-audible under 500 ms (example synth, median)', measured: `${f(e.synth.miss.median, 0)} ms (poly ${f(e.poly.miss.median, 0)} ms; one tier ${e.synth.singleTier ? f(e.synth.singleTier.median, 0) : '–'} ms)`, met: e.synth.miss.median < 500 });
   }
   return { markdown: parts.join('\n\n'), charts, targets };

@@ -21,7 +21,7 @@ export function measuredOn(r) {
   return `_Measured ${r.date ? r.date.slice(0, 16).replace('T', ' ') + ' UTC' : '(date not recorded)'} on ${parts.join(', ')}._`;
 }
 
-const missing = (name) => ({ markdown: `Not measured yet: \`npm run bench -- ${name}\`.`, charts: [], targets: [] });
+export const missing = (name) => ({ markdown: `Not measured yet: \`npm run bench -- ${name}\`.`, charts: [], targets: [] });
 
 export function dspThroughput(r, faust) {
   if (!r) return missing('dsp-throughput');
@@ -70,7 +70,7 @@ ${table(['kernel', 'engine ns', 'C ns', 'V8 ns', 'JS ns', 'interpreter ns', 'eng
 ${measuredOn(r)}${faust ? `\n${measuredOn(faust).replace('_Measured', '_zita_rev1 measured')}` : ''}`;
   return {
     markdown,
-    charts: [{ file: 'bench-dsp-throughput.png', spec: groupedBars({ title: 'DSP throughput: ns per sample (log scale, lower is better)', subtitle: 'The same algorithm per kernel: jackwasm engine vs C, V8, plain JS, wabt interpreter', rows: chartRows, caseTitle: 'kernel', valueTitle: 'ns per sample', peers, log: true, floor: 1, width: 760 }) }],
+    charts: [{ file: 'bench-dsp-throughput.png', reproduce: 'dsp-throughput faust', spec: groupedBars({ title: 'DSP throughput: ns per sample (log scale, lower is better)', subtitle: 'The same algorithm per kernel: jackwasm engine vs C, V8, plain JS, wabt interpreter', rows: chartRows, caseTitle: 'kernel', valueTitle: 'ns per sample', peers, log: true, floor: 1, width: 760 }) }],
     targets,
   };
 }

@@ -66,11 +66,11 @@ if (values.check) {
   process.exit(0);
 }
 mkdirSync(join(outDir, 'images'), { recursive: true });
-// Every chart says, under its title, how it was measured (its subtitle) and how to measure it again.
-const reproduce = { 'bench-dsp-throughput.png': 'dsp-throughput faust', 'bench-compile.png': 'compile', 'bench-live-coding.png': 'live-coding', 'bench-stability-xruns.png': 'stability' };
+// Every chart says, under its title, how it was measured (its subtitle) and
+// how to measure it again (its section's benchmark, unless it names its own).
 for (const [, id, s] of sections) {
   for (const chart of s.charts) {
-    const what = reproduce[chart.file] ?? id;
+    const what = chart.reproduce ?? id;
     const title = chart.spec.title;
     const spec = { ...chart.spec, title: { ...title, subtitle: [title.subtitle, `Reproduce: npm run bench -- ${what}  (details: docs/benchmarks.md)`] } };
     await renderPng(spec, join(outDir, 'images', chart.file));

@@ -22,12 +22,11 @@ import { once } from 'node:events';
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Client, Server, SoundFileReader, SoundFileWriter } from '../dist/host/index.js';
-import { numberOption, parseOptions, writeResults } from './common.mjs';
+import { median, numberOption, parseOptions, writeResults } from './common.mjs';
 
 const { values } = parseOptions({ seconds: { type: 'string' }, runs: { type: 'string' }, json: { type: 'string' } });
 const seconds = numberOption(values, 'seconds', 3, { min: 0.01, max: 3600 });
 const runs = numberOption(values, 'runs', 3, { min: 1, max: 1000, integer: true });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const results = { seconds, runs };
 const tmp = mkdtempSync(join(tmpdir(), 'jw-bench-streams-'));
